@@ -1,0 +1,21 @@
+// Package model runs a batch of tasks under one of four concurrency models
+// and records what happened: one span per task (who ran it, when it was
+// queued, started and ended, the CPU it used, and the segments of waiting,
+// computing and lock-waiting inside it) and the batch's totals.
+//
+// Each model is a real mechanism, not a formula:
+//
+//   - goroutines: Go's runtime as it is; CPU steps run in parallel on
+//     GOMAXPROCS threads.
+//   - gil: OS threads that must hold one global interpreter lock to run CPU
+//     steps, as CPython's threads do; a wait releases it, and a holder gives
+//     it up after a switch interval when another thread asks for it.
+//   - eventloop: one OS thread runs every task; tasks are resumable state on
+//     a ready queue and a timer heap, waiting happens in the OS poller, a task
+//     yields only at an await point, and a CPU step blocks the whole loop.
+//   - processes: real OS worker processes (the running binary re-executed as
+//     a worker), with tasks and results serialised across pipes.
+//
+// A task is a short program of steps, each real work: CPU computes, Wait
+// sleeps on a timer without using CPU.
+package model

@@ -1,0 +1,109 @@
+package model
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+// checkEvery is how many CPU units run between cancellation checks (and, in
+// the gil model, between checks for a drop request): about a millisecond.
+const checkEvery = 1024
+
+type goroutines struct{}
+
+func init() { register(goroutines{}) }
+
+func (goroutines) Name() string { return "goroutines" }
+
+func (goroutines) Describe() string {
+	return "Go's runtime: a goroutine per task, a semaphore of slots, CPU in parallel on GOMAXPROCS threads"
+}
+
+// Run starts one goroutine per task at once (every task is live from the
+// start, as with asyncio.gather); a semaphore of Concurrency slots lets that
+// many run their steps at a time.
+func (g goroutines) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, error) {
+	if err := validate(tasks, cfg); err != nil {
+		return nil, err
+	}
+	r := newRecorder(tasks, cfg)
+	slots := make(chan int, cfg.Concurrency)
+	for s := range cfg.Concurrency {
+		slots <- s
+	}
+	var wg sync.WaitGroup
+	r.begin()
+	for i := range tasks {
+		r.queued(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var slot int
+			select {
+			case slot = <-slots:
+			case <-ctx.Done():
+				return
+			}
+			r.started(i, slot)
+			var err error
+			for _, s := range tasks[i].Steps {
+				if err = goStep(ctx, r, i, s); err != nil {
+					break
+				}
+			}
+			r.ended(i, err)
+			slots <- slot
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, r.cancelled(g.Name(), err)
+	}
+	return r.finish(g.Name(), cfg), nil
+}
+
+// goStep runs one step on the calling goroutine.
+func goStep(ctx context.Context, r *recorder, i int, s Step) error {
+	start := r.now()
+	switch s.Kind {
+	case KindCPU:
+		cpu, err := computeLocked(ctx, s.Units)
+		r.spans[i].CPU += cpu
+		r.segment(i, KindCPU, start)
+		return err
+	case KindWait:
+		err := sleep(ctx, s.Duration)
+		r.segment(i, KindWait, start)
+		return err
+	}
+	return nil
+}
+
+// computeLocked burns units on the calling goroutine, locked to its thread
+// so that the thread's CPU clock measures this work alone.
+func computeLocked(ctx context.Context, units int64) (time.Duration, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0 := measure.ThreadCPU()
+	burn(units, checkEvery, func() bool { return ctx.Err() == nil })
+	return measure.ThreadCPU() - c0, ctx.Err()
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

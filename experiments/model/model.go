@@ -1,0 +1,208 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+// MaxConcurrency bounds a run's concurrency: threads, processes or
+// semaphore slots.
+const MaxConcurrency = 1_000_000
+
+// Defaults for Config fields left zero.
+const (
+	// DefaultSwitchInterval is CPython's sys.getswitchinterval(): 5 ms.
+	DefaultSwitchInterval = 5 * time.Millisecond
+	// DefaultHeartbeat is the event loop's lag probe period.
+	DefaultHeartbeat = 10 * time.Millisecond
+)
+
+// Config says how a model runs a batch.
+type Config struct {
+	// Concurrency is the number of threads (gil), worker processes
+	// (processes) or semaphore slots (goroutines, eventloop): how many tasks
+	// may run at once. All tasks are submitted at the start.
+	Concurrency int
+	// SwitchInterval is the gil model's switch interval, like CPython's
+	// sys.setswitchinterval. Zero means DefaultSwitchInterval.
+	SwitchInterval time.Duration
+	// Heartbeat is the eventloop model's lag probe period. Zero means
+	// DefaultHeartbeat.
+	Heartbeat time.Duration
+	// Progress, if set, is called after each task ends with the number of
+	// tasks ended so far and the batch size. It may be called from several
+	// goroutines at once and must return quickly.
+	Progress func(done, total int)
+}
+
+// Model runs batches of tasks under one concurrency mechanism.
+type Model interface {
+	// Name is the model's short name, as used on the command line.
+	Name() string
+	// Describe says in one line what the model is.
+	Describe() string
+	// Run runs tasks at cfg.Concurrency and returns what happened. It
+	// returns an error, and no result, when the batch is invalid or ctx is
+	// cancelled before the batch ends; nothing it started outlives it.
+	Run(ctx context.Context, tasks []Task, cfg Config) (*Run, error)
+}
+
+var registry = map[string]Model{}
+
+func register(m Model) { registry[m.Name()] = m }
+
+// Names lists the models, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get returns the model called name.
+func Get(name string) (Model, error) {
+	if m, ok := registry[name]; ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("unknown model %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// recorder does the bookkeeping every model shares: the clock, the spans,
+// live and running counts, progress, and the totals at the end.
+type recorder struct {
+	t0       time.Time
+	u0       measure.Usage
+	spans    []Span
+	total    int
+	progress func(done, total int)
+
+	live, running         atomic.Int64
+	peakLive, peakRunning atomic.Int64
+	done                  atomic.Int64
+}
+
+func newRecorder(tasks []Task, cfg Config) *recorder {
+	r := &recorder{spans: make([]Span, len(tasks)), total: len(tasks), progress: cfg.Progress}
+	for i := range r.spans {
+		r.spans[i].Task = i
+		r.spans[i].Worker = -1
+	}
+	return r
+}
+
+// begin starts the clock and the resource counters.
+func (r *recorder) begin() {
+	_ = measure.ResetPeakRSS()
+	r.u0 = measure.ReadUsage()
+	r.t0 = time.Now()
+}
+
+// now is the offset from the run's start.
+func (r *recorder) now() time.Duration { return time.Since(r.t0) }
+
+func (r *recorder) queued(i int) {
+	r.spans[i].Queued = r.now()
+	bumpPeak(&r.peakLive, r.live.Add(1))
+}
+
+func (r *recorder) started(i, worker int) {
+	r.spans[i].Start = r.now()
+	r.spans[i].Worker = worker
+	bumpPeak(&r.peakRunning, r.running.Add(1))
+}
+
+func (r *recorder) segment(i int, k Kind, start time.Duration) {
+	r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: k, Start: start, End: r.now()})
+}
+
+func (r *recorder) ended(i int, err error) {
+	r.spans[i].End = r.now()
+	if err != nil {
+		r.spans[i].Err = err.Error()
+	}
+	r.running.Add(-1)
+	r.live.Add(-1)
+	d := r.done.Add(1)
+	if r.progress != nil {
+		r.progress(int(d), r.total)
+	}
+}
+
+func bumpPeak(peak *atomic.Int64, v int64) {
+	for {
+		p := peak.Load()
+		if v <= p || peak.CompareAndSwap(p, v) {
+			return
+		}
+	}
+}
+
+// finish closes the books: wall time, CPU, memory, GC, latency.
+func (r *recorder) finish(name string, cfg Config) *Run {
+	wall := r.now()
+	u := measure.ReadUsage().Sub(r.u0)
+	run := &Run{
+		Model:       name,
+		Concurrency: cfg.Concurrency,
+		Tasks:       r.total,
+		Spans:       r.spans,
+	}
+	t := &run.Totals
+	t.Wall = wall
+	t.CPUUser = u.User + u.ChildUser
+	t.CPUSys = u.Sys + u.ChildSys
+	t.PeakRSS = measure.PeakRSS()
+	t.GCCycles = u.NumGC
+	t.GCPause = u.GCPause
+	t.PeakLive = int(r.peakLive.Load())
+	t.PeakRunning = int(r.peakRunning.Load())
+	lat := make([]time.Duration, 0, len(r.spans))
+	for _, s := range r.spans {
+		t.TaskCPU += s.CPU
+		if s.Err != "" {
+			t.Failed++
+			continue
+		}
+		lat = append(lat, s.Latency())
+	}
+	t.Latency = measure.Summarize(lat)
+	return run
+}
+
+// cancelled wraps a context error with how far the batch got.
+func (r *recorder) cancelled(name string, err error) error {
+	return fmt.Errorf("%s: stopped after %d of %d tasks: %w", name, r.done.Load(), r.total, err)
+}
+
+// Overlaps reports whether any two segments of kind k, in different tasks,
+// overlap in time by more than slack. It is how tests and verdicts check,
+// from the spans alone, that a model ran CPU work one task at a time.
+func Overlaps(spans []Span, k Kind, slack time.Duration) bool {
+	type iv struct{ s, e time.Duration }
+	var ivs []iv
+	for _, sp := range spans {
+		for _, sg := range sp.Segments {
+			if sg.Kind == k {
+				ivs = append(ivs, iv{sg.Start, sg.End})
+			}
+		}
+	}
+	slices.SortFunc(ivs, func(a, b iv) int { return int(a.s - b.s) })
+	var end time.Duration
+	for i, v := range ivs {
+		if i > 0 && v.s+slack < end {
+			return true
+		}
+		end = max(end, v.e)
+	}
+	return false
+}

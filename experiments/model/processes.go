@@ -1,0 +1,347 @@
+package model
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+// MaxWorkers bounds the processes model's pool size.
+const MaxWorkers = 256
+
+// workerEnv, set to "1" in a process's environment, makes the model
+// package's init turn that process into a worker (see worker.go).
+const workerEnv = "BOUNDLAB_WORKER"
+
+type processes struct{}
+
+func init() { register(processes{}) }
+
+func (processes) Name() string { return "processes" }
+
+func (processes) Describe() string {
+	return "a pool of worker processes (this binary re-executed), tasks and results serialised as JSON over pipes"
+}
+
+// taskMsg is what the parent sends a worker: one task.
+type taskMsg struct {
+	I       int    `json:"i"`
+	Steps   []Step `json:"steps"`
+	Payload []byte `json:"payload,omitempty"`
+}
+
+// resultMsg is what a worker sends back: its hello (I < 0) or one task's
+// outcome, with times on CLOCK_MONOTONIC.
+type resultMsg struct {
+	I        int       `json:"i"`
+	PID      int       `json:"pid,omitempty"`
+	Start    int64     `json:"start,omitempty"`
+	End      int64     `json:"end,omitempty"`
+	CPU      int64     `json:"cpu_ns,omitempty"`
+	Segments []monoSeg `json:"segments,omitempty"`
+	// Decode is the worker's time to decode the task. Encode, the time it
+	// took to encode a result, comes in a trailer line after the result.
+	Decode  int64  `json:"decode_ns,omitempty"`
+	Encode  int64  `json:"encode_ns,omitempty"`
+	Payload []byte `json:"payload,omitempty"`
+	Err     string `json:"error,omitempty"`
+}
+
+type monoSeg struct {
+	Kind  Kind  `json:"kind"`
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+}
+
+// proc is the parent's handle on one worker.
+type proc struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser // the worker's task pipe
+	out   *bufio.Reader  // the worker's result pipe
+	outF  *os.File
+	stat  WorkerStat
+	spawn time.Time
+}
+
+// Run is a ProcessPoolExecutor: Concurrency worker processes are started
+// and must all say hello before the clock starts (their start-up is Setup,
+// reported apart); then tasks are submitted at once and each worker takes
+// the next task when it returns a result.
+func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, error) {
+	if err := validate(tasks, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Concurrency > MaxWorkers {
+		return nil, fmt.Errorf("processes: concurrency must be at most %d worker processes, got %d", MaxWorkers, cfg.Concurrency)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("processes: find this program to re-execute: %w", err)
+	}
+	// ctx ends when the caller cancels or when a worker fails.
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+
+	setup0 := time.Now()
+	procs := make([]*proc, cfg.Concurrency)
+	var kill sync.Once
+	killAll := func() {
+		kill.Do(func() {
+			for _, p := range procs {
+				if p != nil && p.cmd.Process != nil {
+					_ = p.cmd.Process.Kill()
+				}
+			}
+		})
+	}
+	stop := context.AfterFunc(ctx, killAll)
+	defer stop()
+	defer func() {
+		// Whatever happened, no worker outlives Run.
+		for _, p := range procs {
+			if p == nil {
+				continue
+			}
+			_ = p.in.Close()
+		}
+		for _, p := range procs {
+			if p == nil || p.cmd.ProcessState != nil {
+				continue
+			}
+			done := make(chan struct{})
+			go func() { _ = p.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				killAll()
+				<-done
+			}
+		}
+	}()
+
+	// Spawn all workers at once and wait for every hello.
+	errs := make(chan error, len(procs))
+	for w := range procs {
+		p, err := startWorker(exe)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("processes: start worker %d: %w", w, err)
+		}
+		procs[w] = p
+		go func() {
+			var hello resultMsg
+			if err := readMsg(p.out, &hello); err != nil {
+				errs <- fmt.Errorf("worker %d (pid %d) did not start: %w", w, p.cmd.Process.Pid, err)
+				return
+			}
+			p.stat.Spawn = time.Since(p.spawn)
+			errs <- nil
+		}()
+	}
+	for range procs {
+		if err := <-errs; err != nil {
+			cancel()
+			if perr := parent.Err(); perr != nil {
+				return nil, fmt.Errorf("processes: stopped while starting workers: %w", perr)
+			}
+			return nil, fmt.Errorf("processes: %w", err)
+		}
+	}
+	setup := time.Since(setup0)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("processes: stopped while starting workers: %w", err)
+	}
+
+	r := newRecorder(tasks, cfg)
+	payloads := makePayloads(tasks)
+	queue := make(chan int, len(tasks))
+	r.begin()
+	mono0 := measure.Mono()
+	for i := range tasks {
+		r.queued(i)
+		queue <- i
+	}
+	close(queue)
+
+	var wg sync.WaitGroup
+	var serialise [MaxWorkers]time.Duration
+	failures := make(chan error, len(procs))
+	for w, p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range queue {
+				if ctx.Err() != nil {
+					return
+				}
+				d, err := dispatch(r, mono0, p, w, i, tasks[i], payloads[i])
+				serialise[w] += d
+				if err != nil {
+					failures <- fmt.Errorf("worker %d (pid %d): %w", w, p.cmd.Process.Pid, err)
+					cancel()
+					return
+				}
+				p.stat.Tasks++
+			}
+		}()
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, r.cancelled(m.Name(), err)
+	}
+	select {
+	case err := <-failures:
+		return nil, fmt.Errorf("processes: %w", err)
+	default:
+	}
+	// Close the task pipes and reap the workers before the books close, so
+	// their CPU time is counted among this process's children.
+	for _, p := range procs {
+		_ = p.in.Close()
+	}
+	for _, p := range procs {
+		if err := p.cmd.Wait(); err != nil {
+			return nil, fmt.Errorf("processes: worker pid %d: %w", p.cmd.Process.Pid, err)
+		}
+		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			p.stat.PeakRSS = ru.Maxrss * 1024
+		}
+	}
+	run := r.finish(m.Name(), cfg)
+	run.Totals.Setup = setup
+	for w, p := range procs {
+		run.Workers = append(run.Workers, p.stat)
+		run.Totals.Serialise += serialise[w]
+	}
+	return run, nil
+}
+
+// startWorker starts one worker: this executable with workerEnv set, its
+// task pipe on fd 3 and its result pipe on fd 4, in its own process group
+// (so a terminal's Ctrl-C reaches the parent, which kills it) and with a
+// parent-death signal (so it dies if the parent is killed outright).
+func startWorker(exe string) (*proc, error) {
+	taskR, taskW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		taskR.Close()
+		taskW.Close()
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = workerEnviron()
+	cmd.Stdin = nil
+	cmd.Stdout = nil
+	cmd.Stderr = os.Stderr
+	cmd.ExtraFiles = []*os.File{taskR, resW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p := &proc{cmd: cmd, in: taskW, out: bufio.NewReaderSize(resR, 1<<16), outF: resR, spawn: time.Now()}
+	err = cmd.Start()
+	taskR.Close()
+	resW.Close()
+	if err != nil {
+		taskW.Close()
+		resR.Close()
+		return nil, err
+	}
+	p.stat.PID = cmd.Process.Pid
+	return p, nil
+}
+
+// workerEnviron is this process's environment with workerEnv set and GoNB's
+// variables removed, so that a worker started from a notebook cell does not
+// talk to the kernel.
+func workerEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GONB_") || strings.HasPrefix(kv, workerEnv+"=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, workerEnv+"=1")
+}
+
+// dispatch sends task i to worker p, waits for its result and records the
+// span. It returns the serialisation time spent on both sides.
+func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byte) (time.Duration, error) {
+	r.started(i, w)
+	start := r.now()
+	b, err := json.Marshal(taskMsg{I: i, Steps: t.Steps, Payload: payload})
+	if err != nil {
+		return 0, fmt.Errorf("encode task %d: %w", i, err)
+	}
+	enc := r.now() - start
+	r.segment(i, KindSerialise, start)
+	if _, err := p.in.Write(append(b, '\n')); err != nil {
+		return enc, fmt.Errorf("send task %d: %w", i, err)
+	}
+	var res, trailer resultMsg
+	line, err := p.out.ReadBytes('\n')
+	if err != nil {
+		return enc, fmt.Errorf("read result of task %d: %w", i, err)
+	}
+	decStart := r.now()
+	if err := json.Unmarshal(line, &res); err != nil {
+		return enc, fmt.Errorf("decode result of task %d: %w", i, err)
+	}
+	dec := r.now() - decStart
+	if err := readMsg(p.out, &trailer); err != nil {
+		return enc, fmt.Errorf("read result trailer of task %d: %w", i, err)
+	}
+	res.Encode = trailer.Encode
+	off := func(mono int64) time.Duration { return time.Duration(mono - mono0) }
+	for _, s := range res.Segments {
+		r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: s.Kind, Start: off(s.Start), End: off(s.End)})
+	}
+	r.spans[i].CPU = time.Duration(res.CPU)
+	// The result's serialisation: the worker's encoding, the pipe, and the
+	// parent's decoding.
+	r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: KindSerialise, Start: off(res.End), End: decStart + dec})
+	var terr error
+	if res.Err != "" {
+		terr = errors.New(res.Err)
+	}
+	r.ended(i, terr)
+	return enc + dec + time.Duration(res.Decode+res.Encode), nil
+}
+
+// makePayloads builds each task's argument: Payload random bytes.
+func makePayloads(tasks []Task) [][]byte {
+	out := make([][]byte, len(tasks))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, t := range tasks {
+		if t.Payload == 0 {
+			continue
+		}
+		b := make([]byte, t.Payload)
+		for k := range b {
+			b[k] = byte(rng.Uint32())
+		}
+		out[i] = b
+	}
+	return out
+}
+
+func readMsg(r *bufio.Reader, v any) error {
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(line, v)
+}

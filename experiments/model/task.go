@@ -1,0 +1,96 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind names what a step does.
+type Kind string
+
+// The step kinds. CPU computes; Wait waits on a timer, using no CPU.
+const (
+	KindCPU  Kind = "cpu"
+	KindWait Kind = "wait"
+)
+
+// Step is one piece of a task's program.
+type Step struct {
+	Kind Kind `json:"kind"`
+	// Units of deterministic computation (KindCPU). See Units and Calibrate.
+	Units int64 `json:"units,omitempty"`
+	// Duration of the wait (KindWait).
+	Duration time.Duration `json:"duration_ns,omitempty"`
+}
+
+// CPU returns a step of n units of computation.
+func CPU(n int64) Step { return Step{Kind: KindCPU, Units: n} }
+
+// CPUFor returns a step that computes for about d on this machine, using the
+// calibration (see Calibrate).
+func CPUFor(d time.Duration) Step { return CPU(Calibrate().UnitsFor(d)) }
+
+// Wait returns a step that waits d without using CPU, the lecture's simulated
+// I/O.
+func Wait(d time.Duration) Step { return Step{Kind: KindWait, Duration: d} }
+
+// String describes the step for error messages and listings.
+func (s Step) String() string {
+	switch s.Kind {
+	case KindCPU:
+		return fmt.Sprintf("cpu(%d units)", s.Units)
+	case KindWait:
+		return fmt.Sprintf("wait(%s)", s.Duration)
+	}
+	return string(s.Kind)
+}
+
+// Task is a short program of steps. Payload is the size in bytes of the
+// task's argument and of its result: the processes model copies both across
+// a pipe, serialised; the in-process models share them by reference.
+type Task struct {
+	Steps   []Step `json:"steps"`
+	Payload int    `json:"payload_bytes,omitempty"`
+}
+
+// NewTask returns a task running steps in order.
+func NewTask(steps ...Step) Task { return Task{Steps: steps} }
+
+// Repeat returns n copies of t.
+func Repeat(n int, t Task) []Task {
+	ts := make([]Task, n)
+	for i := range ts {
+		ts[i] = t
+	}
+	return ts
+}
+
+// validate checks a batch before a model runs it.
+func validate(tasks []Task, cfg Config) error {
+	if cfg.Concurrency < 1 {
+		return fmt.Errorf("concurrency must be at least 1, got %d", cfg.Concurrency)
+	}
+	if cfg.Concurrency > MaxConcurrency {
+		return fmt.Errorf("concurrency must be at most %d, got %d", MaxConcurrency, cfg.Concurrency)
+	}
+	for i, t := range tasks {
+		if t.Payload < 0 {
+			return fmt.Errorf("task %d: payload must be at least 0 bytes, got %d", i, t.Payload)
+		}
+		for j, s := range t.Steps {
+			switch s.Kind {
+			case KindCPU:
+				if s.Units < 0 {
+					return fmt.Errorf("task %d step %d: cpu units must be at least 0, got %d", i, j, s.Units)
+				}
+			case KindWait:
+				if s.Duration < 0 {
+					return fmt.Errorf("task %d step %d: wait must be at least 0, got %s", i, j, s.Duration)
+				}
+			default:
+				return fmt.Errorf("task %d step %d: unknown step kind %q", i, j, s.Kind)
+			}
+		}
+	}
+	return nil
+}
