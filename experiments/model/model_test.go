@@ -12,7 +12,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/testlock"
 )
+
+func TestMain(m *testing.M) { testlock.Main(m) }
 
 func mustGet(t *testing.T, name string) Model {
 	t.Helper()

@@ -33,7 +33,8 @@ type Span struct {
 	// End is when it finished.
 	End time.Duration `json:"end_ns"`
 	// CPU is the CPU time its steps used, read from the running thread's
-	// clock.
+	// clock. It is zero on the goroutines model, where a task has no thread
+	// of its own (see compute).
 	CPU      time.Duration `json:"cpu_ns"`
 	Segments []Segment     `json:"segments,omitempty"`
 	// Err says why the task did not complete, if it did not.

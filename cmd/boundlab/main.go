@@ -1,0 +1,96 @@
+// Command boundlab runs the lecture's concurrency experiments from a
+// terminal: it lists them, runs one with its parameters as flags, prints the
+// verdicts on the lecture's claims, and writes the full result as JSON.
+//
+// Usage:
+//
+//	boundlab list
+//	boundlab run NAME [--param value ...] [--models a,b] [--quick] [--json FILE|-]
+//
+// Exit status: 0 when the experiment ran (verdicts that do not hold are
+// findings, and are shown), 1 when it failed, 2 for bad usage, 130 when
+// interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usageError is bad usage: exit status 2, one line.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+const usage = `boundlab: the lecture's concurrency experiments, measured
+
+Usage:
+  boundlab list                       the experiments, with one line each
+  boundlab run NAME [flags]           run one; 'boundlab run NAME --help' lists its flags
+
+Run flags common to every experiment:
+  --quick          start from quick parameters (seconds, not minutes)
+  --json FILE|-    write the full result as JSON (- for standard output)
+  --quiet          no progress bar
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the CLI with its streams, returning the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, a second one ends the program at once.
+		<-ctx.Done()
+		stop()
+	}()
+	err := dispatch(ctx, args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "boundlab: interrupted; stopped cleanly")
+		return 130
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "boundlab:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "boundlab:", err)
+	return 1
+}
+
+var errHelp = errors.New("help shown")
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usagef("no command given (try 'boundlab list')")
+	}
+	switch args[0] {
+	case "list":
+		if len(args) > 1 {
+			return usagef("list takes no arguments")
+		}
+		return list(stdout)
+	case "run":
+		return runCmd(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return errHelp
+	}
+	return usagef("unknown command %q (commands: list, run)", args[0])
+}

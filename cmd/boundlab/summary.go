@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// printSummary writes a result for a person: what ran, the key figures, and
+// the verdicts.
+func printSummary(w io.Writer, res experiments.Result) {
+	r := res.Base()
+	fmt.Fprintf(w, "%s (%s)\n", r.Title, r.Question)
+	fmt.Fprintf(w, "measured on %s; took %s\n\n", r.Stamp, r.Elapsed.Round(10*time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	switch res := res.(type) {
+	case *experiments.AsyncCPUResult:
+		fmt.Fprintln(tw, "MODEL\tONE AFTER ANOTHER\tALL AT ONCE\tSPEEDUP\tMOST COMPUTING AT ONCE\tMAX LOOP LAG")
+		for _, p := range res.Points {
+			lag := "-"
+			if p.Model == "eventloop" {
+				lag = dur(p.MaxLoopLag)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2fx\t%d\t%s\n", p.Model,
+				dur(res.Runs[p.Sequential].Totals.Wall), dur(res.Runs[p.Concurrent].Totals.Wall), p.Speedup, p.MaxComputing, lag)
+		}
+	case *experiments.ScalingResult:
+		fmt.Fprintf(tw, "MODEL\tWORKERS\tWALL\tSPEEDUP\tIDEAL\tEFFICIENCY\tSPAWN (EXCLUDED)\n")
+		for _, p := range res.Points {
+			spawn := "-"
+			if p.Setup > 0 {
+				spawn = dur(p.Setup)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.2fx\t%.0fx\t%.0f%%\t%s\n", p.Model, p.Workers, dur(p.Wall), p.Speedup, p.Ideal, p.Efficiency*100, spawn)
+		}
+		if c := res.Processes; c != nil {
+			tw.Flush()
+			fmt.Fprintf(w, "\nprocesses pay: spawn %s per worker (mean), %.1f MiB peak memory per worker\n",
+				dur(c.SpawnMean), float64(c.WorkerRSS)/(1<<20))
+			fmt.Fprintln(tw, "PAYLOAD\tSERIALISATION PER TASK\tSHARE OF BUSY TIME")
+			for _, p := range c.Payloads {
+				fmt.Fprintf(tw, "%s\t%s\t%.0f%%\n", experiments.FormatSize(p.Bytes), dur(p.PerTask), p.Share*100)
+			}
+		}
+	case *experiments.SemaphoreResult:
+		fmt.Fprintln(tw, "MODEL\tTASKS\tLIMIT\tLATENCY\tRUNTIME\tIDEAL\tRATIO\tCPU")
+		for _, group := range [][]experiments.SemaphorePoint{res.Headline, res.Limits, res.Latencies} {
+			for _, p := range group {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.4f\t%s\n", p.Model, p.Tasks, p.Limit, p.Latency, dur(p.Runtime), dur(p.Ideal), p.Ratio, dur(p.CPU))
+			}
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	printVerdicts(w, r.Verdicts)
+}
+
+func printVerdicts(w io.Writer, vs []experiments.Verdict) {
+	held := 0
+	for _, v := range vs {
+		if v.Holds {
+			held++
+		}
+	}
+	fmt.Fprintf(w, "Verdicts: %d of %d hold\n", held, len(vs))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, v := range vs {
+		mark := "holds"
+		if !v.Holds {
+			mark = "DOES NOT HOLD"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tmeasured %.4g %s, expected %s\t%s\n", mark, v.ClaimID, v.Model, v.Measured, v.Unit, v.Rule(), v.Detail)
+	}
+	tw.Flush()
+	seen := map[string]bool{}
+	for _, v := range vs {
+		if !seen[v.ClaimID] {
+			seen[v.ClaimID] = true
+			fmt.Fprintf(w, "  %s: %s\n", v.ClaimID, strings.TrimSpace(v.Claim))
+		}
+	}
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}

@@ -1,0 +1,267 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/internal/testlock"
+)
+
+func TestMain(m *testing.M) { testlock.Main(m) }
+
+func TestParamErrors(t *testing.T) {
+	cases := []struct {
+		name, value, want string
+	}{
+		{"limit", "0", "--limit: 0 is out of range (allowed: an integer from 1 to 1000000)"},
+		{"tasks", "-5", "--tasks: -5 is out of range"},
+		{"latency", "banana", `--latency: "banana" is not a duration (write it like 100ms or 1s) (allowed: a duration from 1ms to 1m0s)`},
+		{"limits", "1,x", `--limits: "x" is not an integer`},
+		{"limits", "", "--limits: the list is empty"},
+		{"models", "eventloop,threads", `--models: "threads" is not one of them (allowed: a comma-separated list of up to 3: eventloop, goroutines, gil)`},
+		{"latencies", "10ms,2h", "--latencies: 2h0m0s is out of range"},
+	}
+	for _, c := range cases {
+		p := DefaultSemaphore()
+		err := Set(&p, c.name, c.value)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Set(%s=%q) = %v, want it to contain %q", c.name, c.value, err, c.want)
+		}
+	}
+	p := DefaultSemaphore()
+	if err := Set(&p, "concurrency", "3"); err == nil || !strings.Contains(err.Error(), `unknown parameter "concurrency" (known: tasks, latency, limit`) {
+		t.Errorf("unknown parameter: %v", err)
+	}
+	// Values set in Go code are checked too.
+	p.Limit = 0
+	if err := Validate(&p); err == nil || !strings.Contains(err.Error(), "--limit: 0 is out of range") {
+		t.Errorf("Validate: %v", err)
+	}
+	if _, err := RunSemaphore(context.Background(), p, nil); err == nil || !strings.Contains(err.Error(), "--limit") {
+		t.Errorf("RunSemaphore with limit 0: %v", err)
+	}
+}
+
+func TestParamsRoundTrip(t *testing.T) {
+	for _, q := range Questions() {
+		p := q.Defaults()
+		if err := Validate(p); err != nil {
+			t.Errorf("%s defaults: %v", q.Name, err)
+		}
+		if err := Validate(q.Quick()); err != nil {
+			t.Errorf("%s quick: %v", q.Name, err)
+		}
+		// Every parameter's printed value parses back to itself.
+		for _, prm := range p.Params() {
+			before := prm.String()
+			if err := prm.Set(before); err != nil {
+				t.Errorf("%s --%s: %q does not parse back: %v", q.Name, prm.Name, before, err)
+			}
+			if after := prm.String(); after != before {
+				t.Errorf("%s --%s: %q became %q", q.Name, prm.Name, before, after)
+			}
+		}
+	}
+}
+
+func TestBindFlags(t *testing.T) {
+	p := DefaultSemaphore()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	Bind(fs, &p)
+	if err := fs.Parse([]string{"--limit", "50", "--latencies=10ms,1s", "--models", "goroutines"}); err != nil {
+		t.Fatal(err)
+	}
+	if p.Limit != 50 || len(p.Latencies) != 2 || p.Latencies[1] != time.Second || p.Models[0] != "goroutines" {
+		t.Fatalf("after flags: %+v", p)
+	}
+	if err := fs.Parse([]string{"--limit", "0"}); err == nil || !strings.Contains(err.Error(), "out of range") {
+		t.Fatalf("--limit 0: %v", err)
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for in, want := range map[string]int{"512": 512, "64KiB": 64 << 10, "8MiB": 8 << 20, "1k": 1024, "2MB": 2 << 20} {
+		got, err := ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if _, err := ParseSize("lots"); err == nil {
+		t.Error("ParseSize(lots) succeeded")
+	}
+	if FormatSize(64<<10) != "64KiB" || FormatSize(1000) != "1000B" {
+		t.Errorf("FormatSize: %s %s", FormatSize(64<<10), FormatSize(1000))
+	}
+}
+
+func TestJudge(t *testing.T) {
+	c := Claim{ID: "x", Compare: Within, Tolerance: 0.1}
+	if !c.Judge("m", 1.09, 1, "x", "").Holds || c.Judge("m", 1.11, 1, "x", "").Holds || c.Judge("m", 0.89, 1, "x", "").Holds {
+		t.Error("Within")
+	}
+	c = Claim{ID: "x", Compare: AtMost, Tolerance: 0.01}
+	if !c.Judge("m", 1.0099, 1, "s", "").Holds || c.Judge("m", 1.011, 1, "s", "").Holds {
+		t.Error("AtMost")
+	}
+	c = Claim{ID: "x", Compare: AtLeast, Tolerance: 0.15}
+	if !c.Judge("m", 1.71, 2, "x", "").Holds || c.Judge("m", 1.69, 2, "x", "").Holds {
+		t.Error("AtLeast")
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, name := range []string{"async-cpu", "scaling", "semaphore"} {
+		if _, err := Lookup(name); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "known: async-cpu, scaling, semaphore") {
+		t.Errorf("Lookup(nope): %v", err)
+	}
+}
+
+// runQuick runs q's quick parameters and returns the result whose named
+// verdicts all hold, trying up to three times: the measurements are of real
+// time on a shared machine, and a broken mechanism fails every attempt.
+func runQuick(t *testing.T, q *Question, mustHold ...string) Result {
+	t.Helper()
+	var last Result
+	for attempt := 1; attempt <= 3; attempt++ {
+		var reports int
+		res, err := q.Run(context.Background(), q.Quick(), func(Progress) { reports++ })
+		if err != nil {
+			t.Fatalf("%s: %v", q.Name, err)
+		}
+		if reports == 0 {
+			t.Fatalf("%s: no progress reported", q.Name)
+		}
+		last = res
+		failing := failingVerdicts(res.Base(), mustHold)
+		if len(failing) == 0 {
+			return res
+		}
+		t.Logf("%s attempt %d: verdicts not holding: %s", q.Name, attempt, strings.Join(failing, "; "))
+	}
+	t.Fatalf("%s: verdicts did not hold in 3 attempts", q.Name)
+	return last
+}
+
+func failingVerdicts(r *Report, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		found := false
+		for _, v := range r.Verdicts {
+			if v.ClaimID != id {
+				continue
+			}
+			found = true
+			if !v.Holds {
+				out = append(out, v.ClaimID+"/"+v.Model+": measured "+ftoa(v.Measured)+", expected "+v.Rule())
+			}
+		}
+		if !found {
+			out = append(out, id+": no verdict")
+		}
+	}
+	return out
+}
+
+func ftoa(x float64) string { b, _ := json.Marshal(x); return string(b) }
+
+// The JSON of a result has the stamp, the runs with spans and totals, and a
+// top-level verdicts list with the fields scripts rely on.
+func checkJSON(t *testing.T, res Result) {
+	t.Helper()
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Question string                       `json:"question"`
+		Params   map[string]string            `json:"params"`
+		Stamp    map[string]any               `json:"stamp"`
+		Verdicts []map[string]json.RawMessage `json:"verdicts"`
+		Runs     []struct {
+			Model  string           `json:"model"`
+			Spans  []map[string]any `json:"spans"`
+			Totals map[string]any   `json:"totals"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Question == "" || len(doc.Params) == 0 || doc.Stamp["cores"] == nil || len(doc.Runs) == 0 || len(doc.Verdicts) == 0 {
+		t.Fatalf("JSON lacks question, params, stamp, runs or verdicts: %.300s", b)
+	}
+	for _, v := range doc.Verdicts {
+		for _, k := range []string{"claim", "model", "measured", "expected", "holds"} {
+			if _, ok := v[k]; !ok {
+				t.Fatalf("verdict lacks %q: %v", k, v)
+			}
+		}
+	}
+	for _, r := range doc.Runs {
+		if r.Model == "" || len(r.Spans) == 0 || r.Totals["wall_ns"] == nil {
+			t.Fatalf("run lacks model, spans or totals")
+		}
+	}
+}
+
+func TestAsyncCPUQuick(t *testing.T) {
+	res := runQuick(t, AsyncCPU, "async-no-speedup", "async-blocks-loop", "async-one-at-a-time", "parallel-cpu").(*AsyncCPUResult)
+	checkJSON(t, res)
+	if len(res.Points) != 3 {
+		t.Fatalf("%d points", len(res.Points))
+	}
+	el := res.Points[0]
+	if el.Model != "eventloop" || el.MaxLoopLag < el.LongestStep*9/10 || el.MaxComputing != 1 {
+		t.Fatalf("eventloop point %+v", el)
+	}
+}
+
+func TestScalingQuick(t *testing.T) {
+	res := runQuick(t, Scaling, "threads-no-speedup", "parallel-cpu", "processes-scale", "serialisation-grows", "processes-memory").(*ScalingResult)
+	checkJSON(t, res)
+	if len(res.Points) != 9 || res.Processes == nil || len(res.Processes.Payloads) != 3 {
+		t.Fatalf("%d points, processes %+v", len(res.Points), res.Processes)
+	}
+	for _, p := range res.Points {
+		if p.Model == "processes" && p.Setup <= 0 {
+			t.Fatalf("processes point without spawn time: %+v", p)
+		}
+	}
+}
+
+func TestSemaphoreQuick(t *testing.T) {
+	res := runQuick(t, Semaphore, "semaphore-near-ideal", "semaphore-sweep", "latency-proportional", "sleep-no-cpu").(*SemaphoreResult)
+	checkJSON(t, res)
+	p := Semaphore.Quick().(*SemaphoreParams)
+	if len(res.Headline) != 2 || len(res.Limits) != 2*len(p.Limits) || len(res.Latencies) != 2*len(p.Latencies) {
+		t.Fatalf("points: %d headline, %d limits, %d latencies", len(res.Headline), len(res.Limits), len(res.Latencies))
+	}
+	for _, pt := range res.Limits {
+		if pt.Runtime < pt.Ideal {
+			t.Fatalf("runtime %v below the formula's %v: waits were cut short", pt.Runtime, pt.Ideal)
+		}
+	}
+}
+
+// Cancelling an experiment stops it promptly with the context's error.
+func TestCancelExperiment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := RunSemaphore(ctx, DefaultSemaphore(), nil)
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(t0) > 3*time.Second {
+		t.Fatalf("took %v to stop", time.Since(t0))
+	}
+}

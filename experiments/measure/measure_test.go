@@ -1,0 +1,90 @@
+package measure
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSummarize(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	s := Summarize(ds)
+	if s.N != 100 || s.Min != 1 || s.Max != 100 || math.Abs(s.Mean-50.5) > 1e-9 {
+		t.Fatalf("summary %+v", s)
+	}
+	if s.P50 != 50 || s.P95 != 95 || s.P99 != 99 {
+		t.Fatalf("quantiles p50 %v p95 %v p99 %v", s.P50, s.P95, s.P99)
+	}
+	if Summarize(nil) != (Summary{}) {
+		t.Fatal("empty sample")
+	}
+	if one := Summarize([]time.Duration{time.Millisecond}); one.Std != 0 || one.P99 != 1 {
+		t.Fatalf("one sample %+v", one)
+	}
+}
+
+func TestLinearFit(t *testing.T) {
+	xs := []float64{1, 2, 3, 4}
+	ys := []float64{3, 5, 7, 9}
+	a, b, r2 := LinearFit(xs, ys)
+	if math.Abs(a-1) > 1e-9 || math.Abs(b-2) > 1e-9 || math.Abs(r2-1) > 1e-9 {
+		t.Fatalf("fit a=%v b=%v r2=%v", a, b, r2)
+	}
+}
+
+func TestUsageCountsCPU(t *testing.T) {
+	u0 := ReadUsage()
+	c0 := ThreadCPU()
+	x := 1.0
+	for t0 := time.Now(); time.Since(t0) < 50*time.Millisecond; {
+		x = math.Sqrt(x + 1)
+	}
+	_ = x
+	d := ReadUsage().Sub(u0)
+	if d.User+d.Sys < 20*time.Millisecond {
+		t.Fatalf("50 ms of spinning counted as %v CPU", d.User+d.Sys)
+	}
+	if ThreadCPU()-c0 <= 0 {
+		t.Fatal("thread CPU clock did not advance")
+	}
+}
+
+func TestRSS(t *testing.T) {
+	if err := ResetPeakRSS(); err != nil {
+		t.Skip(err)
+	}
+	before := PeakRSS()
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	if got := PeakRSS(); got < before+32<<20 {
+		t.Fatalf("peak RSS %d after touching 64 MiB (was %d)", got, before)
+	}
+	if RSS() <= 0 {
+		t.Fatal("RSS not read")
+	}
+	_ = buf[len(buf)-1]
+}
+
+func TestStamp(t *testing.T) {
+	s := NewStamp()
+	if s.Cores < 1 || s.GOMAXPROCS < 1 || !strings.HasPrefix(s.GoVersion, "go") || s.CPU == "" {
+		t.Fatalf("stamp %+v", s)
+	}
+	if !strings.Contains(s.String(), "cores") {
+		t.Fatalf("stamp string %q", s)
+	}
+}
+
+func TestMonoAcrossCalls(t *testing.T) {
+	a := Mono()
+	time.Sleep(5 * time.Millisecond)
+	if d := time.Duration(Mono() - a); d < 5*time.Millisecond || d > time.Second {
+		t.Fatalf("Mono advanced %v over a 5 ms sleep", d)
+	}
+}
