@@ -109,6 +109,7 @@ var AsyncCPU = register(&Question{
 		p.Tasks, p.CPU = 4, 30*time.Millisecond
 		return &p
 	},
+	NewResult: func() Result { return &AsyncCPUResult{} },
 	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
 		return RunAsyncCPU(ctx, *p.(*AsyncCPUParams), progress)
 	},

@@ -265,3 +265,32 @@ func TestCancelExperiment(t *testing.T) {
 		t.Fatalf("took %v to stop", time.Since(t0))
 	}
 }
+
+// A result written as JSON decodes back into its typed form, parameters
+// included.
+func TestDecodeResult(t *testing.T) {
+	p := DefaultAsyncCPU()
+	p.Tasks, p.CPU, p.Models = 2, 5*time.Millisecond, []string{"eventloop"}
+	res, err := RunAsyncCPU(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := AsyncCPU.DecodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := back.(*AsyncCPUResult)
+	if got.Params.(*AsyncCPUParams).Tasks != 2 || len(got.Points) != 1 || len(got.Runs) != 2 || len(got.Verdicts) != len(res.Verdicts) {
+		t.Fatalf("decoded %+v", got.Points)
+	}
+	if got.Runs[0].Spans[0].Segments[0].Kind != "cpu" {
+		t.Fatalf("spans not decoded: %+v", got.Runs[0].Spans[0])
+	}
+	if _, err := Semaphore.DecodeResult(b); err == nil {
+		t.Fatal("decoded an async-cpu result as a semaphore one")
+	}
+}

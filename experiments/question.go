@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,6 +31,30 @@ type Question struct {
 	Quick func() Params
 	// Run runs the experiment.
 	Run func(ctx context.Context, p Params, progress ProgressFunc) (Result, error)
+	// NewResult returns an empty result of the question's type, to decode a
+	// saved result's JSON into.
+	NewResult func() Result
+}
+
+// DecodeResult reads a result of q saved as JSON (the form `boundlab run
+// --json` writes). Its Params are rebuilt from the saved parameter values.
+func (q *Question) DecodeResult(b []byte) (Result, error) {
+	res := q.NewResult()
+	if err := json.Unmarshal(b, res); err != nil {
+		return nil, fmt.Errorf("decode %s result: %w", q.Name, err)
+	}
+	r := res.Base()
+	if r.Question != q.Name {
+		return nil, fmt.Errorf("decode %s result: it is a result of %q", q.Name, r.Question)
+	}
+	p := q.Defaults()
+	for name, v := range r.ParamValues {
+		if err := Set(p, name, v); err != nil {
+			return nil, fmt.Errorf("decode %s result: %w", q.Name, err)
+		}
+	}
+	r.Params = p
+	return res, nil
 }
 
 // Result is implemented by each question's result type.

@@ -151,6 +151,7 @@ var Scaling = register(&Question{
 		p.Payloads = []int{1 << 10, 256 << 10, 1 << 20}
 		return &p
 	},
+	NewResult: func() Result { return &ScalingResult{} },
 	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
 		return RunScaling(ctx, *p.(*ScalingParams), progress)
 	},

@@ -148,6 +148,7 @@ var Semaphore = register(&Question{
 		p.Latencies = []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
 		return &p
 	},
+	NewResult: func() Result { return &SemaphoreResult{} },
 	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
 		return RunSemaphore(ctx, *p.(*SemaphoreParams), progress)
 	},
