@@ -3,6 +3,7 @@ module github.com/boundlab/boundlab
 go 1.26.8
 
 require (
+	github.com/go-echarts/go-echarts/v2 v2.6.7
 	golang.org/x/sys v0.49.0
 	gonum.org/v1/gonum v0.17.0
 )

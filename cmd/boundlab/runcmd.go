@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/experiments"
 )
 
@@ -32,6 +33,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	experiments.Bind(fs, params)
 	fs.Bool("quick", false, "start from quick parameters (seconds, not minutes)")
 	jsonOut := fs.String("json", "", "write the full result as JSON to `FILE` (- for standard output)")
+	htmlOut := fs.String("html", "", "write the charts as one self-contained HTML page to `FILE`")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -62,6 +64,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		out = f
 	}
 
+	var page *os.File
+	if *htmlOut != "" {
+		// Fail before a long run, not after it, if the page cannot be written
+		// or the charts' library is missing.
+		if _, err := charts.Library(); err != nil {
+			return usagef("--html: %v", err)
+		}
+		f, err := os.Create(*htmlOut)
+		if err != nil {
+			return usagef("--html: %v", err)
+		}
+		defer f.Close()
+		page = f
+	}
+
 	bar := newProgressBar(stderr, !*quiet)
 	res, err := q.Run(ctx, params, bar.update)
 	bar.done()
@@ -74,6 +91,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		summaryTo = stderr
 	}
 	printSummary(summaryTo, res)
+	if page != nil {
+		cs, err := charts.For(res)
+		if err != nil {
+			return fmt.Errorf("charts: %w", err)
+		}
+		if err := charts.WritePage(page, res.Base().Title, cs...); err != nil {
+			return err
+		}
+		if err := page.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", *htmlOut, err)
+		}
+		fmt.Fprintf(stderr, "wrote %d charts to %s\n", len(cs), *htmlOut)
+	}
 	if out != nil {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")

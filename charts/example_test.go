@@ -1,0 +1,44 @@
+package charts_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/boundlab/boundlab/charts"
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// Chart a small semaphore run: what For draws, series by series.
+func ExampleFor() {
+	p := experiments.DefaultSemaphore()
+	p.Tasks, p.Latency, p.Limit, p.Repeat = 8, 5*time.Millisecond, 4, 1
+	p.Limits = []int{2, 4}
+	p.Latencies = []time.Duration{5 * time.Millisecond}
+	p.Models = []string{"goroutines"}
+	res, err := experiments.RunSemaphore(context.Background(), p, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cs, err := charts.For(res)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range cs {
+		fmt.Println(c.Title())
+		for _, s := range c.Series() {
+			fmt.Printf("  %s: %d points\n", s.Name, s.Points)
+		}
+	}
+	// Output:
+	// Runtime against the semaphore limit
+	//   ideal ⌈tasks/limit⌉ × latency: 3 points
+	//   goroutines: 2 points
+	// Runtime against the latency
+	//   ideal ⌈tasks/limit⌉ × latency: 2 points
+	//   goroutines: 1 points
+	// goroutines: 8 tasks waiting 5ms, at most 4 at a time
+	//   wait: 8 points
+}

@@ -1,0 +1,104 @@
+package charts
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/testlock"
+)
+
+// The experiments measure time: their test binaries take turns.
+func TestMain(m *testing.M) { testlock.Main(m) }
+
+// Real results at small settings, run once per test binary.
+var (
+	semaphoreResult = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
+		p := experiments.DefaultSemaphore()
+		p.Tasks, p.Latency, p.Limit, p.Repeat = 12, 5*time.Millisecond, 4, 2
+		p.Limits = []int{2, 4, 12}
+		p.Latencies = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}
+		p.Models = []string{"eventloop", "goroutines"}
+		return experiments.RunSemaphore(context.Background(), p, nil)
+	})
+	asyncCPUResult = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
+		p := experiments.DefaultAsyncCPU()
+		p.Tasks, p.CPU, p.Heartbeat = 2, 5*time.Millisecond, time.Millisecond
+		p.Models = []string{"eventloop", "goroutines"}
+		return experiments.RunAsyncCPU(context.Background(), p, nil)
+	})
+	scalingResult = sync.OnceValues(func() (*experiments.ScalingResult, error) {
+		p := experiments.DefaultScaling()
+		p.Tasks, p.CPU, p.Workers = 4, 5*time.Millisecond, []int{1, 2}
+		p.Models = []string{"gil", "goroutines", "processes"}
+		p.Payloads = []int{1 << 10, 64 << 10, 256 << 10}
+		return experiments.RunScaling(context.Background(), p, nil)
+	})
+)
+
+// must returns a function that fails the test on err, else returns v:
+// must(f())(t).
+func must[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// needLibrary skips the test when the ECharts library is not embedded, or
+// fails it when BOUNDLAB_REQUIRE_ASSETS=1.
+func needLibrary(t *testing.T) {
+	t.Helper()
+	if _, err := Library(); err != nil {
+		if os.Getenv("BOUNDLAB_REQUIRE_ASSETS") == "1" {
+			t.Fatalf("BOUNDLAB_REQUIRE_ASSETS=1: %v", err)
+		}
+		t.Skip(err)
+	}
+}
+
+// parsed is a chart's option decoded, its functions replaced by the
+// strings "js:<name>".
+type parsed struct {
+	Title struct {
+		Text    string `json:"text"`
+		Subtext string `json:"subtext"`
+	} `json:"title"`
+	Tooltip map[string]any   `json:"tooltip"`
+	XAxis   []map[string]any `json:"xAxis"`
+	YAxis   []map[string]any `json:"yAxis"`
+	Series  []struct {
+		Name    string         `json:"name"`
+		Type    string         `json:"type"`
+		Data    []any          `json:"data"`
+		Tooltip map[string]any `json:"tooltip"`
+		Render  string         `json:"renderItem"`
+	} `json:"series"`
+}
+
+// unsplice undoes the function splicing, so the option is JSON again.
+var unsplice = func() *strings.Replacer {
+	var pairs []string
+	for name, code := range jsFuncs {
+		pairs = append(pairs, compactJS(code), `"js:`+name+`"`)
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// parse decodes c's option.
+func parse(t *testing.T, c *Chart) parsed {
+	t.Helper()
+	var p parsed
+	if err := json.Unmarshal([]byte(unsplice.Replace(c.Option())), &p); err != nil {
+		t.Fatalf("chart %s: option is not JSON once its functions are taken out: %v", c.ID(), err)
+	}
+	return p
+}

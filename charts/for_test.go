@@ -1,0 +1,214 @@
+package charts
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// want is what one chart of For should be.
+type want struct {
+	title  string // a prefix of the title
+	series []SeriesInfo
+}
+
+// checkCharts compares For's charts with want, and checks what every chart
+// must have: the stamp, axis names, a tooltip, and series that match the
+// option's data.
+func checkCharts(t *testing.T, res experiments.Result, wants []want) []*Chart {
+	t.Helper()
+	cs := must(For(res))(t)
+	if len(cs) != len(wants) {
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.Title())
+		}
+		t.Fatalf("For made %d charts %q, want %d", len(cs), got, len(wants))
+	}
+	stamp := res.Base().Stamp.String()
+	for i, c := range cs {
+		w := wants[i]
+		if !strings.HasPrefix(c.Title(), w.title) {
+			t.Errorf("chart %d: title %q, want it to start %q", i, c.Title(), w.title)
+		}
+		if fmt.Sprint(c.Series()) != fmt.Sprint(w.series) {
+			t.Errorf("chart %d %q: series %v, want %v", i, c.Title(), c.Series(), w.series)
+		}
+		checkChart(t, c, stamp)
+	}
+	return cs
+}
+
+// idPat is a valid HTML id that can be part of a JavaScript identifier.
+var idPat = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// checkChart checks one chart's option against its own description.
+func checkChart(t *testing.T, c *Chart, stamp string) {
+	t.Helper()
+	p := parse(t, c)
+	name := c.Title()
+	if !idPat.MatchString(c.ID()) {
+		t.Errorf("%q: id %q is not a valid id", name, c.ID())
+	}
+	if p.Title.Text != c.Title() {
+		t.Errorf("%q: option title %q", name, p.Title.Text)
+	}
+	if stamp != "" && !strings.Contains(p.Title.Subtext, stamp) {
+		t.Errorf("%q: subtitle %q lacks the stamp %q", name, p.Title.Subtext, stamp)
+	}
+	if c.Stamp() != stamp {
+		t.Errorf("%q: Stamp() = %q, want %q", name, c.Stamp(), stamp)
+	}
+	for _, axes := range [][]map[string]any{p.XAxis, p.YAxis} {
+		if len(axes) == 0 {
+			t.Errorf("%q: no axis", name)
+		}
+		for _, a := range axes {
+			if n, _ := a["name"].(string); n == "" {
+				t.Errorf("%q: an axis has no name: %v", name, a)
+			}
+		}
+	}
+	if p.Tooltip["show"] != true || p.Tooltip["formatter"] != "js:itemTooltip" {
+		t.Errorf("%q: tooltip %v", name, p.Tooltip)
+	}
+	if len(p.Series) != len(c.Series()) {
+		t.Fatalf("%q: option has %d series, Series() %d", name, len(p.Series), len(c.Series()))
+	}
+	for i, s := range c.Series() {
+		if p.Series[i].Name != s.Name || len(p.Series[i].Data) != s.Points {
+			t.Errorf("%q: option series %d is %q with %d points, Series() says %v",
+				name, i, p.Series[i].Name, len(p.Series[i].Data), s)
+		}
+	}
+	if strings.Contains(c.Option(), "__boundlab_js_") || strings.Contains(c.Option(), "__f__") {
+		t.Errorf("%q: a function placeholder is left in the option", name)
+	}
+}
+
+func TestForSemaphore(t *testing.T) {
+	res := must(semaphoreResult())(t)
+	// 12 tasks, limits 2..12: ceil(12/l) has 6 values (6, 4, 3, 2, 2, 1
+	// rounds), corners at 2, 3, 4, 5, 6, 11, 12.
+	ideal := SeriesInfo{Name: idealName, Points: len(idealSteps(12, 2, 12))}
+	cs := checkCharts(t, res, []want{
+		{"Runtime against the semaphore limit", []SeriesInfo{ideal, {"eventloop", 3}, {"goroutines", 3}}},
+		{"Runtime against the latency", []SeriesInfo{{idealName, 2}, {"eventloop", 2}, {"goroutines", 2}}},
+		{"eventloop: 12 tasks waiting 5ms, at most 4 at a time", []SeriesInfo{{"wait", 12}}},
+		{"goroutines: 12 tasks waiting 5ms, at most 4 at a time", []SeriesInfo{{"wait", 12}}},
+	})
+	p := parse(t, cs[0])
+	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+		t.Errorf("limit chart axes: x %v, y %v; want both log", p.XAxis[0]["type"], p.YAxis[0]["type"])
+	}
+	if n := p.XAxis[0]["name"].(string); !strings.Contains(n, "limit") {
+		t.Errorf("limit chart x axis %q", n)
+	}
+	tl := parse(t, cs[2])
+	if rows := tl.YAxis[0]["data"].([]any); len(rows) != 4 || rows[0] != "worker 0" {
+		t.Errorf("timeline rows %v, want 4 slots from worker 0", rows)
+	}
+	if s := tl.Series[0]; s.Type != "custom" || s.Render != "js:timelineBar" || s.Tooltip["formatter"] != "js:timelineTooltip" {
+		t.Errorf("timeline series %+v", s)
+	}
+}
+
+func TestIdealSteps(t *testing.T) {
+	for _, c := range []struct {
+		tasks, lo, hi int
+		want          string
+	}{
+		{12, 2, 12, "[[2 6] [3 4] [4 3] [5 3] [6 2] [11 2] [12 1]]"},
+		{1000, 1, 1000, ""},
+		{8, 2, 4, "[[2 4] [3 3] [4 2]]"},
+	} {
+		got := idealSteps(c.tasks, c.lo, c.hi)
+		if c.want != "" && fmt.Sprint(got) != c.want {
+			t.Errorf("idealSteps(%d, %d, %d) = %v, want %s", c.tasks, c.lo, c.hi, got, c.want)
+		}
+		for _, p := range got {
+			if want := (c.tasks + p[0] - 1) / p[0]; p[1] != want {
+				t.Errorf("idealSteps(%d, ...): limit %d gives %d rounds, want %d", c.tasks, p[0], p[1], want)
+			}
+		}
+	}
+}
+
+func TestForScaling(t *testing.T) {
+	res := must(scalingResult())(t)
+	gil := kinds(res.Runs[res.Points[1].Run].Spans)
+	checkCharts(t, res, []want{
+		{"Speedup against workers", []SeriesInfo{{"ideal min(workers, cores)", 2}, {"gil", 2}, {"goroutines", 2}, {"processes", 2}}},
+		{"Efficiency", []SeriesInfo{{"gil", 2}, {"goroutines", 2}, {"processes", 2}}},
+		{"gil, 2 workers", gil},
+		{"goroutines, 2 workers", kinds(res.Runs[res.Points[3].Run].Spans)},
+		{"processes, 2 workers", kinds(res.Runs[res.Points[5].Run].Spans)},
+		{"Processes: serialisation time", []SeriesInfo{{fitName(t, res), 2}, {"processes", 3}}},
+	})
+	// Two threads on one GIL: each waits while the other computes.
+	if len(gil) < 2 || gil[0].Name != "cpu" || gil[1].Name != "gil-wait" {
+		t.Errorf("gil timeline series %v, want cpu and gil-wait", gil)
+	}
+}
+
+// fitName finds the fit series' name, which holds measured numbers.
+func fitName(t *testing.T, res *experiments.ScalingResult) string {
+	t.Helper()
+	cs := must(For(res))(t)
+	for _, s := range cs[len(cs)-1].Series() {
+		if strings.HasPrefix(s.Name, "linear fit: ") && strings.Contains(s.Name, "ns per byte, R²") {
+			return s.Name
+		}
+	}
+	t.Fatal("no linear fit series")
+	return ""
+}
+
+func TestForAsyncCPU(t *testing.T) {
+	res := must(asyncCPUResult())(t)
+	el, gr := res.Points[0], res.Points[1]
+	lag := len(res.Runs[el.Concurrent].LoopLag)
+	cpu := len(res.Runs[el.Concurrent].Spans) + len(res.Runs[gr.Concurrent].Spans)
+	cs := checkCharts(t, res, []want{
+		{"Event loop lag", []SeriesInfo{{"heartbeat lag", lag}}},
+		{"Speedup of running the tasks all at once", []SeriesInfo{{"measured speedup", 2}, {"the lecture's expectation", 2}}},
+		{"All at once: 2 tasks × 5ms CPU", []SeriesInfo{{"cpu", cpu}}},
+	})
+	tl := parse(t, cs[2])
+	rows := fmt.Sprint(tl.YAxis[0]["data"])
+	if !strings.HasPrefix(rows, "[eventloop · worker 0 goroutines · worker 0") {
+		t.Errorf("combined timeline rows %s", rows)
+	}
+	if !strings.Contains(cs[0].Option(), "longest CPU step") {
+		t.Error("lag chart has no longest-CPU-step line")
+	}
+}
+
+func TestForErrors(t *testing.T) {
+	if _, err := For(nil); err == nil {
+		t.Error("For(nil): no error")
+	}
+	_, err := For(&otherResult{Report: experiments.Report{Question: "other"}})
+	if err == nil || !strings.Contains(err.Error(), "otherResult") || !strings.Contains(err.Error(), `"other"`) {
+		t.Errorf("For(other result) = %v, want an error naming the type and question", err)
+	}
+}
+
+// otherResult is a result For knows nothing of.
+type otherResult struct{ experiments.Report }
+
+// TestIDsUnique checks that ids are unique over all For's charts.
+func TestIDsUnique(t *testing.T) {
+	seen := map[string]string{}
+	for _, res := range []experiments.Result{must(semaphoreResult())(t), must(asyncCPUResult())(t), must(scalingResult())(t)} {
+		for _, c := range must(For(res))(t) {
+			if prev, ok := seen[c.ID()]; ok {
+				t.Errorf("id %s of %q is also %q's", c.ID(), c.Title(), prev)
+			}
+			seen[c.ID()] = c.Title()
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ReadyEvent is the event dispatched on window once the ECharts library has
+// loaded (by LibraryTag, and by the page WritePage writes). A Snippet whose
+// script runs before the library polls briefly for window.echarts and also
+// starts on this event.
+const ReadyEvent = "boundlab-echarts-ready"
+
+// Snippet returns the chart as an HTML fragment: its container div and an
+// inline script that draws it with the global `echarts` object, for a
+// notebook cell or any page that loads the library once (see LibraryTag).
+// The script waits for window.echarts if it is not there yet, and resizes
+// the chart with the window and its container. Running it again (a cell
+// re-run) replaces the chart rather than stacking a second one.
+func Snippet(c *Chart) (string, error) {
+	if c == nil {
+		return "", errors.New("charts: snippet of a nil chart")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div id="%s" class="boundlab-chart" role="img" aria-label="%s" style="width:100%%;height:%dpx;"></div>`+"\n",
+		c.id, html.EscapeString(c.title), c.height)
+	b.WriteString("<script>\n")
+	b.WriteString(strings.NewReplacer("@ID@", c.id, "@EVENT@", ReadyEvent, "@OPTION@", c.option).Replace(initScript))
+	b.WriteString("</script>\n")
+	return b.String(), nil
+}
+
+// initScript draws one chart. @ID@ is a chart id (letters, digits and
+// underscores), @OPTION@ its option, @EVENT@ ReadyEvent.
+const initScript = `(function () {
+  "use strict";
+  var id = "@ID@", started = false, tries = 0;
+  function start() {
+    if (started || !window.echarts) { return; }
+    started = true;
+    window.removeEventListener("@EVENT@", start);
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var old = window.echarts.getInstanceByDom(el);
+    if (old) { old.dispose(); }
+    var chart = window.echarts.init(el, null, {renderer: "canvas"});
+    chart.setOption(@OPTION@);
+    window.addEventListener("resize", function () { chart.resize(); });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { chart.resize(); }).observe(el);
+    }
+  }
+  if (window.echarts) { start(); return; }
+  window.addEventListener("@EVENT@", start);
+  (function poll() {
+    if (started) { return; }
+    if (window.echarts) { start(); return; }
+    if (++tries > 300) {
+      var el = document.getElementById(id);
+      if (el) { el.textContent = "This chart needs the ECharts library, which has not loaded on this page (in a notebook: run the kernel.Setup() cell near the top)."; }
+      return;
+    }
+    setTimeout(poll, 100);
+  })();
+})();
+`
+
+// scriptBreak finds what would end or confuse a <script> element.
+var scriptBreak = regexp.MustCompile(`(?i)<(/script|!--)`)
+
+// LibraryTag returns a <script> element holding the embedded ECharts
+// library, then dispatching ReadyEvent on window. Put it once on a page,
+// before or after the snippets. It defines window.echarts only if the page
+// has none yet, and hides an AMD loader (RequireJS in classic Jupyter) from
+// the library so that it still sets the global.
+func LibraryTag() (string, error) {
+	lib, err := Library()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("<script>\n/* ECharts " + EChartsVersion + " (Apache License 2.0), embedded by boundlab */\n")
+	b.WriteString("if (!window.echarts) { (function () { var define, exports, module;\n")
+	// ECharts 5.6.0 holds neither sequence; escape them should a later
+	// build do so, as \x3C is "<" wherever JavaScript could hold one.
+	b.WriteString(scriptBreak.ReplaceAllString(lib, `\x3C$1`))
+	b.WriteString("\n}).call(window); }\nwindow.dispatchEvent(new Event(\"" + ReadyEvent + "\"));\n</script>\n")
+	return b.String(), nil
+}
+
+// WritePage writes one self-contained HTML page: a header with the title
+// and the charts' machine stamps, the ECharts library inlined once, and the
+// charts one under another at full width. It loads nothing from the
+// network. It fails, writing nothing, when the library is not embedded.
+func WritePage(w io.Writer, title string, charts ...*Chart) error {
+	lib, err := LibraryTag()
+	if err != nil {
+		return fmt.Errorf("write page %q: %w", title, err)
+	}
+	var b strings.Builder
+	t := html.EscapeString(title)
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	b.WriteString("<title>" + t + "</title>\n<style>\n" + pageCSS + "</style>\n")
+	b.WriteString(lib)
+	b.WriteString("</head>\n<body>\n<header>\n<h1>" + t + "</h1>\n")
+	var stamps []string
+	for _, c := range charts {
+		if c == nil {
+			return fmt.Errorf("write page %q: nil chart", title)
+		}
+		if c.stamp != "" && !slices.Contains(stamps, c.stamp) {
+			stamps = append(stamps, c.stamp)
+		}
+	}
+	for _, s := range stamps {
+		b.WriteString("<p class=\"stamp\">measured on " + html.EscapeString(s) + "</p>\n")
+	}
+	b.WriteString("</header>\n<main>\n")
+	for _, c := range charts {
+		s, err := Snippet(c)
+		if err != nil {
+			return fmt.Errorf("write page %q: %w", title, err)
+		}
+		b.WriteString("<section class=\"boundlab-card\">\n" + s + "</section>\n")
+	}
+	b.WriteString("</main>\n</body>\n</html>\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write page %q: %w", title, err)
+	}
+	return nil
+}
+
+// pageCSS lays the page out: a narrow header, then the charts as cards.
+const pageCSS = `body { margin: 0 auto; padding: 20px 24px 40px; max-width: 1280px;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; background: #fafafa; }
+header { margin-bottom: 18px; }
+h1 { font-size: 1.35rem; margin: 0 0 4px; }
+.stamp { margin: 0; color: #666; font-size: 0.85rem; }
+.boundlab-card { background: #fff; border: 1px solid #e6e6e6; border-radius: 6px;
+  padding: 8px 4px; margin: 0 0 20px; box-sizing: border-box; }
+.boundlab-chart { width: 100%; }
+`

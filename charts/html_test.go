@@ -1,0 +1,211 @@
+package charts
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// httpSrc finds a src attribute loading anything from the network.
+var httpSrc = regexp.MustCompile(`(?i)\bsrc\s*=\s*["']?\s*(https?:|//)`)
+
+// allCharts is every chart of the three fixtures.
+func allCharts(t *testing.T) []*Chart {
+	t.Helper()
+	var cs []*Chart
+	for _, res := range []experiments.Result{must(semaphoreResult())(t), must(asyncCPUResult())(t), must(scalingResult())(t)} {
+		cs = append(cs, must(For(res))(t)...)
+	}
+	return cs
+}
+
+func TestSnippet(t *testing.T) {
+	for _, c := range allCharts(t) {
+		s := must(Snippet(c))(t)
+		for _, want := range []string{
+			`<div id="` + c.ID() + `" class="boundlab-chart"`,
+			"height:" + strconv.Itoa(c.Height()) + "px",
+			`var id = "` + c.ID() + `"`,
+			`window.addEventListener("` + ReadyEvent + `", start)`,
+			"setTimeout(poll, 100)",
+			"window.echarts.init(el",
+			`window.addEventListener("resize", function () { chart.resize(); })`,
+			"chart.setOption(" + c.Option() + ")",
+		} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%q: snippet lacks %q", c.Title(), want)
+			}
+		}
+		if n := strings.Count(s, "<script"); n != 1 {
+			t.Errorf("%q: snippet has %d <script elements, want 1 (no library)", c.Title(), n)
+		}
+		if strings.Contains(s, `version="`) || httpSrc.MatchString(s) {
+			t.Errorf("%q: snippet holds the library or a network src", c.Title())
+		}
+	}
+	if _, err := Snippet(nil); err == nil {
+		t.Error("Snippet(nil): no error")
+	}
+}
+
+func TestWritePage(t *testing.T) {
+	needLibrary(t)
+	cs := allCharts(t)
+	var buf bytes.Buffer
+	if err := WritePage(&buf, "All <b>three</b>", cs...); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.HasSuffix(page, "</html>\n") {
+		t.Error("not a whole HTML page")
+	}
+	if n := strings.Count(page, `version="`+EChartsVersion+`"`); n != 1 {
+		t.Errorf("the library is inlined %d times, want once", n)
+	}
+	if n := strings.Count(page, "<script"); n != 1+len(cs) {
+		t.Errorf("%d <script elements, want the library's and one per chart (%d)", n, 1+len(cs))
+	}
+	if httpSrc.MatchString(page) {
+		t.Errorf("page loads from the network: %q", httpSrc.FindString(page))
+	}
+	if !strings.Contains(page, "<h1>All &lt;b&gt;three&lt;/b&gt;</h1>") {
+		t.Error("page title missing or not escaped")
+	}
+	stamp := must(semaphoreResult())(t).Stamp.String()
+	if !strings.Contains(page, `<p class="stamp">measured on `+stamp) {
+		t.Error("page header lacks the stamp")
+	}
+	for _, c := range cs {
+		if n := strings.Count(page, `<div id="`+c.ID()+`"`); n != 1 {
+			t.Errorf("chart %s appears %d times", c.ID(), n)
+		}
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	res := *must(semaphoreResult())(t)
+	res.Limits = append([]experiments.SemaphorePoint(nil), res.Limits...)
+	for i := range res.Limits {
+		res.Limits[i].Model += evil
+	}
+	res.Stamp.CPU = evil
+	cs := must(For(&res))(t)
+	cs = append(cs, must(Timeline(handRun(), "timeline "+evil))(t))
+	run := handRun()
+	run.Model = evil
+	cs = append(cs, must(Timeline(run, "model name"))(t))
+
+	var out strings.Builder
+	for _, c := range cs {
+		out.WriteString(must(Snippet(c))(t))
+	}
+	if _, err := Library(); err == nil {
+		var buf bytes.Buffer
+		if err := WritePage(&buf, "page "+evil, cs...); err != nil {
+			t.Fatal(err)
+		}
+		// The library's own code holds markup; look at the rest.
+		out.WriteString(strings.Replace(buf.String(), must(LibraryTag())(t), "", 1))
+	}
+	html := out.String()
+	for _, bad := range []string{"<script>alert", "<img", "</script><"} {
+		if i := strings.Index(html, bad); i >= 0 {
+			t.Errorf("the output holds %q raw: …%s…", bad, html[max(0, i-120):min(len(html), i+60)])
+		}
+	}
+	if !strings.Contains(html, `\u003cscript\u003ealert`) {
+		t.Error("the labels are not in the output, escaped")
+	}
+	// The evil model name is still the series' name, in the chart.
+	if got := cs[0].Series()[1].Name; got != "eventloop"+evil {
+		t.Errorf("series name %q", got)
+	}
+}
+
+func TestJSFunctionsSafe(t *testing.T) {
+	for name, code := range jsFuncs {
+		if scriptBreak.MatchString(code) {
+			t.Errorf("function %s would end its <script>", name)
+		}
+		if strings.Contains(code, "//") {
+			t.Errorf("function %s holds a // comment, which joining its lines would break", name)
+		}
+		if strings.Contains(code, `"`) {
+			t.Errorf("function %s holds a double quote", name)
+		}
+	}
+}
+
+func TestLibrary(t *testing.T) {
+	needLibrary(t)
+	lib := must(Library())(t)
+	if !strings.Contains(lib, `version="5.6.0"`) {
+		t.Error("the embedded library is not ECharts 5.6.0")
+	}
+	tag := must(LibraryTag())(t)
+	if !strings.HasPrefix(tag, "<script>") || !strings.Contains(tag, `new Event("`+ReadyEvent+`")`) ||
+		strings.Count(tag, "</script") != 1 {
+		t.Error("LibraryTag is not one script element dispatching the ready event")
+	}
+}
+
+// TestLibraryMissing runs whether or not the asset is there: it reads from
+// a file system without it.
+func TestLibraryMissing(t *testing.T) {
+	for name, fsys := range map[string]fstest.MapFS{
+		"absent":        {"assets/README.md": {Data: []byte("readme")}},
+		"wrong version": {"assets/echarts.min.js": {Data: []byte(`t.version="4.9.0"`)}},
+	} {
+		_, err := library(fsys)
+		if !errors.Is(err, ErrNoLibrary) {
+			t.Errorf("%s: error %v does not wrap ErrNoLibrary", name, err)
+			continue
+		}
+		for _, want := range []string{"make setup", "npm ci", "ECharts 5.6.0", "charts/assets"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", name, err, want)
+			}
+		}
+	}
+	if js, err := library(fstest.MapFS{"assets/echarts.min.js": {Data: []byte(`t.version="5.6.0"`)}}); err != nil || js == "" {
+		t.Errorf("library with the right version: %v", err)
+	}
+
+	// WritePage without the library fails and writes nothing.
+	saved := loadLibrary
+	defer func() { loadLibrary = saved }()
+	loadLibrary = func() (string, error) { return library(fstest.MapFS{}) }
+	var buf bytes.Buffer
+	c := must(Timeline(handRun(), "no library"))(t)
+	if err := WritePage(&buf, "no library", c); !errors.Is(err, ErrNoLibrary) || buf.Len() != 0 {
+		t.Errorf("WritePage without the library: error %v, %d bytes written", err, buf.Len())
+	}
+	if _, err := Snippet(c); err != nil {
+		t.Errorf("Snippet needs no library, yet: %v", err)
+	}
+}
+
+func TestIDs(t *testing.T) {
+	a := must(Timeline(handRun(), "same"))(t)
+	b := must(Timeline(handRun(), "same"))(t)
+	if a.ID() == b.ID() || !strings.HasPrefix(b.ID(), a.ID()+"_") {
+		t.Errorf("ids of two identical charts: %s and %s", a.ID(), b.ID())
+	}
+	if !idPat.MatchString(a.ID()) || !idPat.MatchString(b.ID()) {
+		t.Errorf("ids %s, %s", a.ID(), b.ID())
+	}
+	// Another run gives another id.
+	other := handRun()
+	other.Spans[0].Segments[0].End += msec
+	c := must(Timeline(other, "same"))(t)
+	if strings.HasPrefix(c.ID(), a.ID()) {
+		t.Errorf("a different chart has id %s, like %s", c.ID(), a.ID())
+	}
+}

@@ -1,0 +1,225 @@
+package charts
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	gocharts "github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// Default sizes, in CSS pixels.
+const (
+	// DefaultHeight is a chart's height unless it needs more (timelines with
+	// many rows).
+	DefaultHeight = 420
+	minTimeline   = 300
+	maxTimeline   = 780
+)
+
+// Colours: one per segment kind, one per model, so that a model keeps its
+// colour across a result's charts.
+var (
+	kindColors = map[model.Kind]string{
+		model.KindCPU:       "#d9534f", // busy: red
+		model.KindWait:      "#4a90d9", // idle, overlappable: blue
+		model.KindGIL:       "#f0ad4e", // waiting for the lock: amber
+		model.KindSerialise: "#8e6cc0", // pickling: purple
+	}
+	kindOrder   = []model.Kind{model.KindCPU, model.KindWait, model.KindGIL, model.KindSerialise}
+	otherKind   = "#9e9e9e"
+	modelColors = map[string]string{
+		"eventloop":  "#5470c6",
+		"goroutines": "#3ba272",
+		"gil":        "#ee6666",
+		"processes":  "#fc8452",
+	}
+	spareColors = []string{"#9a60b4", "#73c0de", "#fac858", "#ea7ccc", "#91cc75"}
+	// modelSymbols tell models apart where their lines coincide: a hollow
+	// circle stays visible around a filled triangle.
+	modelSymbols = map[string]string{
+		"eventloop": "emptyCircle", "goroutines": "triangle", "gil": "diamond", "processes": "rect",
+	}
+	idealColor = "#7f7f7f"
+)
+
+// modelColor is name's colour; models without one of their own take a spare
+// colour by their order of appearance, i.
+func modelColor(name string, i int) string {
+	if c, ok := modelColors[name]; ok {
+		return c
+	}
+	return spareColors[i%len(spareColors)]
+}
+
+// kindColor is the colour of a segment kind.
+func kindColor(k model.Kind) string {
+	if c, ok := kindColors[k]; ok {
+		return c
+	}
+	return otherKind
+}
+
+// frame is what every chart shows around its data.
+type frame struct {
+	title string
+	// context is the first subtitle line: what was run.
+	context string
+	// stamp is the machine stamp, the subtitle's last line.
+	stamp string
+	// note, if set, is an extra subtitle line (a caveat).
+	note string
+}
+
+// subtitle joins the frame's subtitle lines.
+func (f frame) subtitle() string {
+	s := f.context
+	for _, l := range []string{f.note, f.stamp} {
+		if l == "" {
+			continue
+		}
+		if s != "" {
+			s += "\n"
+		}
+		s += l
+	}
+	return s
+}
+
+// lines is how many subtitle lines there are.
+func (f frame) lines() int {
+	n := 0
+	for _, l := range []string{f.context, f.note, f.stamp} {
+		if l != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// globals are the options every chart shares: title and subtitle, an
+// item tooltip, a legend along the bottom, a save-as-image button, and a
+// grid that leaves room for them and for the axis names.
+func (f frame) globals() []gocharts.GlobalOpts {
+	top := 44 + 17*f.lines()
+	return []gocharts.GlobalOpts{
+		gocharts.WithTitleOpts(opts.Title{
+			Title: f.title, Subtitle: f.subtitle(), Left: "12", Top: "6",
+			TitleStyle:    &opts.TextStyle{FontSize: 15, Color: "#222"},
+			SubtitleStyle: &opts.TextStyle{FontSize: 12, Color: "#666", LineHeight: 17},
+		}),
+		gocharts.WithTooltipOpts(opts.Tooltip{
+			Show: opts.Bool(true), Trigger: "item", Formatter: jsFunc("itemTooltip"),
+		}),
+		gocharts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "6", Left: "center"}),
+		gocharts.WithToolboxOpts(opts.Toolbox{
+			Show: opts.Bool(true), Right: "16", Top: "6",
+			Feature: &opts.ToolBoxFeature{SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{
+				Show: opts.Bool(true), Title: "save as PNG", Type: "png",
+			}},
+		}),
+		gocharts.WithGridOpts(opts.Grid{
+			Left: "64", Right: "40", Top: fmt.Sprint(top), Bottom: "74", ContainLabel: opts.Bool(true),
+		}),
+	}
+}
+
+// valueAxis is a numeric x axis named with its unit.
+func valueAxis(name string) opts.XAxis {
+	return opts.XAxis{
+		Type: "value", Name: name, NameLocation: "middle", NameGap: 30,
+		SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#eee"}},
+	}
+}
+
+// logAxis is a logarithmic x axis.
+func logAxis(name string) opts.XAxis {
+	a := valueAxis(name)
+	a.Type = "log"
+	return a
+}
+
+// yValue is a numeric y axis named with its unit.
+func yValue(name string) opts.YAxis {
+	return opts.YAxis{
+		Type: "value", Name: name, NameLocation: "middle", NameGap: 52,
+		SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#eee"}},
+	}
+}
+
+// yLog is a logarithmic y axis.
+func yLog(name string) opts.YAxis {
+	a := yValue(name)
+	a.Type = "log"
+	return a
+}
+
+// finite returns x, or nil (JSON null: a gap in the chart) when x is NaN or
+// infinite, which JSON cannot carry.
+func finite(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+// ms is d in milliseconds, rounded to the microsecond.
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
+
+// sec is d in seconds, rounded to the microsecond.
+func sec(d time.Duration) float64 { return round(d.Seconds(), 6) }
+
+// round rounds x to n decimals.
+func round(x float64, n int) float64 {
+	p := math.Pow(10, float64(n))
+	return math.Round(x*p) / p
+}
+
+// fmtDur writes d with four significant digits and a unit.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.4g s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.4g ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.4g µs", float64(d)/float64(time.Microsecond))
+	}
+}
+
+// modelSymbol is the marker of a model's points.
+func modelSymbol(name string) string {
+	if s, ok := modelSymbols[name]; ok {
+		return s
+	}
+	return "circle"
+}
+
+// lineSeries is the look of a measured series: markers joined by a line.
+func lineSeries(color, symbol string) []gocharts.SeriesOpts {
+	if symbol == "" {
+		symbol = "circle"
+	}
+	size := 9
+	if symbol == "emptyCircle" {
+		size = 12
+	}
+	return []gocharts.SeriesOpts{
+		gocharts.WithLineChartOpts(opts.LineChart{Symbol: symbol, SymbolSize: size, ShowSymbol: opts.Bool(true)}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		gocharts.WithLineStyleOpts(opts.LineStyle{Color: color, Width: 2}),
+	}
+}
+
+// idealSeries is the look of a formula's curve: a dashed grey line, no
+// markers, drawn under the measurements.
+func idealSeries() []gocharts.SeriesOpts {
+	return []gocharts.SeriesOpts{
+		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "none", ShowSymbol: opts.Bool(false)}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
+		gocharts.WithLineStyleOpts(opts.LineStyle{Color: idealColor, Width: 2, Type: "dashed"}),
+	}
+}

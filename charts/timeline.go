@@ -1,0 +1,276 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	gocharts "github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// MaxSegments is the most bars a timeline draws. Above it, segments of the
+// same kind on the same row that (nearly) touch are merged into one bar,
+// then, if that is not enough, every k-th bar is kept; the subtitle says
+// so.
+const MaxSegments = 20000
+
+// kindTask is drawn for a span that recorded no segments: the whole task.
+const kindTask model.Kind = "task"
+
+// Timeline draws one run as a Gantt chart: a row per worker (thread,
+// process or semaphore slot), time in ms from the run's start across, and
+// one bar per segment, coloured by its kind (cpu, wait, gil-wait,
+// serialise). Waits that overlap show as bars stacked in time on many rows;
+// CPU that serialises shows as bars that never overlap. The chart has no
+// machine stamp: the charts For makes from a result do.
+func Timeline(run *model.Run, title string) (*Chart, error) {
+	if run == nil {
+		return nil, errors.New("charts: timeline of a nil run")
+	}
+	return timeline(frame{title: title}, lane{run: run})
+}
+
+// lane is one run in a timeline; its rows' labels start with prefix.
+type lane struct {
+	prefix string
+	run    *model.Run
+}
+
+// bar is one drawn rectangle: a segment, or several merged.
+type bar struct {
+	row        int
+	kind       model.Kind
+	start, end time.Duration
+	task, last int
+	n          int
+}
+
+// timeline draws the lanes' runs on one time axis, rows in lane order.
+func timeline(f frame, lanes ...lane) (*Chart, error) {
+	var rows []string
+	var bars []bar
+	var end time.Duration
+	for _, ln := range lanes {
+		if ln.run == nil {
+			return nil, errors.New("charts: timeline of a nil run")
+		}
+		rowOf := map[int]int{}
+		for _, w := range workers(ln.run) {
+			rowOf[w] = len(rows)
+			rows = append(rows, fmt.Sprintf("%sworker %d", ln.prefix, w))
+		}
+		for _, s := range ln.run.Spans {
+			r, ok := rowOf[s.Worker]
+			if !ok {
+				continue
+			}
+			end = max(end, s.End)
+			if len(s.Segments) == 0 && s.End > s.Start {
+				bars = append(bars, bar{row: r, kind: kindTask, start: s.Start, end: s.End, task: s.Task, last: s.Task, n: 1})
+			}
+			for _, g := range s.Segments {
+				end = max(end, g.End)
+				bars = append(bars, bar{row: r, kind: g.Kind, start: g.Start, end: g.End, task: s.Task, last: s.Task, n: 1})
+			}
+		}
+	}
+	bars, note := capBars(bars, end)
+	if f.note == "" {
+		f.note = note
+	} else if note != "" {
+		f.note += " · " + note
+	}
+	if f.context == "" && len(lanes) == 1 {
+		r := lanes[0].run
+		f.context = fmt.Sprintf("%s · %d tasks · %d workers · wall %s · %d segments",
+			r.Model, len(r.Spans), len(rows), fmtDur(r.Totals.Wall), segments(r.Spans))
+	}
+	noun := ""
+	for i, ln := range lanes {
+		if n := rowNoun(ln.run.Model); i == 0 || n == noun {
+			noun = n
+		} else {
+			noun = "thread, process or slot"
+		}
+	}
+	return drawTimeline(f, rows, bars, "worker: "+noun)
+}
+
+// rowNoun says what a timeline row is under a model.
+func rowNoun(model string) string {
+	switch model {
+	case "gil":
+		return "thread"
+	case "processes":
+		return "worker process"
+	}
+	return "semaphore slot"
+}
+
+// workers lists the workers that ran a task in run, in order.
+func workers(run *model.Run) []int {
+	var ws []int
+	for _, s := range run.Spans {
+		if s.Worker >= 0 {
+			ws = append(ws, s.Worker)
+		}
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+// capBars brings bars down to MaxSegments, merging then sampling, and says
+// what it did.
+func capBars(bars []bar, end time.Duration) ([]bar, string) {
+	if len(bars) <= MaxSegments {
+		return bars, ""
+	}
+	n := len(bars)
+	// Gaps under 1/2000 of the run are below a pixel at any sensible width.
+	gap := end / 2000
+	sort.Slice(bars, func(i, j int) bool {
+		a, b := bars[i], bars[j]
+		if a.row != b.row {
+			return a.row < b.row
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.start < b.start
+	})
+	merged := bars[:1]
+	for _, b := range bars[1:] {
+		m := &merged[len(merged)-1]
+		if b.row == m.row && b.kind == m.kind && b.start-m.end <= gap {
+			m.end = max(m.end, b.end)
+			m.task, m.last = min(m.task, b.task), max(m.last, b.last)
+			m.n += b.n
+			continue
+		}
+		merged = append(merged, b)
+	}
+	note := fmt.Sprintf("%d segments: touching ones merged into %d bars", n, len(merged))
+	if len(merged) <= MaxSegments {
+		return merged, note
+	}
+	k := (len(merged) + MaxSegments - 1) / MaxSegments
+	var kept []bar
+	for i := 0; i < len(merged); i += k {
+		kept = append(kept, merged[i])
+	}
+	return kept, fmt.Sprintf("%s, every %d%s of them drawn (%d)", note, k, ordinal(k), len(kept))
+}
+
+// ordinal is the English suffix of n: "st", "nd", "rd" or "th".
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return "th"
+	case n%10 == 1:
+		return "st"
+	case n%10 == 2:
+		return "nd"
+	case n%10 == 3:
+		return "rd"
+	}
+	return "th"
+}
+
+// labelSize is the row labels' font size: smaller when rows are many.
+func labelSize(rows int) int {
+	if rows > 40 {
+		return 9
+	}
+	return 11
+}
+
+// timelineHeight fits rows of about 22 px, within bounds.
+func timelineHeight(rows int, top int) int {
+	return min(max(top+110+22*rows, minTimeline), maxTimeline)
+}
+
+// drawTimeline builds the chart: a custom series per kind, whose
+// renderItem draws each bar as a rectangle.
+func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, error) {
+	byKind := map[model.Kind][]opts.CustomData{}
+	for _, b := range bars {
+		byKind[b.kind] = append(byKind[b.kind], opts.CustomData{
+			Name:  rows[b.row],
+			Value: []any{b.row, ms(b.start), ms(b.end), b.task, ms(b.end - b.start), b.n, b.last},
+		})
+	}
+	kinds := slices.Clone(kindOrder)
+	var others []model.Kind
+	for k := range byKind {
+		if !slices.Contains(kinds, k) {
+			others = append(others, k)
+		}
+	}
+	slices.Sort(others)
+	kinds = append(kinds, others...)
+
+	c := gocharts.NewCustom()
+	c.SetGlobalOptions(f.globals()...)
+	c.SetGlobalOptions(
+		gocharts.WithXAxisOpts(opts.XAxis{
+			Type: "value", Name: "time since run start (ms)", NameLocation: "middle", NameGap: 28,
+			Min: 0, Max: "dataMax",
+			// The data's end is rarely a round number; its label would
+			// crowd the last tick's.
+			AxisLabel: &opts.AxisLabel{ShowMaxLabel: opts.Bool(false)},
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#eee"}},
+		}),
+		gocharts.WithYAxisOpts(opts.YAxis{
+			Type: "category", Data: rows, Inverse: opts.Bool(true),
+			// On an inverse axis, the start is at the top.
+			Name: yName, NameLocation: "start",
+			AxisLabel: &opts.AxisLabel{FontSize: labelSize(len(rows))},
+			SplitLine: &opts.SplitLine{Show: opts.Bool(len(rows) <= 40), LineStyle: &opts.LineStyle{Color: "#f2f2f2"}},
+		}),
+	)
+	b := build{kind: "timeline", frame: f, patch: patcher{series: map[int]map[string]any{}}}
+	for _, k := range kinds {
+		data := byKind[k]
+		if len(data) == 0 {
+			continue
+		}
+		b.patch.series[len(b.series)] = map[string]any{
+			"tooltip":              map[string]any{"formatter": jsFunc("timelineTooltip")},
+			"clip":                 true,
+			"progressive":          2000,
+			"progressiveThreshold": 4000,
+		}
+		c.AddSeries(string(k), data,
+			gocharts.WithCustomChartOpts(opts.CustomChart{RenderItem: jsFunc("timelineBar")}),
+			gocharts.WithEncodeOpts(opts.Encode{X: []int{1, 2}, Y: 0}),
+			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: kindColor(k)}),
+			gocharts.WithSeriesAnimation(false),
+		)
+		b.series = append(b.series, SeriesInfo{Name: string(k), Points: len(data)})
+	}
+	// Below the subtitle, room for the y axis' name above the rows.
+	top := 44 + 17*f.lines() + 22
+	b.patch.top = map[string]any{
+		"grid": map[string]any{"left": 64, "right": 40, "top": top, "bottom": 96, "containLabel": true},
+		"dataZoom": []map[string]any{
+			{"type": "slider", "xAxisIndex": 0, "filterMode": "weakFilter", "height": 18, "bottom": 36, "showDetail": false},
+			{"type": "inside", "xAxisIndex": 0, "filterMode": "weakFilter", "zoomOnMouseWheel": "ctrl", "moveOnMouseWheel": false},
+		},
+	}
+	b.height = timelineHeight(len(rows), top)
+	return finish(c, b)
+}
+
+// segments counts the segments of spans.
+func segments(spans []model.Span) int {
+	n := 0
+	for _, s := range spans {
+		n += len(s.Segments)
+	}
+	return n
+}

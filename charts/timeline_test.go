@@ -1,0 +1,131 @@
+package charts
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// kinds counts spans' segments per kind, in the order a timeline draws
+// them.
+func kinds(spans []model.Span) []SeriesInfo {
+	n := map[model.Kind]int{}
+	for _, s := range spans {
+		for _, g := range s.Segments {
+			n[g.Kind]++
+		}
+	}
+	var out []SeriesInfo
+	for _, k := range kindOrder {
+		if n[k] > 0 {
+			out = append(out, SeriesInfo{Name: string(k), Points: n[k]})
+		}
+	}
+	return out
+}
+
+const msec = time.Millisecond
+
+// seg is a segment from a to b milliseconds.
+func seg(k model.Kind, a, b float64) model.Segment {
+	return model.Segment{Kind: k, Start: time.Duration(a * float64(msec)), End: time.Duration(b * float64(msec))}
+}
+
+// handRun is a small run with every kind of segment on three workers, one
+// of them unused, and a task that never started.
+func handRun() *model.Run {
+	return &model.Run{
+		Model: "gil", Concurrency: 3, Tasks: 4,
+		Spans: []model.Span{
+			{Task: 0, Worker: 0, Start: 0, End: 30 * msec, Segments: []model.Segment{
+				seg(model.KindCPU, 0, 10), seg(model.KindGIL, 10, 20), seg(model.KindCPU, 20, 30)}},
+			{Task: 1, Worker: 2, Start: 0, End: 40 * msec, Segments: []model.Segment{
+				seg(model.KindSerialise, 0, 0.5), seg(model.KindWait, 0.5, 39.5), seg(model.KindSerialise, 39.5, 40)}},
+			{Task: 2, Worker: 0, Start: 30 * msec, End: 35 * msec},
+			{Task: 3, Worker: -1, Err: "cancelled"},
+		},
+		Totals: model.Totals{Wall: 40 * msec},
+	}
+}
+
+func TestTimelineByHand(t *testing.T) {
+	c := must(Timeline(handRun(), "by hand"))(t)
+	want := []SeriesInfo{{"cpu", 2}, {"wait", 1}, {"gil-wait", 1}, {"serialise", 2}, {"task", 1}}
+	if fmt.Sprint(c.Series()) != fmt.Sprint(want) {
+		t.Errorf("series %v, want %v", c.Series(), want)
+	}
+	checkChart(t, c, "")
+	p := parse(t, c)
+	if rows := fmt.Sprint(p.YAxis[0]["data"]); rows != "[worker 0 worker 2]" {
+		t.Errorf("rows %s, want the two workers that ran tasks", rows)
+	}
+	// The gil-wait bar: row 0, 10 to 20 ms, task 0, 10 ms, one segment.
+	if v := fmt.Sprint(p.Series[2].Data[0]); v != "map[name:worker 0 value:[0 10 20 0 10 1 0]]" {
+		t.Errorf("gil-wait bar %s", v)
+	}
+	if !strings.Contains(p.Title.Subtext, "gil · 4 tasks · 2 workers · wall 40 ms · 6 segments") {
+		t.Errorf("subtitle %q", p.Title.Subtext)
+	}
+	if !strings.Contains(c.Option(), `"progressive":2000`) || !strings.Contains(c.Option(), `"clip":true`) {
+		t.Error("timeline series lack progressive rendering or clipping")
+	}
+	if _, err := Timeline(nil, "nil"); err == nil {
+		t.Error("Timeline(nil): no error")
+	}
+}
+
+// manyRun has n tasks per worker on w workers, each a cpu segment then a
+// wait; with alternate, the kinds alternate so nothing merges.
+func manyRun(w, n int, gap time.Duration) *model.Run {
+	r := &model.Run{Model: "eventloop", Concurrency: w}
+	for i := range w * n {
+		at := time.Duration(i/w) * (2*time.Microsecond + 2*gap)
+		r.Spans = append(r.Spans, model.Span{Task: i, Worker: i % w, Start: at, End: at + 2*time.Microsecond + gap,
+			Segments: []model.Segment{
+				{Kind: model.KindCPU, Start: at, End: at + time.Microsecond},
+				{Kind: model.KindWait, Start: at + time.Microsecond + gap, End: at + 2*time.Microsecond + gap},
+			}})
+	}
+	r.Tasks = len(r.Spans)
+	return r
+}
+
+func TestTimelineCaps(t *testing.T) {
+	// 30,000 segments whose same-kind neighbours are 2 µs apart in a 30 ms
+	// run: they merge.
+	c := must(Timeline(manyRun(10, 1500, 0), "merged"))(t)
+	total := 0
+	for _, s := range c.Series() {
+		total += s.Points
+	}
+	if total > MaxSegments || total == 0 {
+		t.Errorf("merged timeline draws %d bars, want 1 to %d", total, MaxSegments)
+	}
+	if p := parse(t, c); !strings.Contains(p.Title.Subtext, "30000 segments: touching ones merged") {
+		t.Errorf("subtitle %q does not say the segments were merged", p.Title.Subtext)
+	}
+	// Same-kind neighbours a whole run's 1/500 apart: nothing merges, so
+	// every k-th bar is drawn.
+	c = must(Timeline(manyRun(10, 1500, 20*time.Microsecond), "sampled"))(t)
+	total = 0
+	for _, s := range c.Series() {
+		total += s.Points
+	}
+	if total > MaxSegments || total < MaxSegments/2 {
+		t.Errorf("sampled timeline draws %d bars, want %d to %d", total, MaxSegments/2, MaxSegments)
+	}
+	if p := parse(t, c); !strings.Contains(p.Title.Subtext, "every 2nd of them drawn") {
+		t.Errorf("subtitle %q does not say the bars were sampled", p.Title.Subtext)
+	}
+}
+
+func TestTimelineHeight(t *testing.T) {
+	small := must(Timeline(handRun(), "small"))(t)
+	big := must(Timeline(manyRun(200, 2, 0), "big"))(t)
+	if small.Height() != minTimeline || big.Height() != maxTimeline {
+		t.Errorf("heights %d and %d, want %d and %d", small.Height(), big.Height(), minTimeline, maxTimeline)
+	}
+}

@@ -1,0 +1,127 @@
+package charts
+
+import (
+	gocharts "github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// point is one data point; name is its tooltip text (lines split by "\n").
+type point struct {
+	x, y float64
+	name string
+}
+
+// xySeries is one line on numeric axes: measurements, or a formula's curve.
+type xySeries struct {
+	name   string
+	color  string
+	ideal  bool
+	points []point
+	symbol string
+	// marks are horizontal, xMarks vertical reference lines drawn with the
+	// series.
+	marks  []opts.MarkLineNameYAxisItem
+	xMarks []opts.MarkLineNameXAxisItem
+}
+
+// xyChart draws series as lines on numeric (or logarithmic) axes.
+func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries) (*Chart, error) {
+	c := gocharts.NewLine()
+	c.SetGlobalOptions(f.globals()...)
+	c.SetGlobalOptions(gocharts.WithXAxisOpts(x), gocharts.WithYAxisOpts(y))
+	b := build{kind: kind, frame: f}
+	// Formula curves first, so the measurements draw over them.
+	ordered := make([]xySeries, 0, len(series))
+	for _, s := range series {
+		if s.ideal {
+			ordered = append(ordered, s)
+		}
+	}
+	for _, s := range series {
+		if !s.ideal {
+			ordered = append(ordered, s)
+		}
+	}
+	for _, s := range ordered {
+		data := make([]opts.LineData, len(s.points))
+		for i, p := range s.points {
+			data[i] = opts.LineData{Name: p.name, Value: []any{finite(p.x), finite(p.y)}}
+		}
+		look := lineSeries(s.color, s.symbol)
+		if s.ideal {
+			look = idealSeries()
+		}
+		if len(s.marks)+len(s.xMarks) > 0 {
+			look = append(look, markLines(s.marks, s.xMarks...)...)
+		}
+		c.AddSeries(s.name, data, look...)
+		b.series = append(b.series, SeriesInfo{Name: s.name, Points: len(data)})
+	}
+	return finish(c, b)
+}
+
+// barGroup is one series of bars, a value per category.
+type barGroup struct {
+	name   string
+	color  string
+	values []float64
+	names  []string
+}
+
+// barChart draws groups of bars over categories.
+func barChart(kind string, f frame, categories []string, xName string, y opts.YAxis, groups []barGroup, mark []opts.MarkLineNameYAxisItem) (*Chart, error) {
+	c := gocharts.NewBar()
+	c.SetGlobalOptions(f.globals()...)
+	c.SetGlobalOptions(
+		gocharts.WithXAxisOpts(opts.XAxis{Type: "category", Name: xName, NameLocation: "middle", NameGap: 30}),
+		gocharts.WithYAxisOpts(y),
+	)
+	c.SetXAxis(categories)
+	b := build{kind: kind, frame: f}
+	for i, g := range groups {
+		data := make([]opts.BarData, len(g.values))
+		for j, v := range g.values {
+			data[j] = opts.BarData{Value: finite(v)}
+			if j < len(g.names) {
+				data[j].Name = g.names[j]
+			}
+		}
+		so := []gocharts.SeriesOpts{
+			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: g.color}),
+			gocharts.WithSeriesOpts(func(s *gocharts.SingleSeries) { s.BarMaxWidth = "56" }),
+		}
+		if i == 0 && len(mark) > 0 {
+			so = append(so, markLines(mark)...)
+		}
+		c.AddSeries(g.name, data, so...)
+		b.series = append(b.series, SeriesInfo{Name: g.name, Points: len(data)})
+	}
+	return finish(c, b)
+}
+
+// modelOrder lists names without repeats, in order of first appearance.
+func modelOrder(names ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// markLines draws horizontal (ys) and vertical (xs) reference lines,
+// labelled with their names.
+func markLines(ys []opts.MarkLineNameYAxisItem, xs ...opts.MarkLineNameXAxisItem) []gocharts.SeriesOpts {
+	return []gocharts.SeriesOpts{
+		gocharts.WithMarkLineNameYAxisItemOpts(ys...),
+		gocharts.WithMarkLineNameXAxisItemOpts(xs...),
+		gocharts.WithMarkLineStyleOpts(opts.MarkLineStyle{
+			Symbol:    []string{"none", "none"},
+			LineStyle: &opts.LineStyle{Color: idealColor, Type: "dashed", Width: 1.5},
+			Label:     &opts.Label{Show: opts.Bool(true), Position: "insideEndTop", Formatter: "{b}", Color: "#444"},
+		}),
+	}
+}

@@ -1,0 +1,186 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"encoding/json"
+
+	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// Flags binds p's parameters to the cell program's command-line flags, so
+// that a cell's `%% --name=value` line overrides them. Call it from the
+// parameters cell's init function:
+//
+//	func init_params() { kernel.Flags(&params) }
+//
+// A bad flag value does not end the program with a usage dump: Run reports
+// it as one line in the cell.
+func Flags(p experiments.Params) {
+	flag.CommandLine.Init(os.Args[0], flag.ContinueOnError)
+	flag.CommandLine.SetOutput(io.Discard)
+	flag.CommandLine.Usage = func() {}
+	experiments.Bind(flag.CommandLine, p)
+}
+
+// Override applies "name=value" overrides to p. The handout builder injects
+// a cell calling it after the parameters cell, as papermill does; a bad
+// override fails the cell with one line naming the parameter.
+func Override(p experiments.Params, overrides ...string) {
+	for _, kv := range overrides {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "override %q: want name=value\n", kv)
+			os.Exit(2)
+		}
+		if err := experiments.Set(p, name, value); err != nil {
+			fmt.Fprintf(os.Stderr, "override: %v\n", err)
+			os.Exit(2)
+		}
+	}
+}
+
+// applyArgs parses the cell's flags into p again, to report what the
+// program's own flag parsing kept quiet about, then validates p.
+func applyArgs(p experiments.Params, args []string) error {
+	fs := flag.NewFlagSet("cell", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	experiments.Bind(fs, p)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q on the cell's %%%% line (flags look like --limit=50)", fs.Arg(0))
+	}
+	return experiments.Validate(p)
+}
+
+// Run runs question q with parameters p (after the cell's flags), showing a
+// live progress bar that the run's summary replaces when it is done. It
+// saves the result for later cells (see Last) and returns it; on bad
+// parameters, an interruption or a failure it shows one line and returns
+// nil.
+func Run(q *experiments.Question, p experiments.Params) experiments.Result {
+	if err := applyArgs(p, os.Args[1:]); err != nil {
+		ShowError(err)
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newProgress(q.Title)
+	res, err := q.Run(ctx, p, bar.update)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name)
+		}
+		bar.replace(errorHTML(err), "error: "+err.Error())
+		return nil
+	}
+	if err := save(q, res); err != nil {
+		ShowError(err)
+	}
+	bar.replace(summaryHTML(res), summaryText(res))
+	return res
+}
+
+// Last returns the result of q that Run saved most recently in this kernel
+// session, so a later cell can chart it without running it again. If there
+// is none it shows a line saying which cell to run and returns nil.
+func Last(q *experiments.Question) experiments.Result {
+	b, err := os.ReadFile(resultPath(q))
+	if err != nil {
+		ShowError(fmt.Errorf("no %s result yet in this kernel session: run the experiment cell above first", q.Name))
+		return nil
+	}
+	res, err := q.DecodeResult(b)
+	if err != nil {
+		ShowError(err)
+		return nil
+	}
+	return res
+}
+
+func resultPath(q *experiments.Question) string {
+	dir := os.Getenv("GONB_TMP_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "boundlab-results", q.Name+".json")
+}
+
+func save(q *experiments.Question, res experiments.Result) error {
+	path := resultPath(q)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// progress is a live progress bar in an output that updates in place
+// (GoNB's display-update by id), at most ten times a second.
+type progress struct {
+	id, title string
+	start     time.Time
+	last      time.Time
+	shown     bool
+}
+
+func newProgress(title string) *progress {
+	p := &progress{title: title, start: time.Now()}
+	if gonbui.IsNotebook {
+		p.id = "boundlab_progress_" + gonbui.UniqueId()
+	}
+	return p
+}
+
+func (p *progress) update(pr experiments.Progress) {
+	if p.id == "" || pr.Total <= 0 {
+		return
+	}
+	now := time.Now()
+	if p.shown && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	frac := min(1, max(0, pr.Done/pr.Total))
+	eta := ""
+	if frac > 0.01 && now.Sub(p.start) > time.Second {
+		left := time.Duration(float64(now.Sub(p.start)) * (1 - frac) / frac)
+		eta = fmt.Sprintf(" · about %s left", left.Round(time.Second))
+	}
+	gonbui.UpdateHTML(p.id, fmt.Sprintf(
+		`<div class="boundlab-progress" style="font-family:sans-serif"><progress value="%.0f" max="1000" style="width:320px;vertical-align:middle"></progress> <b>%3.0f%%</b> %s · %s%s</div>`,
+		frac*1000, frac*100, html.EscapeString(p.title), html.EscapeString(pr.Stage), eta))
+}
+
+// replace puts the final content where the bar was (or prints the text
+// outside a notebook).
+func (p *progress) replace(htmlContent, text string) {
+	if p.id == "" {
+		fmt.Println(text)
+		return
+	}
+	gonbui.UpdateHTML(p.id, htmlContent)
+	gonbui.Sync()
+}
