@@ -6,6 +6,9 @@
 //
 //	boundlab list
 //	boundlab run NAME [--param value ...] [--models a,b] [--quick] [--json FILE|-]
+//	boundlab setup [--tests] [--no-install] [--dry-run]
+//	boundlab doctor
+//	boundlab lab [JUPYTER ARGS]
 //
 // Exit status: 0 when the experiment ran (verdicts that do not hold are
 // findings, and are shown), 1 when it failed, 2 for bad usage, 130 when
@@ -34,6 +37,9 @@ const usage = `boundlab: the lecture's concurrency experiments, measured
 Usage:
   boundlab list                       the experiments, with one line each
   boundlab run NAME [flags]           run one; 'boundlab run NAME --help' lists its flags
+  boundlab setup [--tests]            the one-step set-up: tools, kernel spec, Jupyter, ECharts
+  boundlab doctor                     check each piece of the set-up, with the fix for what is missing
+  boundlab lab [JUPYTER ARGS]         open Jupyter on notebooks/ (e.g. --port 9999 --no-browser)
 
 Run flags common to every experiment:
   --quick          start from quick parameters (seconds, not minutes)
@@ -88,9 +94,15 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return list(stdout)
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
+	case "setup":
+		return setupCmd(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCmd(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return labCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (commands: list, run)", args[0])
+	return usagef("unknown command %q (commands: list, run, setup, doctor, lab)", args[0])
 }

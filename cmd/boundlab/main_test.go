@@ -27,8 +27,9 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		panic("build boundlab: " + err.Error() + "\n" + string(out))
 	}
-	defer os.RemoveAll(dir)
-	testlock.Main(m)
+	code := testlock.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // cli runs the built binary and returns stdout, stderr and the exit status.

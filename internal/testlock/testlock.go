@@ -16,11 +16,14 @@ import (
 
 // Main runs the package's tests while holding the timing lock, and exits
 // with their status.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run runs the package's tests while holding the timing lock and returns
+// their status, for a TestMain that has clean-up to do before it exits.
+func Run(m *testing.M) int {
 	release := acquire()
-	code := m.Run()
-	release()
-	os.Exit(code)
+	defer release()
+	return m.Run()
 }
 
 func acquire() (release func()) {

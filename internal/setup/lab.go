@@ -1,0 +1,267 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// LabOptions are the choices of Lab.
+type LabOptions struct {
+	// Args go to Jupyter as they are, like --port 9999 --no-browser --ip 0.0.0.0.
+	Args []string
+	// Stdout and Stderr receive the set-up's lines and Jupyter's output.
+	Stdout, Stderr io.Writer
+	// GraceTime is how long Jupyter has to stop, after Ctrl-C, before it and
+	// its kernels are killed; 0 means 20 seconds.
+	GraceTime time.Duration
+}
+
+// Lab checks the set-up (doing the project-local steps, installing no
+// system packages), then runs Jupyter on notebooks/: JupyterLab where it is
+// installed, else the classic Notebook, with the project's bin and Go on
+// PATH and BOUNDLAB_ROOT set, adding --allow-root when running as root. It
+// returns when Jupyter exits. When ctx is done or the process gets SIGINT
+// or SIGTERM, it asks Jupyter to stop (SIGTERM, which shuts its kernels
+// down); a second signal, or GraceTime, kills Jupyter and everything it
+// started. Stopped that way, Lab returns nil; no process it started is left.
+func Lab(ctx context.Context, p Project, o LabOptions) error {
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.GraceTime <= 0 {
+		o.GraceTime = 20 * time.Second
+	}
+	res, err := Run(ctx, p, Options{Out: o.Stdout, NoInstall: true})
+	if err != nil {
+		return err
+	}
+	j := res.Jupyter
+	dir := p.path("notebooks")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(o.Stdout, "lab: there is no notebooks/ yet; serving %s\n", p.Root)
+		dir = p.Root
+	}
+	args := []string{j.App()}
+	if geteuid() == 0 && !hasFlag(o.Args, "--allow-root") {
+		args = append(args, "--allow-root")
+	}
+	args = append(args, o.Args...)
+	name := "JupyterLab " + j.Lab
+	if j.App() == "notebook" {
+		name = "Jupyter Notebook " + j.Notebook
+	}
+
+	// Kernels are started in sessions of their own; whatever Jupyter
+	// leaves behind when it exits comes back to this process, which
+	// stops it.
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	cmd := exec.Command(j.Command, args...)
+	cmd.Dir = dir
+	cmd.Env = LabEnv(p, res.Go)
+	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
+	// Jupyter gets the terminal's Ctrl-C through this process only, so that
+	// it stops at once instead of asking for confirmation.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	fmt.Fprintf(o.Stdout, "lab: starting %s on %s: %s (Ctrl-C stops it)\n", name, dir, command{name: j.Command, args: args})
+
+	started := make(chan error, 1)
+	exited := make(chan error, 1)
+	go func() {
+		// Pdeathsig fires when the thread that started the child ends: keep
+		// this one until the child is gone.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+
+	stopping, signals := false, 0
+	var force <-chan time.Time
+	done := ctx.Done()
+	stop := func() {
+		if stopping {
+			return
+		}
+		stopping = true
+		fmt.Fprintf(o.Stderr, "lab: stopping %s and its kernels (Ctrl-C again to kill them at once)\n", name)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		force = time.After(o.GraceTime)
+	}
+	for {
+		select {
+		case err := <-exited:
+			if n := sweepChildren(); n > 0 {
+				fmt.Fprintf(o.Stderr, "lab: stopped %d process(es) Jupyter left behind\n", n)
+			}
+			if stopping {
+				fmt.Fprintf(o.Stderr, "lab: %s stopped\n", name)
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s exited: %w", name, err)
+			}
+			return nil
+		case <-done:
+			done = nil
+			stop()
+		case <-sigs:
+			if signals++; signals == 1 {
+				stop()
+			} else {
+				killTree(os.Getpid())
+			}
+		case <-force:
+			fmt.Fprintf(o.Stderr, "lab: %s did not stop within %s; killing it\n", name, o.GraceTime)
+			killTree(os.Getpid())
+			force = nil
+		}
+	}
+}
+
+// LabEnv is the environment Jupyter and its kernels run with: this
+// process's, with the project's bin and the Go toolchain's bin first on
+// PATH, BOUNDLAB_ROOT set to the project root and, where HOME is unusable,
+// Go's cache and module directories set explicitly.
+func LabEnv(p Project, g GoInfo) []string {
+	path := []string{p.bin()}
+	if g.Root != "" {
+		path = append(path, filepath.Join(g.Root, "bin"))
+	}
+	if old := os.Getenv("PATH"); old != "" {
+		path = append(path, old)
+	}
+	kv := []string{"PATH=" + strings.Join(path, string(os.PathListSeparator)), "BOUNDLAB_ROOT=" + p.Root}
+	if !homeUsable() {
+		for _, e := range [][2]string{{"GOCACHE", g.Cache}, {"GOPATH", g.GOPATH}, {"GOMODCACHE", g.ModCache}} {
+			if e[1] != "" && os.Getenv(e[0]) == "" {
+				kv = append(kv, e[0]+"="+e[1])
+			}
+		}
+	}
+	return withEnv(os.Environ(), kv...)
+}
+
+// homeUsable reports whether HOME is a writable directory.
+func homeUsable() bool {
+	home := os.Getenv("HOME")
+	return home != "" && unix.Access(home, unix.W_OK) == nil
+}
+
+// hasFlag reports whether args hold the flag name, alone or as name=value.
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// processTable maps each live process to its parent, from /proc.
+func processTable() map[int]int {
+	parents := map[int]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || i+2 > len(s) {
+			continue
+		}
+		fields := strings.Fields(s[i+2:])
+		if len(fields) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(fields[1]); err == nil {
+			parents[pid] = ppid
+		}
+	}
+	return parents
+}
+
+// Descendants returns the processes descended from pid, children first.
+func Descendants(pid int) []int {
+	parents := processTable()
+	children := map[int][]int{}
+	for p, pp := range parents {
+		children[pp] = append(children[pp], p)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// killTree kills every process descended from pid.
+func killTree(pid int) {
+	for _, p := range Descendants(pid) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+}
+
+// sweepChildren kills and reaps the processes that are still this
+// process's descendants once Jupyter is gone, returning how many there were.
+// (As a child subreaper, this process inherits what Jupyter orphaned.)
+func sweepChildren() int {
+	killed := map[int]bool{}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		left := Descendants(os.Getpid())
+		for _, p := range left {
+			if !killed[p] {
+				killed[p] = true
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+		for {
+			var ws syscall.WaitStatus
+			if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); pid <= 0 || err != nil {
+				break
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return len(killed)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

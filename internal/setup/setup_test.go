@@ -1,0 +1,480 @@
+package setup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/internal/testlock"
+)
+
+// need skips a test whose prerequisite is missing, or fails it when the
+// set-up is required (make test exports BOUNDLAB_REQUIRE_ASSETS=1 after
+// running the set-up).
+func need(t *testing.T, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("BOUNDLAB_REQUIRE_ASSETS") == "1" {
+		t.Fatalf("%s is missing (BOUNDLAB_REQUIRE_ASSETS=1); run make setup", what)
+	}
+	t.Skipf("%s is missing; run make setup", what)
+}
+
+// thisProject is the checkout the tests run in.
+func thisProject(t *testing.T) Project {
+	t.Helper()
+	p, err := FindProject(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// completeJupyter returns the Jupyter on PATH, skipping the test without one.
+func completeJupyter(t *testing.T) *Jupyter {
+	t.Helper()
+	j, err := findJupyter(context.Background())
+	need(t, err == nil && j != nil && j.Complete(), "Jupyter (notebook or jupyterlab, nbconvert, nbclient)")
+	return j
+}
+
+// fakePATH makes PATH a fresh directory holding the given scripts, plus
+// links to the real commands named in keep.
+func fakePATH(t *testing.T, scripts map[string]string, keep ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range keep {
+		real, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("need %s: %v", name, err)
+		}
+		if err := os.Symlink(real, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir)
+	return dir
+}
+
+func TestFindProject(t *testing.T) {
+	p := thisProject(t)
+	if modulePathOf(filepath.Join(p.Root, "go.mod")) != ModulePath || p.bin() != filepath.Join(p.Root, "bin") {
+		t.Fatalf("FindProject(.) = %+v", p)
+	}
+	_, err := FindProject(t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "no boundlab checkout") {
+		t.Fatalf("FindProject(empty dir): %v", err)
+	}
+}
+
+func TestScriptInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	cases := map[string]string{
+		"#!/usr/bin/python3\nprint()\n":        "/usr/bin/python3",
+		"#!/usr/bin/env sh\necho\n":            sh,
+		"#!/usr/bin/env -S sh -e\necho\n":      sh,
+		"#!/usr/bin/env no-such-interp-xyz\n":  "",
+		"\x7fELF\x02\x01\x01 not a script\n":   "",
+		"#! /opt/conda/bin/python3.11 -E\nx\n": "/opt/conda/bin/python3.11",
+	}
+	i := 0
+	for body, want := range cases {
+		i++
+		path := filepath.Join(dir, "s"+string(rune('a'+i)))
+		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if got := scriptInterpreter(path); got != want {
+			t.Errorf("scriptInterpreter(%q) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+// The set-up, run twice against a fresh bin/ and a fresh Jupyter data
+// directory: the first run builds the tools with go build and installs the
+// kernel spec with the real gonb; Jupyter then lists the spec; the second
+// run finds everything current and changes nothing.
+func TestRunInstallsKernelSpec(t *testing.T) {
+	j := completeJupyter(t)
+	p := thisProject(t)
+	p.Bin = filepath.Join(t.TempDir(), "bin")
+	data := t.TempDir()
+	t.Setenv("JUPYTER_DATA_DIR", data)
+	ctx := context.Background()
+
+	var out bytes.Buffer
+	res, err := Run(ctx, p, Options{Out: &out, NoInstall: true})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	log := out.String()
+	for _, want := range []string{"gonb v", ": built " + filepath.Join(p.Bin, "gonb"), "Jupyter: found ", "kernel spec: installed 'gonb' into " + filepath.Join(data, "kernels", "gonb"), "set-up: done in"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("set-up output lacks %q:\n%s", want, log)
+		}
+	}
+
+	spec, err := ReadKernelSpec(filepath.Join(data, "kernels", "gonb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(spec.Argv[0]); err != nil || fi.Mode()&0o111 == 0 {
+		t.Fatalf("kernel argv[0] %s is not an executable: %v", spec.Argv[0], err)
+	}
+	if !strings.HasPrefix(spec.Env["PATH"], p.Bin+":") || !strings.HasSuffix(spec.Env["PATH"], ":${PATH}") {
+		t.Fatalf("kernel env PATH = %q, want %s first and ${PATH} last", spec.Env["PATH"], p.Bin)
+	}
+	if v, err := gonbVersion(ctx, spec.Argv[0]); err != nil || !strings.HasPrefix(v, "v0.") {
+		t.Fatalf("%s -V: %q, %v", spec.Argv[0], v, err)
+	}
+	if res.Kernel == nil || res.Jupyter == nil || res.Go.Version == "" {
+		t.Fatalf("result: %+v", res)
+	}
+
+	// Jupyter's own kernel spec manager finds it (what `jupyter kernelspec
+	// list` runs; Debian ships that script in a package of its own).
+	args := []string{"-m", "jupyter_client.kernelspecapp", "list", "--json"}
+	name := j.Python
+	if ks, err := exec.LookPath("jupyter-kernelspec"); err == nil {
+		name, args = ks, []string{"list", "--json"}
+	}
+	b, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	var list struct {
+		Kernelspecs map[string]struct {
+			ResourceDir string `json:"resource_dir"`
+		} `json:"kernelspecs"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("kernelspec list: %v\n%s", err, b)
+	}
+	if got := list.Kernelspecs["gonb"].ResourceDir; got != filepath.Join(data, "kernels", "gonb") {
+		t.Fatalf("Jupyter lists gonb in %q, want %s:\n%s", got, filepath.Join(data, "kernels", "gonb"), b)
+	}
+
+	// Again: nothing to do.
+	out.Reset()
+	start := time.Now()
+	if _, err := Run(ctx, p, Options{Out: &out, NoInstall: true}); err != nil {
+		t.Fatalf("second Run: %v\n%s", err, out.String())
+	}
+	log = out.String()
+	if strings.Contains(log, "built") || strings.Contains(log, "installed") || !strings.Contains(log, "gonb is current") || !strings.Contains(log, "kernel spec: 'gonb' in") {
+		t.Fatalf("second run did something:\n%s", log)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("second run took %s; want it fast", d)
+	}
+
+	// A spec whose PATH lost the project's bin is reinstalled.
+	spec.fields["env"] = map[string]string{"PATH": "${PATH}"}
+	raw, _ := json.Marshal(spec.fields)
+	if err := os.WriteFile(filepath.Join(spec.Dir, "kernel.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if _, err := Run(ctx, p, Options{Out: &out, NoInstall: true}); err != nil {
+		t.Fatalf("third Run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "kernel spec: installed 'gonb'") {
+		t.Fatalf("a spec without the project's PATH was not reinstalled:\n%s", out.String())
+	}
+}
+
+// The doctor, pointed at an empty bin/ and an empty Jupyter data directory,
+// reports the tools and the kernel spec missing, with the fix.
+func TestDoctorEmpty(t *testing.T) {
+	p := thisProject(t)
+	p.Bin = t.TempDir()
+	t.Setenv("JUPYTER_DATA_DIR", t.TempDir())
+	t.Setenv("JUPYTER_PATH", "")
+	checks := Doctor(context.Background(), p)
+	byName := map[string]Check{}
+	for _, c := range checks {
+		byName[c.Name] = c
+	}
+	for _, name := range []string{"gonb", "goimports", "gopls", "kernel spec"} {
+		c, ok := byName[name]
+		if !ok {
+			t.Fatalf("no %s check: %+v", name, checks)
+		}
+		if name == "kernel spec" && c.Status == Wrong && strings.Contains(c.Detail, "/share/jupyter/") {
+			continue // a system-wide gonb spec, not this project's
+		}
+		if c.Status != Missing || c.Fix != "make setup" || c.Optional {
+			t.Errorf("%s: %+v, want MISSING with fix 'make setup'", name, c)
+		}
+	}
+	if c := byName["Go"]; c.Status != OK || !strings.HasPrefix(c.Detail, "go1.") {
+		t.Errorf("Go: %+v", c)
+	}
+	for _, name := range []string{"npm", "python3", "Chromium"} {
+		if !byName[name].Optional {
+			t.Errorf("%s should be optional: %+v", name, byName[name])
+		}
+	}
+	if Healthy(checks) {
+		t.Fatal("Healthy with no tools")
+	}
+}
+
+// writeFakeECharts makes root a project whose node_modules holds a fake
+// ECharts library declaring version v.
+func writeFakeECharts(t *testing.T, root, v string) []byte {
+	t.Helper()
+	lock, err := os.ReadFile(filepath.Join(thisProject(t).Root, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := []byte(`!function(t){t.vector={},t.version="` + v + `",t.zrUtil={}}(this);`)
+	files := map[string][]byte{
+		"package-lock.json":                        lock,
+		"node_modules/echarts/package.json":        []byte(`{"name":"echarts","version":"` + v + `"}`),
+		"node_modules/echarts/dist/echarts.min.js": lib,
+	}
+	for name, b := range files {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lib
+}
+
+func TestEChartsAssetCopy(t *testing.T) {
+	root := t.TempDir()
+	pin, err := PinnedECharts(root)
+	if err == nil {
+		t.Fatalf("pin without package files: %q", pin)
+	}
+	lib := writeFakeECharts(t, root, "5.6.0")
+	pin, err = PinnedECharts(root)
+	if err != nil || pin != "5.6.0" {
+		t.Fatalf("PinnedECharts = %q, %v", pin, err)
+	}
+	var out bytes.Buffer
+	r := &runner{p: Project{Root: root}, o: Options{Out: &out}}
+	if err := r.echartsStep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, "charts", "assets", "echarts.min.js"))
+	if err != nil || !bytes.Equal(got, lib) {
+		t.Fatalf("asset not copied: %v", err)
+	}
+	if v, _ := EChartsFileVersion(filepath.Join(root, "charts", "assets", "echarts.min.js")); v != "5.6.0" {
+		t.Fatalf("asset version %q", v)
+	}
+	if !strings.Contains(out.String(), "ECharts 5.6.0: node_modules is current; copied to charts/assets/echarts.min.js") {
+		t.Fatalf("output: %s", out.String())
+	}
+	out.Reset()
+	if err := r.echartsStep(context.Background()); err != nil || !strings.Contains(out.String(), "charts/assets/echarts.min.js is current") {
+		t.Fatalf("second run: %v: %s", err, out.String())
+	}
+
+	// node_modules gone, asset right: nothing to fetch, even without npm.
+	if err := os.RemoveAll(filepath.Join(root, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	fakePATH(t, nil)
+	out.Reset()
+	if err := r.echartsStep(context.Background()); err != nil || !strings.Contains(out.String(), "is current (node_modules not needed)") {
+		t.Fatalf("asset alone: %v: %s", err, out.String())
+	}
+
+	// A stale asset and no npm: one line with the fix.
+	if err := os.WriteFile(filepath.Join(root, "charts", "assets", "echarts.min.js"), []byte(`t.version="5.4.0"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.o.NoInstall = true
+	err = r.echartsStep(context.Background())
+	var se *Error
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "npm not found") || !strings.Contains(se.Fix, "apt-get install -y npm") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("stale asset without npm: %v", err)
+	}
+}
+
+// npm ci into a fresh directory with the project's pinned package files,
+// then the copy: the real thing, as make setup does it.
+func TestEChartsNpmCI(t *testing.T) {
+	_, err := exec.LookPath("npm")
+	need(t, err == nil, "npm")
+	src := thisProject(t).Root
+	root := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	r := &runner{p: Project{Root: root}, o: Options{Out: &out}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := r.echartsStep(ctx); err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			t.Fatalf("%v\n%s", err, se.Output)
+		}
+		t.Fatal(err)
+	}
+	pin, _ := PinnedECharts(root)
+	if v, _ := EChartsFileVersion(filepath.Join(root, "charts", "assets", "echarts.min.js")); v != pin || pin == "" {
+		t.Fatalf("asset version %q, pinned %q; output:\n%s", v, pin, out.String())
+	}
+	if !strings.Contains(out.String(), "npm ci (") || !strings.Contains(out.String(), "copied to charts/assets/echarts.min.js") {
+		t.Fatalf("output: %s", out.String())
+	}
+}
+
+// Without Jupyter, and told not to install system packages, the step fails
+// with one line naming the commands that install it.
+func TestJupyterMissingNoInstall(t *testing.T) {
+	fakePATH(t, nil)
+	var out bytes.Buffer
+	r := &runner{o: Options{Out: &out, NoInstall: true}}
+	err := r.jupyterStep(context.Background())
+	if err == nil || strings.Contains(err.Error(), "\n") ||
+		!strings.Contains(err.Error(), "Jupyter: not found") ||
+		!strings.Contains(err.Error(), "apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient") ||
+		!strings.Contains(err.Error(), "python3 -m pip install jupyterlab nbconvert nbclient") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The install policy on a machine without Jupyter: pip when it reaches its
+// index, else apt-get when root, else the commands to run. pip and apt-get
+// are fakes that "install" a jupyter script run by the real Jupyter's
+// Python, and log how they were called.
+func TestJupyterInstallPolicy(t *testing.T) {
+	real := completeJupyter(t)
+	if !filepath.IsAbs(real.Python) {
+		t.Skip("Jupyter's Python has no absolute path")
+	}
+	calls := filepath.Join(t.TempDir(), "calls")
+	jupyterScript := "#!" + real.Python + "\nimport sys; sys.exit(0)\n"
+	logCall := `echo "$(basename "$0") $*" >> ` + calls + "\n"
+	makeJupyter := `cat > "$(dirname "$0")/jupyter" <<'EOF'` + "\n" + jupyterScript + "EOF\nchmod +x \"$(dirname \"$0\")/jupyter\"\n"
+	pipOK := "#!/bin/sh\n" + logCall + `if [ "$3" = index ]; then exit 0; fi` + "\n" + makeJupyter
+	pipDown := "#!/bin/sh\n" + logCall + "exit 1\n"
+	aptGet := "#!/bin/sh\n" + logCall + `if [ "$1" = install ]; then` + "\n" + makeJupyter + "fi\n"
+	defer func(f func() int) { geteuid = f }(geteuid)
+
+	t.Run("pip", func(t *testing.T) {
+		os.Remove(calls)
+		fakePATH(t, map[string]string{"python3": pipOK, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
+		geteuid = func() int { return 0 }
+		var out bytes.Buffer
+		r := &runner{o: Options{Out: &out}}
+		if err := r.jupyterStep(context.Background()); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		log, _ := os.ReadFile(calls)
+		if !strings.Contains(string(log), "python3 -m pip install --disable-pip-version-check jupyterlab nbconvert nbclient") || strings.Contains(string(log), "apt-get") {
+			t.Fatalf("calls:\n%s", log)
+		}
+		if !strings.Contains(out.String(), "Jupyter: not found; installed jupyterlab nbconvert nbclient with pip: ") {
+			t.Fatalf("output:\n%s", out.String())
+		}
+	})
+	t.Run("apt-get", func(t *testing.T) {
+		os.Remove(calls)
+		fakePATH(t, map[string]string{"python3": pipDown, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
+		geteuid = func() int { return 0 }
+		var out bytes.Buffer
+		r := &runner{o: Options{Out: &out}}
+		if err := r.jupyterStep(context.Background()); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		log, _ := os.ReadFile(calls)
+		want := "apt-get update\napt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient\n"
+		if !strings.HasSuffix(string(log), want) {
+			t.Fatalf("calls:\n%s\nwant them to end with:\n%s", log, want)
+		}
+		if !strings.Contains(out.String(), "Jupyter: not found; pip cannot reach its index; installed Debian's jupyter-notebook jupyter-nbconvert python3-nbclient with apt-get: ") {
+			t.Fatalf("output:\n%s", out.String())
+		}
+	})
+	t.Run("neither", func(t *testing.T) {
+		os.Remove(calls)
+		fakePATH(t, map[string]string{"python3": pipDown, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
+		geteuid = func() int { return 1000 }
+		r := &runner{o: Options{Out: &bytes.Buffer{}}}
+		err := r.jupyterStep(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "not found; pip cannot reach its index; apt-get needs root; fix: run 'sudo apt-get install -y jupyter-notebook") {
+			t.Fatalf("err = %v", err)
+		}
+		if log, _ := os.ReadFile(calls); strings.Contains(string(log), "apt-get") {
+			t.Fatalf("apt-get ran without root:\n%s", log)
+		}
+	})
+}
+
+func TestChromiumMissingNoInstall(t *testing.T) {
+	fakePATH(t, nil)
+	r := &runner{o: Options{Out: &bytes.Buffer{}, NoInstall: true, Tests: true}}
+	err := r.chromiumStep(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Chromium: not found") || !strings.Contains(err.Error(), "apt-get install -y chromium chromium-driver") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestKernelPATH(t *testing.T) {
+	if got := KernelPATH("/p/bin", "/usr/local/go"); got != "/p/bin:/usr/local/go/bin:${PATH}" {
+		t.Fatalf("KernelPATH = %q", got)
+	}
+	if got := KernelPATH("/p/bin", ""); got != "/p/bin:${PATH}" {
+		t.Fatalf("KernelPATH without GOROOT = %q", got)
+	}
+}
+
+func TestLabEnv(t *testing.T) {
+	t.Setenv("PATH", "/usr/bin:/bin")
+	env := LabEnv(Project{Root: "/p", Bin: "/p/bin"}, GoInfo{Root: "/go"})
+	if got := lookEnv(env, "PATH"); got != "/p/bin:/go/bin:/usr/bin:/bin" {
+		t.Fatalf("PATH = %q", got)
+	}
+	if got := lookEnv(env, "BOUNDLAB_ROOT"); got != "/p" {
+		t.Fatalf("BOUNDLAB_ROOT = %q", got)
+	}
+	n := 0
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d PATH entries", n)
+	}
+}
+
+// TestMain takes the timing lock: these tests build, link, run npm and start
+// Python, and that load would distort the timing-sensitive tests of other
+// packages running in parallel.
+func TestMain(m *testing.M) { testlock.Main(m) }
