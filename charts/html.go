@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -19,6 +20,9 @@ const ReadyEvent = "boundlab-echarts-ready"
 // Snippet returns the chart as an HTML fragment: its container div and an
 // inline script that draws it with the global `echarts` object, for a
 // notebook cell or any page that loads the library once (see LibraryTag).
+// The container has the class boundlab-chart and a data-series attribute
+// holding the JSON of the chart's series names and point counts (see
+// Chart.Series), [{"name":"eventloop","points":7}, …].
 // The script waits for window.echarts if it is not there yet, and resizes
 // the chart with the window and its container. Running it again (a cell
 // re-run) replaces the chart rather than stacking a second one.
@@ -26,13 +30,37 @@ func Snippet(c *Chart) (string, error) {
 	if c == nil {
 		return "", errors.New("charts: snippet of a nil chart")
 	}
+	series, err := seriesAttr(c)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div id="%s" class="boundlab-chart" role="img" aria-label="%s" style="width:100%%;height:%dpx;"></div>`+"\n",
-		c.id, html.EscapeString(c.title), c.height)
+	fmt.Fprintf(&b, `<div id="%s" class="boundlab-chart" role="img" aria-label="%s" data-series="%s" style="width:100%%;height:%dpx;"></div>`+"\n",
+		c.id, html.EscapeString(c.title), html.EscapeString(series), c.height)
 	b.WriteString("<script>\n")
 	b.WriteString(strings.NewReplacer("@ID@", c.id, "@EVENT@", ReadyEvent, "@OPTION@", c.option).Replace(initScript))
 	b.WriteString("</script>\n")
 	return b.String(), nil
+}
+
+// seriesAttr is the JSON of c.Series() that a chart's container carries in
+// its data-series attribute: [{"name":…,"points":…}, …], in drawing order,
+// so that a browser test can compare what ECharts holds with what Go meant
+// to draw.
+func seriesAttr(c *Chart) (string, error) {
+	type entry struct {
+		Name   string `json:"name"`
+		Points int    `json:"points"`
+	}
+	list := make([]entry, 0, len(c.series))
+	for _, s := range c.series {
+		list = append(list, entry{s.Name, s.Points})
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", fmt.Errorf("charts: series of %q: %w", c.title, err)
+	}
+	return string(b), nil
 }
 
 // initScript draws one chart. @ID@ is a chart id (letters, digits and

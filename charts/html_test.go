@@ -2,7 +2,9 @@ package charts
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"html"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,12 +47,45 @@ func TestSnippet(t *testing.T) {
 		if n := strings.Count(s, "<script"); n != 1 {
 			t.Errorf("%q: snippet has %d <script elements, want 1 (no library)", c.Title(), n)
 		}
+		checkDataSeries(t, c, s)
 		if strings.Contains(s, `version="`) || httpSrc.MatchString(s) {
 			t.Errorf("%q: snippet holds the library or a network src", c.Title())
 		}
 	}
 	if _, err := Snippet(nil); err == nil {
 		t.Error("Snippet(nil): no error")
+	}
+}
+
+// dataSeries finds a chart container's data-series attribute.
+var dataSeries = regexp.MustCompile(`<div id="([^"]+)" class="boundlab-chart"[^>]* data-series="([^"]*)"`)
+
+// checkDataSeries checks that the container in snippet s carries c's series
+// names and point counts as JSON.
+func checkDataSeries(t *testing.T, c *Chart, s string) {
+	t.Helper()
+	m := dataSeries.FindStringSubmatch(s)
+	if m == nil || m[1] != c.ID() {
+		t.Errorf("%q: no data-series attribute on the container", c.Title())
+		return
+	}
+	var got []struct {
+		Name   string `json:"name"`
+		Points int    `json:"points"`
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[2])), &got); err != nil {
+		t.Errorf("%q: data-series is not JSON: %v", c.Title(), err)
+		return
+	}
+	want := c.Series()
+	if len(got) != len(want) || len(want) == 0 {
+		t.Errorf("%q: data-series has %d series, the chart %d", c.Title(), len(got), len(want))
+		return
+	}
+	for i := range want {
+		if got[i].Name != want[i].Name || got[i].Points != want[i].Points {
+			t.Errorf("%q: data-series[%d] = %+v, want %+v", c.Title(), i, got[i], want[i])
+		}
 	}
 }
 
@@ -113,6 +148,9 @@ func TestEscaping(t *testing.T) {
 		}
 		// The library's own code holds markup; look at the rest.
 		out.WriteString(strings.Replace(buf.String(), must(LibraryTag())(t), "", 1))
+	}
+	for _, c := range cs {
+		checkDataSeries(t, c, must(Snippet(c))(t))
 	}
 	html := out.String()
 	for _, bad := range []string{"<script>alert", "<img", "</script><"} {

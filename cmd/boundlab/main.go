@@ -9,6 +9,7 @@
 //	boundlab setup [--tests] [--no-install] [--dry-run]
 //	boundlab doctor
 //	boundlab lab [JUPYTER ARGS]
+//	boundlab handouts [-p name=value ...] [--quick] [--out DIR] [--timeout D] [NOTEBOOK ...]
 //
 // Exit status: 0 when the experiment ran (verdicts that do not hold are
 // findings, and are shown), 1 when it failed, 2 for bad usage, 130 when
@@ -40,6 +41,8 @@ Usage:
   boundlab setup [--tests]            the one-step set-up: tools, kernel spec, Jupyter, ECharts
   boundlab doctor                     check each piece of the set-up, with the fix for what is missing
   boundlab lab [JUPYTER ARGS]         open Jupyter on notebooks/ (e.g. --port 9999 --no-browser)
+  boundlab handouts [flags] [NB ...]  execute the notebooks and write them as HTML to handouts/
+                                      (-p name=value, --quick, --out DIR, --timeout D; see --help)
 
 Run flags common to every experiment:
   --quick          start from quick parameters (seconds, not minutes)
@@ -100,9 +103,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return doctorCmd(ctx, args[1:], stdout, stderr)
 	case "lab":
 		return labCmd(ctx, args[1:], stdout, stderr)
+	case "handouts":
+		return handoutsCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (commands: list, run, setup, doctor, lab)", args[0])
+	return usagef("unknown command %q (commands: list, run, setup, doctor, lab, handouts)", args[0])
 }

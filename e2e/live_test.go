@@ -1,0 +1,320 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// notebookServer is a classic Jupyter Notebook server run for a test.
+type notebookServer struct {
+	url   string // http://127.0.0.1:PORT
+	token string
+}
+
+// startNotebook serves dir with `jupyter notebook` on a free loopback
+// port, and stops it, and every process it started, when the test ends.
+func startNotebook(t *testing.T, r *rig, dir string) *notebookServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &notebookServer{url: fmt.Sprintf("http://127.0.0.1:%d", port), token: randomHex(16)}
+	args := []string{"notebook", "--no-browser", "--ip=127.0.0.1", "--port=" + strconv.Itoa(port),
+		"--NotebookApp.token=" + s.token, "--notebook-dir=" + dir}
+	if os.Geteuid() == 0 {
+		args = append(args, "--allow-root")
+	}
+	logPath := filepath.Join(t.TempDir(), "jupyter.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(r.jupyter, args...)
+	cmd.Dir, cmd.Env = dir, r.env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := watch(cmd.Process.Pid)
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		// Stop as a person's Ctrl-C would: Jupyter shuts its kernels down.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			t.Errorf("jupyter notebook did not stop within 30s of SIGTERM")
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		w.finish()
+		deadline := time.Now().Add(5 * time.Second)
+		for len(w.alive()) > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if left := w.alive(); len(left) > 0 {
+			t.Errorf("jupyter notebook left processes behind (now killed): %v", left)
+			w.killAlive()
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("jupyter notebook's log:\n%s", tailLines(string(b), 40))
+			}
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/api/status?token=" + s.token)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(logPath)
+			t.Fatalf("jupyter notebook exited:\n%s", tailLines(string(b), 40))
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jupyter notebook did not answer on %s within 90s", s.url)
+		}
+	}
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// quickFlags are the flags that turn q's defaults into its quick
+// parameters, for an experiment cell's %% line.
+func quickFlags(q *experiments.Question) string {
+	def := map[string]string{}
+	for _, x := range q.Defaults().Params() {
+		def[x.Name] = x.String()
+	}
+	var fs []string
+	for _, x := range q.Quick().Params() {
+		if v := x.String(); v != def[x.Name] {
+			fs = append(fs, "--"+x.Name+"="+v)
+		}
+	}
+	return strings.Join(fs, " ")
+}
+
+const (
+	jsKernelIdle = `!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded && Jupyter.notebook.kernel &&
+  Jupyter.notebook.kernel.is_connected() && Jupyter.notebook.kernel_busy === false)`
+	// jsAllRun: every code cell ran (a number in its prompt), and the
+	// kernel is idle.
+	jsAllRun = `(function () {
+  var cells = Jupyter.notebook.get_cells().filter(function (c) { return c.cell_type === 'code'; });
+  return !Jupyter.notebook.kernel_busy && cells.every(function (c) { return typeof c.input_prompt_number === 'number'; });
+})()`
+	jsProgress = `Array.from(document.querySelectorAll('.boundlab-progress')).map(function (e) { return e.textContent.trim(); }).join(' | ')`
+	// jsProblems counts error outputs, stderr outputs and kernel.ShowError lines.
+	jsProblems = `Array.from(document.querySelectorAll('.output_error, .output_stderr, .boundlab-error')).map(function (e) { return e.textContent.trim().slice(0, 300); })`
+	// jsExpand lets a full-page screenshot see the whole notebook.
+	jsExpand = `(function () { [document.documentElement, document.body, document.getElementById('site')].forEach(function (e) {
+  if (e) { e.style.height = 'auto'; e.style.overflow = 'visible'; e.style.position = 'static'; } }); return true; })()`
+)
+
+// TestLiveNotebook opens a copy of the first notebook in the classic
+// Jupyter Notebook, sets quick values on the experiment cell's %% line
+// and runs all cells through the page, as a person would. It checks that
+// a live progress bar showed and gave way to the summary, and that the
+// charts rendered inline. Then it changes the number of tasks on the %%
+// line, runs that cell alone, and checks that the charts show the new
+// number.
+func TestLiveNotebook(t *testing.T) {
+	r := need(t)
+	const name = "01-async-cpu"
+	q, err := experiments.Lookup("async-cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy inside the module tree, so that the first cell finds the
+	// module; the committed notebooks are never run in place.
+	dir := r.scratch(t, "live")
+	src, err := os.ReadFile(filepath.Join(r.root, "notebooks", name+".ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".ipynb"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startNotebook(t, r, dir)
+	b := newBrowser(t, r, false)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(srv.url+"/notebooks/"+name+".ipynb?token="+srv.token)); err != nil {
+		t.Fatal(err)
+	}
+	b.poll(t, "the kernel to be ready", jsKernelIdle, 2*time.Minute)
+
+	run := eval[int](t, b, `Jupyter.notebook.get_cells().findIndex(function (c) { return c.cell_type === 'code' && c.get_text().indexOf('kernel.Run(') >= 0; })`)
+	if run < 0 {
+		t.Fatal("no experiment cell (kernel.Run) in the notebook")
+	}
+	setLine := func(line string) {
+		t.Helper()
+		got := eval[string](t, b, fmt.Sprintf(`(function (i, line) {
+  var c = Jupyter.notebook.get_cell(i), lines = c.get_text().split('\n');
+  lines[0] = line; c.set_text(lines.join('\n')); return c.get_text();
+})(%d, %q)`, run, line))
+		if !strings.HasPrefix(got, line+"\n") {
+			t.Fatalf("the experiment cell now reads %q", got)
+		}
+	}
+	quick := quickFlags(q)
+	setLine("%% " + quick)
+
+	// Sample the page for the live progress bar while the cells run.
+	var (
+		mu      sync.Mutex
+		samples []string
+	)
+	sampleCtx, stopSampling := context.WithCancel(b.ctx)
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for sampleCtx.Err() == nil {
+			s, err := chromedp.Run(sampleCtx, chromedp.Evaluate[string](jsProgress))
+			if err == nil && s != "" {
+				mu.Lock()
+				if len(samples) == 0 || samples[len(samples)-1] != s {
+					samples = append(samples, s)
+				}
+				mu.Unlock()
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	eval[bool](t, b, `Jupyter.notebook.execute_all_cells(), true`)
+	time.Sleep(500 * time.Millisecond)
+	b.poll(t, "every cell to run", jsAllRun, 5*time.Minute)
+	stopSampling()
+	<-sampled
+	t.Logf("run all with %s: %s", quick, time.Since(start).Round(100*time.Millisecond))
+
+	if len(samples) == 0 {
+		t.Error("no live progress bar (.boundlab-progress) seen while the experiment ran")
+	} else {
+		t.Logf("progress bar states seen: %d, first %q, last %q", len(samples), samples[0], samples[len(samples)-1])
+	}
+	cell := fmt.Sprintf("Jupyter.notebook.get_cell(%d).output_area.element[0]", run)
+	if n := eval[int](t, b, `document.querySelectorAll('.boundlab-progress').length`); n != 0 {
+		t.Errorf("%d progress bars left after the run", n)
+	}
+	if n := eval[int](t, b, cell+`.querySelectorAll('.boundlab-summary').length`); n != 1 {
+		t.Errorf("%d summaries in the experiment cell, want 1", n)
+	}
+	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
+	before := b.charts(t, cell)
+	checkCharts(t, "after run all", before)
+	if want := expectedCharts(t, q); len(before) != want {
+		t.Errorf("%d charts in the experiment cell, want %d", len(before), want)
+	}
+	for _, p := range eval[[]string](t, b, jsProblems) {
+		t.Errorf("an error in the page: %q", p)
+	}
+
+	// A person changes the number of tasks on the %% line and runs that
+	// cell alone, in the warm kernel.
+	const tasks = 3
+	setLine("%% " + replaceFlag(quick, "tasks", strconv.Itoa(tasks)))
+	prompt := eval[int](t, b, fmt.Sprintf("Jupyter.notebook.get_cell(%d).input_prompt_number", run))
+	start = time.Now()
+	eval[bool](t, b, fmt.Sprintf("Jupyter.notebook.get_cell(%d).execute(), true", run))
+	b.poll(t, "the cell to run again", fmt.Sprintf(`(function () { var c = Jupyter.notebook.get_cell(%d);
+  return !Jupyter.notebook.kernel_busy && typeof c.input_prompt_number === 'number' && c.input_prompt_number > %d &&
+    c.output_area.element[0].querySelectorAll('.boundlab-summary').length === 1; })()`, run, prompt), 2*time.Minute)
+	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
+	rerun := time.Since(start)
+	t.Logf("rerun of the experiment cell with --tasks=%d in the warm kernel: %s", tasks, rerun.Round(10*time.Millisecond))
+
+	after := b.charts(t, cell)
+	checkCharts(t, "after the rerun", after)
+	if len(after) != len(before) {
+		t.Fatalf("%d charts after the rerun, %d before", len(after), len(before))
+	}
+	for i := range after {
+		t.Logf("chart %q: %v → %v", after[i].Title, before[i].Got, after[i].Got)
+		if after[i].ID == before[i].ID {
+			t.Errorf("chart %d is the same chart (%s) after the rerun", i, after[i].ID)
+		}
+		if strings.Contains(before[i].Title+before[i].Sub, "4 tasks") && !strings.Contains(after[i].Title+after[i].Sub, "3 tasks") {
+			t.Errorf("chart %q (%q) does not say 3 tasks", after[i].Title, after[i].Sub)
+		}
+	}
+	// The timeline draws one CPU bar per task on each concurrent lane.
+	tl := func(cs []chartState) int {
+		for _, c := range cs {
+			if strings.HasPrefix(c.Title, "All at once") {
+				n := 0
+				for _, s := range c.Got {
+					n += s.Points
+				}
+				return n
+			}
+		}
+		t.Fatalf("no timeline chart (All at once…) among %d charts", len(cs))
+		return 0
+	}
+	if b4, now := tl(before), tl(after); b4*tasks != now*4 {
+		t.Errorf("the timeline has %d points for %d tasks, %d before for 4", now, tasks, b4)
+	}
+	for _, p := range eval[[]string](t, b, jsProblems) {
+		t.Errorf("an error in the page: %q", p)
+	}
+	eval[bool](t, b, jsExpand)
+	time.Sleep(1200 * time.Millisecond)
+	b.screenshot(t, r, "live-"+name)
+	console, requests := b.problems()
+	for _, m := range console {
+		t.Errorf("console: %s", m)
+	}
+	for _, u := range requests {
+		t.Errorf("request to the network: %s", u)
+	}
+}
+
+// replaceFlag sets --name=value in a line of flags.
+func replaceFlag(flags, name, value string) string {
+	fs := strings.Fields(flags)
+	for i, f := range fs {
+		if strings.HasPrefix(f, "--"+name+"=") {
+			fs[i] = "--" + name + "=" + value
+			return strings.Join(fs, " ")
+		}
+	}
+	return strings.Join(append(fs, "--"+name+"="+value), " ")
+}

@@ -1,0 +1,239 @@
+package handouts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Jupyter is what a build needs of the Jupyter installation.
+type Jupyter struct {
+	// Command is the jupyter script (for jupyter nbconvert).
+	Command string
+	// Python is the interpreter that runs it, which can import nbclient.
+	Python string
+}
+
+// Options are the choices of a build.
+type Options struct {
+	// OutDir receives NAME.html for each notebook.
+	OutDir string
+	// Timeout limits each notebook's execution; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Jupyter runs the notebooks and converts them.
+	Jupyter Jupyter
+	// Env is the environment of Jupyter and its kernels (JUPYTER_DATA_DIR,
+	// PATH with the project's bin, ...); nil means this process's.
+	Env []string
+	// Progress, if set, receives each step of the build.
+	Progress func(Event)
+}
+
+// DefaultTimeout is the time a notebook may take when Options.Timeout is 0.
+const DefaultTimeout = 30 * time.Minute
+
+func (o *Options) env() []string {
+	if o.Env == nil {
+		return os.Environ()
+	}
+	return o.Env
+}
+
+func (o *Options) report(e Event) {
+	if o.Progress != nil {
+		o.Progress(e)
+	}
+}
+
+// Handout is a handout a build wrote.
+type Handout struct {
+	// Notebook is the notebook's name; Path the page written.
+	Notebook, Path string
+	// Size is the page's size in bytes; Charts the number of charts on it.
+	Size   int64
+	Charts int
+	// Overrides are the parameters injected.
+	Overrides []string
+	// Elapsed is the time the notebook took, execution and export.
+	Elapsed time.Duration
+	// Cells are the code cells' times.
+	Cells []CellTime
+}
+
+// CellTime is how long one code cell ran.
+type CellTime struct {
+	// Cell is the cell's position, from 1; Line its first line.
+	Cell    int
+	Line    string
+	Elapsed time.Duration
+}
+
+// Build executes each job's notebook on its kernel, with its overrides
+// injected after the parameters cell, and writes the handout
+// OutDir/NAME.html. The notebooks run one after another, each with the
+// notebook's directory as the kernel's working directory. A notebook with
+// a failing cell (a *CellError) or a page that is not self-contained gets
+// no handout; the others are still built, and the error joins every
+// failure. When ctx is done, Build stops the running notebook's kernel and
+// every process below it, and returns ctx's error.
+func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
+	if o.Jupyter.Command == "" || o.Jupyter.Python == "" {
+		return nil, errors.New("handouts: no Jupyter (want its jupyter command and its Python)")
+	}
+	if o.OutDir == "" {
+		return nil, errors.New("handouts: no output directory")
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if _, err := libraryMarker(); err != nil {
+		return nil, fmt.Errorf("handouts: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "boundlab-handouts-")
+	if err != nil {
+		return nil, fmt.Errorf("handouts: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	script := filepath.Join(tmp, "execute.py")
+	if err := os.WriteFile(script, executeScript, 0o644); err != nil {
+		return nil, fmt.Errorf("handouts: %w", err)
+	}
+	templateDir, err := writeTemplates(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("handouts: %w", err)
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("handouts: %w", err)
+	}
+
+	var (
+		out  []Handout
+		errs []error
+	)
+	for i, j := range jobs {
+		b := &builder{o: &o, job: j, tmp: filepath.Join(tmp, fmt.Sprintf("%02d", i+1)),
+			script: script, templateDir: templateDir,
+			base: Event{Notebook: j.Name(), Index: i + 1, Total: len(jobs)}}
+		start := time.Now()
+		h, err := b.build(ctx)
+		if err != nil {
+			o.report(Event{Kind: NotebookFailed, Notebook: j.Name(), Index: i + 1, Total: len(jobs), Elapsed: time.Since(start), Err: err})
+			if ctx.Err() != nil {
+				return out, err
+			}
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, *h)
+		o.report(Event{Kind: NotebookDone, Notebook: j.Name(), Index: i + 1, Total: len(jobs), Elapsed: h.Elapsed, Handout: h})
+	}
+	return out, errors.Join(errs...)
+}
+
+// builder builds one handout.
+type builder struct {
+	o           *Options
+	job         *Job
+	tmp         string
+	script      string
+	templateDir string
+	base        Event
+}
+
+func (b *builder) build(ctx context.Context) (*Handout, error) {
+	start := time.Now()
+	name := b.job.Name()
+	if err := os.MkdirAll(filepath.Join(b.tmp, "executed"), 0o755); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	nb, err := b.prepare()
+	if err != nil {
+		return nil, err
+	}
+	src := filepath.Join(b.tmp, name+".ipynb")
+	data, err := nb.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	e := b.base
+	e.Kind, e.Overrides, e.Cells = NotebookStarted, b.job.Overrides, nb.Cells()
+	b.o.report(e)
+	nctx, cancel := context.WithTimeoutCause(ctx, b.o.Timeout, fmt.Errorf("%w after %s (boundlab handouts --timeout)", errTimeout, b.o.Timeout))
+	defer cancel()
+	executed := filepath.Join(b.tmp, "executed", name+".ipynb")
+	x := &execution{o: b.o, nb: nb, script: b.script, log: filepath.Join(b.tmp, "kernel.log"), report: b.o.Progress, base: b.base}
+	if err := x.run(nctx, src, executed); err != nil {
+		return nil, err
+	}
+
+	e.Kind = Exporting
+	b.o.report(e)
+	page, err := exportHTML(ctx, b.o, b.templateDir, executed, filepath.Join(b.tmp, "html"), name)
+	if err != nil {
+		return nil, err
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	n, err := verifyHTML(html)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	path := filepath.Join(b.o.OutDir, name+".html")
+	if err := writeFileAtomic(path, html); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n,
+		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: x.cells}, nil
+}
+
+// prepare returns a copy of the job's notebook with the overrides
+// injected; the copy keeps the original's path, which sets the kernel's
+// working directory.
+func (b *builder) prepare() (*Notebook, error) {
+	data, err := b.job.Notebook.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	nb, err := parseNotebook(b.job.Notebook.Path, data)
+	if err != nil {
+		return nil, err
+	}
+	if b.job.Question != nil {
+		nb.InjectOverrides(b.job.Params, b.job.Overrides)
+	}
+	return nb, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, so that a reader sees the old page or the new one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

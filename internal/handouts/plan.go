@@ -1,0 +1,148 @@
+package handouts
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// Job is one notebook to build, with the overrides to inject.
+type Job struct {
+	// Notebook is the notebook as read from disk.
+	Notebook *Notebook
+	// Params is its parameters cell; Question is that cell's question. Both
+	// are zero when the notebook has no parameters cell.
+	Params   ParamCell
+	Question *experiments.Question
+	// Overrides are the "name=value" settings injected after the parameters
+	// cell, in the order they apply.
+	Overrides []string
+}
+
+// Name is the notebook's name, e.g. "01-async-cpu".
+func (j *Job) Name() string { return j.Notebook.Name() }
+
+// ParamError is an override that cannot apply: an unknown parameter or a
+// bad value. It is bad usage, found before anything runs.
+type ParamError struct {
+	// Msg is the one-line message, naming the parameter and the values it
+	// accepts.
+	Msg string
+}
+
+// Error returns the message.
+func (e *ParamError) Error() string { return e.Msg }
+
+// Plan reads the notebooks and works out each one's overrides: with quick,
+// every parameter whose quick value (the question's Quick) differs from
+// its default; then each of overrides ("name=value", in order) that the
+// notebook's question has. It checks every value against the question's
+// parameters, and the result as a whole, before anything runs: a bad value,
+// or a name that no notebook's question has, is a *ParamError.
+func Plan(paths []string, overrides []string, quick bool) ([]*Job, error) {
+	type kv struct{ name, value, arg string }
+	var sets []kv
+	for _, o := range overrides {
+		name, value, ok := strings.Cut(o, "=")
+		name = strings.TrimLeft(strings.TrimSpace(name), "-")
+		if !ok || name == "" {
+			return nil, &ParamError{fmt.Sprintf("-p %q: want name=value, like -p limit=50", o)}
+		}
+		sets = append(sets, kv{name, strings.TrimSpace(value), o})
+	}
+
+	var jobs []*Job
+	for _, path := range paths {
+		nb, err := ReadNotebook(path)
+		if err != nil {
+			return nil, err
+		}
+		j := &Job{Notebook: nb}
+		pc, ok, err := nb.Parameters()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			q, err := experiments.Lookup(pc.Question)
+			if err != nil {
+				return nil, fmt.Errorf("%s: parameters cell %d: %w", filepath.Base(path), pc.Index+1, err)
+			}
+			j.Params, j.Question = pc, q
+		}
+		jobs = append(jobs, j)
+	}
+
+	used := make([]bool, len(sets))
+	for _, j := range jobs {
+		if j.Question == nil {
+			continue
+		}
+		q := j.Question
+		p := q.Defaults()
+		var list []string
+		// set records name=value, in the place of an earlier value of name.
+		set := func(name, value string) {
+			for i, o := range list {
+				if n, _, _ := strings.Cut(o, "="); n == name {
+					list[i] = name + "=" + value
+					return
+				}
+			}
+			list = append(list, name+"="+value)
+		}
+		if quick {
+			p = q.Quick()
+			def := q.Defaults()
+			defs := map[string]string{}
+			for _, x := range def.Params() {
+				defs[x.Name] = x.String()
+			}
+			for _, x := range p.Params() {
+				if v := x.String(); v != defs[x.Name] {
+					set(x.Name, v)
+				}
+			}
+		}
+		names := experiments.ParamNames(p)
+		for i, s := range sets {
+			if !slices.Contains(names, s.name) {
+				continue
+			}
+			used[i] = true
+			if err := experiments.Set(p, s.name, s.value); err != nil {
+				return nil, &ParamError{fmt.Sprintf("-p %s for %s (%s): %v", s.arg, j.Name(), q.Name, err)}
+			}
+			set(s.name, s.value)
+		}
+		if err := experiments.Validate(p); err != nil {
+			return nil, &ParamError{fmt.Sprintf("parameters of %s (%s): %v", j.Name(), q.Name, err)}
+		}
+		j.Overrides = list
+	}
+	for i, s := range sets {
+		if !used[i] {
+			return nil, &ParamError{fmt.Sprintf("-p %s: no selected notebook has a parameter %q (%s)", s.arg, s.name, knownParams(jobs))}
+		}
+	}
+	return jobs, nil
+}
+
+// knownParams lists the parameters of the jobs' questions, for a message.
+func knownParams(jobs []*Job) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		if j.Question == nil || seen[j.Question.Name] {
+			continue
+		}
+		seen[j.Question.Name] = true
+		parts = append(parts, j.Question.Name+": "+strings.Join(experiments.ParamNames(j.Question.Defaults()), ", "))
+	}
+	if len(parts) == 0 {
+		return "none of them has a parameters cell"
+	}
+	return "known: " + strings.Join(parts, "; ")
+}

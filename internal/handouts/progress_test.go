@@ -1,0 +1,92 @@
+package handouts
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func events() []Event {
+	nb := Event{Notebook: "01-async-cpu", Index: 1, Total: 2, Cells: 14}
+	at := func(e Event, f func(*Event)) Event { f(&e); return e }
+	return []Event{
+		at(nb, func(e *Event) { e.Kind, e.Overrides = NotebookStarted, []string{"tasks=4", "cpu=30ms"} }),
+		at(nb, func(e *Event) { e.Kind = KernelReady }),
+		at(nb, func(e *Event) { e.Kind, e.Cell, e.Line = CellStarted, 10, "%% res := kernel.Run()" }),
+		at(nb, func(e *Event) {
+			e.Kind, e.Cell, e.Line, e.Elapsed = CellFinished, 10, "%% res := kernel.Run()", 12300*time.Millisecond
+		}),
+		at(nb, func(e *Event) { e.Kind = Exporting }),
+		at(nb, func(e *Event) {
+			e.Kind, e.Elapsed, e.Handout = NotebookDone, 75*time.Second, &Handout{Charts: 3, Size: 1_600_000}
+		}),
+		{Kind: NotebookFailed, Notebook: "02-x", Index: 2, Total: 2, Elapsed: 3 * time.Second, Err: errors.New("boom")},
+	}
+}
+
+func TestPrinterPlain(t *testing.T) {
+	var b strings.Builder
+	p := NewPrinter(&b, false)
+	for _, e := range events() {
+		p.Event(e)
+	}
+	p.Close()
+	want := `[1/2] 01-async-cpu: overrides tasks=4 cpu=30ms
+[1/2] 01-async-cpu: starting the kernel
+[1/2] 01-async-cpu: cell 10/14 done in 12.3s  %% res := kernel.Run()
+[1/2] 01-async-cpu: exporting HTML
+[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.6 MB
+[2/2] 02-x: failed after 3.0s
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestPrinterTerminal(t *testing.T) {
+	var b syncBuilder
+	p := NewPrinter(&b, true)
+	es := events()
+	p.Event(es[0])
+	p.Event(es[2])
+	time.Sleep(250 * time.Millisecond)
+	p.Event(es[3])
+	p.Event(es[5])
+	p.Close()
+	out := b.String()
+	for _, want := range []string{
+		"[1/2] 01-async-cpu: overrides tasks=4 cpu=30ms\n",
+		"\r\033[K[1/2] 01-async-cpu: cell 10/14 running… 0.",
+		"\r\033[K[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.6 MB\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(out, "done in 12.3s") {
+		t.Error("a terminal got a line per cell")
+	}
+	if !strings.HasSuffix(out, "\n") {
+		t.Errorf("the line is not cleared at the end: %q", out)
+	}
+}
+
+// syncBuilder is a strings.Builder safe for the printer's goroutine.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
