@@ -6,6 +6,7 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-echarts/go-echarts/v2 v2.6.7
+	github.com/google/pprof v0.0.0-20261016150608-1facf8f91b50
 	github.com/janpfeifer/gonb v0.11.1
 	golang.org/x/sys v0.49.0
 	gonum.org/v1/gonum v0.17.0

@@ -3,6 +3,7 @@ package charts
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
@@ -16,16 +17,18 @@ func asyncCPUCharts(res *experiments.AsyncCPUResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	work := fmt.Sprintf("%s tasks × %s CPU", param(res.Base(), "tasks"), param(res.Base(), "cpu"))
 	var out []*Chart
+	var loops []experiments.AsyncCPUPoint
 	for _, pt := range res.Points {
-		if pt.Model != "eventloop" || !validRun(res.Base(), pt.Concurrent) {
-			continue
+		if isLoop(pt) && validRun(res.Base(), pt.Concurrent) {
+			loops = append(loops, pt)
 		}
-		c, err := loopLag(res, pt, work, stamp)
+	}
+	if len(loops) > 0 {
+		c, err := loopLag(res, loops, work, stamp)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, c)
-		break
 	}
 	if len(res.Points) > 0 {
 		c, err := asyncSpeedup(res, work, stamp)
@@ -54,8 +57,15 @@ func validRun(r *experiments.Report, i int) bool {
 	return i >= 0 && i < len(r.Runs) && r.Runs[i].Run != nil
 }
 
-// concurrentLanes are the eventloop's and goroutines' concurrent runs, or,
-// if the result has neither, every model's.
+// isLoop reports whether pt ran on an event loop: the eventloop model, or
+// CPython's asyncio.
+func isLoop(pt experiments.AsyncCPUPoint) bool {
+	return pt.Model == "eventloop" || pt.Model == "cpython asyncio"
+}
+
+// concurrentLanes are the event loops' (the eventloop model's and CPython's
+// asyncio) and goroutines' concurrent runs, or, if the result has none of
+// them, every model's.
 func concurrentLanes(res *experiments.AsyncCPUResult) []lane {
 	pick := func(keep func(string) bool) []lane {
 		var ls []lane
@@ -66,35 +76,58 @@ func concurrentLanes(res *experiments.AsyncCPUResult) []lane {
 		}
 		return ls
 	}
-	if ls := pick(func(m string) bool { return m == "eventloop" || m == "goroutines" }); len(ls) > 0 {
+	if ls := pick(func(m string) bool { return m == "eventloop" || m == "cpython asyncio" || m == "goroutines" }); len(ls) > 0 {
 		return ls
 	}
 	return pick(func(string) bool { return true })
 }
 
-// loopLag draws the event loop's heartbeat lag during the concurrent run,
-// with the longest CPU step as a reference line.
-func loopLag(res *experiments.AsyncCPUResult, pt experiments.AsyncCPUPoint, work, stamp string) (*Chart, error) {
-	run := res.Runs[pt.Concurrent].Run
-	s := xySeries{name: "heartbeat lag", color: modelColor("eventloop", 0)}
-	top := ms(pt.LongestStep)
-	for _, l := range run.LoopLag {
-		s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
-			name: fmt.Sprintf("timer due at %.3f ms fired %.3f ms late", ms(l.At), ms(l.Lag))})
-		top = max(top, ms(l.Lag))
+// loopLag draws each event loop's heartbeat lag during its concurrent run
+// (the eventloop model's and CPython's asyncio's, on one chart), with the
+// first one's longest CPU step as a reference line.
+func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, work, stamp string) (*Chart, error) {
+	var series []xySeries
+	var top, wall float64
+	var parts []string
+	for i, pt := range pts {
+		run := res.Runs[pt.Concurrent].Run
+		name := "heartbeat lag"
+		if len(pts) > 1 {
+			name = pt.Model + " heartbeat lag"
+		}
+		s := xySeries{name: name, color: modelColor(pt.Model, i), symbol: modelSymbol(pt.Model)}
+		top = max(top, ms(pt.LongestStep))
+		for _, l := range run.LoopLag {
+			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
+				name: fmt.Sprintf("%s: timer due at %.3f ms fired %.3f ms late", pt.Model, ms(l.At), ms(l.Lag))})
+			top = max(top, ms(l.Lag))
+		}
+		if i == 0 {
+			s.marks = []opts.MarkLineNameYAxisItem{{
+				Name: fmt.Sprintf("longest CPU step %.1f ms", ms(pt.LongestStep)), YAxis: ms(pt.LongestStep),
+			}}
+		}
+		w := ms(run.Totals.Wall)
+		s.xMarks = []opts.MarkLineNameXAxisItem{{Name: fmt.Sprintf("%s ends %.1f ms", endName(pt.Model, len(pts)), w), XAxis: w}}
+		wall = max(wall, w)
+		series = append(series, s)
+		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), fmtDur(run.Totals.Wall), fmtDur(pt.MaxLoopLag))
+		if len(pts) > 1 {
+			part = pt.Model + ": " + part
+		}
+		parts = append(parts, part)
 	}
-	s.marks = []opts.MarkLineNameYAxisItem{{
-		Name: fmt.Sprintf("longest CPU step %.1f ms", ms(pt.LongestStep)), YAxis: ms(pt.LongestStep),
-	}}
-	wall := ms(run.Totals.Wall)
-	s.xMarks = []opts.MarkLineNameXAxisItem{{Name: fmt.Sprintf("run ends %.1f ms", wall), XAxis: wall}}
 	f := frame{
 		title: "Event loop lag while CPU-bound tasks run",
-		context: fmt.Sprintf("%s at once · a timer every %s; %d fired in %s, the worst %s late",
-			work, param(res.Base(), "heartbeat"), len(run.LoopLag), fmtDur(run.Totals.Wall), fmtDur(pt.MaxLoopLag)),
+		context: fmt.Sprintf("%s at once · a timer every %s; %s",
+			work, param(res.Base(), "heartbeat"), strings.Join(parts, " · ")),
 		stamp: stamp,
 	}
-	if len(run.LoopLag) == 0 {
+	empty := true
+	for _, s := range series {
+		empty = empty && len(s.points) == 0
+	}
+	if empty {
 		f.note = "no heartbeat fired during the run"
 	}
 	x := valueAxis("heartbeat due at (ms since run start)")
@@ -102,7 +135,16 @@ func loopLag(res *experiments.AsyncCPUResult, pt experiments.AsyncCPUPoint, work
 	x.AxisLabel = &opts.AxisLabel{ShowMaxLabel: opts.Bool(false)}
 	y := yValue("lag: how late the timer fired (ms)")
 	y.Min, y.Max = 0, niceCeil(top*1.15)
-	return xyChart("asynccpu_looplag", f, x, y, []xySeries{s})
+	return xyChart("asynccpu_looplag", f, x, y, series)
+}
+
+// endName names a run's end line: "run" alone, the model's name among
+// several.
+func endName(model string, n int) string {
+	if n > 1 {
+		return model
+	}
+	return "run"
 }
 
 // asyncSpeedup draws each model's speedup of all-at-once over one after
@@ -114,7 +156,11 @@ func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, 
 	for _, pt := range res.Points {
 		cats = append(cats, pt.Model)
 		measured.values = append(measured.values, round(pt.Speedup, 4))
-		measured.names = append(measured.names, fmt.Sprintf("%s: %.3f× · at most %d computing at once", pt.Model, pt.Speedup, pt.MaxComputing))
+		label := fmt.Sprintf("%s: %.3f× · at most %d computing at once", pt.Model, pt.Speedup, pt.MaxComputing)
+		if pt.RawSpeedup > 0 {
+			label += fmt.Sprintf("\nat the calibrated speed; %.3f× as measured", pt.RawSpeedup)
+		}
+		measured.names = append(measured.names, label)
 		e, claim := expectedSpeedup(res.Base(), pt.Model)
 		expected.values = append(expected.values, e)
 		expected.names = append(expected.names, fmt.Sprintf("%s: %g× (%s)", pt.Model, e, claim))

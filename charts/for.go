@@ -17,7 +17,12 @@ import (
 //     serialisation time against the payload;
 //   - async-cpu: the event loop's lag over time against the longest CPU
 //     step, speedup per model, and the event loop's and goroutines'
-//     concurrent runs on one time axis.
+//     concurrent runs on one time axis;
+//   - diagnosis: wall and CPU time per workload, the three utilisations
+//     over time on one chart, then each workload's utilisation with its
+//     diagnosis;
+//   - sleeping: wall and CPU time per model, the utilisation while the
+//     tasks wait, and the concurrent runs on one time axis.
 //
 // Every chart's subtitle carries the result's machine stamp.
 func For(res experiments.Result) ([]*Chart, error) {
@@ -34,6 +39,10 @@ func For(res experiments.Result) ([]*Chart, error) {
 		cs, err = scalingCharts(r)
 	case *experiments.AsyncCPUResult:
 		cs, err = asyncCPUCharts(r)
+	case *experiments.DiagnosisResult:
+		cs, err = diagnosisCharts(r)
+	case *experiments.SleepingResult:
+		cs, err = sleepingCharts(r)
 	default:
 		return nil, fmt.Errorf("charts: no charts for %T (question %q)", res, res.Base().Question)
 	}

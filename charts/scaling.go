@@ -112,6 +112,9 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 			if p.Setup > 0 {
 				name += fmt.Sprintf("\nspawning %s, excluded", fmtDur(p.Setup))
 			}
+			if p.RawSpeedup > 0 {
+				name += fmt.Sprintf("\nat the calibrated speed; %.3f× as measured (CPU %.2f× calibrated)", p.RawSpeedup, p.Slowdown)
+			}
 			s.points = append(s.points, point{x: float64(p.Workers), y: round(p.Speedup, 4), name: name})
 		}
 		series = append(series, s)
@@ -120,6 +123,9 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 		title:   "Speedup against workers on CPU-bound work",
 		context: fmt.Sprintf("%s · %d cores usable · dashed: ideal min(workers, cores)", work, res.Cores),
 		stamp:   stamp,
+	}
+	if res.Python != nil {
+		f.note = fmt.Sprintf("cpython: Python %s, its speedups taken at its calibrated speed (see the tooltips)", res.Python.Version)
 	}
 	x := valueAxis("workers (threads or processes)")
 	x.Min, x.MinInterval = 1, 1

@@ -3,6 +3,7 @@ package charts
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
@@ -36,12 +37,23 @@ var (
 		"goroutines": "#3ba272",
 		"gil":        "#ee6666",
 		"processes":  "#fc8452",
+		// CPython itself, the original the models are held to: dark slate
+		// for its threads and asyncio, dark brown beside the processes'
+		// orange for its ProcessPoolExecutor.
+		"cpython":           "#2f4554",
+		"cpython threads":   "#2f4554",
+		"cpython asyncio":   "#2f4554",
+		"cpython processes": "#8b4a1c",
 	}
 	spareColors = []string{"#9a60b4", "#73c0de", "#fac858", "#ea7ccc", "#91cc75"}
 	// modelSymbols tell models apart where their lines coincide: a hollow
 	// circle stays visible around a filled triangle.
+	// CPython's markers sit around or inside its model's: a hollow square
+	// around gil's diamond, a small square inside eventloop's hollow circle,
+	// a hollow triangle around processes' square.
 	modelSymbols = map[string]string{
 		"eventloop": "emptyCircle", "goroutines": "triangle", "gil": "diamond", "processes": "rect",
+		"cpython": "emptyRect", "cpython threads": "emptyRect", "cpython asyncio": "rect", "cpython processes": "emptyTriangle",
 	}
 	idealColor = "#7f7f7f"
 )
@@ -204,8 +216,11 @@ func lineSeries(color, symbol string) []gocharts.SeriesOpts {
 		symbol = "circle"
 	}
 	size := 9
-	if symbol == "emptyCircle" {
+	switch {
+	case symbol == "emptyCircle":
 		size = 12
+	case strings.HasPrefix(symbol, "empty"):
+		size = 14
 	}
 	return []gocharts.SeriesOpts{
 		gocharts.WithLineChartOpts(opts.LineChart{Symbol: symbol, SymbolSize: size, ShowSymbol: opts.Bool(true)}),

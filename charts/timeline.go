@@ -88,11 +88,11 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 	if f.context == "" && len(lanes) == 1 {
 		r := lanes[0].run
 		f.context = fmt.Sprintf("%s · %d tasks · %d workers · wall %s · %d segments",
-			r.Model, len(r.Spans), len(rows), fmtDur(r.Totals.Wall), segments(r.Spans))
+			r.Series(), len(r.Spans), len(rows), fmtDur(r.Totals.Wall), segments(r.Spans))
 	}
 	noun := ""
 	for i, ln := range lanes {
-		if n := rowNoun(ln.run.Model); i == 0 || n == noun {
+		if n := rowNoun(ln.run.Series()); i == 0 || n == noun {
 			noun = n
 		} else {
 			noun = "thread, process or slot"
@@ -101,12 +101,13 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 	return drawTimeline(f, rows, bars, "worker: "+noun)
 }
 
-// rowNoun says what a timeline row is under a model.
+// rowNoun says what a timeline row is under a model (a series: "cpython
+// threads" is a model with its flavor).
 func rowNoun(model string) string {
 	switch model {
-	case "gil":
+	case "gil", "cpython threads", "cpython":
 		return "thread"
-	case "processes":
+	case "processes", "cpython processes":
 		return "worker process"
 	}
 	return "semaphore slot"

@@ -29,13 +29,24 @@ var (
 )
 
 // notebooks lists the project's notebooks with their questions.
-func notebooks(t *testing.T, r *rig) map[string]*experiments.Question {
+// notebook is what the handouts test knows of a notebook: its question and
+// the models its parameters cell runs.
+type notebook struct {
+	q      *experiments.Question
+	models []string
+}
+
+// modelsField finds the Models list in a parameters cell's Go source.
+var modelsField = regexp.MustCompile(`Models:\s*\[\]string\{([^}]*)\}`)
+
+// notebooks reads every notebook's question and models.
+func notebooks(t *testing.T, r *rig) map[string]notebook {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(r.root, "notebooks", "*.ipynb"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no notebooks: %v", err)
 	}
-	out := map[string]*experiments.Question{}
+	out := map[string]notebook{}
 	for _, p := range paths {
 		nb, err := handouts.ReadNotebook(p)
 		if err != nil {
@@ -49,37 +60,45 @@ func notebooks(t *testing.T, r *rig) map[string]*experiments.Question {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[nb.Name()] = q
+		n := notebook{q: q}
+		if m := modelsField.FindStringSubmatch(nb.Source(pc.Index)); m != nil {
+			for _, f := range strings.Split(m[1], ",") {
+				if f = strings.Trim(strings.TrimSpace(f), `"`); f != "" {
+					n.models = append(n.models, f)
+				}
+			}
+		}
+		out[nb.Name()] = n
 	}
 	return out
 }
 
 // expectedCharts is how many charts the experiment cell shows for a run
-// of q on its quick parameters, by the rules charts.For documents.
-func expectedCharts(t *testing.T, q *experiments.Question) int {
+// of the notebook, by the rules charts.For documents. The cpython model
+// runs as CPython's thread and process pools in scaling (two series), as
+// asyncio elsewhere (one).
+func expectedCharts(t *testing.T, n notebook) int {
 	t.Helper()
-	p := q.Quick()
-	var models []string
-	for _, x := range p.Params() {
-		if x.Name == "models" {
-			models = strings.Split(x.String(), ",")
-		}
-	}
+	models := n.models
 	has := func(m string) int {
 		if slices.Contains(models, m) {
 			return 1
 		}
 		return 0
 	}
-	switch q.Name {
-	case "async-cpu": // the loop's lag, the speedup, the concurrent runs
-		return has("eventloop") + 1 + min(1, has("eventloop")+has("goroutines"))
-	case "scaling": // speedup, efficiency, a timeline per model, payloads
-		return 2 + len(models) + has("processes")
-	case "semaphore": // runtime by limit and by latency, a timeline per model
+	switch n.q.Name {
+	case "async-cpu": // the loops' lag, the speedup, the concurrent runs
+		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
+	case "scaling": // speedup, efficiency, a timeline per series, payloads
+		return 2 + len(models) + has("cpython") + has("processes")
+	case "semaphore": // runtime by limit and by latency, a timeline per series
 		return 2 + len(models)
+	case "diagnosis": // wall and CPU time, the three utilisations, one per workload
+		return 2 + 3
+	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
+		return 3
 	}
-	t.Fatalf("no expected chart count for question %q", q.Name)
+	t.Fatalf("no expected chart count for question %q", n.q.Name)
 	return 0
 }
 

@@ -240,7 +240,7 @@ func TestLiveNotebook(t *testing.T) {
 	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
 	before := b.charts(t, cell)
 	checkCharts(t, "after run all", before)
-	if want := expectedCharts(t, q); len(before) != want {
+	if want := expectedCharts(t, notebooks(t, r)[name]); len(before) != want {
 		t.Errorf("%d charts in the experiment cell, want %d", len(before), want)
 	}
 	for _, p := range eval[[]string](t, b, jsProblems) {

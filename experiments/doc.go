@@ -9,6 +9,10 @@
 // what tolerance) and a result that carries one verdict per claim and model.
 // A verdict that does not hold is a finding, not an error.
 //
+// Classify and Recommend are the lecture's first takeaway as code: a
+// program's class (I/O-bound, CPU-bound or mixed) read off its measured CPU
+// utilisation, and the decision framework's advice for it.
+//
 // The package knows nothing of charts, notebooks or terminals: callers get
 // typed results (and JSON) and a progress callback.
 package experiments

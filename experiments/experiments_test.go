@@ -23,7 +23,7 @@ func TestParamErrors(t *testing.T) {
 		{"latency", "banana", `--latency: "banana" is not a duration (write it like 100ms or 1s) (allowed: a duration from 1ms to 1m0s)`},
 		{"limits", "1,x", `--limits: "x" is not an integer`},
 		{"limits", "", "--limits: the list is empty"},
-		{"models", "eventloop,threads", `--models: "threads" is not one of them (allowed: a comma-separated list of up to 3: eventloop, goroutines, gil)`},
+		{"models", "eventloop,threads", `--models: "threads" is not one of them (allowed: a comma-separated list of up to 4: eventloop, goroutines, gil, cpython)`},
 		{"latencies", "10ms,2h", "--latencies: 2h0m0s is out of range"},
 	}
 	for _, c := range cases {
@@ -131,10 +131,16 @@ func TestLookup(t *testing.T) {
 // time on a shared machine, and a broken mechanism fails every attempt.
 func runQuick(t *testing.T, q *Question, mustHold ...string) Result {
 	t.Helper()
+	return runQuickWith(t, q, q.Quick, mustHold...)
+}
+
+// runQuickWith is runQuick with parameters from params.
+func runQuickWith(t *testing.T, q *Question, params func() Params, mustHold ...string) Result {
+	t.Helper()
 	var last Result
 	for attempt := 1; attempt <= 3; attempt++ {
 		var reports int
-		res, err := q.Run(context.Background(), q.Quick(), func(Progress) { reports++ })
+		res, err := q.Run(context.Background(), params(), func(Progress) { reports++ })
 		if err != nil {
 			t.Fatalf("%s: %v", q.Name, err)
 		}
@@ -270,7 +276,7 @@ func TestCancelExperiment(t *testing.T) {
 // included.
 func TestDecodeResult(t *testing.T) {
 	p := DefaultAsyncCPU()
-	p.Tasks, p.CPU, p.Models = 2, 5*time.Millisecond, []string{"eventloop"}
+	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1
 	res, err := RunAsyncCPU(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -132,6 +132,22 @@ func intParam(v *int, name, usage string, lo, hi int) Param {
 	}
 }
 
+// pythonParam binds the cpython model's interpreter: a name on PATH or a
+// path, looked up when the model runs (a missing one skips the model with a
+// note). Empty means $BOUNDLAB_PYTHON, else the first python3 on PATH.
+func pythonParam(v *string) Param {
+	return Param{
+		Name: "python", Usage: "the interpreter the cpython model runs",
+		Allowed: "a name on PATH or a path; empty for $BOUNDLAB_PYTHON, else python3 on PATH",
+		set: func(s string) error {
+			*v = s
+			return nil
+		},
+		get:   func() string { return *v },
+		check: func() error { return nil },
+	}
+}
+
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {

@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -82,6 +83,11 @@ type Report struct {
 	Elapsed     time.Duration     `json:"elapsed_ns"`
 	Verdicts    []Verdict         `json:"verdicts"`
 	Runs        []RunRecord       `json:"runs"`
+	// Python is the interpreter the cpython model ran, if it ran.
+	Python *model.Interpreter `json:"python,omitempty"`
+	// Notes are what to read the result with, one line each: a model
+	// skipped for want of an interpreter, a claim left unjudged and why.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Base returns r itself.
@@ -175,6 +181,117 @@ func runModel(ctx context.Context, tr *tracker, stage string, weight float64, na
 		return nil, fmt.Errorf("%s: %w", stage, err)
 	}
 	return run, nil
+}
+
+// series is one line of a result: a model, and for the cpython model the
+// mechanism it runs (one question may run several).
+type series struct{ model, flavor string }
+
+// String is the series' name in results and charts, e.g. "gil" or
+// "cpython threads"; it is model.Run.Series of its runs.
+func (s series) String() string {
+	if s.flavor == "" {
+		return s.model
+	}
+	return s.model + " " + s.flavor
+}
+
+// config sets the series' flavor and interpreter on cfg.
+func (s series) config(cfg model.Config, python string) model.Config {
+	cfg.Flavor = s.flavor
+	if s.model == "cpython" {
+		cfg.Python = python
+	}
+	return cfg
+}
+
+// eventLoop reports whether the series runs tasks on one event loop.
+func (s series) eventLoop() bool {
+	return s.model == "eventloop" || s.flavor == model.FlavorAsyncio
+}
+
+// expandModels turns the models asked for into series, cpython into one per
+// flavor given. Where cpython cannot run (no interpreter) it is left out
+// with a note and the other models run.
+func (r *Report) expandModels(ctx context.Context, models []string, python string, flavors ...string) ([]series, error) {
+	var out []series
+	for _, m := range models {
+		if m != "cpython" {
+			out = append(out, series{model: m})
+			continue
+		}
+		in, err := model.Probe(ctx, python)
+		if errors.Is(err, model.ErrUnavailable) {
+			r.Notes = append(r.Notes, err.Error()+"; skipped it, the other models ran")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.Python = in
+		if in.GILFree() {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: its threads run Python code in parallel; the GIL is a property of an interpreter, not of threads", in))
+		}
+		for _, f := range flavors {
+			out = append(out, series{model: m, flavor: f})
+		}
+	}
+	return out, nil
+}
+
+// corrected reports whether the series' figures are taken at the calibrated
+// CPU speed (see slowdown): CPython's are. Its interpreter's speed on a
+// shared machine swings by half for a second at a time, while Go's tight
+// loop, and so the Go models, stay within a few per cent of calibration.
+func (s series) corrected() bool { return s.model == "cpython" }
+
+// slowdown is how much slower than calibrated a run's CPU steps computed:
+// its tasks' CPU time over the calibrated time of their work. It is 0 where
+// the model does not measure per-task CPU (goroutines) or there is no work.
+func slowdown(run *model.Run, work time.Duration) float64 {
+	if run == nil || run.Totals.TaskCPU <= 0 || work <= 0 {
+		return 0
+	}
+	return ratio(run.Totals.TaskCPU, work)
+}
+
+// atSpeed is d taken at the calibrated speed: d over the slowdown, or d as
+// it is when the slowdown is unknown.
+func atSpeed(d time.Duration, slow float64) float64 {
+	if slow <= 0 {
+		return float64(d)
+	}
+	return float64(d) / slow
+}
+
+// busyCores says how many cores, on average, other processes on the
+// machine kept busy during run, e.g. "0.85".
+func busyCores(run *model.Run) string {
+	if run == nil || run.Totals.Wall <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f", ratio(run.Totals.OtherCPU, run.Totals.Wall))
+}
+
+// relDiff is how far measured is from expected, as a signed percentage.
+func relDiff(measured, expected float64) string {
+	return fmt.Sprintf("%+.1f%%", 100*(measured/expected-1))
+}
+
+// pyName names the interpreter in a verdict's detail, e.g. "CPython 3.11.7".
+func pyName(in *model.Interpreter) string {
+	if in == nil {
+		return "CPython"
+	}
+	impl := "CPython"
+	if in.Implementation != "" && in.Implementation != "cpython" {
+		impl = in.Implementation
+	}
+	s := impl + " " + in.Version
+	if in.FreeThreaded {
+		s += " free-threaded"
+	}
+	return s
 }
 
 // ratio is a/b as a float.

@@ -68,13 +68,23 @@ func applyArgs(p experiments.Params, args []string) error {
 	return experiments.Validate(p)
 }
 
+// cellArgs are the flags on the cell's %% line: the program's arguments in
+// a notebook. Elsewhere (a test, a program of one's own) the program's
+// flags are its own business.
+func cellArgs() []string {
+	if gonbui.IsNotebook {
+		return os.Args[1:]
+	}
+	return nil
+}
+
 // Run runs question q with parameters p (after the cell's flags), showing a
 // live progress bar that the run's summary replaces when it is done. It
 // saves the result for later cells (see Last) and returns it; on bad
 // parameters, an interruption or a failure it shows one line and returns
 // nil.
 func Run(q *experiments.Question, p experiments.Params) experiments.Result {
-	if err := applyArgs(p, os.Args[1:]); err != nil {
+	if err := applyArgs(p, cellArgs()); err != nil {
 		ShowError(err)
 		return nil
 	}

@@ -67,14 +67,33 @@ func held(r *experiments.Report) int {
 
 func summaryText(res experiments.Result) string {
 	r := res.Base()
-	return fmt.Sprintf("%s: ran in %s; %d of %d verdicts hold; measured on %s",
+	s := fmt.Sprintf("%s: ran in %s; %d of %d verdicts hold; measured on %s",
 		r.Title, r.Elapsed.Round(10*time.Millisecond), held(r), len(r.Verdicts), r.Stamp)
+	for _, n := range r.Notes {
+		s += "\nnote: " + n
+	}
+	return s
+}
+
+// notesHTML lists a result's notes (a model left out, an interpreter's
+// nature), one line each.
+func notesHTML(r *experiments.Report) string {
+	if len(r.Notes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<ul class="boundlab-notes" style="margin:2px 0 4px;color:#7a4d00">`)
+	for _, n := range r.Notes {
+		b.WriteString("<li>Note: " + html.EscapeString(n) + "</li>")
+	}
+	b.WriteString("</ul>")
+	return b.String()
 }
 
 func summaryHTML(res experiments.Result) string {
 	r := res.Base()
-	return fmt.Sprintf(`<div class="boundlab-summary" style="font-family:sans-serif;padding:4px 0"><b>%s</b> ran in %s: <b>%d of %d</b> verdicts hold. <span style="color:#666">%s</span></div>`,
-		html.EscapeString(r.Title), r.Elapsed.Round(10*time.Millisecond), held(r), len(r.Verdicts), html.EscapeString(r.Stamp.String()))
+	return fmt.Sprintf(`<div class="boundlab-summary" style="font-family:sans-serif;padding:4px 0"><b>%s</b> ran in %s: <b>%d of %d</b> verdicts hold. <span style="color:#666">%s</span>%s</div>`,
+		html.EscapeString(r.Title), r.Elapsed.Round(10*time.Millisecond), held(r), len(r.Verdicts), html.EscapeString(r.Stamp.String()), notesHTML(r))
 }
 
 func num(x float64) string { return fmt.Sprintf("%.4g", x) }
@@ -117,6 +136,9 @@ var mdEscape = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", 
 func findingsMarkdown(r *experiments.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**What we saw** on %s: %d of %d verdicts hold.\n\n", mdEscape.Replace(r.Stamp.String()), held(r), len(r.Verdicts))
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "*Note:* %s\n\n", mdEscape.Replace(n))
+	}
 	for _, pass := range []bool{false, true} {
 		for _, v := range r.Verdicts {
 			if v.Holds != pass {

@@ -32,7 +32,7 @@ func TestHandoutsUsage(t *testing.T) {
 		{[]string{"handouts", "-p", "limit=x", "03-semaphore"}, `--limit: "x" is not an integer`},
 		{[]string{"handouts", "-p", "limit=50", "01-async-cpu"}, `no selected notebook has a parameter "limit"`},
 		{[]string{"handouts", "-p", "nope=1"}, `no selected notebook has a parameter "nope"`},
-		{[]string{"handouts", "no-such-notebook"}, `no notebook "no-such-notebook" (in notebooks/: 01-async-cpu`},
+		{[]string{"handouts", "no-such-notebook"}, `no notebook "no-such-notebook" (in notebooks/: 00-diagnosis, 01-async-cpu`},
 		{[]string{"handouts", "--bogus"}, "flag provided but not defined"},
 	} {
 		out, errOut, code := cli(t, c.args...)

@@ -6,6 +6,7 @@
 //
 //	boundlab list
 //	boundlab run NAME [--param value ...] [--models a,b] [--quick] [--json FILE|-]
+//	boundlab diagnose [--interval D] [--json FILE|-] -- COMMAND [ARGS]
 //	boundlab setup [--tests] [--no-install] [--dry-run]
 //	boundlab doctor
 //	boundlab lab [JUPYTER ARGS]
@@ -38,6 +39,7 @@ const usage = `boundlab: the lecture's concurrency experiments, measured
 Usage:
   boundlab list                       the experiments, with one line each
   boundlab run NAME [flags]           run one; 'boundlab run NAME --help' lists its flags
+  boundlab diagnose -- COMMAND [ARGS] run a program, sample its CPU use: I/O-bound or CPU-bound?
   boundlab setup [--tests]            the one-step set-up: tools, kernel spec, Jupyter, ECharts
   boundlab doctor                     check each piece of the set-up, with the fix for what is missing
   boundlab lab [JUPYTER ARGS]         open Jupyter on notebooks/ (e.g. --port 9999 --no-browser)
@@ -97,6 +99,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return list(stdout)
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
+	case "diagnose":
+		return diagnoseCmd(ctx, args[1:], stdout, stderr)
 	case "setup":
 		return setupCmd(ctx, args[1:], stdout, stderr)
 	case "doctor":
@@ -109,5 +113,5 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (commands: list, run, setup, doctor, lab, handouts)", args[0])
+	return usagef("unknown command %q (commands: list, run, diagnose, setup, doctor, lab, handouts)", args[0])
 }

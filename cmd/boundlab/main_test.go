@@ -72,7 +72,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"run", "semaphore", "--latency", "banana"}, `"banana" is not a duration`},
 		{[]string{"run", "semaphore", "--models", "threads"}, `"threads" is not one of them`},
 		{[]string{"run", "semaphore", "--frobnicate"}, "flag provided but not defined: -frobnicate"},
-		{[]string{"run", "nope"}, `unknown experiment "nope" (known: async-cpu, scaling, semaphore)`},
+		{[]string{"run", "nope"}, `unknown experiment "nope" (known: async-cpu, scaling, semaphore, sleeping, diagnosis)`},
 		{[]string{"run"}, "run needs an experiment name"},
 		{[]string{"run", "semaphore", "extra"}, `unexpected argument "extra"`},
 		{[]string{"frob"}, `unknown command "frob"`},
@@ -109,7 +109,7 @@ func TestHelp(t *testing.T) {
 // stderr), with the verdicts at the top level; no progress bar off a
 // terminal.
 func TestRunJSON(t *testing.T) {
-	out, errs, code := cli(t, "run", "async-cpu", "--quick", "--tasks", "2", "--models", "eventloop,goroutines", "--json", "-")
+	out, errs, code := cli(t, "run", "async-cpu", "--quick", "--tasks", "2", "--models", "eventloop,goroutines", "--repeat", "1", "--json", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

@@ -4,5 +4,11 @@
 // statistics computed with gonum, and the machine stamp that says where a
 // result was measured.
 //
+// It also watches a program the way top does: Sampler reads the CPU time
+// of a process and all its descendants from /proc at a fixed interval, as a
+// series of utilisation in cores; ProfileCPU records a runtime/pprof CPU
+// profile of a function's goroutines and reports its top functions, as
+// pprof's top (and the lecture's cProfile) would.
+//
 // It knows nothing of tasks or models; the model package calls it.
 package measure

@@ -88,3 +88,18 @@ func TestMonoAcrossCalls(t *testing.T) {
 		t.Fatalf("Mono advanced %v over a 5 ms sleep", d)
 	}
 }
+
+// The machine's busy time grows at least by what this process computes.
+func TestMachineBusy(t *testing.T) {
+	b0 := MachineBusy()
+	if b0 < 0 {
+		t.Skip("no /proc/stat")
+	}
+	u0 := ReadUsage()
+	for t0 := time.Now(); time.Since(t0) < 100*time.Millisecond; {
+	}
+	u := ReadUsage().Sub(u0)
+	if d := MachineBusy() - b0; d < u.User+u.Sys-30*time.Millisecond {
+		t.Fatalf("machine busy %v while this process used %v", d, u.User+u.Sys)
+	}
+}

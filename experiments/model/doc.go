@@ -1,5 +1,5 @@
-// Package model runs a batch of tasks under one of four concurrency models
-// and records what happened: one span per task (who ran it, when it was
+// Package model runs a batch of tasks under one of four concurrency models,
+// or on CPython itself, and records what happened: one span per task (who ran it, when it was
 // queued, started and ended, the CPU it used, and the segments of waiting,
 // computing and lock-waiting inside it) and the batch's totals.
 //
@@ -15,6 +15,14 @@
 //     yields only at an await point, and a CPU step blocks the whole loop.
 //   - processes: real OS worker processes (the running binary re-executed as
 //     a worker), with tasks and results serialised across pipes.
+//
+// And one is the original the others are held to:
+//
+//   - cpython: the same tasks run by an embedded Python script on a real
+//     python3, with ThreadPoolExecutor, asyncio or ProcessPoolExecutor
+//     (Config.Flavor), its CPU loop calibrated so that a step of 50 ms
+//     computes for 50 ms in Python too. Without a usable interpreter its Run
+//     returns an error that errors.Is ErrUnavailable.
 //
 // A task is a short program of steps, each real work: CPU computes, Wait
 // sleeps on a timer without using CPU.

@@ -31,5 +31,5 @@ func Example() {
 func ExampleNames() {
 	fmt.Println(model.Names())
 	// Output:
-	// [eventloop gil goroutines processes]
+	// [cpython eventloop gil goroutines processes]
 }

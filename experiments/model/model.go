@@ -28,14 +28,21 @@ const (
 type Config struct {
 	// Concurrency is the number of threads (gil), worker processes
 	// (processes) or semaphore slots (goroutines, eventloop): how many tasks
-	// may run at once. All tasks are submitted at the start.
+	// may run at once. All tasks are submitted at the start. The cpython
+	// model reads it by its Flavor.
 	Concurrency int
 	// SwitchInterval is the gil model's switch interval, like CPython's
 	// sys.setswitchinterval. Zero means DefaultSwitchInterval.
 	SwitchInterval time.Duration
-	// Heartbeat is the eventloop model's lag probe period. Zero means
-	// DefaultHeartbeat.
+	// Heartbeat is the eventloop model's (and the cpython model's asyncio
+	// flavor's) lag probe period. Zero means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Flavor is the cpython model's mechanism: FlavorThreads (the default),
+	// FlavorAsyncio or FlavorProcesses. Other models ignore it.
+	Flavor string
+	// Python is the interpreter the cpython model runs. Empty means the one
+	// named by $BOUNDLAB_PYTHON, or else the first python3 on PATH.
+	Python string
 	// Progress, if set, is called after each task ends with the number of
 	// tasks ended so far and the batch size. It may be called from several
 	// goroutines at once and must return quickly.
@@ -81,6 +88,7 @@ func Get(name string) (Model, error) {
 type recorder struct {
 	t0       time.Time
 	u0       measure.Usage
+	busy0    time.Duration
 	spans    []Span
 	total    int
 	progress func(done, total int)
@@ -103,6 +111,7 @@ func newRecorder(tasks []Task, cfg Config) *recorder {
 func (r *recorder) begin() {
 	_ = measure.ResetPeakRSS()
 	r.u0 = measure.ReadUsage()
+	r.busy0 = measure.MachineBusy()
 	r.t0 = time.Now()
 }
 
@@ -137,6 +146,15 @@ func (r *recorder) ended(i int, err error) {
 	}
 }
 
+// otherCPU is the machine's busy time between two readings less own, the
+// run's own CPU; 0 if the readings failed or the difference is noise.
+func otherCPU(busy0, busy1, own time.Duration) time.Duration {
+	if busy0 < 0 || busy1 < 0 {
+		return 0
+	}
+	return max(0, busy1-busy0-own)
+}
+
 func bumpPeak(peak *atomic.Int64, v int64) {
 	for {
 		p := peak.Load()
@@ -161,6 +179,7 @@ func (r *recorder) finish(name string, cfg Config) *Run {
 	t.CPUUser = u.User + u.ChildUser
 	t.CPUSys = u.Sys + u.ChildSys
 	t.PeakRSS = measure.PeakRSS()
+	t.OtherCPU = otherCPU(r.busy0, measure.MachineBusy(), t.CPUUser+t.CPUSys)
 	t.GCCycles = u.NumGC
 	t.GCPause = u.GCPause
 	t.PeakLive = int(r.peakLive.Load())

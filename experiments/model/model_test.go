@@ -40,11 +40,11 @@ func run(t *testing.T, name string, tasks []Task, cfg Config) *Run {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"eventloop", "gil", "goroutines", "processes"}
+	want := []string{"cpython", "eventloop", "gil", "goroutines", "processes"}
 	if got := Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
-	if _, err := Get("threads"); err == nil || !strings.Contains(err.Error(), "known: eventloop, gil, goroutines, processes") {
+	if _, err := Get("threads"); err == nil || !strings.Contains(err.Error(), "known: cpython, eventloop, gil, goroutines, processes") {
 		t.Fatalf("Get(unknown) error = %v", err)
 	}
 }

@@ -64,7 +64,8 @@ type WorkerStat struct {
 type Totals struct {
 	// Wall is the time from the first task's submission to the last task's
 	// end. Setup that happens before any task can run (spawning worker
-	// processes) is not in it, but in Setup.
+	// processes; starting the Python interpreter) is not in it, but in
+	// Setup.
 	Wall  time.Duration `json:"wall_ns"`
 	Setup time.Duration `json:"setup_ns"`
 	// CPUUser and CPUSys are the process's CPU time during Wall, worker
@@ -90,9 +91,15 @@ type Totals struct {
 	// Serialise is the total time spent encoding and decoding tasks and
 	// results (processes model).
 	Serialise time.Duration `json:"serialise_ns,omitempty"`
-	// Switches counts GIL hand-overs between threads (gil model).
+	// Switches counts GIL hand-overs between threads (gil model), or, on the
+	// cpython model's threads, the waits to run found inside CPU steps.
 	Switches int64 `json:"gil_switches,omitempty"`
-	// MaxLoopLag is the largest heartbeat lag (eventloop model).
+	// OtherCPU is the CPU time the rest of the machine (other processes)
+	// used during the run, at /proc/stat's 10 ms resolution: on a shared
+	// machine, how much the run had to share its cores.
+	OtherCPU time.Duration `json:"other_cpu_ns"`
+	// MaxLoopLag is the largest heartbeat lag (eventloop model, cpython
+	// asyncio).
 	MaxLoopLag time.Duration `json:"max_loop_lag_ns,omitempty"`
 }
 
@@ -101,11 +108,27 @@ func (t Totals) CPU() time.Duration { return t.CPUUser + t.CPUSys }
 
 // Run is the result of running one batch under one model.
 type Run struct {
-	Model       string       `json:"model"`
+	Model string `json:"model"`
+	// Flavor is the cpython model's mechanism (threads, asyncio, processes);
+	// empty for the other models.
+	Flavor      string       `json:"flavor,omitempty"`
 	Concurrency int          `json:"concurrency"`
 	Tasks       int          `json:"tasks"`
 	Spans       []Span       `json:"spans"`
 	Totals      Totals       `json:"totals"`
 	LoopLag     []LagSample  `json:"loop_lag,omitempty"`
 	Workers     []WorkerStat `json:"workers,omitempty"`
+	// Interpreter is the Python interpreter that ran the batch (cpython
+	// model).
+	Interpreter *Interpreter `json:"interpreter,omitempty"`
+}
+
+// Series is the name a run goes by in results and charts: the model's name,
+// and for the cpython model its flavor too ("cpython threads"), since one
+// question may run several.
+func (r *Run) Series() string {
+	if r.Flavor == "" {
+		return r.Model
+	}
+	return r.Model + " " + r.Flavor
 }

@@ -18,6 +18,9 @@ func nbs(t *testing.T) []string {
 	return paths
 }
 
+// asyncCPU is the async-cpu notebook alone.
+var asyncCPU = []string{"../../notebooks/01-async-cpu.ipynb"}
+
 func TestPlanOverrides(t *testing.T) {
 	jobs, err := Plan(nbs(t), []string{"tasks=3", "latency=20ms", "--limit=50"}, false)
 	if err != nil {
@@ -44,7 +47,7 @@ func TestPlanOverrides(t *testing.T) {
 }
 
 func TestPlanQuick(t *testing.T) {
-	jobs, err := Plan(nbs(t)[:1], []string{"tasks=2"}, true)
+	jobs, err := Plan(asyncCPU, []string{"tasks=2"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +55,7 @@ func TestPlanQuick(t *testing.T) {
 	if got, want := jobs[0].Overrides, []string{"tasks=2", "cpu=30ms"}; !slices.Equal(got, want) {
 		t.Errorf("overrides %q, want %q", got, want)
 	}
-	jobs, err = Plan(nbs(t)[:1], nil, false)
+	jobs, err = Plan(asyncCPU, nil, false)
 	if err != nil || len(jobs[0].Overrides) != 0 {
 		t.Errorf("no overrides asked: %q, %v", jobs[0].Overrides, err)
 	}
@@ -68,7 +71,7 @@ func TestPlanErrors(t *testing.T) {
 		{nbs(t), []string{"cpu=fast"}, []string{"--cpu", "not a duration", "allowed: a duration from"}},
 		{nbs(t), []string{"models=threads"}, []string{"--models", `"threads" is not one of them`}},
 		{nbs(t), []string{"bogus=1"}, []string{`no selected notebook has a parameter "bogus"`, "semaphore: tasks, latency, limit"}},
-		{nbs(t)[:1], []string{"limit=50"}, []string{`parameter "limit"`, "known: async-cpu: tasks, cpu"}},
+		{asyncCPU, []string{"limit=50"}, []string{`parameter "limit"`, "known: async-cpu: tasks, cpu"}},
 		{nbs(t), []string{"tasks"}, []string{"want name=value"}},
 	} {
 		_, err := Plan(c.paths, c.overrides, false)

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+const diagnoseUsage = `boundlab diagnose [--interval D] [--concurrency N] [--json FILE|-] -- COMMAND [ARGS]
+
+Runs COMMAND and samples the CPU utilisation of it and every process it
+starts (their children too, those already reaped included), as top shows
+it, until COMMAND exits. Then it prints the utilisation over time, whether
+the command is I/O-bound, CPU-bound or mixed, and what the lecture's
+decision framework recommends.
+
+The command runs in a process group of its own, with this terminal's
+standard output and error (standard error only, with --json -); it reads
+standard input unless that is a terminal. When it exits, whatever it left
+running in its group is killed; Ctrl-C kills the whole group at once.
+
+Flags:
+  --interval D      sampling interval (default 100ms; 10ms to 10s)
+  --concurrency N   waits the program has in flight at once, if known: it
+                    picks threads (moderate) or async (from 100) for an
+                    I/O-bound program
+  --json FILE|-     also write the diagnosis as JSON (- for standard output)
+
+Exit status: 0 when the command ran, whatever its own status (the output
+says it); 1 when it could not be started; 2 for bad usage; 130 when
+interrupted.
+`
+
+// minSamples is how many samples a diagnosis wants before it is worth
+// much: fewer, and the output says so.
+const minSamples = 5
+
+// diagnoseReport is what boundlab diagnose measured, as its JSON says.
+type diagnoseReport struct {
+	Command []string  `json:"command"`
+	Started time.Time `json:"started"`
+	// Wall is the time from starting the command to its exit.
+	Wall time.Duration `json:"wall_ns"`
+	// ExitCode is the command's exit status; -1 if a signal ended it,
+	// named in Signal.
+	ExitCode    int                   `json:"exit_code"`
+	Signal      string                `json:"signal,omitempty"`
+	Interrupted bool                  `json:"interrupted,omitempty"`
+	Usage       measure.CPUSeries     `json:"usage"`
+	Diagnosis   experiments.Diagnosed `json:"diagnosis"`
+	Stamp       measure.Stamp         `json:"stamp"`
+}
+
+// diagnoseArgs are the parsed arguments of boundlab diagnose.
+type diagnoseArgs struct {
+	interval    time.Duration
+	concurrency int
+	json        string
+	command     []string
+}
+
+func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
+	a := &diagnoseArgs{}
+	fs := flag.NewFlagSet("boundlab diagnose", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.DurationVar(&a.interval, "interval", measure.DefaultInterval, "sampling interval")
+	fs.IntVar(&a.concurrency, "concurrency", 0, "waits in flight at once")
+	fs.StringVar(&a.json, "json", "", "write the diagnosis as JSON")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	a.command = fs.Args()
+	if len(a.command) == 0 {
+		return nil, usagef("diagnose needs a command to run, after --: boundlab diagnose -- sleep 2")
+	}
+	if a.interval < measure.MinInterval || a.interval > measure.MaxInterval {
+		return nil, usagef("--interval %s is out of range (allowed: %s to %s)", a.interval, measure.MinInterval, measure.MaxInterval)
+	}
+	if a.concurrency < 0 {
+		return nil, usagef("--concurrency %d: want 0 (unknown) or more", a.concurrency)
+	}
+	return a, nil
+}
+
+// diagnoseCmd is `boundlab diagnose`.
+func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseDiagnoseArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, diagnoseUsage)
+		return errHelp
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return usageError{fmt.Errorf("diagnose: %w (try 'boundlab diagnose --help')", err)}
+	}
+	var jsonOut io.Writer
+	text, cmdOut := stdout, stdout
+	switch a.json {
+	case "":
+	case "-":
+		jsonOut, text, cmdOut = stdout, stderr, stderr
+	default:
+		f, err := os.Create(a.json)
+		if err != nil {
+			return usagef("--json: %v", err)
+		}
+		defer f.Close()
+		jsonOut = f
+	}
+
+	rep, err := diagnose(ctx, a, cmdOut, stderr)
+	if err != nil {
+		return err
+	}
+	printDiagnosis(text, rep)
+	if jsonOut != nil {
+		enc := json.NewEncoder(jsonOut)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+	}
+	if rep.Interrupted {
+		return fmt.Errorf("diagnose: %w", context.Canceled)
+	}
+	return nil
+}
+
+// diagnose runs the command in a process group of its own and samples its
+// process tree until it exits, or until ctx ends (then it kills the group).
+func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*diagnoseReport, error) {
+	cmd := exec.Command(a.command[0], a.command[1:]...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if !isTerminal(os.Stdin) {
+		cmd.Stdin = os.Stdin
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	rep := &diagnoseReport{Command: a.command, Started: time.Now().UTC().Truncate(time.Millisecond), Stamp: measure.NewStamp()}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("diagnose: start %s: %w", a.command[0], err)
+	}
+	pgid := cmd.Process.Pid
+	killGroup := func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
+	sampler, err := measure.StartSampler(cmd.Process.Pid, a.interval)
+	if err != nil {
+		killGroup()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("diagnose: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- measure.AwaitExit(cmd.Process.Pid) }()
+	var waitErr error
+	select {
+	case waitErr = <-exited:
+	case <-ctx.Done():
+		rep.Interrupted = true
+		killGroup()
+		waitErr = <-exited
+	}
+	// The command has exited but is not reaped: its last reading still
+	// holds its final CPU times.
+	rep.Wall = time.Since(t0)
+	rep.Usage = sampler.Stop()
+	killGroup() // what it left running
+	if err := cmd.Wait(); err != nil && cmd.ProcessState == nil {
+		return nil, fmt.Errorf("diagnose: %w", errors.Join(waitErr, err))
+	}
+	rep.ExitCode = cmd.ProcessState.ExitCode()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		rep.Signal = ws.Signal().String()
+	}
+	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	return rep, nil
+}
+
+// printDiagnosis writes the report for a person: what ran, the utilisation
+// over time as a sparkline, the figures, the class and the recommendation.
+func printDiagnosis(w io.Writer, r *diagnoseReport) {
+	u, d := r.Usage, r.Diagnosis
+	status := fmt.Sprintf("exit status %d", r.ExitCode)
+	if r.Signal != "" {
+		status = "ended by signal: " + r.Signal
+	}
+	if r.Interrupted {
+		status = "interrupted: its process group was killed"
+	}
+	procs := "1 process"
+	if u.MaxProcs != 1 {
+		procs = fmt.Sprintf("at most %d processes at once", u.MaxProcs)
+	}
+	fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
+	samples := fmt.Sprintf("%d samples", len(u.Samples))
+	if len(u.Samples) == 1 {
+		samples = "1 sample"
+	}
+	fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
+		dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+	fmt.Fprint(w, sparkline(u, 50))
+	fmt.Fprintf(w, "mean %.2f cores, peak %.2f, waiting for a CPU %.2f; CPU time %s over %s\n\n",
+		d.Mean, d.Peak, d.Waiting, dur(u.CPU), dur(u.Wall))
+	if len(u.Samples) < minSamples {
+		fmt.Fprintf(w, "Only %s: too short a run to say much (a shorter --interval gives more).\n", samples)
+	}
+	fmt.Fprintf(w, "%s: %s.\n", d.Class, d.Reason)
+	fmt.Fprintf(w, "Decision framework: %s\n", d.Recommendation.Rule)
+	fmt.Fprintf(w, "  Python: %s\n", d.Recommendation.Python)
+	fmt.Fprintf(w, "  Go: %s\n", d.Recommendation.Go)
+}
+
+// shellQuote writes a command as a shell would need it: arguments with
+// spaces or special characters in single quotes.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$&;|<>*?()[]{}!#~`") {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,146 @@
+package experiments
+
+import (
+	"fmt"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+// Class is what a program is bound by: the lecture's first question of any
+// concurrency decision.
+type Class string
+
+// The classes.
+const (
+	// IOBound: the CPU is idle while the program waits for something
+	// outside it (the network, a disk, a database, a timer).
+	IOBound Class = "I/O-bound"
+	// CPUBound: the program keeps a CPU busy; the computation is the
+	// bottleneck.
+	CPUBound Class = "CPU-bound"
+	// Mixed: it does a good deal of both.
+	Mixed Class = "mixed"
+)
+
+// The classifier's thresholds, in cores of mean utilisation over the run
+// (CPU time over wall time, plus any time spent waiting for a CPU that
+// other work held): below IOBoundBelow the program mostly waited; from
+// CPUBoundFrom it kept at least one core busy.
+const (
+	IOBoundBelow = 0.2
+	CPUBoundFrom = 0.8
+)
+
+// HighConcurrency is where the decision framework's "moderate" concurrency
+// ends and "high" begins: waits in flight at once.
+const HighConcurrency = 100
+
+// Diagnosed is the verdict on one program's utilisation: its class, the
+// figures it rests on, and what the lecture's decision framework
+// recommends.
+type Diagnosed struct {
+	Class Class `json:"class"`
+	// Mean is the mean utilisation over the run, in cores (CPU time over
+	// wall time); Waiting the mean time spent ready to run but waiting for
+	// a CPU, in cores; Demand their sum, which the class is read from.
+	Mean    float64 `json:"mean_cores"`
+	Waiting float64 `json:"waiting_cores"`
+	Demand  float64 `json:"demand_cores"`
+	// Peak is the highest utilisation of any sample, in cores.
+	Peak float64 `json:"peak_cores"`
+	// Idle is the share of samples below IOBoundBelow: the time the
+	// program spent waiting, as top would show it.
+	Idle float64 `json:"idle_share"`
+	// Reason says in a sentence why it is of its class.
+	Reason string `json:"reason"`
+	// Recommendation is the decision framework's advice for the class.
+	Recommendation Recommendation `json:"recommendation"`
+}
+
+// Recommendation is the lecture's decision framework applied to a class.
+type Recommendation struct {
+	// Rule is the framework's line that applies.
+	Rule string `json:"rule"`
+	// Python and Go say what to use in each.
+	Python string `json:"python"`
+	Go     string `json:"go"`
+}
+
+// Classify reads a program's class off its utilisation series: I/O-bound
+// if its mean demand for CPU (utilisation plus waiting for a CPU) is under
+// IOBoundBelow cores, CPU-bound from CPUBoundFrom, mixed between. Waiting
+// for a CPU counts as demand: on a busy machine a CPU-bound program gets
+// less than a core, but it is still computing-bound, not waiting on I/O.
+// concurrency is how many waits the program has in flight at once, for the
+// recommendation (0: unknown).
+func Classify(s measure.CPUSeries, concurrency int) Diagnosed {
+	d := Diagnosed{Mean: s.Mean(), Waiting: s.MeanWaiting(), Peak: s.Peak()}
+	d.Demand = d.Mean + d.Waiting
+	idle := 0
+	for _, x := range s.Samples {
+		if x.Cores+x.Waiting < IOBoundBelow {
+			idle++
+		}
+	}
+	if n := len(s.Samples); n > 0 {
+		d.Idle = float64(idle) / float64(n)
+	}
+	pct := func(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
+	fig := fmt.Sprintf("%.2f cores on average (%s of one core)", d.Demand, pct(d.Demand))
+	if d.Waiting >= 0.01 {
+		fig = fmt.Sprintf("%.2f cores on average (%s of one core): %.2f used, %.2f waiting for a CPU that other work held",
+			d.Demand, pct(d.Demand), d.Mean, d.Waiting)
+	}
+	switch {
+	case d.Demand < IOBoundBelow:
+		d.Class = IOBound
+		d.Reason = fmt.Sprintf("the CPU was idle while it ran: %s, under the %.1f that marks waiting", fig, IOBoundBelow)
+	case d.Demand >= CPUBoundFrom:
+		d.Class = CPUBound
+		d.Reason = fmt.Sprintf("it kept the CPU busy: %s, at least the %.1f that marks computing", fig, CPUBoundFrom)
+	default:
+		d.Class = Mixed
+		d.Reason = fmt.Sprintf("it computed part of the time and waited the rest: %s, between %.1f and %.1f; idle in %s of the samples",
+			fig, IOBoundBelow, CPUBoundFrom, pct(d.Idle))
+	}
+	d.Recommendation = Recommend(d.Class, concurrency)
+	return d
+}
+
+// Recommend applies the lecture's decision framework: "I/O-bound +
+// moderate concurrency → threads; I/O-bound + high concurrency → async;
+// CPU-bound + true parallelism → multiprocessing", worded for Python and
+// for Go. concurrency is the waits in flight at once (0: unknown; from
+// HighConcurrency it is high).
+func Recommend(c Class, concurrency int) Recommendation {
+	switch c {
+	case IOBound:
+		r := Recommendation{
+			Go: "goroutines, one per wait: each costs a few KiB, so thousands are fine; bound what is in flight with a semaphore (a buffered channel)",
+		}
+		switch {
+		case concurrency >= HighConcurrency:
+			r.Rule = fmt.Sprintf("I/O-bound + high concurrency (%d waits at once) → async", concurrency)
+			r.Python = "asyncio: one thread, an event loop overlapping thousands of waits; limit the in-flight requests with a semaphore"
+		case concurrency > 0:
+			r.Rule = fmt.Sprintf("I/O-bound + moderate concurrency (%d waits at once) → threads", concurrency)
+			r.Python = "threads (threading, ThreadPoolExecutor): the GIL is released while a thread waits, so the waits overlap"
+		default:
+			r.Rule = "I/O-bound → threads for moderate concurrency, async for high concurrency"
+			r.Python = fmt.Sprintf("threads (ThreadPoolExecutor) for tens of waits at once; asyncio from about %d; processes would add memory and no speed", HighConcurrency)
+		}
+		return r
+	case CPUBound:
+		return Recommendation{
+			Rule:   "CPU-bound + true parallelism → multiprocessing",
+			Python: "processes (multiprocessing, ProcessPoolExecutor), one per core: threads give no speedup under the GIL and a coroutine blocks its event loop",
+			Go:     "goroutines already run on every core: a pool of runtime.GOMAXPROCS(0) workers; more goroutines than cores add no speed",
+		}
+	default:
+		return Recommendation{
+			Rule:   "mixed → split it: the computing part by the CPU-bound rule, the waiting part by the I/O-bound one",
+			Python: "find the computing part in the profile and move it to a process pool (loop.run_in_executor with a ProcessPoolExecutor); keep the waiting on threads or asyncio",
+			Go:     "goroutines do both: one per wait, with the computing bounded to runtime.GOMAXPROCS(0) at a time",
+		}
+	}
+}

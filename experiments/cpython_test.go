@@ -1,0 +1,210 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+func needPython(t *testing.T) {
+	t.Helper()
+	_, err := model.Probe(context.Background(), "")
+	if errors.Is(err, model.ErrUnavailable) {
+		t.Skipf("no Python: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Scaling with CPython beside the models: CPython's threads do not speed
+// up, its processes do, and the gil and processes models agree with them.
+func TestScalingQuickCPython(t *testing.T) {
+	needPython(t)
+	params := func() Params {
+		p := Scaling.Quick().(*ScalingParams)
+		p.Models = []string{"cpython", "gil", "processes"}
+		p.Payloads = []int{1 << 10, 64 << 10, 256 << 10}
+		return p
+	}
+	res := runQuickWith(t, Scaling, params, "gil-fidelity", "processes-fidelity", "threads-no-speedup", "processes-scale").(*ScalingResult)
+	checkJSON(t, res)
+	names := map[string]int{}
+	for _, pt := range res.Points {
+		names[pt.Model]++
+	}
+	if names["cpython threads"] != 3 || names["cpython processes"] != 3 || names["gil"] != 3 {
+		t.Fatalf("points per series: %v", names)
+	}
+	if res.Python == nil || res.Python.Version == "" || len(res.Notes) != 0 {
+		t.Fatalf("python %+v, notes %q", res.Python, res.Notes)
+	}
+	for _, id := range []string{"gil-fidelity", "processes-fidelity"} {
+		n := 0
+		for _, v := range res.Verdicts {
+			if v.ClaimID == id {
+				n++
+				if !strings.Contains(v.Detail, "CPython") {
+					t.Errorf("%s detail %q does not name CPython", id, v.Detail)
+				}
+			}
+		}
+		if n != 2 { // at 2 and 4 workers
+			t.Errorf("%d %s verdicts, want 2", n, id)
+		}
+	}
+	if _, ok := res.Verdict(ClaimThreadsNoSpeedup.ID, "cpython threads"); !ok {
+		t.Error("no threads-no-speedup verdict on CPython's threads")
+	}
+	// Each point's run is the fastest of its repeats; CPython's at the
+	// calibrated speed, that is per second of its tasks' CPU.
+	for _, pt := range res.Points {
+		if len(pt.Runs) != 3 {
+			t.Fatalf("point %+v: %d runs", pt, len(pt.Runs))
+		}
+		key := func(r *model.Run) float64 { return float64(r.Totals.Wall) }
+		if strings.HasPrefix(pt.Model, "cpython") {
+			key = func(r *model.Run) float64 { return float64(r.Totals.Wall) / float64(r.Totals.TaskCPU) }
+			if pt.Slowdown <= 0 || pt.RawSpeedup <= 0 {
+				t.Fatalf("CPython point without its slowdown: %+v", pt)
+			}
+		}
+		for _, i := range pt.Runs {
+			if key(res.Runs[i].Run) < key(res.Runs[pt.Run].Run) {
+				t.Fatalf("point %s/%d is not its fastest run", pt.Model, pt.Workers)
+			}
+		}
+	}
+}
+
+// The semaphore with asyncio beside the eventloop model: their runtimes
+// agree at every limit of the quick sweep.
+func TestSemaphoreQuickCPython(t *testing.T) {
+	needPython(t)
+	params := func() Params {
+		p := Semaphore.Quick().(*SemaphoreParams)
+		p.Models = []string{"cpython", "eventloop"}
+		return p
+	}
+	res := runQuickWith(t, Semaphore, params, "eventloop-fidelity", "semaphore-sweep", "latency-proportional").(*SemaphoreResult)
+	checkJSON(t, res)
+	v, ok := res.Verdict(ClaimEventloopFidelity.ID, "eventloop")
+	if !ok || !strings.Contains(v.Detail, "by limit: 5: ") {
+		t.Fatalf("fidelity verdict %+v", v)
+	}
+	if len(res.Headline) != 2 || res.Headline[0].Model != "cpython asyncio" {
+		t.Fatalf("headline %+v", res.Headline)
+	}
+}
+
+// async-cpu with asyncio beside the eventloop model: asyncio's own loop is
+// blocked by CPU steps, and as long as the model's.
+func TestAsyncCPUQuickCPython(t *testing.T) {
+	needPython(t)
+	params := func() Params {
+		p := AsyncCPU.Quick().(*AsyncCPUParams)
+		p.Models = []string{"eventloop", "cpython"}
+		return p
+	}
+	res := runQuickWith(t, AsyncCPU, params, "lag-fidelity", "async-blocks-loop", "async-one-at-a-time", "async-no-speedup").(*AsyncCPUResult)
+	checkJSON(t, res)
+	if len(res.Points) != 2 || res.Points[1].Model != "cpython asyncio" || res.Points[1].MaxLoopLag <= 0 {
+		t.Fatalf("points %+v", res.Points)
+	}
+	if _, ok := res.Verdict(ClaimAsyncBlocksLoop.ID, "cpython asyncio"); !ok {
+		t.Fatal("asyncio's own loop lag not judged")
+	}
+}
+
+// Without an interpreter the cpython model is skipped with one line, and
+// the other models run.
+func TestCPythonMissingSkipped(t *testing.T) {
+	t.Setenv(model.PythonEnv, "/nonexistent/python3")
+	p := DefaultAsyncCPU()
+	p.Tasks, p.CPU, p.Repeat, p.Models = 2, 5*time.Millisecond, 1, []string{"cpython", "eventloop"}
+	res, err := RunAsyncCPU(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Points) != 1 || res.Points[0].Model != "eventloop" {
+		t.Fatalf("points %+v", res.Points)
+	}
+	if len(res.Notes) != 1 || strings.Contains(res.Notes[0], "\n") || !strings.HasPrefix(res.Notes[0], "cpython: no interpreter /nonexistent/python3") {
+		t.Fatalf("notes %q", res.Notes)
+	}
+	if _, ok := res.Verdict(ClaimLagFidelity.ID, "eventloop"); ok {
+		t.Fatal("a fidelity verdict without CPython")
+	}
+
+	// The --python parameter names it too.
+	t.Setenv(model.PythonEnv, "")
+	p.Python = "no-such-python3.99"
+	res, err = RunAsyncCPU(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "no-such-python3.99") {
+		t.Fatalf("notes %q", res.Notes)
+	}
+}
+
+// A free-threaded interpreter's threads are expected to scale: the
+// threads-no-speedup verdict on them says so, parallel-cpu is judged
+// instead, and the gil model is not held to them.
+func TestFreeThreadedVerdicts(t *testing.T) {
+	in := &model.Interpreter{Implementation: "cpython", Version: "3.13.1", FreeThreaded: true, GILEnabled: false}
+	p := DefaultScaling()
+	res := &ScalingResult{Report: newReport("scaling", &p), Cores: 2}
+	res.Python = in
+	run := &model.Run{Model: "cpython", Flavor: model.FlavorThreads, Interpreter: in}
+	s := series{model: "cpython", flavor: model.FlavorThreads}
+	res.Points = []ScalingPoint{
+		{Model: "cpython threads", Workers: 1, Speedup: 1, Wall: time.Second},
+		{Model: "cpython threads", Workers: 2, Speedup: 1.9, Ideal: 2, Wall: time.Second / 2},
+		{Model: "gil", Workers: 1, Speedup: 1, Wall: time.Second},
+		{Model: "gil", Workers: 2, Speedup: 1, Ideal: 2, Wall: time.Second},
+	}
+	res.judgeScaling(s, res.Points[1], p, run)
+	res.judgeFidelity(p)
+	v, ok := res.Verdict(ClaimThreadsNoSpeedup.ID, "cpython threads")
+	if !ok || v.Holds || !strings.Contains(v.Detail, "without a GIL, so this is expected not to hold") {
+		t.Fatalf("threads-no-speedup: %+v", v)
+	}
+	if v, ok := res.Verdict(ClaimParallelCPU.ID, "cpython threads"); !ok || !v.Holds {
+		t.Fatalf("parallel-cpu: %+v", v)
+	}
+	if _, ok := res.Verdict(ClaimGILFidelity.ID, "gil"); ok {
+		t.Fatal("the gil model was held to a free-threaded interpreter")
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "gil-fidelity not judged") {
+		t.Fatalf("notes %q", res.Notes)
+	}
+}
+
+// Where the eventloop model misses asyncio, the verdict says by how much
+// and why: how long each took to start the round's tasks.
+func TestEventloopFidelityMiss(t *testing.T) {
+	p := DefaultSemaphore()
+	res := &SemaphoreResult{Report: newReport("semaphore", &p)}
+	run := func(name string, start time.Duration) int {
+		r := &model.Run{Model: name}
+		for i := range 4 {
+			r.Spans = append(r.Spans, model.Span{Task: i, Start: time.Duration(i) * start})
+		}
+		return res.record("limit=4", r)
+	}
+	ms := time.Millisecond
+	res.Limits = []SemaphorePoint{
+		{Model: "eventloop", Tasks: 4, Limit: 4, Runtime: 101 * ms, Ideal: 100 * ms, Runs: []int{run("eventloop", 10*time.Microsecond)}},
+		{Model: "cpython asyncio", Tasks: 4, Limit: 4, Runtime: 120 * ms, Ideal: 100 * ms, Runs: []int{run("cpython", 5*ms)}},
+	}
+	res.judgeFidelity()
+	v, ok := res.Verdict(ClaimEventloopFidelity.ID, "eventloop")
+	if !ok || v.Holds || !strings.Contains(v.Detail, "(-15.8%)") || !strings.Contains(v.Detail, "asyncio had started its first 4 tasks 15.0 ms after the run began") {
+		t.Fatalf("verdict %+v", v)
+	}
+}

@@ -1,0 +1,71 @@
+package experiments
+
+import (
+	"fmt"
+	"time"
+)
+
+// Tables are the diagnosis result's figures: what the clock and the
+// utilisation say of each workload, the recommendation for each, and each
+// workload's CPU profile.
+func (res *DiagnosisResult) Tables() []Table {
+	seen := Table{
+		Title:   "What the clock and top say",
+		Columns: []string{"workload", "wall", "CPU time", "mean", "peak", "idle samples", "tasks' time waiting", "diagnosed", "it is", "what it does"},
+		Note:    fmt.Sprintf("mean and peak in cores (1 = one core busy throughout); I/O-bound below %.1f, CPU-bound from %.1f", IOBoundBelow, CPUBoundFrom),
+	}
+	advice := Table{
+		Title:   "What to use: the decision framework",
+		Columns: []string{"workload", "diagnosed", "rule", "Python", "Go"},
+	}
+	for _, w := range res.Workloads {
+		d := w.Diagnosis
+		seen.Rows = append(seen.Rows, []string{
+			w.Name, showDur(w.Wall), showDur(w.CPU), fmt.Sprintf("%.2f", d.Mean), fmt.Sprintf("%.2f", d.Peak),
+			fmt.Sprintf("%.0f%%", 100*d.Idle), fmt.Sprintf("%.0f%%", 100*w.WaitShare),
+			string(d.Class), string(w.Truth), w.Description,
+		})
+		advice.Rows = append(advice.Rows, []string{w.Name, string(d.Class), d.Recommendation.Rule, d.Recommendation.Python, d.Recommendation.Go})
+	}
+	out := []Table{seen, advice}
+	for _, w := range res.Workloads {
+		if w.Profile != nil {
+			out = append(out, profileTable(w))
+		}
+	}
+	return out
+}
+
+// profileTable is one workload's CPU profile as pprof's top shows it.
+func profileTable(w DiagnosisWorkload) Table {
+	p := w.Profile
+	t := Table{
+		Title:   fmt.Sprintf("CPU profile of workload %s (%s): the top functions", w.Name, w.Truth),
+		Columns: []string{"function", "flat", "flat %", "cum", "cum %"},
+	}
+	if len(p.Top) == 0 {
+		t.Columns = nil // nothing to list: the note says so
+	}
+	for _, f := range p.Top {
+		t.Rows = append(t.Rows, []string{f.Name, showDur(f.Flat), fmt.Sprintf("%.1f%%", 100*f.FlatShare), showDur(f.Cum), fmt.Sprintf("%.1f%%", 100*f.CumShare)})
+	}
+	t.Note = fmt.Sprintf("%d samples of %s: %s of CPU in the workload's goroutines over %s of wall time; %s elsewhere in the process (the runtime, the sampler)",
+		p.Samples, showDur(p.Period), showDur(p.Total), showDur(w.Wall), showDur(p.Other))
+	if w.Wall > 0 && float64(p.Total) < 0.05*float64(w.Wall) {
+		t.Note += ". Almost nothing: a CPU profile sees computing only, and this workload's time went to waiting"
+	}
+	return t
+}
+
+// showDur writes d with three or four significant digits and a unit.
+func showDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.3f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d > 0:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	}
+	return "0"
+}

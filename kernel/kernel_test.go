@@ -1,0 +1,106 @@
+package kernel
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+func report() *experiments.Report {
+	return &experiments.Report{
+		Question: "x", Title: "A <b>title</b>",
+		Verdicts: []experiments.Verdict{
+			{ClaimID: "c1", Claim: "first <claim>", Model: "eventloop", Measured: 1.01, Expected: 1, Unit: "x", Compare: experiments.Within, Tolerance: 0.1, Holds: true, Detail: "d1"},
+			{ClaimID: "c2", Claim: "second claim", Model: "go<routines>", Measured: 0.6, Expected: 2, Unit: "x", Compare: experiments.AtLeast, Tolerance: 0.15, Holds: false, Detail: "d2"},
+		},
+		Notes: []string{"cpython: no python3 on PATH"},
+	}
+}
+
+func TestVerdictsHTMLEscapes(t *testing.T) {
+	h := verdictsHTML(report())
+	if strings.Contains(h, "<routines>") || strings.Contains(h, "<claim>") {
+		t.Fatalf("unescaped text in the table:\n%s", h)
+	}
+	for _, want := range []string{"1 of 2 hold", "does not hold", "go&lt;routines&gt;", "at least 1.7", "within ±10% of 1"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+}
+
+// Findings read the verdicts, the ones that do not hold first, with the
+// notes.
+func TestFindingsReadTheVerdicts(t *testing.T) {
+	md := findingsMarkdown(report())
+	notHeld := strings.Index(md, "did **not** hold")
+	heldAt := strings.Index(md, " held: measured 1.01")
+	if notHeld < 0 || heldAt < 0 || notHeld > heldAt {
+		t.Fatalf("findings out of order or missing:\n%s", md)
+	}
+	if !strings.Contains(md, "1 of 2 verdicts hold") || !strings.Contains(md, "*Note:* cpython: no python3 on PATH") {
+		t.Fatalf("findings lack the count or the note:\n%s", md)
+	}
+	if strings.Contains(md, "<routines>") {
+		t.Fatalf("markup not escaped:\n%s", md)
+	}
+}
+
+func TestSummaryHTMLHasNotes(t *testing.T) {
+	r := report()
+	r.Elapsed = 1500 * time.Millisecond
+	h := summaryHTML(r)
+	if !strings.Contains(h, "A &lt;b&gt;title&lt;/b&gt;") || !strings.Contains(h, "Note: cpython: no python3 on PATH") {
+		t.Fatalf("summary:\n%s", h)
+	}
+}
+
+// A cell's flags go into the parameters; bad ones come back as one line
+// naming the parameter.
+func TestApplyArgs(t *testing.T) {
+	p := experiments.DefaultSemaphore()
+	if err := applyArgs(&p, []string{"--limit=50", "--latency", "20ms"}); err != nil {
+		t.Fatal(err)
+	}
+	if p.Limit != 50 || p.Latency != 20*time.Millisecond {
+		t.Fatalf("params %+v", p)
+	}
+	for args, want := range map[string]string{
+		"--limit=0":        "0 is out of range (allowed: an integer from 1 to 1000000)",
+		"--latency=banana": `"banana" is not a duration`,
+		"--nope=1":         "flag provided but not defined: -nope",
+		"stray":            `unexpected argument "stray"`,
+	} {
+		p := experiments.DefaultSemaphore()
+		err := applyArgs(&p, strings.Fields(args))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line with %q", args, err, want)
+		}
+	}
+	// A value set in the parameters cell itself is checked too.
+	p = experiments.DefaultSemaphore()
+	p.Tasks = -5
+	if err := applyArgs(&p, nil); err == nil || !strings.Contains(err.Error(), "--tasks: -5 is out of range") {
+		t.Errorf("tasks -5: %v", err)
+	}
+}
+
+// Run saves its result for later cells; Last reads it back, typed.
+func TestRunSavesForLast(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	if Last(experiments.AsyncCPU) != nil {
+		t.Fatal("Last before any run returned a result")
+	}
+	p := experiments.DefaultAsyncCPU()
+	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 0
+	res := Run(experiments.AsyncCPU, &p)
+	if res == nil {
+		t.Fatal("Run returned nil")
+	}
+	back, ok := Last(experiments.AsyncCPU).(*experiments.AsyncCPUResult)
+	if !ok || len(back.Verdicts) != len(res.Base().Verdicts) || back.Params.(*experiments.AsyncCPUParams).Tasks != 2 {
+		t.Fatalf("Last = %#v", back)
+	}
+}
