@@ -300,3 +300,20 @@ func TestDecodeResult(t *testing.T) {
 		t.Fatal("decoded an async-cpu result as a semaphore one")
 	}
 }
+
+// A yes-or-no parameter stands alone as a flag, and takes =false.
+func TestBoolFlag(t *testing.T) {
+	p := DefaultSleeping()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	Bind(fs, &p)
+	if err := fs.Parse([]string{"--sequential=false"}); err != nil || p.Sequential {
+		t.Fatalf("--sequential=false: %v, %v", err, p.Sequential)
+	}
+	if err := fs.Parse([]string{"--sequential"}); err != nil || !p.Sequential {
+		t.Fatalf("--sequential: %v, %v", err, p.Sequential)
+	}
+	if err := fs.Parse([]string{"--sequential=perhaps"}); err == nil || !strings.Contains(err.Error(), `"perhaps" is not true or false`) {
+		t.Fatalf("--sequential=perhaps: %v", err)
+	}
+}

@@ -25,6 +25,9 @@ type Param struct {
 	set   func(string) error
 	get   func() string
 	check func() error
+	// boolean marks a yes-or-no parameter: as a flag, --name alone means
+	// true.
+	boolean bool
 }
 
 // Set parses s into the bound field, or says why it cannot, naming the
@@ -99,6 +102,9 @@ func (f flagValue) String() string {
 	}
 	return f.p.get()
 }
+
+// IsBoolFlag lets a yes-or-no parameter stand alone as a flag (--name).
+func (f flagValue) IsBoolFlag() bool { return f.p.boolean }
 
 func (f flagValue) Set(s string) error {
 	if err := f.p.set(strings.TrimSpace(s)); err != nil {

@@ -9,7 +9,7 @@ import (
 // and f), as a flag, a cell override or a handout -p value.
 func boolParam(v *bool, name, usage string) Param {
 	return Param{
-		Name: name, Usage: usage, Allowed: "true or false",
+		Name: name, Usage: usage, Allowed: "true or false", boolean: true,
 		set: func(s string) error {
 			b, err := strconv.ParseBool(s)
 			if err != nil {
