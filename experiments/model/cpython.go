@@ -2,7 +2,6 @@ package model
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -12,11 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
@@ -145,6 +142,8 @@ type pyRequest struct {
 	SwitchInterval int64    `json:"switch_interval_ns,omitempty"`
 	StartMethod    string   `json:"start_method,omitempty"`
 	Tasks          []pyTask `json:"tasks,omitempty"`
+	Live           int      `json:"live,omitempty"` // mode "memory": see PythonLive
+	Executor       int      `json:"executor,omitempty"`
 }
 
 type pyTask struct {
@@ -155,8 +154,12 @@ type pyTask struct {
 // pyStep is a step with its CPU units turned into time by the Go
 // calibration, so that the script computes for the same time in Python.
 type pyStep struct {
-	Kind Kind  `json:"kind"`
-	Ns   int64 `json:"ns"`
+	Kind Kind   `json:"kind"`
+	Ns   int64  `json:"ns"`
+	Addr string `json:"addr,omitempty"`
+	// Bytes and Offload are an Encode step's size and any step's executor.
+	Bytes   int      `json:"bytes,omitempty"`
+	Offload Executor `json:"offload,omitempty"`
 }
 
 // pyFacts is the interpreter's self-report.
@@ -198,6 +201,7 @@ type pyResult struct {
 		CPU      int64     `json:"cpu_ns"`
 		Segments []monoSeg `json:"segments"`
 		Err      string    `json:"error"`
+		ErrKind  ErrKind   `json:"error_kind"`
 	} `json:"spans"`
 	LoopLag []struct {
 		Due int64 `json:"due"`
@@ -213,6 +217,7 @@ type pyResult struct {
 		CPUUser  int64 `json:"cpu_user_ns"`
 		CPUSys   int64 `json:"cpu_sys_ns"`
 		PeakRSS  int64 `json:"peak_rss_bytes"`
+		StartRSS int64 `json:"start_rss_bytes"`
 		GCCycles int64 `json:"gc_cycles"`
 		GCPause  int64 `json:"gc_pause_ns"`
 		GILWaits int64 `json:"gil_waits"`
@@ -258,7 +263,7 @@ func (m cpythonModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, 
 	req := pyRequest{
 		Mode: "run", Flavor: flavor, Concurrency: cfg.Concurrency, NsPerRound: in.NsPerRound,
 		HeartbeatNs: int64(cmp0(cfg.Heartbeat, DefaultHeartbeat)), SwitchInterval: int64(cfg.SwitchInterval),
-		Tasks: make([]pyTask, len(tasks)),
+		Tasks: make([]pyTask, len(tasks)), Executor: cfg.Executor,
 	}
 	var cal Calibration
 	for i, t := range tasks {
@@ -271,8 +276,9 @@ func (m cpythonModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, 
 				}
 				pt.Steps[j] = pyStep{Kind: s.Kind, Ns: int64(cal.DurationOf(s.Units))}
 			default:
-				pt.Steps[j] = pyStep{Kind: s.Kind, Ns: int64(s.Duration)}
+				pt.Steps[j] = pyStep{Kind: s.Kind, Ns: int64(s.Duration), Addr: s.Addr}
 			}
+			pt.Steps[j].Bytes, pt.Steps[j].Offload = s.Bytes, s.Offload
 		}
 		req.Tasks[i] = pt
 	}
@@ -325,7 +331,7 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 	var lat []time.Duration
 	for i, s := range res.Spans {
 		sp := Span{Task: s.Task, Worker: s.Worker, Queued: off(s.Queued), Start: off(s.Start), End: off(s.End),
-			CPU: time.Duration(s.CPU), Err: s.Err}
+			CPU: time.Duration(s.CPU), Err: s.Err, ErrKind: s.ErrKind}
 		for _, g := range s.Segments {
 			sp.Segments = append(sp.Segments, Segment{Kind: g.Kind, Start: off(g.Start), End: off(g.End)})
 		}
@@ -342,6 +348,7 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 	t.CPUUser = time.Duration(res.Totals.CPUUser)
 	t.CPUSys = time.Duration(res.Totals.CPUSys)
 	t.PeakRSS = res.Totals.PeakRSS
+	t.StartRSS = res.Totals.StartRSS
 	if res.Totals.Busy >= 0 {
 		t.OtherCPU = otherCPU(0, time.Duration(res.Totals.Busy), t.CPUUser+t.CPUSys)
 	}
@@ -350,6 +357,7 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 	t.PeakLive = peakOverlap(run.Spans, func(s Span) time.Duration { return s.Queued })
 	t.PeakRunning = peakOverlap(run.Spans, func(s Span) time.Duration { return s.Start })
 	t.Latency = measure.Summarize(lat)
+	t.Errors = errorCounts(run.Spans)
 	if res.Flavor == FlavorThreads {
 		t.Switches = res.Totals.GILWaits
 	}
@@ -366,26 +374,11 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 // peakOverlap is the most spans alive at once, each from from(span) to its
 // end; a span ending at the instant another begins does not overlap it.
 func peakOverlap(spans []Span, from func(Span) time.Duration) int {
-	type edge struct {
-		at    time.Duration
-		delta int
+	iv := make([]measure.Interval, len(spans))
+	for i, s := range spans {
+		iv[i] = measure.Interval{Start: from(s), End: s.End}
 	}
-	es := make([]edge, 0, 2*len(spans))
-	for _, s := range spans {
-		es = append(es, edge{from(s), 1}, edge{s.End, -1})
-	}
-	slices.SortFunc(es, func(a, b edge) int {
-		if a.at != b.at {
-			return int(a.at - b.at)
-		}
-		return a.delta - b.delta
-	})
-	cur, best := 0, 0
-	for _, e := range es {
-		cur += e.delta
-		best = max(best, cur)
-	}
-	return best
+	return measure.MostAtOnce(iv)
 }
 
 // FindPython resolves the interpreter the cpython model would run: python
@@ -502,31 +495,19 @@ func runPython(ctx context.Context, python string, req pyRequest, progress func(
 	}
 	defer progR.Close()
 
-	var stdout bytes.Buffer
-	stderr := &tailBuffer{max: 4096}
 	// -s: no user site-packages; -B: no .pyc files in the script's
 	// temporary directory. The script needs only the standard library.
-	cmd := exec.Command(python, "-s", "-B", filepath.Join(dir, cpythonMain))
-	cmd.Env = pythonEnviron()
-	cmd.Stdin = bytes.NewReader(body)
-	cmd.Stdout = &stdout
-	cmd.Stderr = stderr
-	cmd.ExtraFiles = []*os.File{progW} // fd 3
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
-	if err := ctx.Err(); err != nil {
-		progW.Close()
-		return nil, 0, err
-	}
+	// Progress comes on fd 3.
+	g := newGroupCmd(python, []string{"-s", "-B", filepath.Join(dir, cpythonMain)}, cleanEnviron(""), body, progW)
 	launched := measure.Mono()
-	err = cmd.Start()
+	err = g.start(ctx)
 	progW.Close()
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, err
+		}
 		return nil, 0, fmt.Errorf("start %s: %w", python, err)
 	}
-	pgid := cmd.Process.Pid
-	killGroup := func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
-	stop := context.AfterFunc(ctx, killGroup)
 
 	reports := make(chan struct{})
 	go func() {
@@ -538,35 +519,20 @@ func runPython(ctx context.Context, python string, req pyRequest, progress func(
 			}
 		}
 	}()
-	werr := cmd.Wait()
-	stop()
-	killGroup() // anything the script left behind
+	werr := g.wait() // and kill anything the script left behind
 	progR.Close()
 	<-reports
 	if err := ctx.Err(); err != nil {
 		return nil, launched, err
 	}
 	if werr != nil {
-		msg := strings.TrimSpace(stderr.String())
+		msg := g.stderrTail()
 		if msg == "" {
 			return nil, launched, fmt.Errorf("%s: %w", python, werr)
 		}
-		return nil, launched, fmt.Errorf("%s: %w: %s", python, werr, lastLines(msg, 6))
+		return nil, launched, fmt.Errorf("%s: %w: %s", python, werr, msg)
 	}
-	return stdout.Bytes(), launched, nil
-}
-
-// pythonEnviron is this process's environment without GoNB's variables
-// and without the processes model's worker switch.
-func pythonEnviron() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "GONB_") || strings.HasPrefix(kv, workerEnv+"=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
+	return g.stdout.Bytes(), launched, nil
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -25,5 +25,11 @@
 //     returns an error that errors.Is ErrUnavailable.
 //
 // A task is a short program of steps, each real work: CPU computes, Wait
-// sleeps on a timer without using CPU.
+// sleeps on a timer without using CPU, Encode serialises a JSON document
+// (encoding/json; json.dumps on cpython). On the eventloop model a CPU or
+// Encode step may be offloaded to an executor (Step.Offload: Go's threads,
+// GIL-sharing threads, or worker processes), as loop.run_in_executor does.
+//
+// MeasureLive and PythonLive measure what live tasks hold in memory, each
+// batch in a fresh process, with a breakdown by allocation site or type.
 package model

@@ -35,6 +35,11 @@ func (m eventloop) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, err
 		heartbeat = DefaultHeartbeat
 	}
 	l := &loop{ctx: ctx, p: p, tasks: tasks, r: newRecorder(tasks, cfg)}
+	defer l.closeCalls()
+	if err := l.startOffload(ctx, cfg); err != nil {
+		return nil, err
+	}
+	defer l.stopOffload()
 	stop := context.AfterFunc(ctx, p.wake)
 	defer stop()
 
@@ -48,7 +53,9 @@ func (m eventloop) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, err
 	if err := <-res; err != nil {
 		return nil, l.r.cancelled(m.Name(), err)
 	}
+	l.stopOffload() // reaps the process executor's workers: their CPU and memory count
 	run := l.r.finish(m.Name(), cfg)
+	l.offloadTotals(run)
 	run.LoopLag = l.lags
 	for _, s := range l.lags {
 		run.Totals.MaxLoopLag = max(run.Totals.MaxLoopLag, s.Lag)
@@ -74,6 +81,10 @@ type loop struct {
 
 	pending int // tasks not yet done
 	lags    []LagSample
+
+	calls map[int32]*sockCall // calls in flight, by socket
+
+	off *offloads // executors for offloaded steps (offload.go)
 }
 
 // coro is a task's resumable state: which step comes next, which slot it
@@ -117,9 +128,14 @@ func (l *loop) run(limit int, heartbeat time.Duration) error {
 		} else if len(l.timers) > 0 {
 			timeout = max(0, time.Until(l.timers[0].when))
 		}
-		if _, err := l.p.wait(timeout); err != nil {
+		l.releaseGIL()
+		events, err := l.p.wait(timeout)
+		l.acquireGIL()
+		if err != nil {
 			return err
 		}
+		l.dispatchIO(events)
+		l.drainOffloaded()
 		now := time.Now()
 		for len(l.timers) > 0 && !l.timers[0].when.After(now) {
 			t := heap.Pop(&l.timers).(timer)
@@ -194,6 +210,10 @@ func (l *loop) advance(c *coro) {
 	for c.step < len(steps) {
 		s := steps[c.step]
 		c.step++
+		if s.Offload != "" && l.off != nil {
+			l.offload(c, s) // run_in_executor: resumed by drainOffloaded
+			return
+		}
 		switch s.Kind {
 		case KindCPU:
 			start := l.r.now()
@@ -210,7 +230,16 @@ func (l *loop) advance(c *coro) {
 				l.r.segment(c.i, KindWait, c.since)
 				l.advance(c)
 			})
+			l.r.parked()
 			return
+		case KindCall:
+			l.startCall(c, s)
+			return
+		case KindEncode:
+			_ = threadEncode(l.ctx, l.r, c.i, s) // blocks the loop
+			if err := l.ctx.Err(); err != nil {
+				return
+			}
 		}
 	}
 	l.r.ended(c.i, nil)

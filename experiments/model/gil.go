@@ -88,12 +88,12 @@ func (g *GIL) release() {
 }
 
 // DropRequested reports whether a waiting thread has asked the holder to
-// give the lock up.
+// drop the lock (CPython's eval_breaker after the switch interval).
 func (g *GIL) DropRequested() bool { return g.dropRequest.Load() }
 
-// Yield is what the holder id does on a drop request: release, wait until
-// another thread has taken the lock, and queue for it again.
-func (g *GIL) Yield(id int) {
+// drop releases the lock as CPython's drop_gil does with FORCE_SWITCHING:
+// if another thread asked for it, wait until one has taken it.
+func (g *GIL) drop(id int) {
 	g.mu.Lock()
 	forced := g.dropRequest.Load() && g.holder == id
 	switched := g.switched
@@ -102,6 +102,12 @@ func (g *GIL) Yield(id int) {
 	if forced {
 		<-switched
 	}
+}
+
+// Yield is what the holder id does on a drop request: release, wait until
+// another thread has taken the lock, and queue for it again.
+func (g *GIL) Yield(id int) {
+	g.drop(id)
 	g.Acquire(id)
 }
 
@@ -144,8 +150,10 @@ func (m gilModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Locked to the end: the thread exits with the goroutine, as a
+			// pool's threads do at shutdown, instead of idling in this
+			// process (thousands of them would tax every later run).
 			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
 			gilThread(ctx, r, g, w, tasks, queue)
 		}()
 	}
@@ -210,6 +218,11 @@ func gilStep(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
 			r.segment(i, KindGIL, waitFrom)
 		}
 		return err
+	case KindCall:
+		return gilCall(ctx, r, g, w, i, s)
+	case KindEncode:
+		// The C encoder runs no bytecode: it holds the GIL throughout.
+		return threadEncode(ctx, r, i, s)
 	}
 	return nil
 }

@@ -72,9 +72,14 @@ func goStep(ctx context.Context, r *recorder, i int, s Step) error {
 		r.segment(i, KindCPU, start)
 		return err
 	case KindWait:
+		r.parked()
 		err := sleep(ctx, s.Duration)
 		r.segment(i, KindWait, start)
 		return err
+	case KindCall:
+		return goCallStep(ctx, r, i, s, start)
+	case KindEncode:
+		return goEncode(ctx, r, i, s)
 	}
 	return nil
 }

@@ -47,6 +47,13 @@ type Config struct {
 	// tasks ended so far and the batch size. It may be called from several
 	// goroutines at once and must return quickly.
 	Progress func(done, total int)
+	// Executor is the size of the eventloop model's executor pools (threads
+	// or worker processes) for offloaded steps (Step.Offload). Zero means
+	// DefaultExecutor, one per core.
+	Executor int
+
+	// probe, if set, watches the batch's tasks come alive (live.go).
+	probe *liveProbe
 }
 
 // Model runs batches of tasks under one concurrency mechanism.
@@ -96,10 +103,13 @@ type recorder struct {
 	live, running         atomic.Int64
 	peakLive, peakRunning atomic.Int64
 	done                  atomic.Int64
+
+	rss0  int64      // resident memory as the clock started
+	probe *liveProbe // see live.go
 }
 
 func newRecorder(tasks []Task, cfg Config) *recorder {
-	r := &recorder{spans: make([]Span, len(tasks)), total: len(tasks), progress: cfg.Progress}
+	r := &recorder{spans: make([]Span, len(tasks)), total: len(tasks), progress: cfg.Progress, probe: cfg.probe}
 	for i := range r.spans {
 		r.spans[i].Task = i
 		r.spans[i].Worker = -1
@@ -109,7 +119,9 @@ func newRecorder(tasks []Task, cfg Config) *recorder {
 
 // begin starts the clock and the resource counters.
 func (r *recorder) begin() {
+	r.probe.baseline()
 	_ = measure.ResetPeakRSS()
+	r.rss0 = measure.RSS()
 	r.u0 = measure.ReadUsage()
 	r.busy0 = measure.MachineBusy()
 	r.t0 = time.Now()
@@ -137,6 +149,7 @@ func (r *recorder) ended(i int, err error) {
 	r.spans[i].End = r.now()
 	if err != nil {
 		r.spans[i].Err = err.Error()
+		r.spans[i].ErrKind = Classify(err)
 	}
 	r.running.Add(-1)
 	r.live.Add(-1)
@@ -179,6 +192,7 @@ func (r *recorder) finish(name string, cfg Config) *Run {
 	t.CPUUser = u.User + u.ChildUser
 	t.CPUSys = u.Sys + u.ChildSys
 	t.PeakRSS = measure.PeakRSS()
+	t.StartRSS = r.rss0
 	t.OtherCPU = otherCPU(r.busy0, measure.MachineBusy(), t.CPUUser+t.CPUSys)
 	t.GCCycles = u.NumGC
 	t.GCPause = u.GCPause
@@ -194,6 +208,7 @@ func (r *recorder) finish(name string, cfg Config) *Run {
 		lat = append(lat, s.Latency())
 	}
 	t.Latency = measure.Summarize(lat)
+	t.Errors = errorCounts(r.spans)
 	return run
 }
 

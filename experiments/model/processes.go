@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -56,7 +54,14 @@ type resultMsg struct {
 	Decode  int64  `json:"decode_ns,omitempty"`
 	Encode  int64  `json:"encode_ns,omitempty"`
 	Payload []byte `json:"payload,omitempty"`
-	Err     string `json:"error,omitempty"`
+	// RawLen is the length of a result sent raw after the trailer line: an
+	// Encode step's JSON (see sendRaw).
+	RawLen int `json:"raw_len,omitempty"`
+	// PeakRSS, in the trailer, is the worker's own peak resident memory
+	// so far (see workerPeak).
+	PeakRSS int64   `json:"peak_rss,omitempty"`
+	Err     string  `json:"error,omitempty"`
+	ErrKind ErrKind `json:"error_kind,omitempty"`
 }
 
 type monoSeg struct {
@@ -140,15 +145,7 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 			return nil, fmt.Errorf("processes: start worker %d: %w", w, err)
 		}
 		procs[w] = p
-		go func() {
-			var hello resultMsg
-			if err := readMsg(p.out, &hello); err != nil {
-				errs <- fmt.Errorf("worker %d (pid %d) did not start: %w", w, p.cmd.Process.Pid, err)
-				return
-			}
-			p.stat.Spawn = time.Since(p.spawn)
-			errs <- nil
-		}()
+		go func() { errs <- p.awaitHello(w) }()
 	}
 	for range procs {
 		if err := <-errs; err != nil {
@@ -215,7 +212,10 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 		if err := p.cmd.Wait(); err != nil {
 			return nil, fmt.Errorf("processes: worker pid %d: %w", p.cmd.Process.Pid, err)
 		}
-		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		// The worker's own report (workerPeak); rusage's ru_maxrss is only a
+		// fallback, since it includes the parent's resident memory at the
+		// moment of the exec.
+		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && p.stat.PeakRSS == 0 {
 			p.stat.PeakRSS = ru.Maxrss * 1024
 		}
 	}
@@ -226,6 +226,17 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 		run.Totals.Serialise += serialise[w]
 	}
 	return run, nil
+}
+
+// awaitHello waits for worker w's first message, which says it is ready,
+// and records its spawn time.
+func (p *proc) awaitHello(w int) error {
+	var hello resultMsg
+	if err := readMsg(p.out, &hello); err != nil {
+		return fmt.Errorf("worker %d (pid %d) did not start: %w", w, p.cmd.Process.Pid, err)
+	}
+	p.stat.Spawn = time.Since(p.spawn)
+	return nil
 }
 
 // startWorker starts one worker: this executable with workerEnv set, its
@@ -244,7 +255,7 @@ func startWorker(exe string) (*proc, error) {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = workerEnviron()
+	cmd.Env = cleanEnviron(workerEnv)
 	cmd.Stdin = nil
 	cmd.Stdout = nil
 	cmd.Stderr = os.Stderr
@@ -261,20 +272,6 @@ func startWorker(exe string) (*proc, error) {
 	}
 	p.stat.PID = cmd.Process.Pid
 	return p, nil
-}
-
-// workerEnviron is this process's environment with workerEnv set and GoNB's
-// variables removed, so that a worker started from a notebook cell does not
-// talk to the kernel.
-func workerEnviron() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "GONB_") || strings.HasPrefix(kv, workerEnv+"=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, workerEnv+"=1")
 }
 
 // dispatch sends task i to worker p, waits for its result and records the
@@ -305,6 +302,11 @@ func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byt
 		return enc, fmt.Errorf("read result trailer of task %d: %w", i, err)
 	}
 	res.Encode = trailer.Encode
+	p.stat.PeakRSS = max(p.stat.PeakRSS, trailer.PeakRSS)
+	if _, err := readRaw(p.out, res.RawLen); err != nil {
+		return enc, fmt.Errorf("read raw result of task %d: %w", i, err)
+	}
+	dec = r.now() - decStart
 	off := func(mono int64) time.Duration { return time.Duration(mono - mono0) }
 	for _, s := range res.Segments {
 		r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: s.Kind, Start: off(s.Start), End: off(s.End)})
@@ -315,7 +317,7 @@ func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byt
 	r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: KindSerialise, Start: off(res.End), End: decStart + dec})
 	var terr error
 	if res.Err != "" {
-		terr = errors.New(res.Err)
+		terr = kindError(res.ErrKind, res.Err)
 	}
 	r.ended(i, terr)
 	return enc + dec + time.Duration(res.Decode+res.Encode), nil

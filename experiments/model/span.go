@@ -39,6 +39,8 @@ type Span struct {
 	Segments []Segment     `json:"segments,omitempty"`
 	// Err says why the task did not complete, if it did not.
 	Err string `json:"error,omitempty"`
+	// ErrKind classifies Err for counting: see ErrKind.
+	ErrKind ErrKind `json:"error_kind,omitempty"`
 }
 
 // Latency is the time from queued to done.
@@ -77,6 +79,9 @@ type Totals struct {
 	// PeakRSS is this process's peak resident memory during the run, in bytes
 	// (worker processes' peaks are in Run.Workers).
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// StartRSS is this process's resident memory as the clock started:
+	// PeakRSS less StartRSS is what the run added.
+	StartRSS int64 `json:"start_rss_bytes,omitempty"`
 	// GCCycles and GCPause are the garbage collector's work during the run.
 	GCCycles int64         `json:"gc_cycles"`
 	GCPause  time.Duration `json:"gc_pause_ns"`
@@ -86,8 +91,10 @@ type Totals struct {
 	PeakRunning int `json:"peak_running_tasks"`
 	// Latency summarises each task's time from queued to done.
 	Latency measure.Summary `json:"latency"`
-	// Failed counts tasks that did not complete.
-	Failed int `json:"failed"`
+	// Failed counts tasks that did not complete; Errors counts them by kind
+	// of error (too many open files, refused, timeout, reset, other).
+	Failed int             `json:"failed"`
+	Errors map[ErrKind]int `json:"errors,omitempty"`
 	// Serialise is the total time spent encoding and decoding tasks and
 	// results (processes model).
 	Serialise time.Duration `json:"serialise_ns,omitempty"`

@@ -10,8 +10,10 @@ type Kind string
 
 // The step kinds. CPU computes; Wait waits on a timer, using no CPU.
 const (
-	KindCPU  Kind = "cpu"
-	KindWait Kind = "wait"
+	KindCPU    Kind = "cpu"
+	KindWait   Kind = "wait"
+	KindCall   Kind = "call"   // a request over a loopback socket: see Call
+	KindEncode Kind = "encode" // JSON-encode a document of Bytes bytes: see Encode
 )
 
 // Step is one piece of a task's program.
@@ -19,8 +21,15 @@ type Step struct {
 	Kind Kind `json:"kind"`
 	// Units of deterministic computation (KindCPU). See Units and Calibrate.
 	Units int64 `json:"units,omitempty"`
-	// Duration of the wait (KindWait).
+	// Duration of the wait (KindWait); the client-side timeout (KindCall).
 	Duration time.Duration `json:"duration_ns,omitempty"`
+	// Addr is the server a call connects to, host:port (KindCall).
+	Addr string `json:"addr,omitempty"`
+	// Bytes is the size of the JSON document to encode (KindEncode).
+	Bytes int `json:"bytes,omitempty"`
+	// Offload, on a CPU or Encode step, makes the eventloop model hand the
+	// step to an executor and await it (see Executor); other models ignore it.
+	Offload Executor `json:"offload,omitempty"`
 }
 
 // CPU returns a step of n units of computation.
@@ -41,6 +50,10 @@ func (s Step) String() string {
 		return fmt.Sprintf("cpu(%d units)", s.Units)
 	case KindWait:
 		return fmt.Sprintf("wait(%s)", s.Duration)
+	case KindCall:
+		return fmt.Sprintf("call(%s, timeout %s)", s.Addr, s.Duration)
+	case KindEncode:
+		return encodeString(s)
 	}
 	return string(s.Kind)
 }
@@ -87,8 +100,19 @@ func validate(tasks []Task, cfg Config) error {
 				if s.Duration < 0 {
 					return fmt.Errorf("task %d step %d: wait must be at least 0, got %s", i, j, s.Duration)
 				}
+			case KindCall:
+				if err := validateCall(s); err != nil {
+					return fmt.Errorf("task %d step %d: %w", i, j, err)
+				}
+			case KindEncode:
+				if err := validateEncode(s); err != nil {
+					return fmt.Errorf("task %d step %d: %w", i, j, err)
+				}
 			default:
 				return fmt.Errorf("task %d step %d: unknown step kind %q", i, j, s.Kind)
+			}
+			if err := validateOffload(s); err != nil {
+				return fmt.Errorf("task %d step %d: %w", i, j, err)
 			}
 		}
 	}

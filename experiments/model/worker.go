@@ -62,6 +62,7 @@ func serveWorker(in io.Reader, out io.Writer) error {
 		}
 		res := resultMsg{I: t.I, Decode: measure.Mono() - d0, Start: measure.Mono()}
 		c0 := measure.ThreadCPU()
+		var encoded []byte // an Encode step's JSON: the task's result
 		for _, s := range t.Steps {
 			s0 := measure.Mono()
 			switch s.Kind {
@@ -69,6 +70,10 @@ func serveWorker(in io.Reader, out io.Writer) error {
 				burn(s.Units, 0, nil)
 			case KindWait:
 				_ = sleep(context.Background(), s.Duration)
+			case KindCall:
+				res.Err, res.ErrKind = workerCall(s)
+			case KindEncode:
+				encoded, res.Err = workerEncode(s, &s0)
 			default:
 				res.Err = fmt.Sprintf("step kind %q not supported by the processes model", s.Kind)
 			}
@@ -78,7 +83,8 @@ func serveWorker(in io.Reader, out io.Writer) error {
 			}
 		}
 		res.CPU = int64(measure.ThreadCPU() - c0)
-		res.Payload = t.Payload // the result: the argument, returned
+		res.Payload = t.Payload   // the result: the argument, returned
+		res.RawLen = len(encoded) // sent raw, after the trailer
 		res.End = measure.Mono()
 		// The result, then a trailer line saying how long its encoding took.
 		e0 := measure.Mono()
@@ -90,7 +96,10 @@ func serveWorker(in io.Reader, out io.Writer) error {
 		if _, err := w.Write(append(b, '\n')); err != nil {
 			return fmt.Errorf("send result: %w", err)
 		}
-		if err := send(resultMsg{I: t.I, Encode: enc}); err != nil {
+		if err := send(resultMsg{I: t.I, Encode: enc, PeakRSS: workerPeak()}); err != nil {
+			return fmt.Errorf("send result: %w", err)
+		}
+		if err := sendRaw(w, encoded); err != nil {
 			return fmt.Errorf("send result: %w", err)
 		}
 	}

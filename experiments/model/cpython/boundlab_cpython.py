@@ -43,6 +43,8 @@ import sys
 import sysconfig
 import threading
 
+import boundlab_encode
+import boundlab_memory
 import boundlab_steps as steps
 
 SCHEMA = 1
@@ -174,11 +176,13 @@ class Recorder:
         self.progress = Progress(len(self.tasks))
         self.gc = GCTimer()
         self.t0 = self.end = 0
+        self.rss0 = 0
         self.setup = {}
 
     def begin(self):
         gc.callbacks.append(self.gc)
         peak_rss_reset()
+        self.rss0 = boundlab_memory.rss()
         self.cpu0 = cpu_times()
         self.busy0 = machine_busy()
         self.t0 = mono()
@@ -204,6 +208,7 @@ class Recorder:
                 "cpu_user_ns": u - self.cpu0[0],
                 "cpu_sys_ns": s - self.cpu0[1],
                 "peak_rss_bytes": peak_rss(),
+                "start_rss_bytes": self.rss0,
                 "gc_cycles": self.gc.count,
                 "gc_pause_ns": self.gc.pause,
                 "gil_waits": switches,
@@ -271,6 +276,8 @@ def run_asyncio(req, rec):
 
     ctx = {"ns_per_round": req["ns_per_round"]}
     period = req.get("heartbeat_ns", 10_000_000) / 1e9
+    # run_in_executor's pools, started before the clock (boundlab_encode).
+    ctx["executors"] = boundlab_encode.start_executors(rec.tasks, req)
 
     async def main():
         loop = asyncio.get_running_loop()
@@ -317,6 +324,7 @@ def run_asyncio(req, rec):
                 heartbeat(beat["due"])
 
     asyncio.run(main())
+    boundlab_encode.stop_executors(ctx["executors"])
 
 
 def run_processes(req, rec):
@@ -389,6 +397,10 @@ def main():
         if req.get("calibrate"):
             out["calibration"] = steps.calibrate()
         json.dump(out, sys.stdout)
+        return
+    if mode == "memory":  # live tasks' memory: boundlab_memory.py
+        import boundlab_memory
+        json.dump(boundlab_memory.run(req), sys.stdout)
         return
     if mode != "run":
         sys.exit("unknown mode %r" % mode)

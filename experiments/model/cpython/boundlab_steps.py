@@ -19,6 +19,9 @@ import os
 import resource
 import time
 
+from boundlab_call import call_async, call_sync
+from boundlab_encode import encode_async, encode_sync, offloadable
+
 mono = time.monotonic_ns
 thread_cpu = time.thread_time_ns
 
@@ -169,8 +172,8 @@ async def wait_async(step, span, ctx):
     span["segments"].append(seg("wait", start, mono()))
 
 
-SYNC_STEPS = {"cpu": cpu_sync, "wait": wait_sync}
-ASYNC_STEPS = {"cpu": cpu_async, "wait": wait_async}
+SYNC_STEPS = {"cpu": cpu_sync, "wait": wait_sync, "call": call_sync, "encode": encode_sync}
+ASYNC_STEPS = {"cpu": offloadable(cpu_async), "wait": wait_async, "call": call_async, "encode": encode_async}
 
 
 def unsupported(step):
@@ -185,6 +188,8 @@ def run_steps(task, span, ctx):
             span["error"] = unsupported(step)
             return
         fn(step, span, ctx)
+        if span["error"]:  # a failed step (a call) ends its task
+            return
 
 
 async def run_steps_async(task, span, ctx):
@@ -195,6 +200,8 @@ async def run_steps_async(task, span, ctx):
             span["error"] = unsupported(step)
             return
         await fn(step, span, ctx)
+        if span["error"]:  # a failed step (a call) ends its task
+            return
 
 
 # --- Worker processes ------------------------------------------------------
