@@ -72,7 +72,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"run", "semaphore", "--latency", "banana"}, `"banana" is not a duration`},
 		{[]string{"run", "semaphore", "--models", "threads"}, `"threads" is not one of them`},
 		{[]string{"run", "semaphore", "--frobnicate"}, "flag provided but not defined: -frobnicate"},
-		{[]string{"run", "nope"}, `unknown experiment "nope" (known: async-cpu, scaling, semaphore, sleeping, diagnosis)`},
+		{[]string{"run", "nope"}, `unknown experiment "nope" (known: async-cpu, scaling, semaphore, `},
 		{[]string{"run"}, "run needs an experiment name"},
 		{[]string{"run", "semaphore", "extra"}, `unexpected argument "extra"`},
 		{[]string{"frob"}, `unknown command "frob"`},

@@ -1,0 +1,172 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/loopback"
+	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// CallPoint is one batch of real loopback calls: Tasks tasks, each one
+// call over a new connection, run by a model in a child process (so that
+// the child's descriptor limit is the clients' alone) against a fresh
+// server in this process.
+type CallPoint struct {
+	// Model is the series: the model, or "cpython asyncio".
+	Model string `json:"model"`
+	Tasks int    `json:"tasks"`
+	// Slots is the run's concurrency: how many calls may be in flight at
+	// once (a semaphore's limit, or Tasks where there is none).
+	Slots int `json:"slots"`
+	// Run indexes Report.Runs, or is -1 when the child died (Crash says
+	// how) and there is no run.
+	Run   int    `json:"run"`
+	Crash string `json:"crash,omitempty"`
+	// OK is how many calls were answered; Errors counts the others by kind.
+	OK     int                   `json:"ok"`
+	Errors map[model.ErrKind]int `json:"errors,omitempty"`
+	// Wall is the batch's wall time; Throughput the answered calls a
+	// second over it.
+	Wall       time.Duration `json:"wall_ns"`
+	Throughput float64       `json:"throughput_per_s"`
+	// Latency is each answered call's task from creation to end (waiting
+	// for a semaphore slot included); CallLatency the call alone, from
+	// connecting to the answer; StartDelay every task's wait from creation
+	// to its start (a slot, a thread, the loop reaching it).
+	Latency     measure.Summary `json:"latency"`
+	CallLatency measure.Summary `json:"call_latency"`
+	StartDelay  measure.Summary `json:"start_delay"`
+	// NoFile is the child's descriptor limit, BaseFDs what it had open
+	// before the batch, PeakFDs the most open during it (sampled).
+	NoFile  int `json:"nofile"`
+	BaseFDs int `json:"base_fds"`
+	PeakFDs int `json:"peak_fds"`
+	// The child's peak resident memory, and its Go runtime's peak heap
+	// (objects), goroutine stacks and goroutines, sampled.
+	PeakRSS        int64 `json:"peak_rss_bytes"`
+	PeakHeap       int64 `json:"peak_heap_bytes"`
+	PeakStacks     int64 `json:"peak_stacks_bytes"`
+	PeakGoroutines int64 `json:"peak_goroutines"`
+	// PeakLive is the most tasks alive at once.
+	PeakLive int `json:"peak_live"`
+	// GCCycles and GCPause are the child's garbage collection during the
+	// batch; CPU its CPU time (user and system).
+	GCCycles int64         `json:"gc_cycles"`
+	GCPause  time.Duration `json:"gc_pause_ns"`
+	CPU      time.Duration `json:"cpu_ns"`
+	// MaxLoopLag is the event loop's largest heartbeat lag (eventloop,
+	// cpython asyncio); Sched the child's goroutines' runnable-to-running
+	// delays (Go models).
+	MaxLoopLag time.Duration        `json:"max_loop_lag_ns,omitempty"`
+	Sched      measure.SchedLatency `json:"sched_latency"`
+	// Server is what the server counted.
+	Server loopback.Stats `json:"server"`
+	// Samples are the client process's open descriptors and resident
+	// memory over the batch.
+	Samples []model.ChildSample `json:"samples,omitempty"`
+}
+
+// Failed is how many calls failed, of any kind.
+func (p CallPoint) Failed() int {
+	n := 0
+	for _, c := range p.Errors {
+		n += c
+	}
+	return n
+}
+
+// callBatch is one batch of calls to run.
+type callBatch struct {
+	series  series
+	tasks   int
+	slots   int
+	server  loopback.Config
+	timeout time.Duration
+	python  string
+	child   model.ChildOptions
+	// keepSegments keeps the spans' segments in the result; without it a
+	// batch of more than segmentsUpTo tasks drops them (each is one call
+	// segment, the span's own start and end: 50,000 of them add megabytes
+	// to a result and nothing to its charts).
+	keepSegments bool
+}
+
+// segmentsUpTo is the largest batch whose spans keep their segments.
+const segmentsUpTo = 5000
+
+// runCalls starts a server, runs the batch in a child against it, stops
+// the server and records the run. A child that dies is a point with Crash
+// set, not an error: it is one of the outcomes the experiments look for.
+func (r *Report) runCalls(ctx context.Context, tr *tracker, stage string, weight float64, label string, b callBatch) (CallPoint, error) {
+	pt := CallPoint{Model: b.series.String(), Tasks: b.tasks, Slots: b.slots, Run: -1}
+	srv, err := loopback.Start(ctx, b.server)
+	if err != nil {
+		return pt, fmt.Errorf("%s: %w", stage, err)
+	}
+	tasks := model.Repeat(b.tasks, model.NewTask(model.Call(srv.Addr(), b.timeout)))
+	cfg := b.series.config(model.Config{Concurrency: b.slots}, b.python)
+	cfg.Progress = tr.stage(stage, weight)
+	cr, err := model.RunInChild(ctx, b.series.model, tasks, cfg, b.child)
+	pt.Server = srv.Close()
+	var exit *model.ChildExitError
+	switch {
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		pt.Crash = exit.Error()
+		return pt, nil
+	case err != nil:
+		return pt, fmt.Errorf("%s: %w", stage, err)
+	}
+	pt.fill(cr)
+	run := cr.Run
+	if len(run.Spans) > segmentsUpTo && !b.keepSegments {
+		for i := range run.Spans {
+			run.Spans[i].Segments = nil
+		}
+	}
+	pt.Run = r.record(label, run)
+	return pt, nil
+}
+
+// fill takes the point's figures from a child's run.
+func (p *CallPoint) fill(cr *model.ChildRun) {
+	run := cr.Run
+	t := run.Totals
+	p.Errors = t.Errors
+	p.OK = run.Tasks - t.Failed
+	p.Wall = t.Wall
+	if t.Wall > 0 {
+		p.Throughput = float64(p.OK) / t.Wall.Seconds()
+	}
+	p.Latency = t.Latency
+	var calls, starts []time.Duration
+	for _, s := range run.Spans {
+		starts = append(starts, s.Start-s.Queued)
+		if s.Err != "" {
+			continue
+		}
+		for _, g := range s.Segments {
+			if g.Kind == model.KindCall {
+				calls = append(calls, g.End-g.Start)
+			}
+		}
+	}
+	p.CallLatency = measure.Summarize(calls)
+	p.StartDelay = measure.Summarize(starts)
+	// A reading of /proc/PID/fd above the limit is that listing's race
+	// (see model.ChildRun): the limit is what was open.
+	p.NoFile, p.BaseFDs, p.PeakFDs = int(cr.NoFile), cr.BaseFDs, min(cr.PeakFDs, int(cr.NoFile))
+	p.PeakRSS, p.PeakHeap, p.PeakStacks, p.PeakGoroutines = t.PeakRSS, cr.PeakHeap, cr.PeakStacks, cr.PeakGoroutines
+	p.PeakLive = t.PeakLive
+	p.GCCycles, p.GCPause, p.CPU = t.GCCycles, t.GCPause, t.CPU()
+	p.MaxLoopLag = t.MaxLoopLag
+	p.Sched = cr.Sched
+	p.Samples = cr.Samples
+}
+
+// errorsText writes a point's errors by kind, e.g. "742 too many open
+// files, 12 timeout", or "none".
+func errorsText(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "none") }

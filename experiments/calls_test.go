@@ -1,0 +1,131 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// The no-semaphore experiment on quick parameters: without the semaphore
+// the calls beyond the clients' descriptors fail with "too many open
+// files", those the server's queue cannot hold time out, and the tail
+// grows; with it nothing fails and the server runs at capacity. The client
+// process survives every run.
+func TestNoSemaphoreQuick(t *testing.T) {
+	res := runQuick(t, NoSemaphore, "tail-grows", "too-many-files-above", "too-many-files-below", "timeouts",
+		"queue-overflows", "semaphore-no-errors", "semaphore-bounds-latency", "capacity-semaphore").(*NoSemaphoreResult)
+	checkJSON(t, res)
+	p := NoSemaphore.Quick().(*NoSemaphoreParams)
+	if want := 2 * len(p.Concurrency) * len(p.Models); len(res.Points) != want {
+		t.Fatalf("%d points, want %d", len(res.Points), want)
+	}
+	for _, pt := range res.Points {
+		if pt.Crash != "" || pt.Run < 0 {
+			t.Fatalf("%s at %d: the client process died: %s", pt.Model, pt.Concurrency, pt.Crash)
+		}
+		if pt.NoFile != p.FDLimit {
+			t.Fatalf("client limit %d, want %d", pt.NoFile, p.FDLimit)
+		}
+		if pt.OK+pt.Failed() != pt.Concurrency {
+			t.Fatalf("%+v: %d answered and %d failed of %d", pt.CallPoint, pt.OK, pt.Failed(), pt.Concurrency)
+		}
+		files := pt.Errors[model.ErrTooManyFiles]
+		above := pt.Concurrency > p.FDLimit
+		if pt.Semaphore == 0 && above != (files > 0) {
+			t.Fatalf("%s, %d at once, limit %d: %d too many open files", pt.Model, pt.Concurrency, p.FDLimit, files)
+		}
+		if pt.Semaphore > 0 && pt.Failed() != 0 {
+			t.Fatalf("%s, %d at once under the semaphore: %v", pt.Model, pt.Concurrency, pt.Errors)
+		}
+	}
+	if len(res.Tables()) != 2 {
+		t.Fatalf("%d tables", len(res.Tables()))
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := NoSemaphore.DecodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.(*NoSemaphoreResult); len(got.Points) != len(res.Points) || got.Points[0].Server.Backlog == 0 {
+		t.Fatalf("decoded %+v", got.Points[0])
+	}
+}
+
+// The many-tasks experiment on quick parameters: memory grows in a
+// straight line with the live tasks, descriptors track the calls in flight
+// up to the limit, beyond it "too many open files" appears and the client
+// process survives.
+func TestManyTasksQuick(t *testing.T) {
+	res := runQuick(t, ManyTasks, "memory-per-task", "scheduling-delay", "latency-variance", "event-loop-lag",
+		"fds-track-connections", "too-many-files-beyond", "too-many-files-within").(*ManyTasksResult)
+	checkJSON(t, res)
+	p := ManyTasks.Quick().(*ManyTasksParams)
+	if want := len(p.Tasks) * len(p.Models); len(res.Points) != want || len(res.Fits) != len(p.Models) {
+		t.Fatalf("%d points, %d fits", len(res.Points), len(res.Fits))
+	}
+	for _, pt := range res.Points {
+		if pt.Crash != "" {
+			t.Fatalf("%s at %d: the client process died: %s", pt.Model, pt.Tasks, pt.Crash)
+		}
+		if pt.PeakFDs > p.FDLimit || len(pt.Samples) == 0 || pt.PeakRSS <= 0 || pt.PeakHeap <= 0 {
+			t.Fatalf("%s at %d: peak fds %d, %d samples, rss %d, heap %d", pt.Model, pt.Tasks, pt.PeakFDs, len(pt.Samples), pt.PeakRSS, pt.PeakHeap)
+		}
+	}
+	if v, ok := res.Verdict("collapse", "goroutines"); !ok || v.Measured != 0 {
+		t.Fatalf("collapse verdict %+v", v)
+	}
+}
+
+// Bad parameters are refused before anything runs.
+func TestCallParamErrors(t *testing.T) {
+	ns := DefaultNoSemaphore()
+	if err := Set(&ns, "fd-limit", "8"); err == nil {
+		t.Error("--fd-limit 8 accepted")
+	}
+	mt := DefaultManyTasks()
+	if err := Set(&mt, "tasks", "1000,300000"); err == nil {
+		t.Error("--tasks 300000 accepted")
+	}
+	mt.FDLimit = 1 << 20
+	mt.Tasks = []int{10}
+	if _, err := RunManyTasks(context.Background(), mt, nil); err == nil {
+		t.Error("a descriptor limit above the hard limit ran")
+	}
+}
+
+// Cancelling a call experiment mid-run kills the client process and stops
+// the server promptly, leaving no descriptor open in this process.
+func TestCallExperimentCancelled(t *testing.T) {
+	fds0, err := measure.OpenFDs(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultManyTasks()
+	p.Tasks, p.Workers, p.Service, p.Timeout, p.Models = []int{500}, 100, 10*time.Second, time.Minute, []string{"eventloop"}
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err = RunManyTasks(ctx, p, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's", err)
+	}
+	if el := time.Since(t0); el > 5*time.Second {
+		t.Fatalf("took %v to stop", el)
+	}
+	fds := 0
+	for range 100 {
+		if fds, _ = measure.OpenFDs(0); fds <= fds0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%d descriptors open after, %d before", fds, fds0)
+}

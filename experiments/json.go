@@ -1,0 +1,535 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// JSONParams are the parameters of the json experiment.
+type JSONParams struct {
+	// Tasks is how many tasks run, all at once; each waits Wait, then
+	// encodes a document of Payload bytes.
+	Tasks int
+	// Wait is each task's wait before it encodes: the simulated I/O.
+	Wait time.Duration
+	// Payload is the size of the JSON each task encodes, at the headline
+	// setting.
+	Payload int
+	// Payloads is the payload sweep, run on the Go variants.
+	Payloads []int
+	// Models are the variants to run (see JSONVariants).
+	Models []string
+	// Executor is the size of the executors' pools (0: one per core).
+	Executor int
+	// Heartbeat is the event loop's lag probe period.
+	Heartbeat time.Duration
+	// Repeat is how many times each variant runs at the headline payload,
+	// interleaved; the fastest run counts. Zero means once.
+	Repeat int
+	// Python is the cpython model's interpreter (see model.FindPython).
+	Python string
+}
+
+// JSONVariants are the json experiment's variants: the event loop
+// encoding inline and offloading to each executor, goroutines, GIL
+// threads, and CPython's asyncio inline and with run_in_executor.
+var JSONVariants = []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"}
+
+// Params binds the parameters to flags.
+func (p *JSONParams) Params() []Param {
+	return []Param{
+		intParam(&p.Tasks, "tasks", "tasks, all at once, each waiting --wait then encoding --payload", 1, 2000),
+		durationParam(&p.Wait, "wait", "each task's wait before it encodes (simulated I/O)", time.Millisecond, time.Minute),
+		sizeParam(&p.Payload, "payload", "the JSON each task encodes", 1<<10, 16<<20),
+		sizesParam(&p.Payloads, "payloads", "payload sweep (Go variants)", 1<<10, 16<<20, 8),
+		namesParam(&p.Models, "models", "variants: the event loop inline and offloading to an executor (threads: Go's, in parallel; gil-threads: CPython's, sharing a GIL with the loop; processes), goroutines, gil threads, cpython (asyncio inline, with threads, with processes)", JSONVariants),
+		intParam(&p.Executor, "executor", "executor pool size (0: one per core)", 0, model.MaxWorkers),
+		durationParam(&p.Heartbeat, "heartbeat", "event loop lag probe period", time.Millisecond, time.Second),
+		intParam(&p.Repeat, "repeat", "runs of each variant at the headline payload, the fastest counting (0: one)", 0, 10),
+		pythonParam(&p.Python),
+	}
+}
+
+// DefaultJSON returns the setting: 100 tasks at once, each waiting 100 ms
+// then encoding 1 MiB of JSON, on every Go variant, the fastest of three
+// runs each; payloads from 64 KiB to 4 MiB.
+func DefaultJSON() JSONParams {
+	return JSONParams{
+		Tasks: 100, Wait: 100 * time.Millisecond, Payload: 1 << 20,
+		Payloads:  []int{64 << 10, 256 << 10, 1 << 20, 4 << 20},
+		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"},
+		Heartbeat: 5 * time.Millisecond, Repeat: 3,
+	}
+}
+
+// JSONPoint is one variant's run at one payload, or its base model's run
+// without encoding (Baseline).
+type JSONPoint struct {
+	// Model is the variant, e.g. "eventloop+processes" or "cpython asyncio".
+	Model    string `json:"model"`
+	Payload  int    `json:"payload_bytes"`
+	Baseline bool   `json:"baseline,omitempty"`
+	// Loop is whether the variant runs its tasks on an event loop.
+	Loop bool `json:"loop,omitempty"`
+	Run  int  `json:"run"`
+	// Wall is the batch's wall time; Throughput is tasks per second over it.
+	Wall       time.Duration `json:"wall_ns"`
+	Throughput float64       `json:"throughput_per_s"`
+	// Latency is each task's time from submission to its end, in ms.
+	Latency measure.Summary `json:"latency"`
+	// MaxLoopLag is the worst heartbeat lag (event loops).
+	MaxLoopLag time.Duration `json:"max_loop_lag_ns,omitempty"`
+	// Encode is the mean encode segment; EncodeRate the encodings per
+	// second from the first one's start to the last one's end;
+	// MaxEncoding the most at once.
+	Encode      time.Duration `json:"encode_ns,omitempty"`
+	EncodeRate  float64       `json:"encode_rate_per_s,omitempty"`
+	MaxEncoding int           `json:"max_encoding,omitempty"`
+	// Memory is the most memory the run's objects took at once: for the Go
+	// variants the peak of this process's heap, sampled every millisecond,
+	// less the heap at the start (after a collection); for cpython the
+	// interpreter's peak resident memory less that at the start. RSS is the
+	// peak resident memory the run added to this process (once the heap has
+	// grown, little: the memory is reused). Workers is the executor's worker
+	// processes' peak memory, summed.
+	Memory  int64 `json:"memory_bytes"`
+	RSS     int64 `json:"rss_added_bytes"`
+	Workers int64 `json:"workers_memory_bytes,omitempty"`
+	// Serialise is the time spent sending steps and results over pipes.
+	Serialise time.Duration `json:"serialise_ns,omitempty"`
+}
+
+// JSONResult is the result of the json experiment.
+type JSONResult struct {
+	Report
+	Cores int `json:"cores"`
+	// Encoded is the exact size of the JSON at the headline payload.
+	Encoded int `json:"encoded_bytes"`
+	// Baselines are the base models' runs without encoding; Headline every
+	// variant at Payload; Sweep the Go variants at the other payloads.
+	Baselines []JSONPoint `json:"baselines"`
+	Headline  []JSONPoint `json:"headline"`
+	Sweep     []JSONPoint `json:"sweep,omitempty"`
+}
+
+// Claims of the json experiment.
+var (
+	ClaimJSONLoopBlocks = Claim{
+		ID:       "json-loop-blocks",
+		Text:     "If each task did large JSON serialization, the event loop blocks longer: nothing else runs while a task encodes",
+		Quantity: "worst heartbeat lag (ms)",
+		Predicts: "at least one encoding's time",
+		Compare:  AtLeast, Tolerance: 0.10,
+	}
+	ClaimJSONTail = Claim{
+		ID:       "json-tail",
+		Text:     "Latency increases, tail latency spikes: the encodings queue up behind one another",
+		Quantity: "p99 latency over the same tasks' p99 without the encoding (×)",
+		Predicts: "a spike: at least 2×",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+	ClaimJSONThroughput = Claim{
+		ID:       "json-throughput",
+		Text:     "Throughput drops",
+		Quantity: "tasks per second over the same tasks' rate without the encoding (×)",
+		Predicts: "a drop: at most 0.9×",
+		Compare:  AtMost, Tolerance: 0,
+	}
+	ClaimJSONOffload = Claim{
+		ID:       "json-offload",
+		Text:     "This is why inference systems offload heavy compute to worker pools: with the encoding in worker processes the loop stays responsive",
+		Quantity: "worst heartbeat lag with a process executor (ms)",
+		Predicts: "at most a tenth of the lag when the loop encodes itself",
+		Compare:  AtMost, Tolerance: 0,
+	}
+	ClaimJSONGILHeld = Claim{
+		ID:       "json-gil-held",
+		Text:     "Serialization happens in Python space → GIL locked → no parallelism: a thread pool does not free the loop, which waits for the GIL as long as an encoding holds it",
+		Quantity: "worst heartbeat lag with a thread executor whose threads share a GIL with the loop (ms)",
+		Predicts: "at least one encoding's time, as if the loop encoded itself",
+		Compare:  AtLeast, Tolerance: 0.10,
+	}
+	ClaimJSONParallel = Claim{
+		ID:       "json-parallel",
+		Text:     "Without a GIL the encodings run in parallel: goroutines (and Go's own threads) encode about cores × as fast as one event loop",
+		Quantity: "encodings per second over the event loop's, encoding inline (×)",
+		Predicts: "min(cores, threads), less what the garbage collector takes: encoding allocates, and the collector's share of the CPU comes out of the cores the encodings share, where a single loop leaves it a core of its own",
+		Compare:  AtLeast, Tolerance: 0.35,
+	}
+	ClaimJSONMemory = Claim{
+		ID:       "json-memory",
+		Text:     "Memory grows due to larger objects",
+		Quantity: "slope of the most memory a run's objects took at once (the heap's peak less its start) against the payload, fitted over the sweep (bytes per payload byte)",
+		Predicts: "at least 1: a byte of memory, at least, for every byte of payload",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+)
+
+// JSON is the experiment "if each task did large JSON serialization".
+var JSON = register(&Question{
+	Name:    "json",
+	Title:   "Large JSON serialization inside tasks",
+	Lecture: "Q8",
+	Summary: "tasks that wait, then encode a large JSON document: the event loop blocks, tail latency spikes, throughput drops; offloading to processes frees the loop; goroutines encode in parallel",
+	Claims:  []Claim{ClaimJSONLoopBlocks, ClaimJSONTail, ClaimJSONThroughput, ClaimJSONOffload, ClaimJSONGILHeld, ClaimJSONParallel, ClaimJSONMemory},
+	Defaults: func() Params {
+		p := DefaultJSON()
+		return &p
+	},
+	Quick: func() Params {
+		p := DefaultJSON()
+		p.Tasks, p.Wait = 40, 50*time.Millisecond
+		p.Payloads = []int{64 << 10, 256 << 10, 1 << 20}
+		return &p
+	},
+	NewResult: func() Result { return &JSONResult{} },
+	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
+		return RunJSON(ctx, *p.(*JSONParams), progress)
+	},
+})
+
+// jsonVariant is one way to run the tasks.
+type jsonVariant struct {
+	name   string
+	model  string
+	flavor string
+	ex     model.Executor
+}
+
+// base is the variant's model without the encoding: its baseline's name.
+func (v jsonVariant) base() string {
+	if v.model == "cpython" {
+		return "cpython " + v.flavor
+	}
+	return v.model
+}
+
+// loop reports whether the variant runs on an event loop.
+func (v jsonVariant) loop() bool { return v.model == "eventloop" || v.flavor == model.FlavorAsyncio }
+
+// gilBound reports whether the variant's encodings need a GIL shared with
+// the loop: CPython's own threads, or the gil-threads executor.
+func (v jsonVariant) gilBound() bool {
+	return v.ex == model.ExecGILThreads || (v.model == "cpython" && v.ex == model.ExecThreads)
+}
+
+// jsonVariants expands the variants asked for; cpython becomes asyncio
+// inline, with a thread executor and with a process executor, or is left
+// out with a note where it cannot run.
+func (r *Report) jsonVariants(ctx context.Context, names []string, python string) ([]jsonVariant, error) {
+	var out []jsonVariant
+	for _, n := range names {
+		if n != "cpython" {
+			m, ex, _ := strings.Cut(n, "+")
+			out = append(out, jsonVariant{name: n, model: m, ex: model.Executor(ex)})
+			continue
+		}
+		ss, err := r.expandModels(ctx, []string{"cpython"}, python, model.FlavorAsyncio)
+		if err != nil {
+			return nil, err
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		base := "cpython " + model.FlavorAsyncio
+		out = append(out,
+			jsonVariant{name: base, model: "cpython", flavor: model.FlavorAsyncio},
+			jsonVariant{name: base + "+threads", model: "cpython", flavor: model.FlavorAsyncio, ex: model.ExecThreads},
+			jsonVariant{name: base + "+processes", model: "cpython", flavor: model.FlavorAsyncio, ex: model.ExecProcesses})
+	}
+	return out, nil
+}
+
+// encodeGuess is a rough time to encode n bytes, for progress: Go's
+// encoder does about 200 MB/s on a current core, CPython's about 50.
+func encodeGuess(n int, python bool) float64 {
+	if python {
+		return float64(n) / 50e6
+	}
+	return float64(n) / 200e6
+}
+
+// RunJSON runs the json experiment: each base model's tasks without the
+// encoding (the baselines), every variant at the headline payload, then the
+// Go variants at the sweep's other payloads, smallest first.
+func RunJSON(ctx context.Context, p JSONParams, progress ProgressFunc) (*JSONResult, error) {
+	if err := Validate(&p); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	res := &JSONResult{Report: newReport("json", &p), Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU())}
+	vs, err := res.jsonVariants(ctx, p.Models, p.Python)
+	if err != nil {
+		return nil, err
+	}
+	sizes := slices.Sorted(slices.Values(p.Payloads))
+	sizes = slices.Compact(sizes)
+	model.PrepareEncode(append(slices.Clone(sizes), p.Payload)...)
+	res.Encoded = model.EncodedSize(p.Payload)
+
+	var bases []jsonVariant
+	total := 0.0
+	for _, v := range vs {
+		if !slices.ContainsFunc(bases, func(b jsonVariant) bool { return b.base() == v.base() }) {
+			bases = append(bases, v)
+			total += seconds(p.Wait)
+		}
+		total += float64(max(1, p.Repeat)) * (seconds(p.Wait) + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+		if v.model != "cpython" {
+			for _, s := range sizes {
+				if s != p.Payload {
+					total += seconds(p.Wait) + float64(p.Tasks)*encodeGuess(s, false)
+				}
+			}
+		}
+	}
+	tr := newTracker(progress, total)
+
+	one := func(v jsonVariant, size int, baseline bool) (JSONPoint, error) {
+		steps := []model.Step{model.Wait(p.Wait)}
+		label, stage := "no encode", v.base()+", no encoding"
+		weight := seconds(p.Wait)
+		if !baseline {
+			steps = append(steps, model.Encode(size).Offloaded(v.ex))
+			label, stage = "payload="+FormatSize(size), fmt.Sprintf("%s, %s each", v.name, FormatSize(size))
+			weight += float64(p.Tasks) * encodeGuess(size, v.model == "cpython")
+		}
+		cfg := model.Config{Concurrency: p.Tasks, Heartbeat: p.Heartbeat, Executor: p.Executor, Flavor: v.flavor}
+		if v.model == "cpython" {
+			cfg.Python = p.Python
+		}
+		runtime.GC() // the run's garbage is its own, not the last one's
+		heap := startHeapPeak()
+		run, err := runModel(ctx, tr, stage, weight, v.model, model.Repeat(p.Tasks, model.NewTask(steps...)), cfg)
+		added := heap.added()
+		if err != nil {
+			return JSONPoint{}, err
+		}
+		pt := jsonPoint(run, res.record(label, run))
+		if v.model != "cpython" {
+			pt.Memory = added
+		}
+		pt.Model, pt.Payload, pt.Baseline, pt.Loop = v.name, size, baseline, v.loop()
+		if baseline {
+			pt.Model, pt.Payload = v.base(), 0
+		}
+		return pt, nil
+	}
+	for _, v := range bases {
+		pt, err := one(v, 0, true)
+		if err != nil {
+			return nil, err
+		}
+		res.Baselines = append(res.Baselines, pt)
+	}
+	// The headline, Repeat times, interleaved: a variant and the one it is
+	// compared with run under the same conditions of a shared machine.
+	best := make([]JSONPoint, len(vs))
+	for rep := range max(1, p.Repeat) {
+		for k, v := range vs {
+			pt, err := one(v, p.Payload, false)
+			if err != nil {
+				return nil, err
+			}
+			if rep == 0 || pt.Wall < best[k].Wall {
+				best[k] = pt
+			}
+		}
+	}
+	res.Headline = best
+	for _, s := range sizes {
+		for _, v := range vs {
+			if v.model == "cpython" {
+				continue
+			}
+			if s == p.Payload {
+				res.Sweep = append(res.Sweep, res.headline(v.name))
+				continue
+			}
+			pt, err := one(v, s, false)
+			if err != nil {
+				return nil, err
+			}
+			res.Sweep = append(res.Sweep, pt)
+		}
+	}
+	res.judgeJSON(p, vs)
+	tr.finish()
+	res.Elapsed = time.Since(t0)
+	return res, nil
+}
+
+// jsonPoint reads a run's figures.
+func jsonPoint(run *model.Run, i int) JSONPoint {
+	t := run.Totals
+	pt := JSONPoint{
+		Run: i, Wall: t.Wall, Latency: t.Latency, MaxLoopLag: t.MaxLoopLag,
+		Memory: max(0, t.PeakRSS-t.StartRSS), RSS: max(0, t.PeakRSS-t.StartRSS), Serialise: t.Serialise,
+	}
+	if t.Wall > 0 {
+		pt.Throughput = float64(run.Tasks) / t.Wall.Seconds()
+	}
+	for _, w := range run.Workers {
+		pt.Workers += w.PeakRSS
+	}
+	var first, last, sum time.Duration
+	n := 0
+	for _, s := range run.Spans {
+		for _, g := range s.Segments {
+			if g.Kind != model.KindEncode {
+				continue
+			}
+			if n == 0 || g.Start < first {
+				first = g.Start
+			}
+			last = max(last, g.End)
+			sum += g.End - g.Start
+			n++
+		}
+	}
+	if n > 0 {
+		pt.Encode = sum / time.Duration(n)
+		if last > first {
+			pt.EncodeRate = float64(n) / (last - first).Seconds()
+		}
+		pt.MaxEncoding = mostAtOnce(run.Spans, model.KindEncode)
+	}
+	return pt
+}
+
+// headline returns the variant's headline point.
+func (res *JSONResult) headline(name string) JSONPoint {
+	for _, pt := range res.Headline {
+		if pt.Model == name {
+			return pt
+		}
+	}
+	return JSONPoint{Model: name, Run: -1}
+}
+
+// baseline returns the base model's run without encoding.
+func (res *JSONResult) baseline(base string) (JSONPoint, bool) {
+	for _, pt := range res.Baselines {
+		if pt.Model == base {
+			return pt, true
+		}
+	}
+	return JSONPoint{}, false
+}
+
+// judgeJSON judges the lecture's claims on every variant at the headline
+// payload, and the memory claim over the sweep.
+func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
+	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
+	if p.Repeat > 1 {
+		detail += fmt.Sprintf(", fastest of %d", p.Repeat)
+	}
+	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
+	inline := map[string]JSONPoint{} // the loop encoding itself, by model
+	for _, v := range vs {
+		if v.loop() && v.ex == "" {
+			inline[v.model] = res.headline(v.name)
+		}
+	}
+	for _, v := range vs {
+		pt := res.headline(v.name)
+		if b, ok := res.baseline(v.base()); ok && b.Latency.P99 > 0 && b.Throughput > 0 {
+			res.judge(ClaimJSONTail, v.name, pt.Latency.P99/b.Latency.P99, 2, "×",
+				fmt.Sprintf("%s; p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50))
+			res.judge(ClaimJSONThroughput, v.name, pt.Throughput/b.Throughput, 0.9, "×",
+				fmt.Sprintf("%s; %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput))
+		}
+		lags := fmt.Sprintf("%s; worst lag %s, mean encoding %s, at most %d encoding at once", detail, f(pt.MaxLoopLag), f(pt.Encode), pt.MaxEncoding)
+		switch {
+		case v.loop() && v.ex == "":
+			res.judge(ClaimJSONLoopBlocks, v.name, ms(pt.MaxLoopLag), ms(pt.Encode), "ms", lags)
+		case v.loop() && v.ex == model.ExecProcesses:
+			in, ok := inline[v.model]
+			if !ok {
+				continue
+			}
+			d := fmt.Sprintf("%s; the loop encoding itself lagged %s", lags, f(in.MaxLoopLag))
+			if n := jsonWorkers(res, pt); n > 0 {
+				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, inMiB(pt.Workers), f(pt.Serialise))
+			}
+			res.judge(ClaimJSONOffload, v.name, ms(pt.MaxLoopLag), ms(in.MaxLoopLag)/10, "ms", d)
+		case v.gilBound():
+			res.judge(ClaimJSONGILHeld, v.name, ms(pt.MaxLoopLag), ms(pt.Encode), "ms", lags)
+		}
+		if in, ok := inline["eventloop"]; ok && in.EncodeRate > 0 && (v.name == "goroutines" || v.name == "eventloop+threads") {
+			want := float64(res.Cores)
+			if v.ex != "" {
+				want = math.Min(want, float64(executorSize(p.Executor)))
+			}
+			gc := func(p JSONPoint) int64 {
+				if p.Run < 0 || p.Run >= len(res.Runs) {
+					return 0
+				}
+				return res.Runs[p.Run].Totals.GCCycles
+			}
+			res.judge(ClaimJSONParallel, v.name, pt.EncodeRate/in.EncodeRate, want, "×",
+				fmt.Sprintf("%s; %.0f encodings/s against the event loop's %.0f; at most %d at once; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
+					detail, pt.EncodeRate, in.EncodeRate, pt.MaxEncoding, res.Cores, gc(pt), gc(in)))
+		}
+	}
+	// Memory against payload, per Go variant.
+	for _, v := range vs {
+		if v.model == "cpython" {
+			continue
+		}
+		var xs, ys []float64
+		var parts []string
+		for _, pt := range res.Sweep {
+			if pt.Model == v.name && pt.Run >= 0 {
+				xs, ys = append(xs, float64(pt.Payload)), append(ys, float64(pt.Memory))
+				parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), inMiB(pt.Memory)))
+			}
+		}
+		if len(xs) < 2 {
+			continue
+		}
+		_, slope, r2 := measure.LinearFit(xs, ys)
+		res.judge(ClaimJSONMemory, v.name, slope, 1, "B/B",
+			fmt.Sprintf("%d tasks; peak memory added by payload: %s; R² %.3f", p.Tasks, strings.Join(parts, ", "), r2))
+	}
+}
+
+// executorSize is the pools' size for a parameter value (0: one per core).
+func executorSize(n int) int {
+	if n <= 0 {
+		return model.DefaultExecutor()
+	}
+	return n
+}
+
+// jsonWorkers counts the worker processes of pt's run.
+func jsonWorkers(res *JSONResult, pt JSONPoint) int {
+	if pt.Run < 0 || pt.Run >= len(res.Runs) {
+		return 0
+	}
+	return len(res.Runs[pt.Run].Workers)
+}
+
+// inMiB is n bytes in MiB.
+func inMiB(n int64) float64 { return float64(n) / (1 << 20) }
+
+// mostAtOnce is the most segments of kind k in progress at once.
+func mostAtOnce(spans []model.Span, k model.Kind) int {
+	var iv []measure.Interval
+	for _, s := range spans {
+		for _, g := range s.Segments {
+			if g.Kind == k && g.End > g.Start {
+				iv = append(iv, measure.Interval{Start: g.Start, End: g.End})
+			}
+		}
+	}
+	return measure.MostAtOnce(iv)
+}

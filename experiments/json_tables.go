@@ -1,0 +1,63 @@
+package experiments
+
+import (
+	"fmt"
+	"time"
+)
+
+// Tables are the json result's figures: every variant at the headline
+// payload beside its model's baseline, then the payload sweep.
+func (res *JSONResult) Tables() []Table {
+	p, _ := res.Params.(*JSONParams)
+	head := Table{
+		Title: "Each variant at the headline payload",
+		Columns: []string{"variant", "payload", "wall", "tasks/s", "p50", "p95", "p99", "worst loop lag",
+			"encoding", "at once", "memory added", "workers' memory"},
+		Note: "latencies from each task's submission to its end; encoding: the mean encode segment (on goroutines stretched by time-slicing); memory added: peak resident memory less that at the start",
+	}
+	if p != nil {
+		head.Title = fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s", p.Tasks, p.Wait, FormatSize(p.Payload))
+	}
+	row := func(pt JSONPoint) []string {
+		payload, lag, enc, at, workers := "none", "-", "-", "-", "-"
+		if !pt.Baseline {
+			payload = FormatSize(pt.Payload)
+			enc, at = showDur(pt.Encode), fmt.Sprint(pt.MaxEncoding)
+		}
+		if pt.Loop || pt.MaxLoopLag > 0 {
+			lag = showDur(pt.MaxLoopLag)
+		}
+		if pt.Workers > 0 {
+			workers = fmt.Sprintf("%.1f MiB", inMiB(pt.Workers))
+		}
+		return []string{pt.Model, payload, showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
+			msDur(pt.Latency.P50), msDur(pt.Latency.P95), msDur(pt.Latency.P99), lag, enc, at,
+			fmt.Sprintf("%.1f MiB", inMiB(pt.Memory)), workers}
+	}
+	for _, pt := range res.Baselines {
+		head.Rows = append(head.Rows, row(pt))
+	}
+	for _, pt := range res.Headline {
+		head.Rows = append(head.Rows, row(pt))
+	}
+	out := []Table{head}
+	if len(res.Sweep) > 0 {
+		sw := Table{
+			Title:   "Payload sweep",
+			Columns: []string{"variant", "payload", "wall", "tasks/s", "p99", "worst loop lag", "encoding", "memory added"},
+		}
+		for _, pt := range res.Sweep {
+			lag := "-"
+			if pt.Loop {
+				lag = showDur(pt.MaxLoopLag)
+			}
+			sw.Rows = append(sw.Rows, []string{pt.Model, FormatSize(pt.Payload), showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
+				msDur(pt.Latency.P99), lag, showDur(pt.Encode), fmt.Sprintf("%.1f MiB", inMiB(pt.Memory))})
+		}
+		out = append(out, sw)
+	}
+	return out
+}
+
+// msDur writes a latency in ms as a duration.
+func msDur(x float64) string { return showDur(time.Duration(x * float64(time.Millisecond))) }

@@ -1,0 +1,509 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// MemoryParams are the parameters of the memory experiment.
+type MemoryParams struct {
+	// Tasks is the largest number of live tasks, the sweep's last point:
+	// it runs Tasks/1000, Tasks/100, Tasks/10 and Tasks live tasks.
+	Tasks int
+	// Models are the models to measure: goroutines (with bare goroutines
+	// beside them, the runtime's floor), eventloop, processes, cpython
+	// (asyncio).
+	Models []string
+	// Workers are the processes model's pool sizes: a worker process per
+	// live task.
+	Workers []int
+	// PythonTasks is the largest number of live asyncio tasks, swept like
+	// Tasks: CPython takes about a second per 100,000.
+	PythonTasks int
+	// Profile is how many live tasks the heap breakdown runs, under a
+	// memory profile that records every allocation (0: no breakdown).
+	Profile int
+	// Python is the cpython model's interpreter (see model.FindPython).
+	Python string
+}
+
+// Params binds the parameters to flags.
+func (p *MemoryParams) Params() []Param {
+	return []Param{
+		intParam(&p.Tasks, "tasks", "the most live tasks: the sweep runs tasks/1000, /100, /10 and tasks", 1, model.MaxLive),
+		namesParam(&p.Models, "models", "models to measure (goroutines brings bare goroutines beside it; cpython: asyncio)", []string{"goroutines", "eventloop", "processes", "cpython"}),
+		intsParam(&p.Workers, "workers", "the processes model's pool sizes, one live task per worker", 1, model.MaxWorkers, 8),
+		intParam(&p.PythonTasks, "python-tasks", "the most live asyncio tasks, swept like --tasks", 1, model.MaxPythonLive),
+		intParam(&p.Profile, "profile", "live tasks for the heap breakdown by allocation site (0: none)", 0, 200_000),
+		pythonParam(&p.Python),
+	}
+}
+
+// DefaultMemory returns the setting: up to a million live tasks on
+// goroutines and the event loop, 100,000 on CPython's asyncio, one to
+// eight worker processes, the breakdown at 10,000.
+func DefaultMemory() MemoryParams {
+	return MemoryParams{
+		Tasks: 1_000_000, Models: []string{"goroutines", "eventloop", "processes", "cpython"},
+		Workers: []int{1, 2, 4, 8}, PythonTasks: 100_000, Profile: 10_000,
+	}
+}
+
+// MemoryPoint is one series at one count of live tasks.
+type MemoryPoint struct {
+	Model string `json:"model"`
+	Tasks int    `json:"tasks"`
+	// Total is the memory the live tasks hold (see model.LiveMemory; for
+	// processes, the workers' peak resident memory summed); PerTask is
+	// Total over Tasks.
+	Total   int64   `json:"total_bytes"`
+	PerTask float64 `json:"per_task_bytes"`
+	// Stacks and Heap are Total's goroutine stacks and heap objects (Go);
+	// RSS the resident memory added.
+	Stacks int64 `json:"stacks_bytes,omitempty"`
+	Heap   int64 `json:"heap_bytes,omitempty"`
+	RSS    int64 `json:"rss_bytes,omitempty"`
+	// Create is the time to create the tasks and run each to its wait.
+	Create time.Duration `json:"create_ns,omitempty"`
+	// Run indexes Report.Runs (processes), or is -1.
+	Run int `json:"run"`
+}
+
+// MemorySeries is one series' fit and breakdown.
+type MemorySeries struct {
+	Model string `json:"model"`
+	// PerTask is the slope of Total against live tasks: the bytes each
+	// further task adds; Intercept and R2 complete the fit.
+	PerTask   float64 `json:"per_task_bytes"`
+	Intercept float64 `json:"intercept_bytes"`
+	R2        float64 `json:"r2"`
+	// Breakdown is what a task holds, by allocation site (Go, from a
+	// memory profile at Profile tasks, with the stacks and the runtime's
+	// metadata added) or by type of object (CPython), in bytes per task.
+	Breakdown []MemoryPart `json:"breakdown,omitempty"`
+	// Recorder is the experiment's own bookkeeping per task (a span),
+	// measured apart and not counted.
+	Recorder float64 `json:"recorder_bytes_per_task,omitempty"`
+	// CreatePerTask is the time to create a task, at the largest point.
+	CreatePerTask time.Duration `json:"create_per_task_ns,omitempty"`
+}
+
+// MemoryPart is one part of a task's memory.
+type MemoryPart struct {
+	Part    string  `json:"part"`
+	Bytes   float64 `json:"bytes_per_task"`
+	Objects float64 `json:"objects_per_task,omitempty"`
+}
+
+// MemoryResult is the result of the memory experiment.
+type MemoryResult struct {
+	Report
+	Points []MemoryPoint  `json:"points"`
+	Series []MemorySeries `json:"series"`
+}
+
+// The series' names.
+const (
+	seriesBare    = "bare goroutines"
+	seriesAsyncio = "cpython asyncio"
+)
+
+// Claims of the memory experiment.
+var (
+	ClaimLiveLinear = Claim{
+		ID:       "live-linear",
+		Text:     "Memory usage scales with the number of live coroutines: each task is an object graph, and all of them sit in memory simultaneously",
+		Quantity: "R² of a straight line through the memory held against the live tasks",
+		Predicts: "a straight line: R² near 1",
+		Compare:  AtLeast, Tolerance: 0.01,
+	}
+	ClaimLiveGoroutine = Claim{
+		ID:       "live-goroutine",
+		Text:     "A goroutine costs its minimum stack, 2 KiB, plus a little",
+		Quantity: "bytes each further live goroutine adds (the fit's slope)",
+		Predicts: "2 KiB of stack and under 1 KiB more: at most 3 KiB",
+		Compare:  AtMost, Tolerance: 0,
+	}
+	ClaimLiveLoop = Claim{
+		ID:       "live-loop",
+		Text:     "Async scales to thousands of concurrent tasks at minimal memory cost: an event loop's task is resumable state, not a stack",
+		Quantity: "bytes per live task on the event loop over bytes per live goroutine",
+		Predicts: "well below: at most a quarter",
+		Compare:  AtMost, Tolerance: 0,
+	}
+	ClaimLiveProcesses = Claim{
+		ID:       "live-processes",
+		Text:     "Processes cost more memory: each worker is a whole program with its own runtime",
+		Quantity: "peak resident memory per worker process (MiB)",
+		Predicts: "megabytes: at least 1 MiB, where a task costs kilobytes",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+	ClaimLiveObjects = Claim{
+		ID:       "live-objects",
+		Text:     "Each task allocates a coroutine object, a Task wrapper, stack frames and future objects",
+		Quantity: "the fewest objects per live task among coroutines, Tasks and Futures (frames live inside coroutines)",
+		Predicts: "at least one of each per task",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+)
+
+// Memory is the experiment "memory scales with concurrency".
+var Memory = register(&Question{
+	Name:    "memory",
+	Title:   "Memory scales with live tasks",
+	Lecture: "Q6",
+	Summary: "up to a million tasks alive at once on goroutines and the event loop, 100,000 on CPython's asyncio, a few worker processes: the bytes each live task holds, what they are, and the time to create them",
+	Claims:  []Claim{ClaimLiveLinear, ClaimLiveGoroutine, ClaimLiveLoop, ClaimLiveProcesses, ClaimLiveObjects},
+	Defaults: func() Params {
+		p := DefaultMemory()
+		return &p
+	},
+	Quick: func() Params {
+		p := DefaultMemory()
+		p.Tasks, p.PythonTasks, p.Profile = 100_000, 5_000, 2_000
+		p.Workers = []int{1, 2, 4}
+		return &p
+	},
+	NewResult: func() Result { return &MemoryResult{} },
+	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
+		return RunMemory(ctx, *p.(*MemoryParams), progress)
+	},
+})
+
+// liveSweep is the counts of live tasks up to top: top/1000, top/100,
+// top/10 and top, those at least 1, without repeats.
+func liveSweep(top int) []int {
+	var out []int
+	for _, d := range []int{1000, 100, 10, 1} {
+		if n := top / d; n >= 1 && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// liveCost is a rough time per live task, for progress.
+func liveCost(series string) float64 {
+	switch series {
+	case "goroutines":
+		return 8e-6
+	case seriesAsyncio:
+		return 150e-6
+	}
+	return 2e-6
+}
+
+// RunMemory runs the memory experiment: each in-process series at each
+// count of the sweep in a fresh child process (model.MeasureLive), CPython's
+// asyncio in its interpreter (model.PythonLive), the processes model at
+// each pool size, then the breakdowns.
+func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*MemoryResult, error) {
+	if err := Validate(&p); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	res := &MemoryResult{Report: newReport("memory", &p)}
+	var live []string // series measured by MeasureLive, in order
+	for _, m := range p.Models {
+		switch m {
+		case "goroutines":
+			live = append(live, model.LiveBare, "goroutines")
+		case "eventloop":
+			live = append(live, "eventloop")
+		}
+	}
+	py := slices.Contains(p.Models, "cpython")
+	if py {
+		in, err := model.Probe(ctx, p.Python)
+		switch {
+		case errors.Is(err, model.ErrUnavailable):
+			res.Notes = append(res.Notes, err.Error()+"; skipped it, the other models ran")
+			py = false
+		case err != nil:
+			return nil, err
+		default:
+			res.Python = in
+		}
+	}
+	total := 0.0
+	for _, s := range live {
+		for _, n := range liveSweep(p.Tasks) {
+			total += 0.05 + float64(n)*liveCost(liveName(s))
+		}
+		if p.Profile > 0 {
+			total += 0.05 + float64(p.Profile)*liveCost(liveName(s))*5
+		}
+	}
+	if py {
+		for _, n := range liveSweep(p.PythonTasks) {
+			total += 0.2 + float64(n)*liveCost(seriesAsyncio)
+		}
+	}
+	procs := slices.Contains(p.Models, "processes")
+	if procs {
+		for _, w := range p.Workers {
+			total += 0.2 + 0.02*float64(w)
+		}
+	}
+	tr := newTracker(progress, total)
+
+	sites := map[string]*model.LiveMemory{} // the breakdown runs, by series
+	for _, s := range live {
+		name := liveName(s)
+		for _, n := range liveSweep(p.Tasks) {
+			done := tr.stage(fmt.Sprintf("%s, %d live tasks", name, n), 0.05+float64(n)*liveCost(name))
+			lm, err := model.MeasureLive(ctx, s, n, false)
+			if err != nil {
+				return nil, err
+			}
+			if done != nil {
+				done(1, 1)
+			}
+			res.Points = append(res.Points, MemoryPoint{
+				Model: name, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), Stacks: lm.Stacks, Heap: lm.HeapObjects,
+				RSS: lm.RSS, Create: lm.Create, Run: -1,
+			})
+			if _, ok := sites[name]; !ok || n == p.Tasks {
+				sites[name] = lm // the recorder's cost, until the profile run replaces it
+			}
+		}
+		if p.Profile > 0 {
+			done := tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, p.Profile), 0.05+float64(p.Profile)*liveCost(name)*5)
+			lm, err := model.MeasureLive(ctx, s, p.Profile, true)
+			if err != nil {
+				return nil, err
+			}
+			if done != nil {
+				done(1, 1)
+			}
+			sites[name] = lm
+		}
+	}
+	if py {
+		for _, n := range liveSweep(p.PythonTasks) {
+			done := tr.stage(fmt.Sprintf("%s, %d live tasks", seriesAsyncio, n), 0.2+float64(n)*liveCost(seriesAsyncio))
+			lm, err := model.PythonLive(ctx, p.Python, n)
+			if err != nil {
+				return nil, err
+			}
+			if done != nil {
+				done(1, 1)
+			}
+			res.Points = append(res.Points, MemoryPoint{
+				Model: seriesAsyncio, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), RSS: lm.RSS, Create: lm.Create, Run: -1,
+			})
+			sites[seriesAsyncio] = lm
+		}
+	}
+	if procs {
+		for _, w := range slices.Compact(slices.Sorted(slices.Values(p.Workers))) {
+			tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
+			run, err := runModel(ctx, tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), "processes", tasks, model.Config{Concurrency: w})
+			if err != nil {
+				return nil, err
+			}
+			var sum int64
+			for _, ws := range run.Workers {
+				sum += ws.PeakRSS
+			}
+			res.Points = append(res.Points, MemoryPoint{
+				Model: "processes", Tasks: w, Total: sum, PerTask: float64(sum) / float64(w), Create: run.Totals.Setup,
+				Run: res.record(fmt.Sprintf("workers=%d", w), run),
+			})
+		}
+	}
+	res.fitMemory(sites)
+	res.judgeMemory(p)
+	tr.finish()
+	res.Elapsed = time.Since(t0)
+	return res, nil
+}
+
+// liveName is a MeasureLive model's series name.
+func liveName(s string) string {
+	if s == model.LiveBare {
+		return seriesBare
+	}
+	return s
+}
+
+// seriesNames lists the result's series in order of first appearance.
+func (res *MemoryResult) seriesNames() []string {
+	var out []string
+	for _, pt := range res.Points {
+		if !slices.Contains(out, pt.Model) {
+			out = append(out, pt.Model)
+		}
+	}
+	return out
+}
+
+// points returns series name's points, fewest tasks first.
+func (res *MemoryResult) points(name string) []MemoryPoint {
+	var out []MemoryPoint
+	for _, pt := range res.Points {
+		if pt.Model == name {
+			out = append(out, pt)
+		}
+	}
+	slices.SortFunc(out, func(a, b MemoryPoint) int { return a.Tasks - b.Tasks })
+	return out
+}
+
+// fitMemory fits each series and assembles its breakdown.
+func (res *MemoryResult) fitMemory(sites map[string]*model.LiveMemory) {
+	for _, name := range res.seriesNames() {
+		pts := res.points(name)
+		s := MemorySeries{Model: name}
+		var xs, ys []float64
+		for _, pt := range pts {
+			xs, ys = append(xs, float64(pt.Tasks)), append(ys, float64(pt.Total))
+		}
+		switch {
+		case len(xs) >= 2:
+			s.Intercept, s.PerTask, s.R2 = measure.LinearFit(xs, ys)
+		case len(xs) == 1:
+			s.PerTask, s.R2 = pts[0].PerTask, math.NaN()
+		}
+		if last := pts[len(pts)-1]; last.Create > 0 && name != "processes" {
+			s.CreatePerTask = last.Create / time.Duration(max(last.Tasks, 1))
+		}
+		if lm := sites[name]; lm != nil {
+			if lm.RecorderBytes > 0 {
+				s.Recorder = float64(lm.RecorderBytes) / float64(lm.Tasks)
+			}
+			s.Breakdown = breakdown(lm, pts[len(pts)-1])
+		}
+		res.Series = append(res.Series, s)
+	}
+}
+
+// breakdown is what a task holds, per task. For Go: the goroutine stack
+// and the runtime's metadata from the unprofiled run with the most tasks
+// (top; a memory profile adds records of its own to the metadata), the
+// heap by allocation site from the profiled run lm. For CPython: the
+// objects by type and the rest of what tracemalloc counted.
+func breakdown(lm *model.LiveMemory, top MemoryPoint) []MemoryPart {
+	if len(lm.Sites) == 0 {
+		return nil
+	}
+	n := float64(lm.Tasks)
+	var out []MemoryPart
+	sum := 0.0
+	if lm.Traced == 0 { // Go
+		if st := float64(top.Stacks) / float64(top.Tasks); st >= 1 {
+			out = append(out, MemoryPart{Part: "goroutine stack", Bytes: st})
+			sum += st
+		}
+	}
+	for _, s := range lm.Sites {
+		b := float64(s.Bytes) / n
+		out = append(out, MemoryPart{Part: s.Site, Bytes: b, Objects: float64(s.Objects) / n})
+		sum += b
+	}
+	rest, total := "the runtime's metadata and the heap's slack", top.PerTask
+	if lm.Traced > 0 {
+		rest, total = "other (containers' buffers, objects the collector does not track)", lm.PerTask()
+	}
+	if r := total - sum; r >= 1 {
+		out = append(out, MemoryPart{Part: rest, Bytes: r})
+	}
+	return out
+}
+
+// series returns the named series.
+func (res *MemoryResult) series(name string) (MemorySeries, bool) {
+	for _, s := range res.Series {
+		if s.Model == name {
+			return s, true
+		}
+	}
+	return MemorySeries{}, false
+}
+
+// judgeMemory judges the claims on each series.
+func (res *MemoryResult) judgeMemory(p MemoryParams) {
+	for _, s := range res.Series {
+		pts := res.points(s.Model)
+		if len(pts) < 3 {
+			continue
+		}
+		unit := "live tasks"
+		if s.Model == "processes" {
+			unit = "worker processes"
+		}
+		res.judge(ClaimLiveLinear, s.Model, s.R2, 1, "R²",
+			fmt.Sprintf("%d points from %d to %d %s; %s per task, intercept %s", len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit,
+				FormatBytes(s.PerTask), FormatBytes(s.Intercept)))
+	}
+	for _, name := range []string{seriesBare, "goroutines"} {
+		s, ok := res.series(name)
+		if !ok {
+			continue
+		}
+		last := res.points(name)
+		top := last[len(last)-1]
+		detail := fmt.Sprintf("the fit over %d to %d live tasks; at %d: %s of stack and %s of heap per task",
+			last[0].Tasks, top.Tasks, top.Tasks, FormatBytes(float64(top.Stacks)/float64(top.Tasks)), FormatBytes(float64(top.Heap)/float64(top.Tasks)))
+		v := ClaimLiveGoroutine.Judge(name, s.PerTask, 3072, "B", detail)
+		if !v.Holds && top.Stacks > int64(top.Tasks)*2048 {
+			v.Detail += "; the stack grew past its 2 KiB start: a task parked in a select on a timer and its context, a few calls deep, needs more than 2 KiB less the runtime's guard, and a goroutine's stack grows by doubling"
+		}
+		res.Verdicts = append(res.Verdicts, v)
+	}
+	if g, ok := res.series("goroutines"); ok && g.PerTask > 0 {
+		if e, ok := res.series("eventloop"); ok {
+			res.judge(ClaimLiveLoop, "eventloop", e.PerTask/g.PerTask, 0.25, "×",
+				fmt.Sprintf("%s per event loop task, %s per goroutine", FormatBytes(e.PerTask), FormatBytes(g.PerTask)))
+		}
+	}
+	if pts := res.points("processes"); len(pts) > 0 {
+		var sum int64
+		var n int
+		for _, pt := range pts {
+			sum += pt.Total
+			n += pt.Tasks
+		}
+		res.judge(ClaimLiveProcesses, "processes", inMiB(sum)/float64(n), 1, "MiB",
+			fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts)))
+	}
+	if s, ok := res.series(seriesAsyncio); ok {
+		per := map[string]float64{}
+		for _, b := range s.Breakdown {
+			per[b.Part] = b.Objects
+		}
+		least, which := math.Inf(1), ""
+		var parts []string
+		for _, t := range []string{"coroutine", "_asyncio.Task", "_asyncio.Future"} {
+			parts = append(parts, fmt.Sprintf("%s %.2f", t, per[t]))
+			if per[t] < least {
+				least, which = per[t], t
+			}
+		}
+		top := res.points(seriesAsyncio)
+		res.judge(ClaimLiveObjects, seriesAsyncio, least, 1, "objects",
+			fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, FormatBytes(s.PerTask)))
+	}
+}
+
+// FormatBytes writes a byte count with a unit: "2719 B", "11.1 KiB",
+// "7.8 MiB", "1.25 GiB".
+func FormatBytes(b float64) string {
+	switch a := math.Abs(b); {
+	case a >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", b/(1<<30))
+	case a >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case a >= 10<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	}
+	return fmt.Sprintf("%.0f B", b)
+}

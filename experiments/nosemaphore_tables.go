@@ -1,0 +1,47 @@
+package experiments
+
+import (
+	"fmt"
+	"time"
+)
+
+// Tables are the no-semaphore result's figures: per model, mode and
+// concurrency, what the calls met, how long they took, and what the
+// client process and the server saw.
+func (res *NoSemaphoreResult) Tables() []Table {
+	calls := Table{
+		Title:   "Calls by concurrency, without and with the semaphore",
+		Columns: []string{"model", "mode", "at once", "answered", "errors", "calls/s", "p50", "p95", "p99", "call p99"},
+		Note: fmt.Sprintf("p50, p95, p99: each answered call's task from creation to end (the wait for a semaphore slot included); call p99: the call alone, connect to answer. The server's capacity: %.0f calls/s.",
+			res.Capacity),
+	}
+	seen := Table{
+		Title:   "What the client process and the server saw",
+		Columns: []string{"model", "mode", "at once", "descriptors (peak / limit)", "peak RSS", "accept queue (peak / limit)", "SYNs dropped", "served", "dropped for a client gone"},
+		Note:    "descriptors: the client process's, read from /proc while it ran; SYNs dropped: the kernel's TcpExt ListenOverflows while the server ran",
+	}
+	for _, p := range res.Points {
+		if p.Crash != "" {
+			calls.Rows = append(calls.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency), "-", "the client process died: " + p.Crash, "-", "-", "-", "-", "-"})
+			continue
+		}
+		calls.Rows = append(calls.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency), fmt.Sprint(p.OK), errorsText(p.Errors),
+			fmt.Sprintf("%.0f", p.Throughput), msText(p.Latency.P50), msText(p.Latency.P95), msText(p.Latency.P99), msText(p.CallLatency.P99)})
+		seen.Rows = append(seen.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency),
+			fmt.Sprintf("%d / %d", p.PeakFDs, p.NoFile), mib(p.PeakRSS),
+			fmt.Sprintf("%d / %d", p.Server.PeakQueue, p.Server.Backlog+1), fmt.Sprint(p.Server.ListenOverflows),
+			fmt.Sprint(p.Server.Served), fmt.Sprint(p.Server.Stale)})
+	}
+	return []Table{calls, seen}
+}
+
+// msText writes a latency in milliseconds, or "-" for none.
+func msText(v float64) string {
+	if v <= 0 {
+		return "-"
+	}
+	return showDur(time.Duration(v * float64(time.Millisecond)))
+}
+
+// mib writes a byte count in MiB.
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
