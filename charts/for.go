@@ -22,7 +22,20 @@ import (
 //     over time on one chart, then each workload's utilisation with its
 //     diagnosis;
 //   - sleeping: wall and CPU time per model, the utilisation while the
-//     tasks wait, and the concurrent runs on one time axis.
+//     tasks wait, and the concurrent runs on one time axis;
+//   - no-semaphore: throughput against concurrency, then per model its
+//     latency percentiles and its failed calls by kind, without and with
+//     the semaphore;
+//   - many-tasks: memory against live tasks, open descriptors against
+//     tasks and over time, failed calls by kind, scheduling delay, GC
+//     cycles;
+//   - json: latency p50, p95 and p99 per variant, the event loops' lag
+//     over time, throughput beside the baselines, then, over the payload
+//     sweep (two sizes or more), the p99, the event loops' worst lag and
+//     the memory against the payload;
+//   - memory: the memory held against the live tasks, bytes per task,
+//     what a task holds (if any breakdown), the time to create them;
+//   - matrix: runtime and memory as heatmaps of workload by model.
 //
 // Every chart's subtitle carries the result's machine stamp.
 func For(res experiments.Result) ([]*Chart, error) {
@@ -43,6 +56,16 @@ func For(res experiments.Result) ([]*Chart, error) {
 		cs, err = diagnosisCharts(r)
 	case *experiments.SleepingResult:
 		cs, err = sleepingCharts(r)
+	case *experiments.NoSemaphoreResult:
+		cs, err = noSemaphoreCharts(r)
+	case *experiments.ManyTasksResult:
+		cs, err = manyTasksCharts(r)
+	case *experiments.JSONResult:
+		cs, err = jsonCharts(r)
+	case *experiments.MemoryResult:
+		cs, err = memoryCharts(r)
+	case *experiments.MatrixResult:
+		cs, err = matrixCharts(r)
 	default:
 		return nil, fmt.Errorf("charts: no charts for %T (question %q)", res, res.Base().Question)
 	}

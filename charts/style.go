@@ -29,8 +29,10 @@ var (
 		model.KindWait:      "#4a90d9", // idle, overlappable: blue
 		model.KindGIL:       "#f0ad4e", // waiting for the lock: amber
 		model.KindSerialise: "#8e6cc0", // pickling: purple
+		model.KindCall:      "#2a9d8f", // a loopback call: teal
+		model.KindEncode:    "#c2185b", // encoding JSON: deep pink
 	}
-	kindOrder   = []model.Kind{model.KindCPU, model.KindWait, model.KindGIL, model.KindSerialise}
+	kindOrder   = []model.Kind{model.KindCPU, model.KindWait, model.KindGIL, model.KindSerialise, model.KindCall, model.KindEncode}
 	otherKind   = "#9e9e9e"
 	modelColors = map[string]string{
 		"eventloop":  "#5470c6",

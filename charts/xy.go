@@ -78,6 +78,12 @@ func barChart(kind string, f frame, categories []string, xName string, y opts.YA
 	)
 	c.SetXAxis(categories)
 	b := build{kind: kind, frame: f}
+	addBars(c, &b, groups, mark)
+	return finish(c, b)
+}
+
+// addBars adds each group as a bar series, the mark lines on the first.
+func addBars(c *gocharts.Bar, b *build, groups []barGroup, mark []opts.MarkLineNameYAxisItem) {
 	for i, g := range groups {
 		data := make([]opts.BarData, len(g.values))
 		for j, v := range g.values {
@@ -96,7 +102,6 @@ func barChart(kind string, f frame, categories []string, xName string, y opts.YA
 		c.AddSeries(g.name, data, so...)
 		b.series = append(b.series, SeriesInfo{Name: g.name, Points: len(data)})
 	}
-	return finish(c, b)
 }
 
 // modelOrder lists names without repeats, in order of first appearance.

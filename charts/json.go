@@ -1,0 +1,269 @@
+package charts
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	gocharts "github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// jsonCharts are the json result's charts: latency quantiles per variant,
+// the event loops' lag over time, throughput beside the baselines, then,
+// over the payload sweep, the p99 latency, the worst lag and the memory.
+func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
+	if len(res.Headline) == 0 {
+		return nil, nil
+	}
+	stamp := res.Stamp.String()
+	r := res.Base()
+	work := fmt.Sprintf("%s tasks at once, each waiting %s then encoding %s of JSON", param(r, "tasks"), param(r, "wait"), param(r, "payload"))
+	var out []*Chart
+	add := func(c *Chart, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	}
+	if err := add(jsonLatency(res, work, stamp)); err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(res.Headline, func(p experiments.JSONPoint) bool { return p.Loop }) {
+		if err := add(jsonLag(res, work, stamp)); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(jsonThroughput(res, work, stamp)); err != nil {
+		return nil, err
+	}
+	if sizes := jsonSizes(res.Sweep); len(sizes) >= 2 {
+		tasks := param(r, "tasks")
+		if err := add(jsonSweep(res, "json_p99", "Tail latency against the payload",
+			"p99 latency (ms, log scale)", tasks, stamp, false,
+			func(p experiments.JSONPoint) (float64, string) {
+				return p.Latency.P99, fmt.Sprintf("p99 %.1f ms · p50 %.1f ms", p.Latency.P99, p.Latency.P50)
+			})); err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(res.Sweep, func(p experiments.JSONPoint) bool { return p.Loop }) {
+			if err := add(jsonSweep(res, "json_lagsweep", "Worst event loop lag against the payload",
+				"worst heartbeat lag (ms, log scale)", tasks, stamp, true,
+				func(p experiments.JSONPoint) (float64, string) {
+					return ms(p.MaxLoopLag), fmt.Sprintf("worst lag %s · mean encoding %s", fmtDur(p.MaxLoopLag), fmtDur(p.Encode))
+				})); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(jsonSweep(res, "json_memory", "Memory against the payload",
+			"heap peak added (MiB, log scale)", tasks, stamp, false,
+			func(p experiments.JSONPoint) (float64, string) {
+				mb := float64(p.Memory) / (1 << 20)
+				return round(mb, 3), fmt.Sprintf("heap peak %.1f MiB above the start", mb)
+			})); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// jsonSizes lists the sweep's payloads, smallest first.
+func jsonSizes(pts []experiments.JSONPoint) []int {
+	var out []int
+	for _, p := range pts {
+		if !slices.Contains(out, p.Payload) {
+			out = append(out, p.Payload)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// jsonLatency draws each variant's p50, p95 and p99 latency, with the
+// wait alone as the floor.
+func jsonLatency(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
+	var cats []string
+	groups := []barGroup{
+		{name: "p50", color: "#9ecae1"},
+		{name: "p95", color: "#4292c6"},
+		{name: "p99", color: "#08519c"},
+	}
+	for _, p := range res.Headline {
+		cats = append(cats, twoLines(p.Model))
+		q := []float64{p.Latency.P50, p.Latency.P95, p.Latency.P99}
+		for k := range groups {
+			groups[k].values = append(groups[k].values, round(q[k], 3))
+			groups[k].names = append(groups[k].names, fmt.Sprintf("%s: %s %.1f ms\np50 %.1f · p95 %.1f · p99 %.1f · max %.1f ms",
+				p.Model, groups[k].name, q[k], p.Latency.P50, p.Latency.P95, p.Latency.P99, p.Latency.Max))
+		}
+	}
+	var base []string
+	for _, b := range res.Baselines {
+		base = append(base, fmt.Sprintf("%s p99 %.1f ms", b.Model, b.Latency.P99))
+	}
+	f := frame{
+		title:   "Latency per task: p50, p95, p99",
+		context: fmt.Sprintf("%s · from submission to end · without the encoding: %s", work, strings.Join(base, ", ")),
+		stamp:   stamp,
+	}
+	y := yValue("latency (ms)")
+	y.Min = 0
+	var mark []opts.MarkLineNameYAxisItem
+	if len(res.Baselines) > 0 {
+		mark = append(mark, opts.MarkLineNameYAxisItem{Name: "no encoding: p99", YAxis: round(res.Baselines[0].Latency.P99, 3)})
+	}
+	return variantBars("json_latency", f, cats, y, groups, mark)
+}
+
+// jsonLag draws each event loop's heartbeat lag over its headline run.
+func jsonLag(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
+	var series []xySeries
+	top, wall := 0.0, 0.0
+	for i, p := range res.Headline {
+		if !p.Loop || !validRun(res.Base(), p.Run) {
+			continue
+		}
+		run := res.Runs[p.Run].Run
+		s := xySeries{name: p.Model, color: jsonColor(p.Model, i), symbol: modelSymbol(p.Model)}
+		for _, l := range run.LoopLag {
+			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
+				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, ms(l.At), ms(l.Lag))})
+			top = max(top, ms(l.Lag))
+		}
+		wall = max(wall, ms(run.Totals.Wall))
+		series = append(series, s)
+	}
+	if len(series) > 0 {
+		var enc float64
+		for _, p := range res.Headline {
+			if p.Loop && p.Encode > 0 {
+				enc = ms(p.Encode)
+				break
+			}
+		}
+		series[0].marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one encoding %.1f ms", enc), YAxis: round(enc, 3)}}
+	}
+	f := frame{
+		title:   "Event loop lag while the tasks encode",
+		context: fmt.Sprintf("%s · a timer every %s, its lateness plotted when it fired", work, param(res.Base(), "heartbeat")),
+		stamp:   stamp,
+	}
+	x := valueAxis("heartbeat due at (ms since the run started)")
+	x.Min, x.Max = 0, math.Ceil(wall)
+	x.AxisLabel = &opts.AxisLabel{ShowMaxLabel: opts.Bool(false)}
+	y := yValue("lag: how late the timer fired (ms)")
+	y.Min, y.Max = 0, niceCeil(top*1.1)
+	return xyChart("json_lag", f, x, y, series)
+}
+
+// jsonThroughput draws tasks per second with the encoding beside the same
+// model's rate without it.
+func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
+	var cats []string
+	with := barGroup{name: "with the encoding", color: "#5470c6"}
+	without := barGroup{name: "without it (the model's baseline)", color: "#c8c8c8"}
+	for _, p := range res.Headline {
+		cats = append(cats, twoLines(p.Model))
+		with.values = append(with.values, round(p.Throughput, 2))
+		with.names = append(with.names, fmt.Sprintf("%s: %.0f tasks/s, wall %s", p.Model, p.Throughput, fmtDur(p.Wall)))
+		b, ok := baselineOf(res, p.Model)
+		v, n := math.NaN(), p.Model+": no baseline"
+		if ok {
+			v, n = round(b.Throughput, 2), fmt.Sprintf("%s without the encoding: %.0f tasks/s", b.Model, b.Throughput)
+		}
+		without.values = append(without.values, v)
+		without.names = append(without.names, n)
+	}
+	f := frame{
+		title:   "Throughput: tasks per second",
+		context: fmt.Sprintf("%s · tasks over wall time", work),
+		stamp:   stamp,
+	}
+	y := yValue("tasks per second")
+	y.Min = 0
+	return variantBars("json_throughput", f, cats, y, []barGroup{with, without}, nil)
+}
+
+// baselineOf is the baseline of a variant's model: "eventloop+processes"
+// is the eventloop's.
+func baselineOf(res *experiments.JSONResult, variant string) (experiments.JSONPoint, bool) {
+	base, _, _ := strings.Cut(variant, "+")
+	for _, b := range res.Baselines {
+		if b.Model == base {
+			return b, true
+		}
+	}
+	return experiments.JSONPoint{}, false
+}
+
+// jsonSweep draws one figure of the sweep against the payload, log-log,
+// for every variant (or the event loops alone).
+func jsonSweep(res *experiments.JSONResult, kind, title, yName, tasks, stamp string, loopsOnly bool,
+	value func(experiments.JSONPoint) (float64, string)) (*Chart, error) {
+	var names []string
+	for _, p := range res.Sweep {
+		if !loopsOnly || p.Loop {
+			names = append(names, p.Model)
+		}
+	}
+	var series []xySeries
+	for i, m := range modelOrder(names...) {
+		s := xySeries{name: m, color: jsonColor(m, i), symbol: modelSymbol(m)}
+		for _, p := range res.Sweep {
+			if p.Model != m {
+				continue
+			}
+			v, what := value(p)
+			if v <= 0 {
+				v = math.NaN() // a log axis has no 0
+			}
+			s.points = append(s.points, point{x: float64(p.Payload) / 1024, y: v,
+				name: fmt.Sprintf("%s, %s: %s", m, experiments.FormatSize(p.Payload), what)})
+		}
+		series = append(series, s)
+	}
+	f := frame{title: title, context: fmt.Sprintf("%s tasks at once, each encoding the payload once", tasks), stamp: stamp}
+	return xyChart(kind, f, logAxis("payload (KiB, log scale)"), yLog(yName), series)
+}
+
+// jsonColors tell the variants apart: an executor's colour is its model's,
+// lighter or darker.
+var jsonColors = map[string]string{
+	"eventloop+threads":         "#73c0de",
+	"eventloop+gil-threads":     "#fac858",
+	"eventloop+processes":       "#ea7ccc",
+	"cpython asyncio+threads":   "#9a7b4f",
+	"cpython asyncio+processes": "#8b4a1c",
+}
+
+func jsonColor(name string, i int) string {
+	if c, ok := jsonColors[name]; ok {
+		return c
+	}
+	return modelColor(name, i)
+}
+
+// twoLines breaks a variant's name before its executor ("eventloop\n+processes"),
+// so that every label fits under its bars.
+func twoLines(name string) string { return strings.Replace(name, "+", "\n+", 1) }
+
+// variantBars is barChart over the variants, with every label shown on its
+// two lines (ECharts would skip some, and crowd the lines together).
+func variantBars(kind string, f frame, cats []string, y opts.YAxis, groups []barGroup, mark []opts.MarkLineNameYAxisItem) (*Chart, error) {
+	c := gocharts.NewBar()
+	c.SetGlobalOptions(f.globals()...)
+	c.SetGlobalOptions(gocharts.WithYAxisOpts(y))
+	c.SetXAxis(cats)
+	b := build{kind: kind, frame: f, patch: patcher{top: map[string]any{
+		"xAxis": []map[string]any{{
+			"type": "category", "data": cats, "name": "variant", "nameLocation": "middle", "nameGap": 44,
+			"axisLabel": map[string]any{"interval": 0, "lineHeight": 15},
+		}},
+	}}}
+	addBars(c, &b, groups, mark)
+	return finish(c, b)
+}

@@ -1,0 +1,271 @@
+package charts
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// Colours of the no-semaphore charts: warm for the runs without a
+// semaphore, cool for those with one, darker for a higher percentile.
+var (
+	freeShades    = map[string]string{"p50": "#f2b134", "p95": "#f07c3a", "p99": "#d62d20"}
+	limitedShades = map[string]string{"p50": "#7fc8e8", "p95": "#3c8dcb", "p99": "#1b4f9c"}
+	pctSymbols    = map[string]string{"p50": "circle", "p95": "diamond", "p99": "triangle"}
+	errKindColors = map[model.ErrKind]string{
+		model.ErrTooManyFiles: "#8e44ad", model.ErrTimeout: "#d62d20", model.ErrRefused: "#f07c3a",
+		model.ErrReset: "#f2b134", model.ErrOther: "#7f7f7f",
+	}
+)
+
+// noSemaphoreCharts are the no-semaphore result's charts: throughput
+// against concurrency for every model, then per model its latency
+// percentiles and its errors by kind against concurrency, without and with
+// the semaphore.
+func noSemaphoreCharts(res *experiments.NoSemaphoreResult) ([]*Chart, error) {
+	if len(res.Points) == 0 {
+		return nil, nil
+	}
+	stamp := res.Stamp.String()
+	r := res.Base()
+	server := fmt.Sprintf("server: %s workers × %s (capacity %.0f calls/s), backlog %s", param(r, "workers"), param(r, "service"), res.Capacity, param(r, "backlog"))
+	var names []string
+	for _, p := range res.Points {
+		names = append(names, p.Model)
+	}
+	models := modelOrder(names...)
+	var out []*Chart
+	c, err := noSemaphoreThroughput(res, models, server, stamp)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, c)
+	for _, m := range models {
+		c, err := noSemaphoreLatency(res, m, server, stamp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		c, err = noSemaphoreErrors(res, m, server, stamp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// byMode returns model m's points in one mode (0: no semaphore), in
+// result order (by concurrency).
+func byMode(res *experiments.NoSemaphoreResult, m string, limit int) []experiments.NoSemaphorePoint {
+	var out []experiments.NoSemaphorePoint
+	for _, p := range res.Points {
+		if p.Model == m && p.Semaphore == limit {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// limitOf is the semaphore's limit the result ran with.
+func limitOf(res *experiments.NoSemaphoreResult) int {
+	for _, p := range res.Points {
+		if p.Semaphore > 0 {
+			return p.Semaphore
+		}
+	}
+	return 0
+}
+
+// noSemaphoreThroughput draws answered calls a second against
+// concurrency, a line per model and mode, under the server's capacity.
+func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, server, stamp string) (*Chart, error) {
+	limit := limitOf(res)
+	lo, hi := 0, 0
+	for _, p := range res.Points {
+		if lo == 0 || p.Concurrency < lo {
+			lo = p.Concurrency
+		}
+		hi = max(hi, p.Concurrency)
+	}
+	capLine := xySeries{name: "server capacity: workers / service", ideal: true, points: []point{
+		{x: float64(lo), y: res.Capacity, name: fmt.Sprintf("capacity %.0f calls/s", res.Capacity)},
+		{x: float64(hi), y: res.Capacity, name: fmt.Sprintf("capacity %.0f calls/s", res.Capacity)},
+	}}
+	series := []xySeries{capLine}
+	for i, m := range models {
+		for _, l := range []int{0, limit} {
+			s := xySeries{name: m + " · " + semName(l), color: modeColor(m, i, l), symbol: modelSymbol(m)}
+			for _, p := range byMode(res, m, l) {
+				if p.Crash != "" {
+					continue
+				}
+				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(p.Throughput, 1),
+					name: fmt.Sprintf("%s, %d at once: %.0f calls/s\n%d answered in %s · %s", semName(l), p.Concurrency, p.Throughput, p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
+			}
+			series = append(series, s)
+		}
+	}
+	f := frame{
+		title:   "Throughput against concurrency, without and with the semaphore",
+		context: server + fmt.Sprintf(" · clients limited to %s descriptors, timeout %s", param(res.Base(), "fd-limit"), param(res.Base(), "timeout")),
+		stamp:   stamp,
+	}
+	y := yValue("answered calls a second")
+	y.Min = 0
+	return xyChart("nosem_throughput", f, logAxis("calls launched at once (log scale)"), y, series)
+}
+
+// noSemaphoreLatency draws model m's p50, p95 and p99 against
+// concurrency, without and with the semaphore, with the queueing bound.
+func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp string) (*Chart, error) {
+	limit := limitOf(res)
+	free := byMode(res, m, 0)
+	workers, service := 0, time.Duration(0)
+	fmt.Sscan(param(res.Base(), "workers"), &workers)
+	service, _ = time.ParseDuration(param(res.Base(), "service"))
+	var series []xySeries
+	if workers > 0 && service > 0 {
+		bound := xySeries{name: "queueing bound ⌈at once / workers⌉ × service", ideal: true}
+		for _, p := range free {
+			d := time.Duration((p.Concurrency+workers-1)/workers) * service
+			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: ms(d),
+				name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, fmtDur(d))})
+		}
+		series = append(series, bound)
+	}
+	for _, l := range []int{0, limit} {
+		shades := freeShades
+		if l > 0 {
+			shades = limitedShades
+		}
+		if l > 0 {
+			s := xySeries{name: "a call alone, p99 · " + semName(l), color: "#2e7d32", symbol: "rect"}
+			for _, p := range byMode(res, m, l) {
+				if p.Crash != "" || p.OK == 0 {
+					continue
+				}
+				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(p.CallLatency.P99, 3),
+					name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms\n(its task, with the wait for a slot: p99 %.1f ms)",
+						semName(l), p.Concurrency, p.CallLatency.P99, p.Latency.P99)})
+			}
+			series = append(series, s)
+		}
+		for _, pct := range []string{"p99", "p95", "p50"} {
+			s := xySeries{name: pct + " · " + semName(l), color: shades[pct], symbol: pctSymbols[pct]}
+			for _, p := range byMode(res, m, l) {
+				if p.Crash != "" || p.OK == 0 {
+					continue
+				}
+				v := map[string]float64{"p50": p.Latency.P50, "p95": p.Latency.P95, "p99": p.Latency.P99}[pct]
+				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(v, 3),
+					name: fmt.Sprintf("%s, %d at once: %s %.1f ms\n%d answered · a call alone: p99 %.1f ms · %s",
+						semName(l), p.Concurrency, pct, v, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
+			}
+			series = append(series, s)
+		}
+	}
+	var marks []opts.MarkLineNameYAxisItem
+	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil && len(series) > 0 {
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
+		series[0].marks = marks
+	}
+	f := frame{
+		title:   fmt.Sprintf("%s: latency against concurrency, without and with the semaphore", m),
+		context: "each answered call's task, creation to end (the wait for a slot included) · " + server,
+		note:    "failed calls have no latency: they are in the errors chart",
+		stamp:   stamp,
+	}
+	return xyChart("nosem_latency", f, logAxis("calls launched at once (log scale)"), yLog("latency (ms, log scale)"), series)
+}
+
+// noSemaphoreErrors draws model m's failed calls by kind at each
+// concurrency, without and with the semaphore.
+func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp string) (*Chart, error) {
+	limit := limitOf(res)
+	free, limited := byMode(res, m, 0), byMode(res, m, limit)
+	var cats []string
+	for _, p := range free {
+		cats = append(cats, fmt.Sprint(p.Concurrency))
+	}
+	var groups []barGroup
+	for _, mode := range []struct {
+		limit int
+		pts   []experiments.NoSemaphorePoint
+	}{{0, free}, {limit, limited}} {
+		any := false
+		for _, k := range model.ErrKinds() {
+			g := barGroup{name: k.Describe() + " · " + semName(mode.limit), color: errKindColors[k]}
+			n := 0
+			for _, p := range mode.pts {
+				v := p.Errors[k]
+				if p.Crash != "" {
+					v = p.Tasks
+				}
+				n += v
+				g.values = append(g.values, float64(v))
+				g.names = append(g.names, fmt.Sprintf("%s, %d at once: %d of %d failed: %s", semName(mode.limit), p.Concurrency, v, p.Tasks, k.Describe()))
+			}
+			if n > 0 {
+				any = true
+				if mode.limit > 0 {
+					g.color = lighter(g.color)
+				}
+				groups = append(groups, g)
+			}
+		}
+		if !any {
+			g := barGroup{name: "errors of any kind · " + semName(mode.limit), color: modeColor(m, 0, mode.limit)}
+			for _, p := range mode.pts {
+				g.values = append(g.values, 0)
+				g.names = append(g.names, fmt.Sprintf("%s, %d at once: no call failed", semName(mode.limit), p.Concurrency))
+			}
+			groups = append(groups, g)
+		}
+	}
+	f := frame{
+		title:   fmt.Sprintf("%s: failed calls by kind against concurrency", m),
+		context: fmt.Sprintf("clients limited to %s descriptors, timeout %s · %s", param(res.Base(), "fd-limit"), param(res.Base(), "timeout"), server),
+		stamp:   stamp,
+	}
+	y := yValue("failed calls")
+	y.Min = 0
+	return barChart("nosem_errors", f, cats, "calls launched at once", y, groups, nil)
+}
+
+// semName names a mode in a legend: "no semaphore" or "semaphore 50".
+func semName(limit int) string {
+	if limit == 0 {
+		return "no semaphore"
+	}
+	return fmt.Sprintf("semaphore %d", limit)
+}
+
+// modeColor is model m's colour with the semaphore, a warm red or orange
+// (by the model's order i) without.
+func modeColor(m string, i, limit int) string {
+	if limit == 0 {
+		return []string{"#d62d20", "#f07c3a", "#b5651d", "#e84393"}[i%4]
+	}
+	if m == "" {
+		return "#1b4f9c"
+	}
+	return modelColor(m, i)
+}
+
+// lighter is a colour halfway to white, for a kind's bars with the
+// semaphore beside its bars without.
+func lighter(hex string) string {
+	var r, g, b int
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return hex
+	}
+	return fmt.Sprintf("#%02x%02x%02x", (r+255)/2, (g+255)/2, (b+255)/2)
+}
+
+// errorsLine writes errors by kind for a tooltip.
+func errorsLine(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "no errors") }

@@ -1,0 +1,122 @@
+package charts
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+)
+
+// Small real results of the json, memory and matrix questions.
+var (
+	jsonResult = sync.OnceValues(func() (*experiments.JSONResult, error) {
+		p := experiments.DefaultJSON()
+		p.Tasks, p.Wait, p.Payload, p.Repeat = 6, 5*time.Millisecond, 64<<10, 1
+		p.Payloads = []int{16 << 10, 64 << 10}
+		p.Models = []string{"eventloop", "eventloop+processes", "goroutines"}
+		return experiments.RunJSON(context.Background(), p, nil)
+	})
+	memoryResult = sync.OnceValues(func() (*experiments.MemoryResult, error) {
+		p := experiments.DefaultMemory()
+		p.Tasks, p.Profile, p.Workers = 2000, 500, []int{1, 2}
+		p.Models = []string{"goroutines", "eventloop", "processes"}
+		return experiments.RunMemory(context.Background(), p, nil)
+	})
+	matrixResult = sync.OnceValues(func() (*experiments.MatrixResult, error) {
+		p := experiments.DefaultMatrix()
+		p.Moderate, p.High, p.Wait, p.CPUTasks, p.CPU, p.Pool, p.Repeat = 4, 200, 5*time.Millisecond, 2, 5*time.Millisecond, 4, 1
+		p.Models = []string{"gil", "eventloop", "processes", "goroutines"}
+		return experiments.RunMatrix(context.Background(), p, nil)
+	})
+)
+
+func TestForJSON(t *testing.T) {
+	res := must(jsonResult())(t)
+	loops := []SeriesInfo{}
+	for _, p := range res.Headline {
+		if p.Loop {
+			loops = append(loops, SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)})
+		}
+	}
+	three := []SeriesInfo{{"eventloop", 2}, {"eventloop+processes", 2}, {"goroutines", 2}}
+	cs := checkCharts(t, res, []want{
+		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 3}, {"p95", 3}, {"p99", 3}}},
+		{"Event loop lag while the tasks encode", loops},
+		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 3}, {"without it (the model's baseline)", 3}}},
+		{"Tail latency against the payload", three},
+		{"Worst event loop lag against the payload", three[:2]},
+		{"Memory against the payload", three},
+	})
+	if p := parse(t, cs[3]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+		t.Errorf("sweep axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
+	}
+	if !strings.Contains(cs[1].Option(), "one encoding") {
+		t.Error("lag chart lacks the encoding's line")
+	}
+}
+
+func TestForMemory(t *testing.T) {
+	res := must(memoryResult())(t)
+	cs := checkCharts(t, res, []want{
+		{"Memory held by live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}, {"processes", 2}}},
+		{"Bytes per live task", []SeriesInfo{{"bytes per live task", 4}}},
+		{"What a live task holds", breakdownSeries(res)},
+		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}}},
+	})
+	if !strings.Contains(cs[2].Option(), `"stack":"task"`) {
+		t.Error("the breakdown's bars are not stacked")
+	}
+}
+
+// breakdownSeries is a part per series of the breakdown chart, with a
+// value per series that has a breakdown.
+func breakdownSeries(res *experiments.MemoryResult) []SeriesInfo {
+	var cats int
+	var parts []string
+	for _, s := range res.Series {
+		if len(s.Breakdown) == 0 || s.Model == "processes" {
+			continue
+		}
+		cats++
+		for _, b := range s.Breakdown {
+			if !containsPart(parts, b.Part) {
+				parts = append(parts, b.Part)
+			}
+		}
+	}
+	var out []SeriesInfo
+	for _, p := range parts {
+		out = append(out, SeriesInfo{Name: p, Points: cats})
+	}
+	return out
+}
+
+func containsPart(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestForMatrix(t *testing.T) {
+	res := must(matrixResult())(t)
+	cs := checkCharts(t, res, []want{
+		{"Runtime: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
+		{"Peak memory: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
+	})
+	p := parse(t, cs[0])
+	if rows := p.YAxis[0]["data"].([]any); len(rows) != 3 {
+		t.Errorf("rows %v", rows)
+	}
+	if cols := p.XAxis[0]["data"].([]any); len(cols) != 4 || cols[0] != "gil" {
+		t.Errorf("columns %v", cols)
+	}
+	if !strings.Contains(cs[0].Option(), `"visualMap"`) || !strings.Contains(cs[0].Option(), "★") {
+		t.Error("no colour scale or no recommended cell")
+	}
+}
