@@ -97,6 +97,28 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return 2 + 3
 	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
 		return 3
+	case "no-semaphore": // throughput, then per series its latency and its errors
+		return 1 + 2*len(models)
+	case "many-tasks": // memory, descriptors by count and over time, errors, delay, GC
+		return 6
+	case "json": // latency, the loops' lag, throughput; over the payloads: p99, lag, memory
+		loop, goLoop, goAny := 0, 0, 0
+		for _, m := range models {
+			if strings.HasPrefix(m, "eventloop") {
+				goLoop = 1
+			}
+			if strings.HasPrefix(m, "eventloop") || m == "cpython" {
+				loop = 1
+			}
+			if m != "cpython" {
+				goAny = 1
+			}
+		}
+		return 2 + loop + goAny*(2+goLoop)
+	case "memory": // memory by live tasks, per task, and (in-process series) breakdown, creation
+		return 2 + 2*min(1, has("goroutines")+has("eventloop")+has("cpython"))
+	case "matrix": // runtime and memory heatmaps
+		return 2
 	}
 	t.Fatalf("no expected chart count for question %q", n.q.Name)
 	return 0
