@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
@@ -23,6 +24,8 @@ type SleepingParams struct {
 	Sequential bool
 	// Interval is the utilisation sampling interval.
 	Interval time.Duration
+	// Python is the cpython model's interpreter (see model.FindPython).
+	Python string
 }
 
 // Params binds the parameters to flags.
@@ -30,24 +33,28 @@ func (p *SleepingParams) Params() []Param {
 	return []Param{
 		intParam(&p.Tasks, "tasks", "tasks, each waiting --wait", 1, model.MaxWorkers),
 		durationParam(&p.Wait, "wait", "each task's wait (a sleep: simulated I/O)", 10*time.Millisecond, time.Minute),
-		namesParam(&p.Models, "models", "models to run", []string{"goroutines", "gil", "eventloop", "processes"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads and asyncio)", []string{"goroutines", "gil", "eventloop", "processes", "cpython"}),
 		boolParam(&p.Sequential, "sequential", "also run the tasks one after another, for contrast"),
 		durationParam(&p.Interval, "interval", "CPU utilisation sampling interval", measure.MinInterval, time.Second),
+		pythonParam(&p.Python),
 	}
 }
 
 // DefaultSleeping returns the lecture's setting: five tasks each waiting one
-// second, all at once and one after another, on every model, sampled every
+// second, all at once and one after another, on every model and on
+// CPython's threads and asyncio (where python3 is found), sampled every
 // 100 ms.
 func DefaultSleeping() SleepingParams {
 	return SleepingParams{
 		Tasks: 5, Wait: time.Second, Sequential: true, Interval: measure.DefaultInterval,
-		Models: []string{"goroutines", "gil", "eventloop", "processes"},
+		Models: []string{"goroutines", "gil", "eventloop", "processes", "cpython"},
 	}
 }
 
 // SleepingPoint is one model's runs.
 type SleepingPoint struct {
+	// Model is the model, and for cpython its mechanism ("cpython
+	// threads", "cpython asyncio").
 	Model string `json:"model"`
 	// Concurrent indexes Report.Runs: the tasks all at once. Sequential
 	// is the run one after another, or -1.
@@ -144,14 +151,19 @@ func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (
 	if p.Sequential {
 		per += seconds(p.Wait) * float64(p.Tasks)
 	}
-	tr := newTracker(progress, per*float64(len(p.Models)))
+	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorAsyncio)
+	if err != nil {
+		return nil, err
+	}
+	tr := newTracker(progress, per*float64(len(ss)))
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait)))
 	// The eventloop model's lag probe fires once a wait, not every 10 ms:
 	// asyncio has no such timer, and its wake-ups would be CPU the
 	// lecture's program does not spend.
-	cfg := model.Config{Concurrency: p.Tasks, Heartbeat: p.Wait}
-	for _, m := range p.Models {
-		sr, err := sampledRun(ctx, tr, fmt.Sprintf("%s, all %d at once", m, p.Tasks), seconds(p.Wait), m, tasks, cfg, p.Interval)
+	base := model.Config{Concurrency: p.Tasks, Heartbeat: p.Wait}
+	for _, s := range ss {
+		m, cfg := s.String(), s.config(base, p.Python)
+		sr, err := sampledRun(ctx, tr, fmt.Sprintf("%s, all %d at once", m, p.Tasks), seconds(p.Wait), s.model, tasks, cfg, p.Interval)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +185,7 @@ func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (
 		if p.Sequential {
 			one := cfg
 			one.Concurrency = 1
-			sq, err := sampledRun(ctx, tr, m+", one after another", seconds(p.Wait)*float64(p.Tasks), m, tasks, one, p.Interval)
+			sq, err := sampledRun(ctx, tr, m+", one after another", seconds(p.Wait)*float64(p.Tasks), s.model, tasks, one, p.Interval)
 			if err != nil {
 				return nil, err
 			}
@@ -196,8 +208,8 @@ func (res *SleepingResult) judgeSleeping(p SleepingParams, pt SleepingPoint) {
 	overlap := detail
 	if pt.Spawn > 0 {
 		all := pt.Spawn + pt.Wall + pt.Stop
-		overlap += fmt.Sprintf("; starting %d worker processes took %s before the clock started, stopping them %s after the last task: counted, the run would take %s (%s)",
-			p.Tasks, showDur(pt.Spawn), showDur(pt.Stop), showDur(all), relDiff(seconds(all), seconds(p.Wait)))
+		overlap += fmt.Sprintf("; starting %s took %s before the clock started, stopping %s after the last task: counted, the run would take %s (%s)",
+			startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(all), relDiff(seconds(all), seconds(p.Wait)))
 	}
 	res.judge(ClaimSleepOverlap, pt.Model, seconds(pt.Wall), seconds(p.Wait), "s", overlap)
 	res.judge(ClaimSleepIdle, pt.Model, pt.Utilisation, 0.05, "cores",
@@ -208,9 +220,18 @@ func (res *SleepingResult) judgeSleeping(p SleepingParams, pt SleepingPoint) {
 			fmt.Sprintf("%s, one after another; %.2fx slower than all at once", detail, pt.Speedup))
 	}
 	if pt.Spawn > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: starting %d worker processes took %s and stopping them %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
-			pt.Model, p.Tasks, showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall)))
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: starting %s took %s and stopping %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
+			pt.Model, startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall)))
 	}
+}
+
+// startedWhat names what a model starts before its clock: worker
+// processes, or CPython's interpreter (with its pool or loop).
+func startedWhat(model string, tasks int) string {
+	if strings.HasPrefix(model, "cpython") {
+		return "the Python interpreter"
+	}
+	return fmt.Sprintf("%d worker processes", tasks)
 }
 
 // tasksEnd is the time from the run's start to its last task's end: the
