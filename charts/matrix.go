@@ -98,6 +98,17 @@ func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp strin
 	b := build{kind: kind, frame: f, height: 460,
 		series: []SeriesInfo{{Name: "cells", Points: len(cells)}, {Name: "the framework's recommendation", Points: len(marks)}},
 		patch: patcher{top: map[string]any{
+			// Every model named under its column, long names broken over
+			// two lines (ECharts would otherwise skip every other label).
+			"xAxis": []map[string]any{{
+				"type": "category", "data": models, "name": "model", "nameLocation": "middle", "nameGap": 44,
+				"splitArea": map[string]any{"show": true},
+				"axisLabel": map[string]any{"interval": 0, "width": 84, "overflow": "break", "lineHeight": 15},
+			}},
+			// The legend names the frames only: the cells' colour is the
+			// scale's, not a series colour.
+			"legend": map[string]any{"show": true, "type": "scroll", "bottom": "6", "left": "center",
+				"data": []string{"the framework's recommendation"}},
 			// The colour scale: green (fast, small) to red; the recommended
 			// cells' frames (series 1) keep their own transparent fill.
 			"visualMap": map[string]any{
