@@ -59,7 +59,7 @@ func DefaultNoSemaphore() NoSemaphoreParams {
 		Concurrency: []int{10, 50, 100, 200, 500, 1000},
 		Limit:       50, Workers: 10, Service: 10 * time.Millisecond, Backlog: 100,
 		Timeout: time.Second, FDLimit: 256,
-		Models: []string{"goroutines", "eventloop"},
+		Models: []string{"goroutines", "eventloop", "cpython"},
 	}
 }
 
