@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +134,45 @@ func TestCallExperimentCancelled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%d descriptors open after, %d before", fds, fds0)
+}
+
+// Where the largest task count answered fewer than two calls, latency
+// variance is judged at the largest count that answered some, with a
+// note; where none above the smallest did, it is not judged at all.
+func TestManyTasksVarianceWithoutAnswers(t *testing.T) {
+	pt := func(tasks, ok int, std float64) CallPoint {
+		return CallPoint{Model: "goroutines", Tasks: tasks, OK: ok, Latency: measure.Summary{N: ok, Std: std}}
+	}
+	judge := func(pts ...CallPoint) *ManyTasksResult {
+		p := DefaultManyTasks()
+		res := &ManyTasksResult{Report: newReport("many-tasks", &p), Points: pts}
+		res.judgeManyTasks(p, series{model: "goroutines"})
+		return res
+	}
+	variance := func(res *ManyTasksResult) []Verdict {
+		var out []Verdict
+		for _, v := range res.Verdicts {
+			if v.ClaimID == ClaimLatencyVariance.ID {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+
+	res := judge(pt(1000, 1000, 10), pt(5000, 5000, 40), pt(25000, 0, 0))
+	vs := variance(res)
+	if len(vs) != 1 || vs[0].Measured != 4 || !vs[0].Holds || !strings.Contains(vs[0].Detail, "5000 tasks against 1000") {
+		t.Errorf("variance verdicts %+v", vs)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "at 25000 tasks 0 calls were answered") {
+		t.Errorf("notes %q", res.Notes)
+	}
+
+	res = judge(pt(1000, 1000, 10), pt(25000, 1, 0))
+	if vs := variance(res); len(vs) != 0 {
+		t.Errorf("judged without answers: %+v", vs)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "no latency spread to judge") {
+		t.Errorf("notes %q", res.Notes)
+	}
 }

@@ -284,9 +284,26 @@ func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
 	res.judge(ClaimGCCycles, m, float64(hi.GCCycles)/float64(max(lo.GCCycles, 1)), float64(hi.Tasks)/float64(lo.Tasks)/2, "×", gc)
 	res.judge(ClaimSchedulingDelay, m, ratioOr(hi.StartDelay.P99, lo.StartDelay.P99, 0.001), 2, "×",
 		fmt.Sprintf("%s: p99 %s against %s; max %s%s", between, msText(hi.StartDelay.P99), msText(lo.StartDelay.P99), msText(hi.StartDelay.Max), schedText(s, hi)))
-	res.judge(ClaimLatencyVariance, m, ratioOr(hi.Latency.Std, lo.Latency.Std, 0.001), 2, "×",
-		fmt.Sprintf("%s: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
-			between, msText(hi.Latency.Std), msText(lo.Latency.Std), msText(hi.Latency.P50), msText(hi.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99)))
+	// The variance of the answered calls, at the largest count where at
+	// least two were answered: where none was, there is no latency to vary.
+	ans := lo
+	for _, pt := range ran {
+		if pt.OK >= 2 {
+			ans = pt
+		}
+	}
+	switch {
+	case ans.Tasks == hi.Tasks:
+	case ans.Tasks > lo.Tasks:
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: at %d tasks %d calls were answered, too few for a latency spread; its variance is judged at %d tasks", m, hi.Tasks, hi.OK, ans.Tasks))
+	default:
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: above %d tasks fewer than two calls were answered in any run: no latency spread to judge", m, lo.Tasks))
+	}
+	if ans.Tasks > lo.Tasks {
+		res.judge(ClaimLatencyVariance, m, ratioOr(ans.Latency.Std, lo.Latency.Std, 0.001), 2, "×",
+			fmt.Sprintf("%d tasks against %d: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
+				ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99)))
+	}
 	if s.eventLoop() {
 		res.judge(ClaimLoopLag, m, ratioOr(ms(hi.MaxLoopLag), ms(lo.MaxLoopLag), 1), 2, "×",
 			fmt.Sprintf("%d tasks: largest lag %s (at %d tasks: %s)", hi.Tasks, showDur(hi.MaxLoopLag), lo.Tasks, showDur(lo.MaxLoopLag)))
