@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // watcher records every process that descends from a root process while
@@ -45,14 +45,14 @@ func watch(root int) *watcher {
 }
 
 func (w *watcher) scan(root int) {
-	for _, pid := range setup.Descendants(root) {
+	for _, pid := range measure.Descendants(root)[1:] {
 		w.mu.Lock()
 		_, ok := w.seen[pid]
 		w.mu.Unlock()
 		if ok {
 			continue
 		}
-		if st, ok := startTime(pid); ok {
+		if st, _, ok := measure.ProcStart(pid); ok {
 			cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 			w.mu.Lock()
 			w.seen[pid] = proc{st, strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))}
@@ -84,7 +84,7 @@ func (w *watcher) alive() map[int]string {
 	defer w.mu.Unlock()
 	out := map[int]string{}
 	for pid, p := range w.seen {
-		if st, ok := startTime(pid); ok && st == p.start && !zombie(pid) {
+		if st, running, ok := measure.ProcStart(pid); ok && running && st == p.start {
 			out[pid] = p.cmd
 		}
 	}
@@ -96,31 +96,4 @@ func (w *watcher) killAlive() {
 	for pid := range w.alive() {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-}
-
-func statFields(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 > len(s) {
-		return nil
-	}
-	return strings.Fields(s[i+2:])
-}
-
-func startTime(pid int) (uint64, bool) {
-	f := statFields(pid)
-	if len(f) < 20 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(f[19], 10, 64)
-	return n, err == nil
-}
-
-func zombie(pid int) bool {
-	f := statFields(pid)
-	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // fakeExecutor writes a shell script that stands in for Jupyter's Python
@@ -71,7 +73,7 @@ func kernelGone(t *testing.T, dir string) {
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		if _, ok := startTime(pid); !ok || zombie(pid) {
+		if _, running, ok := measure.ProcStart(pid); !ok || !running {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -1,13 +1,10 @@
 package handouts
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
-	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // procTracker remembers every process seen below a root process (Jupyter's
@@ -25,14 +22,14 @@ func newProcTracker() *procTracker { return &procTracker{seen: map[int]uint64{}}
 
 // scan records root's current descendants.
 func (t *procTracker) scan(root int) {
-	pids := setup.Descendants(root)
+	pids := measure.Descendants(root)[1:]
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, pid := range pids {
 		if _, ok := t.seen[pid]; ok {
 			continue
 		}
-		if st, ok := startTime(pid); ok {
+		if st, _, ok := measure.ProcStart(pid); ok {
 			t.seen[pid] = st
 		}
 	}
@@ -44,7 +41,7 @@ func (t *procTracker) alive() []int {
 	defer t.mu.Unlock()
 	var out []int
 	for pid, st := range t.seen {
-		if now, ok := startTime(pid); ok && now == st && !zombie(pid) {
+		if now, running, ok := measure.ProcStart(pid); ok && running && now == st {
 			out = append(out, pid)
 		}
 	}
@@ -59,34 +56,4 @@ func (t *procTracker) kill() int {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	return len(pids)
-}
-
-// statFields returns the fields of /proc/pid/stat after the command name.
-func statFields(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 > len(s) {
-		return nil
-	}
-	return strings.Fields(s[i+2:])
-}
-
-// startTime is the process's start time (field 22 of /proc/pid/stat).
-func startTime(pid int) (uint64, bool) {
-	f := statFields(pid)
-	if len(f) < 20 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(f[19], 10, 64)
-	return n, err == nil
-}
-
-// zombie reports whether the process has exited and waits to be reaped.
-func zombie(pid int) bool {
-	f := statFields(pid)
-	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
 }

@@ -9,11 +9,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/measure"
 	"golang.org/x/sys/unix"
 )
 
@@ -183,54 +183,8 @@ func hasFlag(args []string, name string) bool {
 	return false
 }
 
-// processTable maps each live process to its parent, from /proc.
-func processTable() map[int]int {
-	parents := map[int]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 || i+2 > len(s) {
-			continue
-		}
-		fields := strings.Fields(s[i+2:])
-		if len(fields) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(fields[1]); err == nil {
-			parents[pid] = ppid
-		}
-	}
-	return parents
-}
-
 // Descendants returns the processes descended from pid, children first.
-func Descendants(pid int) []int {
-	parents := processTable()
-	children := map[int][]int{}
-	for p, pp := range parents {
-		children[pp] = append(children[pp], p)
-	}
-	var out []int
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range children[p] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
-	}
-	return out
-}
+func Descendants(pid int) []int { return measure.Descendants(pid)[1:] }
 
 // killTree kills every process descended from pid.
 func killTree(pid int) {
