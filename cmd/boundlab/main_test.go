@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/internal/testlock"
 )
 
@@ -239,5 +240,39 @@ func TestProgressBarOnTerminal(t *testing.T) {
 	}
 	if !strings.Contains(s, "Verdicts:") {
 		t.Fatalf("no summary:\n%s", s)
+	}
+}
+
+// run --html writes one self-contained page: every chart of the result in
+// a container, the ECharts library inline, no script fetched from anywhere.
+func TestRunHTML(t *testing.T) {
+	dir := t.TempDir()
+	page, doc := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")
+	_, errs, code := cli(t, "run", "sleeping", "--wait", "20ms", "--interval", "10ms", "--models", "goroutines,gil",
+		"--html", page, "--json", doc)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "<title>Waiting overlaps; it uses no CPU</title>") {
+		t.Errorf("not the result's page: %.200s", html)
+	}
+	// The sleeping result draws three charts: wall and CPU time, the
+	// utilisation over time, the timeline.
+	if n, inits := strings.Count(html, `class="boundlab-chart"`), strings.Count(html, "echarts.init("); n != 3 || inits != 3 {
+		t.Errorf("%d chart containers and %d echarts.init calls, want 3 each", n, inits)
+	}
+	if strings.Contains(html, "<script src=") {
+		t.Error("the page loads a script from elsewhere")
+	}
+	if _, err := charts.Library(); err == nil && strings.Count(html, `version="5.6.0"`) != 1 {
+		t.Error("the ECharts library is not in the page once")
+	}
+	if fi, err := os.Stat(doc); err != nil || fi.Size() == 0 {
+		t.Errorf("--json beside --html: %v", err)
 	}
 }
