@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,17 +19,23 @@ import (
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
-// needJupyter skips a test when Jupyter is missing, or fails it when the
-// set-up is required (make test exports BOUNDLAB_REQUIRE_ASSETS=1).
+// needJupyter skips a test when the project's Jupyter is missing, or
+// fails it when the set-up is required (make test exports
+// BOUNDLAB_REQUIRE_ASSETS=1).
 func needJupyter(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("jupyter"); err == nil {
+	p, err := setup.FindProject(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = setup.FindJupyter(context.Background(), p)
+	if err == nil {
 		return
 	}
 	if os.Getenv("BOUNDLAB_REQUIRE_ASSETS") == "1" {
-		t.Fatal("Jupyter is missing (BOUNDLAB_REQUIRE_ASSETS=1); run make setup")
+		t.Fatalf("%v (BOUNDLAB_REQUIRE_ASSETS=1)", err)
 	}
-	t.Skip("Jupyter is missing; run make setup")
+	t.Skipf("%v", err)
 }
 
 // jupyterEnv gives Jupyter fresh data, config and runtime directories.
@@ -76,8 +83,11 @@ func TestDoctorMissing(t *testing.T) {
 	}
 }
 
+// A dry run says what each step would do; a bad choice is one line, exit 2.
 func TestSetupDryRun(t *testing.T) {
-	cmd := exec.Command(binary, "setup", "--dry-run")
+	// The kernel spec into the (fresh) user data directory, which a dry
+	// run would install it into.
+	cmd := exec.Command(binary, "setup", "--dry-run", "--kernelspec=user")
 	cmd.Env = jupyterEnv(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -86,6 +96,19 @@ func TestSetupDryRun(t *testing.T) {
 	s := string(out)
 	if !strings.Contains(s, "Go: go1.") || !strings.Contains(s, "would install 'gonb' into") || !strings.Contains(s, "nothing changed") {
 		t.Fatalf("dry run:\n%s", s)
+	}
+	for _, c := range []struct{ flag, want string }{
+		{"--jupyter=conda", "boundlab: --jupyter=conda: want venv (the pinned Jupyter in .venv/) or system (the one on PATH)\n"},
+		{"--kernelspec=home", "boundlab: --kernelspec=home: want prefix (the Jupyter environment's share/jupyter) or user (the user's Jupyter data directory)\n"},
+	} {
+		cmd := exec.Command(binary, "setup", "--dry-run", c.flag)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || errb.String() != c.want {
+			t.Errorf("setup %s: %v, stderr %q, want exit 2 and %q", c.flag, err, errb.String(), c.want)
+		}
 	}
 }
 

@@ -28,11 +28,14 @@ func setupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dryRun := fs.Bool("dry-run", false, "say what each step would do; change nothing")
 	noInstall := fs.Bool("no-install", false, "install no system packages (pip, apt-get); name the commands instead")
 	tests := fs.Bool("tests", false, "also the test dependencies (Chromium)")
+	jupyter := fs.String("jupyter", "", "`which` Jupyter: venv (the pinned one, installed into .venv/; the default) or system (the one on PATH; also BOUNDLAB_JUPYTER=system)")
+	kernelspec := fs.String("kernelspec", "", "`where` the gonb kernel spec goes: prefix (the Jupyter environment's share/jupyter; the default for the venv) or user (the user's Jupyter data directory; the default for a system Jupyter)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, "boundlab setup: build gonb, goimports and gopls into bin/ (pinned by go.mod), install the\n"+
-				"gonb kernel spec, make sure Jupyter is there (pip or apt-get where missing), and copy\n"+
-				"ECharts (pinned by package-lock.json, fetched with npm ci) to charts/assets.\n\nFlags:\n")
+			fmt.Fprint(stdout, "boundlab setup: build gonb, goimports and gopls into bin/ (pinned by go.mod); install the\n"+
+				"pinned Jupyter (requirements.txt, with hashes) into the project's venv .venv/; install the\n"+
+				"gonb kernel spec; and copy ECharts (pinned by package-lock.json, fetched with npm ci) to\n"+
+				"charts/assets. Where PyPI cannot be reached, Debian's classic Notebook is the fallback.\n\nFlags:\n")
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
 			return errHelp
@@ -42,11 +45,22 @@ func setupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usagef("setup takes no arguments (got %q)", fs.Arg(0))
 	}
+	switch *jupyter {
+	case "", setup.JupyterVenv, setup.JupyterSystem:
+	default:
+		return usagef("--jupyter=%s: want venv (the pinned Jupyter in .venv/) or system (the one on PATH)", *jupyter)
+	}
+	switch *kernelspec {
+	case "", setup.KernelSpecPrefix, setup.KernelSpecUser:
+	default:
+		return usagef("--kernelspec=%s: want prefix (the Jupyter environment's share/jupyter) or user (the user's Jupyter data directory)", *kernelspec)
+	}
 	p, err := project()
 	if err != nil {
 		return err
 	}
-	_, err = setup.Run(ctx, p, setup.Options{Out: stdout, DryRun: *dryRun, NoInstall: *noInstall, Tests: *tests})
+	_, err = setup.Run(ctx, p, setup.Options{Out: stdout, DryRun: *dryRun, NoInstall: *noInstall, Tests: *tests,
+		Jupyter: *jupyter, KernelSpec: *kernelspec})
 	return showOutput(err, stderr)
 }
 

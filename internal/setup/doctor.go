@@ -83,16 +83,22 @@ func Doctor(ctx context.Context, p Project) []Check {
 		add(c)
 	}
 
-	j, jerr := findJupyter(ctx)
+	j, problem, jerr := p.findChosen(ctx)
 	switch {
 	case jerr != nil:
-		add(Check{Name: "Jupyter", Status: Wrong, Detail: jerr.Error(), Fix: "make setup, or " + jupyterFix()})
+		add(Check{Name: "Jupyter", Status: Wrong, Detail: jerr.Error(), Fix: jupyterFix()})
 	case j == nil:
-		add(Check{Name: "Jupyter", Status: Missing, Detail: "no jupyter on PATH (need notebook or jupyterlab, nbconvert, nbclient)", Fix: "make setup (it installs Jupyter with pip or apt-get), or " + jupyterFix()})
+		add(Check{Name: "Jupyter", Status: Missing, Detail: problem, Fix: jupyterFix()})
 	case !j.Complete():
-		add(Check{Name: "Jupyter", Status: Missing, Detail: fmt.Sprintf("%s (Python %s) lacks %s", j.Command, j.Python, strings.Join(j.Missing(), ", ")), Fix: "make setup, or " + jupyterFix()})
+		add(Check{Name: "Jupyter", Status: Missing, Detail: fmt.Sprintf("%s (Python %s) lacks %s", j.Command, j.Python, strings.Join(j.Missing(), ", ")), Fix: jupyterFix()})
 	default:
-		add(Check{Name: "Jupyter", Status: OK, Detail: fmt.Sprintf("%s, run by %s", j, j.Python)})
+		c := Check{Name: "Jupyter", Status: OK, Detail: fmt.Sprintf("%s: %s, at %s, run by %s (Python %s)", j.Where(), j, j.Command, j.Python, j.PythonVersion)}
+		if pins, err := p.lockVersions(); err == nil && j.Mode == JupyterSystem {
+			if old := olderParts(j, pins); len(old) > 0 {
+				c.Detail += "; older than tested: " + strings.Join(old, ", ")
+			}
+		}
+		add(c)
 	}
 
 	add(kernelCheck(ctx, p, g, j, pins))

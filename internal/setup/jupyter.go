@@ -19,8 +19,13 @@ type Jupyter struct {
 	// Python is the interpreter running it (from the script's first line),
 	// and PythonVersion its version.
 	Python, PythonVersion string
+	// Prefix is the Python's sys.prefix: its environment.
+	Prefix string
 	// Versions of the Python distributions; "" where one is not importable.
 	Notebook, Lab, NBConvert, NBClient, Server, Client string
+	// Mode is JupyterVenv for the project's pinned Jupyter, JupyterSystem
+	// for one found on PATH; Why says why a system one is used.
+	Mode, Why string
 	// DataDir is Jupyter's data directory, where set-up installs the kernel
 	// spec (JUPYTER_DATA_DIR, or the user's).
 	DataDir string
@@ -60,8 +65,8 @@ func (j *Jupyter) App() string {
 	return "notebook"
 }
 
-// String describes the installation, like
-// "jupyter-notebook 6.4.12 (nbconvert 6.5.3, nbclient 0.7.2)".
+// String describes the installation, like "JupyterLab 4.6.6 (notebook
+// 7.6.5, nbconvert 7.17.2, nbclient 0.11.0, jupyter_server 2.21.1)".
 func (j *Jupyter) String() string {
 	var head string
 	var parts []string
@@ -81,6 +86,9 @@ func (j *Jupyter) String() string {
 		} else {
 			parts = append(parts, "no "+p[0])
 		}
+	}
+	if j.Server != "" {
+		parts = append(parts, "jupyter_server "+j.Server)
 	}
 	return head + " (" + strings.Join(parts, ", ") + ")"
 }
@@ -105,7 +113,7 @@ def ver(mod):
         return str(getattr(importlib.import_module(mod), "__version__", "unknown"))
     except Exception:
         return ""
-out = {"python": sys.executable, "python_version": sys.version.split()[0]}
+out = {"python": sys.executable, "python_version": sys.version.split()[0], "prefix": sys.prefix}
 for mod in ("notebook", "jupyterlab", "nbconvert", "nbclient", "jupyter_server", "jupyter_client"):
     out[mod] = ver(mod)
 try:
@@ -143,6 +151,7 @@ func probeJupyter(ctx context.Context, cmd string) (*Jupyter, error) {
 	var r struct {
 		Python        string   `json:"python"`
 		PythonVersion string   `json:"python_version"`
+		Prefix        string   `json:"prefix"`
 		Notebook      string   `json:"notebook"`
 		Lab           string   `json:"jupyterlab"`
 		NBConvert     string   `json:"nbconvert"`
@@ -155,7 +164,7 @@ func probeJupyter(ctx context.Context, cmd string) (*Jupyter, error) {
 	if err := json.Unmarshal([]byte(lastLine(out)), &r); err != nil {
 		return nil, fmt.Errorf("ask %s about Jupyter: unexpected answer %q: %w", py, tail(out, 3), err)
 	}
-	return &Jupyter{Command: cmd, Python: r.Python, PythonVersion: r.PythonVersion,
+	return &Jupyter{Command: cmd, Python: r.Python, PythonVersion: r.PythonVersion, Prefix: r.Prefix,
 		Notebook: r.Notebook, Lab: r.Lab, NBConvert: r.NBConvert, NBClient: r.NBClient,
 		Server: r.Server, Client: r.Client, DataDir: r.DataDir, KernelDirs: r.KernelDirs}, nil
 }
@@ -211,16 +220,14 @@ func defaultDataDir() string {
 	return filepath.Join(home, ".local", "share", "jupyter")
 }
 
-// Debian's packages of Jupyter, and pip's.
-var (
-	aptJupyter = []string{"jupyter-notebook", "jupyter-nbconvert", "python3-nbclient"}
-	pipJupyter = []string{"jupyterlab", "nbconvert", "nbclient"}
-)
+// aptJupyter are Debian's packages of the classic Notebook: the fallback
+// where PyPI cannot be reached.
+var aptJupyter = []string{"jupyter-notebook", "jupyter-nbconvert", "python3-nbclient"}
 
 // jupyterFix is what to run by hand to get Jupyter.
 func jupyterFix() string {
-	return fmt.Sprintf("run '%sapt-get install -y %s' (or 'python3 -m pip install %s'), then make setup",
-		sudo(), strings.Join(aptJupyter, " "), strings.Join(pipJupyter, " "))
+	return fmt.Sprintf("make setup (the pinned JupyterLab into %s/, from PyPI), or where PyPI cannot be reached '%sapt-get install -y %s' then make setup",
+		VenvDir, sudo(), strings.Join(aptJupyter, " "))
 }
 
 // sudo is "sudo " unless this process is root.
@@ -233,33 +240,3 @@ func sudo() string {
 
 // geteuid is os.Geteuid; tests replace it.
 var geteuid = os.Geteuid
-
-// pipReachable reports whether python3's pip can reach its package index,
-// asking with a short timeout; why says why not.
-func pipReachable(ctx context.Context) (python string, ok bool, why string) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		return "", false, "there is no python3 for pip"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	_, err = command{name: py, args: []string{"-m", "pip", "index", "versions", "pip",
-		"--timeout", "5", "--retries", "0", "--disable-pip-version-check"}}.run(ctx)
-	if err != nil {
-		return py, false, "pip cannot reach its index"
-	}
-	return py, true, ""
-}
-
-// pythonScriptsDirs lists where pip puts the scripts of python's packages:
-// the interpreter's scripts directory and the user's.
-func pythonScriptsDirs(ctx context.Context, python string) []string {
-	out, err := command{name: python, args: []string{"-c",
-		`import os, sysconfig
-print(sysconfig.get_path("scripts"))
-print(sysconfig.get_path("scripts", os.name + "_user"))`}}.output(ctx)
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(out)
-}

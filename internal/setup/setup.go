@@ -25,6 +25,14 @@ type Options struct {
 	NoInstall bool
 	// Tests also makes sure of the test dependencies: Chromium.
 	Tests bool
+	// Jupyter chooses the Jupyter: JupyterVenv (the pinned one, in the
+	// project's venv) or JupyterSystem (the one on PATH); "" means
+	// BOUNDLAB_JUPYTER, else what the last set-up chose, else the venv.
+	Jupyter string
+	// KernelSpec says where the gonb kernel spec goes: KernelSpecPrefix
+	// or KernelSpecUser; "" means the prefix for the venv and the user's
+	// data directory for a system Jupyter.
+	KernelSpec string
 }
 
 // Result is what a set-up run found in place at its end.
@@ -45,6 +53,8 @@ type runner struct {
 	o          Options
 	res        Result
 	aptUpdated bool
+	// mode is the Jupyter chosen (JupyterVenv or JupyterSystem).
+	mode string
 }
 
 // Run sets the project up, step by step, saying on o.Out what each step
@@ -150,89 +160,133 @@ func (r *runner) toolsStep(ctx context.Context) error {
 }
 
 func (r *runner) jupyterStep(ctx context.Context) error {
+	mode, why, err := r.p.chosenJupyter(r.o.Jupyter)
+	if err != nil {
+		return &Error{Step: "Jupyter", Problem: err.Error(), Err: err}
+	}
+	r.mode = mode
+	if mode == JupyterSystem {
+		return r.systemJupyter(ctx, why)
+	}
+	return r.venvJupyterStep(ctx)
+}
+
+// systemJupyter uses the Jupyter on PATH, as asked (why), warning where it
+// is older than what the lock pins and the tests run.
+func (r *runner) systemJupyter(ctx context.Context, why string) error {
 	j, err := findJupyter(ctx)
-	var problem string
 	switch {
 	case err != nil:
-		problem = fmt.Sprintf("broken (%v)", err)
+		return &Error{Step: "Jupyter", Problem: fmt.Sprintf("the Jupyter on PATH (%s) is broken: %v", why, err), Fix: jupyterFix(), Err: err}
 	case j == nil:
-		problem = "not found"
+		return &Error{Step: "Jupyter", Problem: "no jupyter on PATH (" + why + ")", Fix: jupyterFix()}
 	case !j.Complete():
-		problem = fmt.Sprintf("incomplete: %s (Python %s) lacks %s", j.Command, j.Python, strings.Join(j.Missing(), ", "))
-	default:
-		r.res.Jupyter = j
-		r.say("Jupyter", "found %s, run by %s", j, j.Python)
-		return nil
+		return &Error{Step: "Jupyter", Problem: fmt.Sprintf("the Jupyter on PATH (%s) is incomplete: %s (Python %s) lacks %s", why, j.Command, j.Python, strings.Join(j.Missing(), ", ")), Fix: jupyterFix()}
+	}
+	j.Mode, j.Why = JupyterSystem, why
+	r.res.Jupyter = j
+	r.say("Jupyter", "using the Jupyter on PATH (%s): %s, run by %s", why, j, j.Python)
+	if pins, err := r.p.lockVersions(); err == nil {
+		if old := olderParts(j, pins); len(old) > 0 {
+			r.say("Jupyter", "warning: older than what boundlab is tested with: %s; the pinned set is one make setup away (without --jupyter=system)", strings.Join(old, ", "))
+		}
+	}
+	return nil
+}
+
+// venvJupyterStep makes sure of the pinned Jupyter in the project's venv:
+// the venv made with python3 -m venv, the lock file installed into it with
+// pip --require-hashes. Where PyPI cannot be reached, it falls back to
+// Debian's classic Notebook and says so.
+func (r *runner) venvJupyterStep(ctx context.Context) error {
+	state := r.p.venvState()
+	if state == "" {
+		j, err := probeJupyter(ctx, r.p.venvJupyter())
+		switch {
+		case err != nil:
+			state = fmt.Sprintf("its Jupyter does not run (%v)", err)
+		case !j.Complete():
+			state = "its Jupyter lacks " + strings.Join(j.Missing(), ", ")
+		default:
+			j.Mode = JupyterVenv
+			r.res.Jupyter = j
+			r.say("Jupyter", "%s in %s/ is current (pinned by %s)", j, VenvDir, LockFile)
+			return r.p.writeChoice(nil)
+		}
 	}
 	if r.o.DryRun {
-		r.say("Jupyter", "%s; would install it: with pip (%s) if its index is reachable, else with apt-get (%s)",
-			problem, strings.Join(pipJupyter, " "), strings.Join(aptJupyter, " "))
+		r.say("Jupyter", "the project's venv: %s; would make %s/ with python3 -m venv and install %s into it with pip --require-hashes (Debian's classic Notebook where PyPI cannot be reached)", state, VenvDir, LockFile)
 		return nil
 	}
-	if r.o.NoInstall {
-		return &Error{Step: "Jupyter", Problem: problem + " (need notebook or jupyterlab, nbconvert and nbclient)", Fix: jupyterFix()}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		return &Error{Step: "Jupyter", Problem: "there is no python3 to make " + VenvDir + "/ with", Fix: sudo() + "apt-get install -y python3 python3-venv, then make setup"}
 	}
-	notes := []string{problem}
-
-	// First choice: JupyterLab from pip, when pip reaches its index.
-	py, ok, why := pipReachable(ctx)
-	if ok {
-		r.say("Jupyter", "%s; installing %s with pip...", problem, strings.Join(pipJupyter, " "))
-		args := append([]string{"-m", "pip", "install", "--disable-pip-version-check"}, pipJupyter...)
-		_, err := command{name: py, args: args}.run(ctx)
-		if err == nil {
-			j, err := r.refindJupyter(ctx, py)
-			if err != nil {
-				return err
-			}
-			if j != nil && j.Complete() {
-				r.res.Jupyter = j
-				r.say("Jupyter", "%s; installed %s with pip: %s, run by %s", problem, strings.Join(pipJupyter, " "), j, j.Python)
-				return nil
-			}
-			notes = append(notes, "pip installed "+strings.Join(pipJupyter, " ")+" but jupyter is still incomplete")
-		} else {
-			notes = append(notes, "pip could not install it ("+firstErrorLine(outputOf(err))+")")
+	if _, err := os.Stat(r.p.venvPython()); err != nil {
+		if err := r.makeVenv(ctx, python); err != nil {
+			return err
 		}
-	} else {
-		notes = append(notes, why)
+		r.say("Python venv", "made %s/ with %s -m venv", VenvDir, python)
 	}
+	if !pypiReachable(ctx, r.p.venvPython()) {
+		return r.debianFallback(ctx, "PyPI cannot be reached")
+	}
+	pins, _ := r.p.lockVersions()
+	r.say("Jupyter", "the project's venv: %s; installing %s into %s/ with pip --require-hashes (JupyterLab %s, Notebook %s, nbclient %s, nbconvert %s)...",
+		state, LockFile, VenvDir, pins["jupyterlab"], pins["notebook"], pins["nbclient"], pins["nbconvert"])
+	start := time.Now()
+	if err := r.installLock(ctx); err != nil {
+		return err
+	}
+	j, err := probeJupyter(ctx, r.p.venvJupyter())
+	if err != nil {
+		return &Error{Step: "Jupyter", Problem: fmt.Sprintf("installed %s, but its Jupyter does not run: %v", LockFile, err), Fix: "rm -rf " + VenvDir + ", then make setup", Err: err}
+	}
+	if !j.Complete() {
+		return &Error{Step: "Jupyter", Problem: "installed " + LockFile + ", but its Jupyter lacks " + strings.Join(j.Missing(), ", "), Fix: "rm -rf " + VenvDir + ", then make setup"}
+	}
+	j.Mode = JupyterVenv
+	r.res.Jupyter = j
+	r.say("Jupyter", "installed into %s/ in %s: %s", VenvDir, seconds(time.Since(start)), j)
+	return r.p.writeChoice(nil)
+}
 
-	// Second choice: Debian's packages.
-	if ok, why := canApt(); !ok {
-		notes = append(notes, why)
-		return &Error{Step: "Jupyter", Problem: strings.Join(notes, "; "), Fix: jupyterFix()}
+// debianFallback uses Debian's classic Notebook (installing it as root)
+// when the pinned Jupyter cannot be installed, and records the choice so
+// that lab, doctor and handouts use it too, until a set-up reaches PyPI.
+func (r *runner) debianFallback(ctx context.Context, why string) error {
+	choice := &jupyterChoice{Jupyter: JupyterSystem, Why: why + " at set-up: Debian's classic Notebook instead of the pinned JupyterLab"}
+	if j, err := findJupyter(ctx); err == nil && j != nil && j.Complete() {
+		j.Mode, j.Why = JupyterSystem, choice.Why
+		r.res.Jupyter, r.mode = j, JupyterSystem
+		r.say("Jupyter", "%s; using the Jupyter on PATH instead of the pinned one: %s", why, j)
+		return r.p.writeChoice(choice)
 	}
-	r.say("Jupyter", "%s; installing Debian's %s with apt-get...", strings.Join(notes, "; "), strings.Join(aptJupyter, " "))
+	ok, whyNot := canApt()
+	if r.o.NoInstall {
+		ok, whyNot = false, "not installing system packages"
+	}
+	if !ok {
+		return &Error{Step: "Jupyter", Problem: why + " (for the pinned Jupyter) and " + whyNot + " (for Debian's)", Fix: jupyterFix()}
+	}
+	r.say("Jupyter", "%s; falling back to Debian's classic Notebook (%s) with apt-get...", why, strings.Join(aptJupyter, " "))
 	if err := r.aptInstall(ctx, aptJupyter...); err != nil {
-		return &Error{Step: "Jupyter", Problem: fmt.Sprintf("apt-get could not install it: %v", err), Fix: jupyterFix(), Output: outputOf(err), Err: err}
+		return &Error{Step: "Jupyter", Problem: fmt.Sprintf("%s, and apt-get could not install Debian's Notebook: %v", why, err), Fix: jupyterFix(), Output: outputOf(err), Err: err}
 	}
-	j, err = findJupyter(ctx)
+	j, err := findJupyter(ctx)
 	if err != nil || j == nil || !j.Complete() {
 		what := "no jupyter on PATH"
 		if err != nil {
 			what = err.Error()
 		} else if j != nil {
-			what = "lacks " + strings.Join(j.Missing(), ", ")
+			what = "it lacks " + strings.Join(j.Missing(), ", ")
 		}
-		return &Error{Step: "Jupyter", Problem: "apt-get installed " + strings.Join(aptJupyter, " ") + " but Jupyter is still incomplete: " + what, Fix: jupyterFix()}
+		return &Error{Step: "Jupyter", Problem: "apt-get installed " + strings.Join(aptJupyter, " ") + ", but " + what, Fix: jupyterFix()}
 	}
-	r.res.Jupyter = j
-	r.say("Jupyter", "%s; installed Debian's %s with apt-get: %s, run by %s", strings.Join(notes, "; "), strings.Join(aptJupyter, " "), j, j.Python)
-	return nil
-}
-
-// refindJupyter finds Jupyter after pip installed it with python: on PATH,
-// else in python's scripts directories, which then must be put on PATH.
-func (r *runner) refindJupyter(ctx context.Context, python string) (*Jupyter, error) {
-	if j, err := findJupyter(ctx); err != nil || j != nil {
-		return j, err
-	}
-	if p := lookPathIn("jupyter", pythonScriptsDirs(ctx, python)); p != "" {
-		return nil, &Error{Step: "Jupyter", Problem: "pip installed jupyter into " + filepath.Dir(p) + ", which is not on PATH",
-			Fix: "export PATH=" + filepath.Dir(p) + ":$PATH, then make setup"}
-	}
-	return nil, nil
+	j.Mode, j.Why = JupyterSystem, choice.Why
+	r.res.Jupyter, r.mode = j, JupyterSystem
+	r.say("Jupyter", "%s; using Debian's classic Notebook: %s (not the tested JupyterLab)", why, j)
+	return r.p.writeChoice(choice)
 }
 
 // firstErrorLine picks the line of a command's output that says what went
@@ -277,10 +331,13 @@ func (r *runner) aptInstall(ctx context.Context, pkgs ...string) error {
 
 func (r *runner) kernelStep(ctx context.Context) error {
 	bin, goroot := r.p.bin(), r.res.Go.Root
-	dataDir := defaultDataDir()
+	dataDir, err := r.kernelDataDir()
+	if err != nil {
+		return &Error{Step: "kernel spec", Problem: err.Error(), Err: err}
+	}
 	kernelDirs := []string{filepath.Join(dataDir, "kernels")}
 	if j := r.res.Jupyter; j != nil {
-		dataDir, kernelDirs = j.DataDir, j.KernelDirs
+		kernelDirs = j.KernelDirs
 	}
 	dir := filepath.Join(dataDir, "kernels", KernelName)
 	var spec *KernelSpec

@@ -39,10 +39,11 @@ func thisProject(t *testing.T) Project {
 	return p
 }
 
-// completeJupyter returns the Jupyter on PATH, skipping the test without one.
+// completeJupyter returns the Jupyter the project uses (the venv's, unless
+// BOUNDLAB_JUPYTER=system), skipping the test without one.
 func completeJupyter(t *testing.T) *Jupyter {
 	t.Helper()
-	j, err := findJupyter(context.Background())
+	j, _, err := thisProject(t).findChosen(context.Background())
 	need(t, err == nil && j != nil && j.Complete(), "Jupyter (notebook or jupyterlab, nbconvert, nbclient)")
 	return j
 }
@@ -118,15 +119,21 @@ func TestRunInstallsKernelSpec(t *testing.T) {
 	p.Bin = filepath.Join(t.TempDir(), "bin")
 	data := t.TempDir()
 	t.Setenv("JUPYTER_DATA_DIR", data)
+	// In a venv, Jupyter looks in the environment before the user's data
+	// directory; this test's spec is the user's.
+	t.Setenv("JUPYTER_PREFER_ENV_PATH", "0")
 	ctx := context.Background()
 
-	var out bytes.Buffer
-	res, err := Run(ctx, p, Options{Out: &out, NoInstall: true})
+	// The kernel spec into JUPYTER_DATA_DIR (not the venv's prefix, which
+	// the project's own set-up owns).
+	o := Options{Out: &bytes.Buffer{}, NoInstall: true, KernelSpec: KernelSpecUser}
+	out := o.Out.(*bytes.Buffer)
+	res, err := Run(ctx, p, o)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
 	log := out.String()
-	for _, want := range []string{"gonb v", ": built " + filepath.Join(p.Bin, "gonb"), "Jupyter: found ", "kernel spec: installed 'gonb' into " + filepath.Join(data, "kernels", "gonb"), "set-up: done in"} {
+	for _, want := range []string{"gonb v", ": built " + filepath.Join(p.Bin, "gonb"), "Jupyter: ", "kernel spec: installed 'gonb' into " + filepath.Join(data, "kernels", "gonb"), "set-up: done in"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("set-up output lacks %q:\n%s", want, log)
 		}
@@ -175,7 +182,7 @@ func TestRunInstallsKernelSpec(t *testing.T) {
 	// Again: nothing to do.
 	out.Reset()
 	start := time.Now()
-	if _, err := Run(ctx, p, Options{Out: &out, NoInstall: true}); err != nil {
+	if _, err := Run(ctx, p, o); err != nil {
 		t.Fatalf("second Run: %v\n%s", err, out.String())
 	}
 	log = out.String()
@@ -193,7 +200,7 @@ func TestRunInstallsKernelSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if _, err := Run(ctx, p, Options{Out: &out, NoInstall: true}); err != nil {
+	if _, err := Run(ctx, p, o); err != nil {
 		t.Fatalf("third Run: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "kernel spec: installed 'gonb'") {
@@ -351,89 +358,6 @@ func TestEChartsNpmCI(t *testing.T) {
 	if !strings.Contains(out.String(), "npm ci (") || !strings.Contains(out.String(), "copied to charts/assets/echarts.min.js") {
 		t.Fatalf("output: %s", out.String())
 	}
-}
-
-// Without Jupyter, and told not to install system packages, the step fails
-// with one line naming the commands that install it.
-func TestJupyterMissingNoInstall(t *testing.T) {
-	fakePATH(t, nil)
-	var out bytes.Buffer
-	r := &runner{o: Options{Out: &out, NoInstall: true}}
-	err := r.jupyterStep(context.Background())
-	if err == nil || strings.Contains(err.Error(), "\n") ||
-		!strings.Contains(err.Error(), "Jupyter: not found") ||
-		!strings.Contains(err.Error(), "apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient") ||
-		!strings.Contains(err.Error(), "python3 -m pip install jupyterlab nbconvert nbclient") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-// The install policy on a machine without Jupyter: pip when it reaches its
-// index, else apt-get when root, else the commands to run. pip and apt-get
-// are fakes that "install" a jupyter script run by the real Jupyter's
-// Python, and log how they were called.
-func TestJupyterInstallPolicy(t *testing.T) {
-	real := completeJupyter(t)
-	if !filepath.IsAbs(real.Python) {
-		t.Skip("Jupyter's Python has no absolute path")
-	}
-	calls := filepath.Join(t.TempDir(), "calls")
-	jupyterScript := "#!" + real.Python + "\nimport sys; sys.exit(0)\n"
-	logCall := `echo "$(basename "$0") $*" >> ` + calls + "\n"
-	makeJupyter := `cat > "$(dirname "$0")/jupyter" <<'EOF'` + "\n" + jupyterScript + "EOF\nchmod +x \"$(dirname \"$0\")/jupyter\"\n"
-	pipOK := "#!/bin/sh\n" + logCall + `if [ "$3" = index ]; then exit 0; fi` + "\n" + makeJupyter
-	pipDown := "#!/bin/sh\n" + logCall + "exit 1\n"
-	aptGet := "#!/bin/sh\n" + logCall + `if [ "$1" = install ]; then` + "\n" + makeJupyter + "fi\n"
-	defer func(f func() int) { geteuid = f }(geteuid)
-
-	t.Run("pip", func(t *testing.T) {
-		os.Remove(calls)
-		fakePATH(t, map[string]string{"python3": pipOK, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
-		geteuid = func() int { return 0 }
-		var out bytes.Buffer
-		r := &runner{o: Options{Out: &out}}
-		if err := r.jupyterStep(context.Background()); err != nil {
-			t.Fatalf("%v\n%s", err, out.String())
-		}
-		log, _ := os.ReadFile(calls)
-		if !strings.Contains(string(log), "python3 -m pip install --disable-pip-version-check jupyterlab nbconvert nbclient") || strings.Contains(string(log), "apt-get") {
-			t.Fatalf("calls:\n%s", log)
-		}
-		if !strings.Contains(out.String(), "Jupyter: not found; installed jupyterlab nbconvert nbclient with pip: ") {
-			t.Fatalf("output:\n%s", out.String())
-		}
-	})
-	t.Run("apt-get", func(t *testing.T) {
-		os.Remove(calls)
-		fakePATH(t, map[string]string{"python3": pipDown, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
-		geteuid = func() int { return 0 }
-		var out bytes.Buffer
-		r := &runner{o: Options{Out: &out}}
-		if err := r.jupyterStep(context.Background()); err != nil {
-			t.Fatalf("%v\n%s", err, out.String())
-		}
-		log, _ := os.ReadFile(calls)
-		want := "apt-get update\napt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient\n"
-		if !strings.HasSuffix(string(log), want) {
-			t.Fatalf("calls:\n%s\nwant them to end with:\n%s", log, want)
-		}
-		if !strings.Contains(out.String(), "Jupyter: not found; pip cannot reach its index; installed Debian's jupyter-notebook jupyter-nbconvert python3-nbclient with apt-get: ") {
-			t.Fatalf("output:\n%s", out.String())
-		}
-	})
-	t.Run("neither", func(t *testing.T) {
-		os.Remove(calls)
-		fakePATH(t, map[string]string{"python3": pipDown, "apt-get": aptGet}, "sh", "cat", "chmod", "dirname", "basename")
-		geteuid = func() int { return 1000 }
-		r := &runner{o: Options{Out: &bytes.Buffer{}}}
-		err := r.jupyterStep(context.Background())
-		if err == nil || !strings.Contains(err.Error(), "not found; pip cannot reach its index; apt-get needs root; fix: run 'sudo apt-get install -y jupyter-notebook") {
-			t.Fatalf("err = %v", err)
-		}
-		if log, _ := os.ReadFile(calls); strings.Contains(string(log), "apt-get") {
-			t.Fatalf("apt-get ran without root:\n%s", log)
-		}
-	})
 }
 
 func TestChromiumMissingNoInstall(t *testing.T) {
