@@ -12,19 +12,46 @@ import (
 )
 
 // ReadyEvent is the event dispatched on window once the ECharts library has
-// loaded (by LibraryTag, and by the page WritePage writes). A Snippet whose
-// script runs before the library polls briefly for window.echarts and also
-// starts on this event.
+// loaded (by LibraryTag, and by the page WritePage writes), for other
+// scripts on the page; the charts themselves do not need it (see Snippet).
 const ReadyEvent = "boundlab-echarts-ready"
 
-// Snippet returns the chart as an HTML fragment: its container div and an
-// inline script that draws it with the global `echarts` object, for a
-// notebook cell or any page that loads the library once (see LibraryTag).
+// waitingQueue is the global list of charts waiting for the library: each
+// Snippet that runs before the library pushes its draw function there, and
+// LibraryTag's script calls them once the library is defined.
+const waitingQueue = "__boundlabWaitingForECharts"
+
+// Placeholder is the line a chart's container shows until the chart is
+// drawn: what a reader of a notebook whose scripts did not run (an
+// untrusted notebook, in JupyterLab or Notebook) sees instead of a blank.
+const Placeholder = "Run this cell (or trust the notebook) to draw the chart."
+
+// waitingText replaces the placeholder when the chart's script ran but the
+// library has not loaded on the page yet.
+const waitingText = "Waiting for the ECharts library: run the cell with kernel.Setup() near the top of the notebook."
+
+// Snippet returns the chart as an HTML fragment: a figure holding its
+// container div and an inline script that draws it with the global
+// `echarts` object, for a notebook cell or any page that loads the library
+// once (see LibraryTag). It uses only text/html with an inline script,
+// which JupyterLab, Notebook 7, the classic Notebook, VS Code and
+// nbconvert's HTML all run when the output is trusted.
+//
 // The container has the class boundlab-chart and a data-series attribute
 // holding the JSON of the chart's series names and point counts (see
-// Chart.Series), [{"name":"eventloop","points":7}, …].
-// The script waits for window.echarts if it is not there yet, and resizes
-// the chart with the window and its container. Running it again (a cell
+// Chart.Series), [{"name":"eventloop","points":7}, …]. Until the chart is
+// drawn it shows the chart's title and Placeholder, so a view that does not
+// run scripts (an untrusted notebook) is never blank.
+//
+// The script finds its container next to itself (document.currentScript),
+// falling back to the container's id where a front end runs scripts away
+// from the output (the classic Notebook's jQuery), so that the same chart
+// shown twice, or the same notebook open in two views, draws in each. If the
+// library is not on the page yet it queues the chart, with no timeout and
+// no polling, and LibraryTag's script draws it when the library arrives;
+// the check and the queueing happen in one turn of the page's single
+// JavaScript thread, so the library cannot slip in between. The chart
+// resizes with the window and its container. Running it again (a cell
 // re-run) replaces the chart rather than stacking a second one.
 func Snippet(c *Chart) (string, error) {
 	if c == nil {
@@ -35,11 +62,14 @@ func Snippet(c *Chart) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div id="%s" class="boundlab-chart" role="img" aria-label="%s" data-series="%s" style="width:100%%;height:%dpx;"></div>`+"\n",
+	b.WriteString(`<div class="boundlab-figure">` + "\n")
+	fmt.Fprintf(&b, `<div id="%s" class="boundlab-chart" role="img" aria-label="%s" data-series="%s" style="width:100%%;height:%dpx;">`,
 		c.id, html.EscapeString(c.title), html.EscapeString(series), c.height)
+	fmt.Fprintf(&b, `<p class="boundlab-placeholder" style="margin:0;padding:12px;color:#555;font-family:sans-serif;border:1px dashed #bbb;">%s: %s</p></div>`+"\n",
+		html.EscapeString(c.title), Placeholder)
 	b.WriteString("<script>\n")
-	b.WriteString(strings.NewReplacer("@ID@", c.id, "@EVENT@", ReadyEvent, "@OPTION@", c.option).Replace(initScript))
-	b.WriteString("</script>\n")
+	b.WriteString(strings.NewReplacer("@ID@", c.id, "@QUEUE@", waitingQueue, "@WAITING@", waitingText, "@OPTION@", c.option).Replace(initScript))
+	b.WriteString("</script>\n</div>\n")
 	return b.String(), nil
 }
 
@@ -64,37 +94,32 @@ func seriesAttr(c *Chart) (string, error) {
 }
 
 // initScript draws one chart. @ID@ is a chart id (letters, digits and
-// underscores), @OPTION@ its option, @EVENT@ ReadyEvent.
+// underscores), @OPTION@ its option, @QUEUE@ waitingQueue, @WAITING@
+// waitingText.
 const initScript = `(function () {
   "use strict";
-  var id = "@ID@", started = false, tries = 0;
-  function start() {
-    if (started || !window.echarts) { return; }
-    started = true;
-    window.removeEventListener("@EVENT@", start);
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    var old = window.echarts.getInstanceByDom(el);
+  var me = document.currentScript, el = null;
+  if (me && me.parentNode && me.parentNode.querySelector) {
+    el = me.parentNode.querySelector(".boundlab-chart");
+  }
+  if (!el) { el = document.getElementById("@ID@"); }
+  if (!el) { return; }
+  function draw(echarts) {
+    var old = echarts.getInstanceByDom(el);
     if (old) { old.dispose(); }
-    var chart = window.echarts.init(el, null, {renderer: "canvas"});
+    var ph = el.querySelector(".boundlab-placeholder");
+    if (ph) { el.removeChild(ph); }
+    var chart = echarts.init(el, null, {renderer: "canvas"});
     chart.setOption(@OPTION@);
     window.addEventListener("resize", function () { chart.resize(); });
     if (window.ResizeObserver) {
       new ResizeObserver(function () { chart.resize(); }).observe(el);
     }
   }
-  if (window.echarts) { start(); return; }
-  window.addEventListener("@EVENT@", start);
-  (function poll() {
-    if (started) { return; }
-    if (window.echarts) { start(); return; }
-    if (++tries > 300) {
-      var el = document.getElementById(id);
-      if (el) { el.textContent = "This chart needs the ECharts library, which has not loaded on this page (in a notebook: run the kernel.Setup() cell near the top)."; }
-      return;
-    }
-    setTimeout(poll, 100);
-  })();
+  if (window.echarts) { draw(window.echarts); return; }
+  var ph = el.querySelector(".boundlab-placeholder");
+  if (ph) { ph.textContent = "@WAITING@"; }
+  (window.@QUEUE@ = window.@QUEUE@ || []).push(draw);
 })();
 `
 
@@ -102,10 +127,11 @@ const initScript = `(function () {
 var scriptBreak = regexp.MustCompile(`(?i)<(/script|!--)`)
 
 // LibraryTag returns a <script> element holding the embedded ECharts
-// library, then dispatching ReadyEvent on window. Put it once on a page,
-// before or after the snippets. It defines window.echarts only if the page
-// has none yet, and hides an AMD loader (RequireJS in classic Jupyter) from
-// the library so that it still sets the global.
+// library; once it has run, it draws the charts queued by snippets that
+// ran before it, then dispatches ReadyEvent on window. Put it once on a
+// page, before or after the snippets. It defines window.echarts only if the
+// page has none yet, and hides an AMD loader (RequireJS in the classic
+// Notebook) from the library so that it still sets the global.
 func LibraryTag() (string, error) {
 	lib, err := Library()
 	if err != nil {
@@ -117,7 +143,10 @@ func LibraryTag() (string, error) {
 	// ECharts 5.6.0 holds neither sequence; escape them should a later
 	// build do so, as \x3C is "<" wherever JavaScript could hold one.
 	b.WriteString(scriptBreak.ReplaceAllString(lib, `\x3C$1`))
-	b.WriteString("\n}).call(window); }\nwindow.dispatchEvent(new Event(\"" + ReadyEvent + "\"));\n</script>\n")
+	b.WriteString("\n}).call(window); }\n")
+	b.WriteString("(function () { var q = window." + waitingQueue + " || []; window." + waitingQueue + " = [];\n")
+	b.WriteString("  q.forEach(function (draw) { try { draw(window.echarts); } catch (e) { console.error(e); } }); })();\n")
+	b.WriteString("window.dispatchEvent(new Event(\"" + ReadyEvent + "\"));\n</script>\n")
 	return b.String(), nil
 }
 

@@ -33,10 +33,13 @@ func TestSnippet(t *testing.T) {
 		for _, want := range []string{
 			`<div id="` + c.ID() + `" class="boundlab-chart"`,
 			"height:" + strconv.Itoa(c.Height()) + "px",
-			`var id = "` + c.ID() + `"`,
-			`window.addEventListener("` + ReadyEvent + `", start)`,
-			"setTimeout(poll, 100)",
-			"window.echarts.init(el",
+			`<div class="boundlab-figure">`,
+			`class="boundlab-placeholder"`,
+			html.EscapeString(c.Title()) + ": " + Placeholder + "</p></div>",
+			"document.currentScript",
+			`document.getElementById("` + c.ID() + `")`,
+			"(window." + waitingQueue + " = window." + waitingQueue + " || []).push(draw)",
+			"echarts.init(el",
 			`window.addEventListener("resize", function () { chart.resize(); })`,
 			"chart.setOption(" + c.Option() + ")",
 		} {

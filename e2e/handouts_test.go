@@ -25,7 +25,7 @@ import (
 var (
 	anyScriptSrc = regexp.MustCompile(`(?is)<script\b[^>]*\bsrc\s*=`)
 	remoteLink   = regexp.MustCompile(`(?is)<link\b[^>]*\bhref\s*=\s*["']?\s*(https?:)?//`)
-	chartDivs    = regexp.MustCompile(`<div id="[^"]+" class="boundlab-chart"`)
+	chartDivs    = regexp.MustCompile(`<div [^>]*class="boundlab-chart"`)
 )
 
 // notebooks lists the project's notebooks with their questions.

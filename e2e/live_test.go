@@ -3,15 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,93 +13,6 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 )
-
-// notebookServer is a classic Jupyter Notebook server run for a test.
-type notebookServer struct {
-	url   string // http://127.0.0.1:PORT
-	token string
-}
-
-// startNotebook serves dir with `jupyter notebook` on a free loopback
-// port, and stops it, and every process it started, when the test ends.
-func startNotebook(t *testing.T, r *rig, dir string) *notebookServer {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &notebookServer{url: fmt.Sprintf("http://127.0.0.1:%d", port), token: randomHex(16)}
-	args := []string{"notebook", "--no-browser", "--ip=127.0.0.1", "--port=" + strconv.Itoa(port),
-		"--NotebookApp.token=" + s.token, "--notebook-dir=" + dir}
-	if os.Geteuid() == 0 {
-		args = append(args, "--allow-root")
-	}
-	logPath := filepath.Join(t.TempDir(), "jupyter.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(r.jupyter, args...)
-	cmd.Dir, cmd.Env = dir, r.env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := watch(cmd.Process.Pid)
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		logf.Close()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		// Stop as a person's Ctrl-C would: Jupyter shuts its kernels down.
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			t.Errorf("jupyter notebook did not stop within 30s of SIGTERM")
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		w.finish()
-		deadline := time.Now().Add(5 * time.Second)
-		for len(w.alive()) > 0 && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if left := w.alive(); len(left) > 0 {
-			t.Errorf("jupyter notebook left processes behind (now killed): %v", left)
-			w.killAlive()
-		}
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("jupyter notebook's log:\n%s", tailLines(string(b), 40))
-			}
-		}
-	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/api/status?token=" + s.token)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		select {
-		case <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("jupyter notebook exited:\n%s", tailLines(string(b), 40))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jupyter notebook did not answer on %s within 90s", s.url)
-		}
-	}
-}
 
 func tailLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
@@ -148,8 +55,17 @@ const (
   if (e) { e.style.height = 'auto'; e.style.overflow = 'visible'; e.style.position = 'static'; } }); return true; })()`
 )
 
+// classicFrontEnd is the classic Notebook interface of the Jupyter in use:
+// nbclassic beside Notebook 7 (the pinned set), or Debian's Notebook 6.
+func classicFrontEnd(r *rig) frontEnd {
+	if strings.HasPrefix(r.jup.Notebook, "6.") {
+		return classicNotebook
+	}
+	return nbclassic
+}
+
 // TestLiveNotebook opens a copy of the first notebook in the classic
-// Jupyter Notebook, sets quick values on the experiment cell's %% line
+// Notebook interface (nbclassic, or Debian's Notebook 6), sets quick values on the experiment cell's %% line
 // and runs all cells through the page, as a person would. It checks that
 // a live progress bar showed and gave way to the summary, and that the
 // charts rendered inline. Then it changes the number of tasks on the %%
@@ -162,19 +78,10 @@ func TestLiveNotebook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A copy inside the module tree, so that the first cell finds the
-	// module; the committed notebooks are never run in place.
-	dir := r.scratch(t, "live")
-	src, err := os.ReadFile(filepath.Join(r.root, "notebooks", name+".ipynb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".ipynb"), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := startNotebook(t, r, dir)
+	dir := copyNotebooks(t, r, "live", name)
+	srv := startJupyter(t, r, classicFrontEnd(r), dir, serverOptions{})
 	b := newBrowser(t, r, false)
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(srv.url+"/notebooks/"+name+".ipynb?token="+srv.token)); err != nil {
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(srv.notebookURL(name))); err != nil {
 		t.Fatal(err)
 	}
 	b.poll(t, "the kernel to be ready", jsKernelIdle, 2*time.Minute)
@@ -297,7 +204,7 @@ func TestLiveNotebook(t *testing.T) {
 	}
 	eval[bool](t, b, jsExpand)
 	time.Sleep(1200 * time.Millisecond)
-	b.screenshot(t, r, "live-"+name)
+	b.screenshot(t, r, "classic-"+srv.fe.name+"-"+name)
 	console, requests := b.problems()
 	for _, m := range console {
 		t.Errorf("console: %s", m)

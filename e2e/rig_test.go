@@ -25,8 +25,11 @@ type rig struct {
 	root, artifacts string
 	// boundlab is the built command.
 	boundlab string
-	// jupyter is the jupyter command; chromium the browser.
+	// jupyter is the jupyter command of the project's Jupyter (the pinned
+	// one in .venv/, unless BOUNDLAB_JUPYTER=system), and jup what it is;
+	// chromium the browser.
 	jupyter, chromium string
+	jup               *setup.Jupyter
 	// env is the environment of Jupyter and the command: fresh Jupyter
 	// data (with the gonb kernel spec installed), config and runtime
 	// directories.
@@ -77,8 +80,10 @@ func newRig() (*rig, string, error) {
 	}
 	r := &rig{root: p.Root, artifacts: filepath.Join(p.Root, "test-artifacts", "e2e")}
 	var missing []string
-	if r.jupyter, err = exec.LookPath("jupyter"); err != nil {
-		missing = append(missing, "Jupyter (no jupyter on PATH)")
+	if r.jup, err = setup.FindJupyter(context.Background(), p); err != nil {
+		missing = append(missing, err.Error())
+	} else {
+		r.jupyter = r.jup.Command
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if path, err := exec.LookPath(name); err == nil {

@@ -79,7 +79,8 @@ func cellArgs() []string {
 }
 
 // Run runs question q with parameters p (after the cell's flags), showing a
-// live progress bar that the run's summary replaces when it is done. It
+// live progress bar while it runs; when it is done the bar is cleared and
+// the run's summary shown as a new output. It
 // saves the result for later cells (see Last) and returns it; on bad
 // parameters, an interruption or a failure it shows one line and returns
 // nil.
@@ -96,13 +97,13 @@ func Run(q *experiments.Question, p experiments.Params) experiments.Result {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name)
 		}
-		bar.replace(errorHTML(err), "error: "+err.Error())
+		bar.finish(errorHTML(err), "error: "+err.Error())
 		return nil
 	}
 	if err := save(q, res); err != nil {
 		ShowError(err)
 	}
-	bar.replace(summaryHTML(res), summaryText(res))
+	bar.finish(summaryHTML(res), summaryText(res))
 	return res
 }
 
@@ -184,13 +185,20 @@ func (p *progress) update(pr experiments.Progress) {
 		frac*1000, frac*100, html.EscapeString(p.title), html.EscapeString(pr.Stage), eta))
 }
 
-// replace puts the final content where the bar was (or prints the text
-// outside a notebook).
-func (p *progress) replace(htmlContent, text string) {
+// finish clears the bar (an update of its display to nothing) and shows the
+// final content as an output of its own, or prints the text outside a
+// notebook. A view that missed the bar's updates (a page reloaded, or a
+// second view opened, while the cell ran) still gets the content: Jupyter
+// sends a new output to every view, and an update only to the views that
+// have the display it updates.
+func (p *progress) finish(htmlContent, text string) {
 	if p.id == "" {
 		fmt.Println(text)
 		return
 	}
-	gonbui.UpdateHTML(p.id, htmlContent)
+	if p.shown {
+		gonbui.UpdateHTML(p.id, "")
+	}
+	gonbui.DisplayHTML(htmlContent)
 	gonbui.Sync()
 }

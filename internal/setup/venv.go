@@ -47,6 +47,12 @@ const (
 // (JupyterVenv or JupyterSystem) for set-up, lab, doctor and handouts.
 const EnvJupyter = "BOUNDLAB_JUPYTER"
 
+// EnvKernelSpec is the environment variable that says where the kernel
+// spec goes (KernelSpecPrefix or KernelSpecUser) when setup is not told
+// with --kernelspec: an image that sets it up in its Jupyter's prefix sets
+// it, so that lab and handouts keep it there.
+const EnvKernelSpec = "BOUNDLAB_KERNELSPEC"
+
 // Where the kernel spec goes.
 const (
 	// KernelSpecPrefix installs it into the Jupyter's environment
@@ -329,6 +335,9 @@ func venvEnv() []string {
 func (r *runner) kernelDataDir() (string, error) {
 	j, where := r.res.Jupyter, r.o.KernelSpec
 	if where == "" {
+		where = os.Getenv(EnvKernelSpec)
+	}
+	if where == "" {
 		where = KernelSpecUser
 		if r.mode == JupyterVenv {
 			where = KernelSpecPrefix
@@ -349,7 +358,7 @@ func (r *runner) kernelDataDir() (string, error) {
 		}
 		return "", fmt.Errorf("--kernelspec=prefix needs a Jupyter whose environment prefix is known")
 	}
-	return "", fmt.Errorf("--kernelspec=%q: want %s or %s", where, KernelSpecPrefix, KernelSpecUser)
+	return "", fmt.Errorf("--kernelspec or %s=%q: want %s or %s", EnvKernelSpec, where, KernelSpecPrefix, KernelSpecUser)
 }
 
 // findChosen finds the Jupyter the project is set to use (see

@@ -316,3 +316,36 @@ func TestVenvInstallsLock(t *testing.T) {
 		t.Fatalf("a wrong hash was not refused: %v\n%s", err, outputOf(err))
 	}
 }
+
+// Where the kernel spec goes: the option, else BOUNDLAB_KERNELSPEC, else
+// the prefix for the venv and the user's directory for a system Jupyter.
+func TestKernelDataDir(t *testing.T) {
+	p := tempProject(t)
+	data := t.TempDir()
+	sys := &Jupyter{Mode: JupyterSystem, Prefix: "/opt/conda", DataDir: data}
+	for _, c := range []struct {
+		mode, option, env string
+		j                 *Jupyter
+		want, err         string
+	}{
+		{mode: JupyterVenv, want: filepath.Join(p.Root, VenvDir, "share", "jupyter")},
+		{mode: JupyterSystem, j: sys, want: data},
+		{mode: JupyterSystem, j: sys, option: "prefix", want: "/opt/conda/share/jupyter"},
+		{mode: JupyterSystem, j: sys, env: "prefix", want: "/opt/conda/share/jupyter"},
+		{mode: JupyterSystem, j: sys, env: "prefix", option: "user", want: data},
+		{mode: JupyterSystem, j: sys, env: "home", err: `--kernelspec or BOUNDLAB_KERNELSPEC="home": want prefix or user`},
+	} {
+		t.Setenv(EnvKernelSpec, c.env)
+		r := &runner{p: p, o: Options{KernelSpec: c.option}, mode: c.mode, res: Result{Jupyter: c.j}}
+		got, err := r.kernelDataDir()
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%+v: err %v, want %q", c, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%+v: %q, %v; want %q", c, got, err, c.want)
+		}
+	}
+}
