@@ -1,7 +1,7 @@
 # boundlab's lab as one image for one person (docker run), a class (the
 # single-user image of a JupyterHub) and a Binder demo: JupyterLab with the
 # GoNB kernel, Go, the project built, and the notebooks. README.md, section
-# "Docker, JupyterHub and Binder", says how to run it in each place.
+# "Docker: one person, a class, a Binder demo", says how to run it in each.
 #
 #   docker build -t boundlab .
 #   docker run --rm -p 8888:8888 boundlab     # open the 127.0.0.1 URL it prints
