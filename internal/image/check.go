@@ -114,7 +114,6 @@ type instr struct {
 	env   map[string]string // ARG and ENV values in effect (before it)
 	user  string            // USER in effect, expanded
 	dir   string            // WORKDIR in effect, expanded
-
 }
 
 // stage is one FROM and what follows it.
@@ -213,9 +212,7 @@ func (c *checker) read(nodes []*parser.Node) {
 				st.name = strings.ToLower(in.args[2])
 			}
 			if repository(st.image) == BaseRepository {
-				for k, v := range baseEnv {
-					st.env[k] = v
-				}
+				maps.Copy(st.env, baseEnv)
 				st.user = baseEnv["NB_UID"] // the Docker Stacks images end as NB_UID,
 				st.dir = baseEnv["HOME"]    // in $HOME
 			}
