@@ -1,18 +1,35 @@
-# boundlab's lab in a container: JupyterLab with the GoNB kernel, serving
-# notebooks/ on port 8888.
+# boundlab's lab as one image for one person (docker run), a class (the
+# single-user image of a JupyterHub) and a Binder demo: JupyterLab with the
+# GoNB kernel, Go, the project built, and the notebooks. README.md, section
+# "Docker: one person, a class, a Binder demo", says how to run it in each.
 #
 #   docker build -t boundlab .
-#   docker run --rm -it -p 8888:8888 boundlab     # open the URL with the token it prints
+#   docker run --rm -p 8888:8888 boundlab     # open the 127.0.0.1 URL it prints
 #
-# The base is a Jupyter Docker Stacks image (JupyterLab, nbconvert and
-# nbclient in conda, user jovyan). The default is the last one published on
-# Docker Hub; the Docker Stacks publish newer ones on their own registry:
-# pass one with --build-arg BASE_IMAGE=... . Go and Node are copied from
-# their official images; everything else is made by the project's own
-# set-up step (make setup), the same one as outside the container.
-ARG BASE_IMAGE=jupyter/minimal-notebook:2023-10-20
-ARG GO_IMAGE=golang:1.26-bookworm
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Everything is made at build time: JupyterHub and Binder start the image
+# with a command of their own (they replace CMD), so nothing may depend on
+# one. Whatever the notebooks need lives outside $HOME, because JupyterHub
+# (Zero to JupyterHub) mounts the user's volume over it: the project and its
+# bin/, Go's module and build caches, and the gonb kernel spec, which goes
+# into the conda environment's prefix. The base image's start-up (tini,
+# start.sh) runs our hook before Jupyter, everywhere: it copies the notebooks
+# into ~/boundlab-notebooks when they are not there yet, so a user's saved
+# work stays on the volume. This file sets no CMD: the base image's
+# start-notebook.py serves JupyterLab on port 8888 from $HOME.
+#
+# go test ./internal/image checks these rules on this file.
+
+# The base: Jupyter Docker Stacks' minimal-notebook from quay.io (Docker
+# Hub's jupyter/* images have not been published since October 2023), the
+# weekly build of 2026-10-05: Ubuntu 24.04, Python 3.13, JupyterLab 4.6 and
+# Notebook 7 from conda-forge (4.6.4 was JupyterLab's newest release then),
+# user jovyan (NB_UID 1000, group users NB_GID 100) owning /opt/conda.
+# boundlab setup says when its Jupyter is older than the one tested.
+ARG BASE_IMAGE=quay.io/jupyter/minimal-notebook:2026-10-05
+# Go at go.mod's version, and Node for npm (which fetches ECharts), copied
+# in from their official images.
+ARG GO_IMAGE=golang:1.26.8-bookworm
+ARG NODE_IMAGE=node:22.23.3-bookworm-slim
 
 FROM ${GO_IMAGE} AS go
 FROM ${NODE_IMAGE} AS node
@@ -20,32 +37,53 @@ FROM ${NODE_IMAGE} AS node
 FROM ${BASE_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
+# BOUNDLAB_ROOT     the project; bin/ holds boundlab, gonb, goimports, gopls.
+#                   The notebooks' first cell links a copy of a notebook to it.
+# BOUNDLAB_JUPYTER  boundlab lab, doctor and handouts use the image's Jupyter.
+# GOPATH, GOMODCACHE, GOCACHE
+#                   the modules (all downloaded at build time) and the build
+#                   cache (warm with what the notebooks compile), writable by
+#                   the notebook user.
+# GOTOOLCHAIN       the Go copied in, never one downloaded.
+# CGO_ENABLED       no C compiler needed to compile a cell.
+ENV BOUNDLAB_ROOT=/opt/boundlab \
+    BOUNDLAB_JUPYTER=system \
+    GOPATH=/opt/go \
+    GOMODCACHE=/opt/go/pkg/mod \
+    GOCACHE=/opt/go/cache \
+    GOTOOLCHAIN=local \
+    CGO_ENABLED=0
+ENV PATH="${BOUNDLAB_ROOT}/bin:/usr/local/go/bin:${PATH}"
+
 USER root
-# make runs the set-up; the base image has no make.
-RUN apt-get update --yes && \
-    apt-get install --yes --no-install-recommends make && \
-    apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=go /usr/local/go /usr/local/go
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && \
     ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && \
-    install -d -o "${NB_UID}" -g "${NB_GID}" "/home/${NB_USER}/boundlab"
+    install -d -o "${NB_UID}" -g "${NB_GID}" "${BOUNDLAB_ROOT}" "${GOPATH}"
+# The start hook: start.sh runs the executables in before-notebook.d.
+COPY docker/before-notebook.d/ /usr/local/bin/before-notebook.d/
 
 USER ${NB_UID}
-ENV PATH="/home/${NB_USER}/boundlab/bin:/usr/local/go/bin:${PATH}"
-WORKDIR /home/${NB_USER}/boundlab
+WORKDIR ${BOUNDLAB_ROOT}
 COPY --chown=${NB_UID}:${NB_GID} . .
-# The set-up finds the base image's JupyterLab and installs nothing of its
-# own; it builds gonb, goimports and gopls into bin/, installs the gonb
-# kernel spec for jovyan, and fetches ECharts with npm ci. Then the CLI, and
-# the project's packages into the Go build cache, for fast first cells.
-RUN make setup && \
+# The set-up, as the notebook user, with a throwaway HOME, so that nothing
+# the image needs is left under $HOME: the tools into bin/, the kernel spec
+# into the base image's Jupyter (its prefix, /opt/conda/share/jupyter),
+# ECharts into charts/assets. Then the boundlab command (built after the
+# set-up: it embeds ECharts), the project's packages into the build cache,
+# the doctor's check of every piece, and one notebook executed for real
+# through the kernel (its handout thrown away), which also compiles what a
+# notebook's cells compile.
+RUN HOME="$(mktemp -d)" && export HOME && \
+    go run ./cmd/boundlab setup --jupyter=system --kernelspec=prefix && \
     go build -o bin/boundlab ./cmd/boundlab && \
     go build ./... && \
-    bin/boundlab doctor
+    boundlab doctor && \
+    boundlab handouts --quick --out "${HOME}/handouts" notebooks/00-diagnosis.ipynb && \
+    rm -rf node_modules "${HOME}" && \
+    fix-permissions "${BOUNDLAB_ROOT}" "${GOPATH}"
 
+WORKDIR ${HOME}
 EXPOSE 8888
-# start.sh is the Docker Stacks' start-up (hooks, user switching); boundlab
-# lab checks the set-up and runs `jupyter lab` on notebooks/.
-CMD ["start.sh", "boundlab", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser"]
