@@ -39,7 +39,8 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # BOUNDLAB_ROOT     the project; bin/ holds boundlab, gonb, goimports, gopls.
 #                   The notebooks' first cell links a copy of a notebook to it.
-# BOUNDLAB_JUPYTER  boundlab lab, doctor and handouts use the image's Jupyter.
+# BOUNDLAB_JUPYTER  boundlab lab, doctor and handouts use the image's Jupyter,
+# BOUNDLAB_KERNELSPEC and keep the gonb kernel spec in its prefix.
 # GOPATH, GOMODCACHE, GOCACHE
 #                   the modules (all downloaded at build time) and the build
 #                   cache (warm with what the notebooks compile), writable by
@@ -48,6 +49,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # CGO_ENABLED       no C compiler needed to compile a cell.
 ENV BOUNDLAB_ROOT=/opt/boundlab \
     BOUNDLAB_JUPYTER=system \
+    BOUNDLAB_KERNELSPEC=prefix \
     GOPATH=/opt/go \
     GOMODCACHE=/opt/go/pkg/mod \
     GOCACHE=/opt/go/cache \

@@ -45,8 +45,9 @@ const (
 	// kernel spec into its environment prefix (--kernelspec=prefix), not
 	// under $HOME.
 	RuleKernelSpec Rule = "kernelspec"
-	// RuleSystemJupyter: the image sets BOUNDLAB_JUPYTER=system, so that
-	// boundlab lab, doctor and handouts in it use the image's Jupyter.
+	// RuleSystemJupyter: the image sets BOUNDLAB_JUPYTER=system and
+	// BOUNDLAB_KERNELSPEC=prefix, so that boundlab lab, doctor and handouts
+	// in it use the image's Jupyter and keep the kernel spec in its prefix.
 	RuleSystemJupyter Rule = "system-jupyter"
 	// RuleOutsideHome: BOUNDLAB_ROOT, GOPATH, GOMODCACHE and GOCACHE are set
 	// to absolute paths outside /home, the project is copied to
@@ -413,10 +414,14 @@ func (c *checker) kernelSpec(s *setupRun) {
 	}
 }
 
-// systemJupyter: the image sets BOUNDLAB_JUPYTER=system.
+// systemJupyter: the image sets BOUNDLAB_JUPYTER=system and
+// BOUNDLAB_KERNELSPEC=prefix.
 func (c *checker) systemJupyter(st *stage) {
 	if st.env["BOUNDLAB_JUPYTER"] != "system" {
 		c.add(RuleSystemJupyter, st.set["BOUNDLAB_JUPYTER"], "the image does not set BOUNDLAB_JUPYTER=system: boundlab lab, doctor and handouts in it would look for a venv the image does not have")
+	}
+	if st.env["BOUNDLAB_KERNELSPEC"] != "prefix" {
+		c.add(RuleSystemJupyter, st.set["BOUNDLAB_KERNELSPEC"], "the image does not set BOUNDLAB_KERNELSPEC=prefix: boundlab lab and handouts in it would install a second kernel spec under $HOME, on the user's volume, where it goes stale with the image")
 	}
 }
 

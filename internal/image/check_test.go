@@ -76,6 +76,8 @@ func TestCheckFindsEachBrokenRule(t *testing.T) {
 		{"no system Jupyter, neither flag nor ENV", []edit{{" --jupyter=system", ""}, {"BOUNDLAB_JUPYTER=system", "BOUNDLAB_JUPYTER=venv"}}, RuleKernelSpec},
 
 		{"BOUNDLAB_JUPYTER not set", []edit{{"    BOUNDLAB_JUPYTER=system \\\n", ""}}, RuleSystemJupyter},
+		{"BOUNDLAB_KERNELSPEC not set", []edit{{"    BOUNDLAB_KERNELSPEC=prefix \\\n", ""}}, RuleSystemJupyter},
+		{"BOUNDLAB_KERNELSPEC=user", []edit{{"BOUNDLAB_KERNELSPEC=prefix", "BOUNDLAB_KERNELSPEC=user"}}, RuleSystemJupyter},
 
 		{"GOPATH under $HOME", []edit{{"GOPATH=/opt/go \\", "GOPATH=${HOME}/go \\"}}, RuleOutsideHome},
 		{"GOMODCACHE under /home", []edit{{"GOMODCACHE=/opt/go/pkg/mod", "GOMODCACHE=/home/jovyan/go/pkg/mod"}}, RuleOutsideHome},

@@ -27,6 +27,7 @@ CMD ["start.sh", "boundlab", "lab"]
 	// line 4: build-time: CMD runs boundlab at start; JupyterHub and Binder replace the command, so set the image up in a RUN
 	// build-time: no RUN runs boundlab setup: the image must be set up at build time
 	// system-jupyter: the image does not set BOUNDLAB_JUPYTER=system: boundlab lab, doctor and handouts in it would look for a venv the image does not have
+	// system-jupyter: the image does not set BOUNDLAB_KERNELSPEC=prefix: boundlab lab and handouts in it would install a second kernel spec under $HOME, on the user's volume, where it goes stale with the image
 	// outside-home: BOUNDLAB_ROOT is not set: the notebooks copied into $HOME would not find the project
 	// outside-home: GOPATH is not set: Go's default is under $HOME, which JupyterHub covers with the user's volume
 	// outside-home: GOMODCACHE is not set: Go's default is under $HOME, which JupyterHub covers with the user's volume
