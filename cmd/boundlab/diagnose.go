@@ -213,6 +213,9 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 	fmt.Fprint(w, sparkline(u, 50))
 	fmt.Fprintf(w, "mean %.2f cores, peak %.2f, waiting for a CPU %.2f; CPU time %s over %s\n\n",
 		d.Mean, d.Peak, d.Waiting, dur(u.CPU), dur(u.Wall))
+	if states := statesStrip(u, 50); states != "" {
+		fmt.Fprintf(w, "%s\n", states)
+	}
 	if len(u.Samples) < minSamples {
 		fmt.Fprintf(w, "Only %s: too short a run to say much (a shorter --interval gives more).\n", samples)
 	}

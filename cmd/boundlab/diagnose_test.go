@@ -52,10 +52,20 @@ func TestDiagnoseSleep(t *testing.T) {
 	if rep.Diagnosis.Mean > 0.05 {
 		t.Errorf("sleep: mean %.3f cores", rep.Diagnosis.Mean)
 	}
-	for _, want := range []string{"boundlab diagnose: sleep 2", "I/O-bound: the CPU was idle", "Decision framework: I/O-bound", "Python: threads", "Go: goroutines", "▁▁▁▁▁"} {
+	for _, want := range []string{"boundlab diagnose: sleep 2", "I/O-bound: the CPU was idle", "Decision framework: I/O-bound", "Python: threads", "Go: goroutines", "▁▁▁▁▁",
+		"sleeping (S)          ████████████████", "running (R)           ················", "nanosleep"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the text on stderr (stdout has the JSON) lacks %q:\n%s", want, errs)
 		}
+	}
+	// Its one thread sleeps throughout, in the kernel's nanosleep.
+	for i, s := range rep.Usage.Samples {
+		if st := s.Threads; st.Threads != 1 || st.Sleeping < 0.9 || st.Running > 0.05 {
+			t.Errorf("sample %d: %+v, want its one thread asleep", i, st)
+		}
+	}
+	if len(rep.Usage.Waits) == 0 || !strings.Contains(rep.Usage.Waits[0].String(), "nanosleep") || rep.Usage.Waits[0].Samples < len(rep.Usage.Samples)-1 {
+		t.Errorf("waits: %+v", rep.Usage.Waits)
 	}
 }
 
@@ -184,5 +194,27 @@ func TestSparkline(t *testing.T) {
 	}
 	if got := shellQuote([]string{"sh", "-c", "yes > /dev/null & sleep 2; kill $!", "it's"}); got != `sh -c 'yes > /dev/null & sleep 2; kill $!' 'it'\''s'` {
 		t.Errorf("shellQuote: %s", got)
+	}
+}
+
+// The states strip: a row per state, a column per sample; the stopped row
+// only where some thread was stopped or traced.
+func TestStatesStrip(t *testing.T) {
+	u := measure.CPUSeries{Cores: 2, MaxThreads: 2, Samples: []measure.CPUSample{
+		{At: 100 * time.Millisecond, Threads: measure.ThreadStates{Running: 2, Threads: 2}},
+		{At: 200 * time.Millisecond, Threads: measure.ThreadStates{Sleeping: 1, IO: 1, Threads: 2}},
+	}}
+	s := statesStrip(u, 50)
+	for _, want := range []string{"up to 2 threads", "running (R)           █·  mean 1.00", "sleeping (S)          ·▅  mean 0.50", "in I/O (D)            ·▅"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("strip lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "stopped") {
+		t.Errorf("a stopped row with no thread stopped:\n%s", s)
+	}
+	u.Samples[1].Threads.Other = 1
+	if s := statesStrip(u, 50); !strings.Contains(s, "stopped, traced (T)   ·▅") {
+		t.Errorf("no stopped row:\n%s", s)
 	}
 }
