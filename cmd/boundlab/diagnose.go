@@ -15,15 +15,21 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/pyprof"
 )
 
 const diagnoseUsage = `boundlab diagnose [--interval D] [--concurrency N] [--json FILE|-] -- COMMAND [ARGS]
 
 Runs COMMAND and samples the CPU utilisation of it and every process it
 starts (their children too, those already reaped included), as top shows
-it, until COMMAND exits. Then it prints the utilisation over time, whether
-the command is I/O-bound, CPU-bound or mixed, and what the lecture's
-decision framework recommends.
+it, until COMMAND exits. Then it prints the utilisation over time, the
+threads by state over time (running, queued for a CPU, sleeping, in I/O)
+and where blocked threads waited, whether the command is I/O-bound,
+CPU-bound or mixed, and what the lecture's decision framework recommends.
+
+A Python command (python3 script.py, python3 -m module, python3 -c code, or
+a script whose #! line names Python) runs under cProfile, unchanged in what
+it does, and the top functions by own and by cumulative time are printed.
 
 The command runs in a process group of its own, with this terminal's
 standard output and error (standard error only, with --json -); it reads
@@ -36,6 +42,8 @@ Flags:
                     picks threads (moderate) or async (from 100) for an
                     I/O-bound program
   --json FILE|-     also write the diagnosis as JSON (- for standard output)
+  --profile FILE    keep the cProfile statistics of a Python command in FILE
+                    (python3 -m pstats FILE, or snakeviz)
 
 Exit status: 0 when the command ran, whatever its own status (the output
 says it); 1 when it could not be started; 2 for bad usage; 130 when
@@ -59,7 +67,13 @@ type diagnoseReport struct {
 	Interrupted bool                  `json:"interrupted,omitempty"`
 	Usage       measure.CPUSeries     `json:"usage"`
 	Diagnosis   experiments.Diagnosed `json:"diagnosis"`
-	Stamp       measure.Stamp         `json:"stamp"`
+	// Profile is the cProfile profile of a Python command; ProfileNote
+	// says why there is none where it is Python; ProfileFile is where its
+	// statistics were saved (--profile).
+	Profile     *pyprof.Profile `json:"profile,omitempty"`
+	ProfileNote string          `json:"profile_note,omitempty"`
+	ProfileFile string          `json:"profile_file,omitempty"`
+	Stamp       measure.Stamp   `json:"stamp"`
 }
 
 // diagnoseArgs are the parsed arguments of boundlab diagnose.
@@ -67,6 +81,7 @@ type diagnoseArgs struct {
 	interval    time.Duration
 	concurrency int
 	json        string
+	profile     string
 	command     []string
 }
 
@@ -77,6 +92,7 @@ func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
 	fs.DurationVar(&a.interval, "interval", measure.DefaultInterval, "sampling interval")
 	fs.IntVar(&a.concurrency, "concurrency", 0, "waits in flight at once")
 	fs.StringVar(&a.json, "json", "", "write the diagnosis as JSON")
+	fs.StringVar(&a.profile, "profile", "", "keep the cProfile statistics of a Python command")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -143,7 +159,13 @@ func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // diagnose runs the command in a process group of its own and samples its
 // process tree until it exits, or until ctx ends (then it kills the group).
 func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*diagnoseReport, error) {
-	cmd := exec.Command(a.command[0], a.command[1:]...)
+	py, err := preparePython(a)
+	if err != nil {
+		return nil, err
+	}
+	defer py.close()
+	argv := py.command(a.command)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if !isTerminal(os.Stdin) {
 		cmd.Stdin = os.Stdin
@@ -185,6 +207,9 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 		rep.Signal = ws.Signal().String()
 	}
 	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	if err := py.finish(rep, a.profile); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -216,6 +241,7 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 	if states := statesStrip(u, 50); states != "" {
 		fmt.Fprintf(w, "%s\n", states)
 	}
+	printProfile(w, r)
 	if len(u.Samples) < minSamples {
 		fmt.Fprintf(w, "Only %s: too short a run to say much (a shorter --interval gives more).\n", samples)
 	}

@@ -218,3 +218,115 @@ func TestStatesStrip(t *testing.T) {
 		t.Errorf("no stopped row:\n%s", s)
 	}
 }
+
+// needPython skips a test without python3 on PATH.
+func needPython(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3 on PATH")
+	}
+}
+
+// crunchThenNap computes in crunch, then sleeps in nap.
+const crunchThenNap = `import time
+
+def crunch(n):
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+def nap(seconds):
+    time.sleep(seconds)
+
+def main():
+    crunch(20_000_000)
+    nap(0.6)
+    print("done")
+
+if __name__ == "__main__":
+    main()
+`
+
+// A Python script that computes in one function (about 1.3 s here) and
+// sleeps in another (0.6 s): the profile names crunch first by own time,
+// crunch then nap by cumulative time; the states strip shows the sleep; --profile keeps
+// statistics that pstats reads.
+func TestDiagnosePython(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.py")
+	if err := os.WriteFile(script, []byte(crunchThenNap), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stats := filepath.Join(dir, "script.pstats")
+	out, errs, code := cli(t, "diagnose", "--json", "-", "--profile", stats, "--", "python3", script)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep diagnoseReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, out)
+	}
+	if rep.Profile == nil {
+		t.Fatalf("no profile: %s\n%s", rep.ProfileNote, errs)
+	}
+	if own := rep.Profile.ByOwn(1); own[0].Name != "crunch" {
+		t.Errorf("by own time, first: %s; want crunch", own[0])
+	}
+	var order []string
+	for _, f := range rep.Profile.ByCumulative(8) {
+		if f.Name == "crunch" || f.Name == "nap" {
+			order = append(order, f.Name)
+		}
+	}
+	if strings.Join(order, ",") != "crunch,nap" {
+		t.Errorf("by cumulative time: %q, want crunch then nap", order)
+	}
+	// The sleep: samples at the end find the one thread asleep.
+	asleep := 0
+	for _, s := range rep.Usage.Samples {
+		if s.Threads.Sleeping > 0.8 {
+			asleep++
+		}
+	}
+	if asleep < 4 {
+		t.Errorf("%d samples asleep; want the 0.6 s nap to show", asleep)
+	}
+	for _, want := range []string{"done\n", "Profile (cProfile on Python 3.", "by own time", "\n    crunch (script.py:3)", "by cumulative time", "nap (script.py:9)", "sleeping (S)", "statistics saved to " + stats} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the text lacks %q:\n%s", want, errs)
+		}
+	}
+	py := exec.Command("python3", "-c", "import pstats, sys; s = pstats.Stats(sys.argv[1]); print(max(s.stats.items(), key=lambda kv: kv[1][2])[0][2])", stats)
+	if b, err := py.CombinedOutput(); err != nil || string(b) != "crunch\n" {
+		t.Errorf("pstats on the saved file: %v %s", err, b)
+	}
+}
+
+// A Python program that leaves through os._exit still gets its
+// utilisation, and one line saying why there is no profile; a command
+// that is not Python gets none of it; --profile with one is bad usage.
+func TestDiagnosePythonNoProfile(t *testing.T) {
+	needPython(t)
+	out, errs, code := cli(t, "diagnose", "--", "python3", "-c", "import os, time; time.sleep(0.3); os._exit(3)")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"(exit status 3)", "CPU utilisation over time", "\nno profile: the program left through os._exit(3), which skips Python's exit handlers, where the profile is written.\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Profile (") {
+		t.Errorf("a profile:\n%s", out)
+	}
+	out, _, _ = cli(t, "diagnose", "--", "sh", "-c", "sleep 0.2")
+	if strings.Contains(out, "rofile") {
+		t.Errorf("sh got a profile line:\n%s", out)
+	}
+	out, errs, code = cli(t, "diagnose", "--profile", "x.pstats", "--", "sleep", "1")
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--profile x.pstats: sleep is not a Python program") {
+		t.Errorf("--profile on sleep: exit %d, %q %q", code, out, errs)
+	}
+}

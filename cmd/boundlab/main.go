@@ -6,7 +6,7 @@
 //
 //	boundlab list
 //	boundlab run NAME [--param value ...] [--models a,b] [--quick] [--json FILE|-]
-//	boundlab diagnose [--interval D] [--json FILE|-] -- COMMAND [ARGS]
+//	boundlab diagnose [--interval D] [--json FILE|-] [--profile FILE] -- COMMAND [ARGS]
 //	boundlab setup [--tests] [--no-install] [--dry-run]
 //	boundlab doctor
 //	boundlab lab [JUPYTER ARGS]

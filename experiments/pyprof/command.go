@@ -218,7 +218,7 @@ func parseOptions(args []string) (Program, error) {
 			return script(p, a, args[i+1:])
 		}
 	}
-	return p, unsupported("it starts the interactive interpreter")
+	return p, unsupported("it names no program: Python starts its interactive interpreter, or reads the program from standard input")
 }
 
 // script completes p with a script to run, if it is one the profiler can
