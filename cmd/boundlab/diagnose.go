@@ -18,14 +18,16 @@ import (
 	"github.com/boundlab/boundlab/experiments/pyprof"
 )
 
-const diagnoseUsage = `boundlab diagnose [--interval D] [--concurrency N] [--json FILE|-] -- COMMAND [ARGS]
+const diagnoseUsage = `boundlab diagnose [flags] -- COMMAND [ARGS]
+boundlab diagnose --pid N [--for D] [flags]
 
 Runs COMMAND and samples the CPU utilisation of it and every process it
 starts (their children too, those already reaped included), as top shows
-it, until COMMAND exits. Then it prints the utilisation over time, the
-threads by state over time (running, queued for a CPU, sleeping, in I/O)
-and where blocked threads waited, whether the command is I/O-bound,
-CPU-bound or mixed, and what the lecture's decision framework recommends.
+it, until COMMAND exits; with --pid, samples a running process instead.
+Then it prints the utilisation over time, the threads by state over time
+(running, queued for a CPU, sleeping, in I/O) and where blocked threads
+waited, whether the program is I/O-bound, CPU-bound or mixed, and what the
+lecture's decision framework recommends.
 
 A Python command (python3 script.py, python3 -m module, python3 -c code, or
 a script whose #! line names Python) runs under cProfile, unchanged in what
@@ -44,6 +46,15 @@ Flags:
   --json FILE|-     also write the diagnosis as JSON (- for standard output)
   --profile FILE    keep the cProfile statistics of a Python command in FILE
                     (python3 -m pstats FILE, or snakeviz)
+  --pid N           sample running Python process N with py-spy instead of
+                    running a command: its top functions, and per thread the
+                    share of samples running, idle and holding the GIL
+  --for D           how long to sample with --pid (default 5s; 100ms to 1h);
+                    Ctrl-C ends it early
+
+py-spy is $BOUNDLAB_PYSPY, else .venv/bin/py-spy in the boundlab checkout,
+else py-spy on PATH; where it is missing or may not trace the process, one
+line says so and the rest of the diagnosis goes on.
 
 Exit status: 0 when the command ran, whatever its own status (the output
 says it); 1 when it could not be started; 2 for bad usage; 130 when
@@ -56,8 +67,14 @@ const minSamples = 5
 
 // diagnoseReport is what boundlab diagnose measured, as its JSON says.
 type diagnoseReport struct {
-	Command []string  `json:"command"`
-	Started time.Time `json:"started"`
+	Command []string `json:"command,omitempty"`
+	// PID is the process sampled with --pid; Process its command line, For
+	// how long it was to be sampled, Ended why sampling stopped sooner.
+	PID     int           `json:"pid,omitempty"`
+	Process string        `json:"process,omitempty"`
+	For     time.Duration `json:"for_ns,omitempty"`
+	Ended   string        `json:"ended,omitempty"`
+	Started time.Time     `json:"started"`
 	// Wall is the time from starting the command to its exit.
 	Wall time.Duration `json:"wall_ns"`
 	// ExitCode is the command's exit status; -1 if a signal ended it,
@@ -73,7 +90,11 @@ type diagnoseReport struct {
 	Profile     *pyprof.Profile `json:"profile,omitempty"`
 	ProfileNote string          `json:"profile_note,omitempty"`
 	ProfileFile string          `json:"profile_file,omitempty"`
-	Stamp       measure.Stamp   `json:"stamp"`
+	// Spy is what py-spy saw of the process sampled with --pid; SpyNote
+	// says why there is nothing where py-spy could not run.
+	Spy     *pyprof.Spied `json:"pyspy,omitempty"`
+	SpyNote string        `json:"pyspy_note,omitempty"`
+	Stamp   measure.Stamp `json:"stamp"`
 }
 
 // diagnoseArgs are the parsed arguments of boundlab diagnose.
@@ -82,7 +103,11 @@ type diagnoseArgs struct {
 	concurrency int
 	json        string
 	profile     string
-	command     []string
+	pid         int
+	duration    time.Duration
+	// process is the --pid process's command line.
+	process string
+	command []string
 }
 
 func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
@@ -93,11 +118,21 @@ func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
 	fs.IntVar(&a.concurrency, "concurrency", 0, "waits in flight at once")
 	fs.StringVar(&a.json, "json", "", "write the diagnosis as JSON")
 	fs.StringVar(&a.profile, "profile", "", "keep the cProfile statistics of a Python command")
+	fs.IntVar(&a.pid, "pid", 0, "sample a running Python process")
+	fs.DurationVar(&a.duration, "for", defaultFor, "how long to sample with --pid")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	a.command = fs.Args()
-	if len(a.command) == 0 {
+	if set["pid"] {
+		if err := checkPIDArgs(a, set); err != nil {
+			return nil, err
+		}
+	} else if set["for"] {
+		return nil, usagef("--for %s goes with --pid N: a command is sampled until it exits", a.duration)
+	} else if len(a.command) == 0 {
 		return nil, usagef("diagnose needs a command to run, after --: boundlab diagnose -- sleep 2")
 	}
 	if a.interval < measure.MinInterval || a.interval > measure.MaxInterval {
@@ -138,7 +173,11 @@ func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		jsonOut = f
 	}
 
-	rep, err := diagnose(ctx, a, cmdOut, stderr)
+	run := diagnose
+	if a.pid != 0 {
+		run = diagnosePID
+	}
+	rep, err := run(ctx, a, cmdOut, stderr)
 	if err != nil {
 		return err
 	}
@@ -228,13 +267,17 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 	if u.MaxProcs != 1 {
 		procs = fmt.Sprintf("at most %d processes at once", u.MaxProcs)
 	}
-	fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
 	samples := fmt.Sprintf("%d samples", len(u.Samples))
 	if len(u.Samples) == 1 {
 		samples = "1 sample"
 	}
-	fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
-		dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+	if r.PID != 0 {
+		printPIDHeader(w, r, samples, procs)
+	} else {
+		fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
+		fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
+			dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+	}
 	fmt.Fprint(w, sparkline(u, 50))
 	fmt.Fprintf(w, "mean %.2f cores, peak %.2f, waiting for a CPU %.2f; CPU time %s over %s\n\n",
 		d.Mean, d.Peak, d.Waiting, dur(u.CPU), dur(u.Wall))
@@ -242,6 +285,7 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 		fmt.Fprintf(w, "%s\n", states)
 	}
 	printProfile(w, r)
+	printSpy(w, r)
 	if len(u.Samples) < minSamples {
 		fmt.Fprintf(w, "Only %s: too short a run to say much (a shorter --interval gives more).\n", samples)
 	}

@@ -124,22 +124,16 @@ func printProfile(w io.Writer, r *diagnoseReport) {
 		p.Python, threads, dur(p.Total))
 	own := visible(p, p.ByOwn(profileTop), func(f pyprof.Function) time.Duration { return f.Own })
 	cum := visible(p, p.ByCumulative(profileTop), func(f pyprof.Function) time.Duration { return f.Cumulative })
-	width := len("by cumulative time (with what it calls)")
-	for _, f := range append(own, cum...) {
-		width = max(width, min(len([]rune(f.String()))+2, 72))
-	}
-	table := func(title, col string, fs []pyprof.Function, of func(pyprof.Function) time.Duration) {
-		fmt.Fprintf(w, "  %-*s  %10s  share\n", width, title, col)
+	rows := func(fs []pyprof.Function, of func(pyprof.Function) time.Duration) []funcRow {
+		var out []funcRow
 		for _, f := range fs {
-			name := []rune(f.String())
-			if len(name) > width-2 {
-				name = append([]rune("…"), name[len(name)-width+3:]...)
-			}
-			fmt.Fprintf(w, "    %s%*s  %10s  %4.0f%%\n", string(name), width-len(name)-2, "", dur(of(f)), 100*p.Share(of(f)))
+			out = append(out, funcRow{f.String(), fmt.Sprintf("%10s  %4.0f%%", dur(of(f)), 100*p.Share(of(f)))})
 		}
+		return out
 	}
-	table("by own time", "own", own, func(f pyprof.Function) time.Duration { return f.Own })
-	table("by cumulative time (with what it calls)", "cumulative", cum, func(f pyprof.Function) time.Duration { return f.Cumulative })
+	writeFuncTables(w,
+		funcTable{"by own time", fmt.Sprintf("%10s  share", "own"), rows(own, func(f pyprof.Function) time.Duration { return f.Own })},
+		funcTable{"by cumulative time (with what it calls)", "cumulative  share", rows(cum, func(f pyprof.Function) time.Duration { return f.Cumulative })})
 	var notes []string
 	if p.Forks > 0 {
 		notes = append(notes, fmt.Sprintf("it forked %d time(s): the children's functions are not in the profile, their CPU time is in the utilisation", p.Forks))
@@ -154,4 +148,35 @@ func printProfile(w io.Writer, r *diagnoseReport) {
 		fmt.Fprintf(w, "  (%s)\n", n)
 	}
 	fmt.Fprintln(w)
+}
+
+// funcTable is a titled table of functions: a column of names, then the
+// values (head is their header).
+type funcTable struct {
+	title, head string
+	rows        []funcRow
+}
+
+type funcRow struct{ name, values string }
+
+// writeFuncTables writes tables of functions, one width of name column for
+// all; a name too long loses its start.
+func writeFuncTables(w io.Writer, tables ...funcTable) {
+	width := 0
+	for _, t := range tables {
+		width = max(width, len(t.title))
+		for _, r := range t.rows {
+			width = max(width, min(len([]rune(r.name))+2, 72))
+		}
+	}
+	for _, t := range tables {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, t.title, t.head)
+		for _, r := range t.rows {
+			name := []rune(r.name)
+			if len(name) > width-2 {
+				name = append([]rune("…"), name[len(name)-width+3:]...)
+			}
+			fmt.Fprintf(w, "    %s%*s  %s\n", string(name), width-2-len(name), "", r.values)
+		}
+	}
 }

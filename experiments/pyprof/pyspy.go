@@ -58,6 +58,13 @@ func FindPySpy(root string) (string, error) {
 	return found, nil
 }
 
+// Pinned reports whether the project at root pins py-spy in its
+// requirements.txt, so that its set-up installs it.
+func Pinned(root string) bool {
+	b, err := os.ReadFile(filepath.Join(root, "requirements.txt"))
+	return err == nil && strings.Contains(string(b), "py-spy")
+}
+
 // unwrapExec is the cause of an exec or exec.LookPath error, without the
 // name repeated.
 func unwrapExec(err error) error {

@@ -29,8 +29,7 @@ func pySpy(t *testing.T) string {
 	}
 	path, err := FindPySpy(root)
 	if err != nil {
-		req, _ := os.ReadFile(filepath.Join(root, "requirements.txt"))
-		if os.Getenv("BOUNDLAB_REQUIRE_ASSETS") == "1" && strings.Contains(string(req), "py-spy") {
+		if os.Getenv("BOUNDLAB_REQUIRE_ASSETS") == "1" && Pinned(root) {
 			t.Fatalf("BOUNDLAB_REQUIRE_ASSETS=1: %v; run make setup", err)
 		}
 		t.Skip(err)
