@@ -330,3 +330,44 @@ func TestDiagnosePythonNoProfile(t *testing.T) {
 		t.Errorf("--profile on sleep: exit %d, %q %q", code, out, errs)
 	}
 }
+
+// Ctrl-C during a Python command under cProfile: its group is killed, one
+// line says why there is no profile, and the profiler's files are gone.
+func TestDiagnosePythonInterrupt(t *testing.T) {
+	needPython(t)
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
+	path := filepath.Join(t.TempDir(), "d.json")
+	cmd := exec.Command(binary, "diagnose", "--json", path, "--", "python3", "-c", "import subprocess, time\nsubprocess.Popen(['sleep', '100'])\ntime.sleep(100)")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var ee *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v, want status 130", err)
+	}
+	var rep diagnoseReport
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("JSON file: %v\n%s", err, out.String())
+	}
+	if !rep.Interrupted || rep.Profile != nil || !strings.Contains(out.String(), "\nno profile: interrupted; the process group was killed before Python's exit, where the profile is written.\n") {
+		t.Errorf("interrupted %v, profile %v:\n%s", rep.Interrupted, rep.Profile != nil, out.String())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for syscall.Kill(-rep.Usage.PID, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("processes left in group %d", rep.Usage.PID)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
+	if len(after) > len(before) {
+		t.Errorf("the profiler's directory is left: %q", after)
+	}
+}
