@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -191,30 +190,9 @@ func TestDiagnosePIDUsage(t *testing.T) {
 func TestDiagnosePIDInterrupt(t *testing.T) {
 	needPySpy(t)
 	pid := runningPython(t, twoBurners)
-	path := filepath.Join(t.TempDir(), "d.json")
-	cmd := exec.Command(binary, "diagnose", "--json", path, "--pid", strconv.Itoa(pid), "--for", "1m", "--interval", "20ms")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Now()
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 || time.Since(t0) > 3*time.Second {
-		t.Errorf("exit: %v after %v, want status 130 at once", err, time.Since(t0))
-	}
-	var rep diagnoseReport
-	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &rep) != nil || !rep.Interrupted || rep.Spy == nil || len(rep.Spy.Samples) < 5 {
-		t.Fatalf("report: %v\n%s", err, out.String())
-	}
-	if !strings.Contains(out.String(), "ended early by Ctrl-C; the process runs on") {
-		t.Errorf("output:\n%s", out.String())
+	rep, out := interrupt(t, 1500*time.Millisecond, "--pid", strconv.Itoa(pid), "--for", "1m", "--interval", "20ms")
+	if rep.Spy == nil || len(rep.Spy.Samples) < 5 || !strings.Contains(out, "ended early by Ctrl-C; the process runs on") {
+		t.Errorf("py-spy samples: %v\n%s", rep.Spy != nil, out)
 	}
 	if _, err := pyprof.CheckProcess(pid); err != nil {
 		t.Errorf("the sampled process: %v", err)

@@ -134,17 +134,19 @@ func TestDiagnoseUsage(t *testing.T) {
 	}
 }
 
-// Ctrl-C kills the command's whole process group, and the diagnosis of
-// what ran is still printed.
-func TestDiagnoseInterrupt(t *testing.T) {
+// interrupt runs boundlab diagnose --json FILE with args, sends it
+// SIGINT after wait, and returns the report and the output once it has
+// exited with status 130 (at once).
+func interrupt(t *testing.T, wait time.Duration, args ...string) (diagnoseReport, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "d.json")
-	cmd := exec.Command(binary, "diagnose", "--json", path, "--", "sh", "-c", "sleep 100 & yes > /dev/null & sleep 100")
+	cmd := exec.Command(binary, append([]string{"diagnose", "--json", path}, args...)...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(wait)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -162,23 +164,37 @@ func TestDiagnoseInterrupt(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &rep) != nil {
 		t.Fatalf("JSON file: %v\n%s", err, out.String())
 	}
-	if !rep.Interrupted || rep.Usage.PID <= 0 || rep.Diagnosis.Class != experiments.CPUBound && rep.Diagnosis.Class != experiments.Mixed {
-		t.Errorf("report: interrupted %v, pid %d, %s", rep.Interrupted, rep.Usage.PID, rep.Diagnosis.Class)
+	if !rep.Interrupted || !strings.Contains(out.String(), "interrupted; stopped cleanly") {
+		t.Errorf("interrupted %v:\n%s", rep.Interrupted, out.String())
 	}
-	for _, want := range []string{"interrupted: its process group was killed", "interrupted; stopped cleanly"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
-	// Nothing is left in the command's process group (the group is named
-	// by the command's pid).
+	return rep, out.String()
+}
+
+// groupGone waits until nothing is left in process group pgid.
+func groupGone(t *testing.T, pgid int) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for syscall.Kill(-rep.Usage.PID, 0) == nil {
+	for syscall.Kill(-pgid, 0) == nil {
 		if time.Now().After(deadline) {
-			t.Fatalf("processes left in group %d", rep.Usage.PID)
+			t.Fatalf("processes left in group %d", pgid)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Ctrl-C kills the command's whole process group, and the diagnosis of
+// what ran is still printed.
+func TestDiagnoseInterrupt(t *testing.T) {
+	rep, out := interrupt(t, time.Second, "--", "sh", "-c", "sleep 100 & yes > /dev/null & sleep 100")
+	if rep.Usage.PID <= 0 || rep.Diagnosis.Class != experiments.CPUBound && rep.Diagnosis.Class != experiments.Mixed {
+		t.Errorf("report: pid %d, %s", rep.Usage.PID, rep.Diagnosis.Class)
+	}
+	if !strings.Contains(out, "interrupted: its process group was killed") {
+		t.Errorf("output:\n%s", out)
+	}
+	// Nothing is left in the command's process group (the group is named
+	// by the command's pid).
+	groupGone(t, rep.Usage.PID)
 }
 
 func TestSparkline(t *testing.T) {
@@ -336,36 +352,11 @@ func TestDiagnosePythonNoProfile(t *testing.T) {
 func TestDiagnosePythonInterrupt(t *testing.T) {
 	needPython(t)
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
-	path := filepath.Join(t.TempDir(), "d.json")
-	cmd := exec.Command(binary, "diagnose", "--json", path, "--", "python3", "-c", "import subprocess, time\nsubprocess.Popen(['sleep', '100'])\ntime.sleep(100)")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	rep, out := interrupt(t, time.Second, "--", "python3", "-c", "import subprocess, time\nsubprocess.Popen(['sleep', '100'])\ntime.sleep(100)")
+	if rep.Profile != nil || !strings.Contains(out, "\nno profile: interrupted; the process group was killed before Python's exit, where the profile is written.\n") {
+		t.Errorf("profile %v:\n%s", rep.Profile != nil, out)
 	}
-	time.Sleep(time.Second)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	var ee *exec.ExitError
-	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Errorf("exit: %v, want status 130", err)
-	}
-	var rep diagnoseReport
-	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &rep) != nil {
-		t.Fatalf("JSON file: %v\n%s", err, out.String())
-	}
-	if !rep.Interrupted || rep.Profile != nil || !strings.Contains(out.String(), "\nno profile: interrupted; the process group was killed before Python's exit, where the profile is written.\n") {
-		t.Errorf("interrupted %v, profile %v:\n%s", rep.Interrupted, rep.Profile != nil, out.String())
-	}
-	deadline := time.Now().Add(2 * time.Second)
-	for syscall.Kill(-rep.Usage.PID, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("processes left in group %d", rep.Usage.PID)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	groupGone(t, rep.Usage.PID)
 	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
 	if len(after) > len(before) {
 		t.Errorf("the profiler's directory is left: %q", after)
