@@ -33,7 +33,12 @@ import (
 //     the sample (a zombie) is counted in the state it was last seen in.
 //
 // Where a thread has no schedstat file (a kernel without scheduler
-// statistics), its whole interval is counted by its state letter.
+// statistics), or none at the reading before, its whole interval is
+// counted by its state letter. The scheduler adds a stretch of queueing to
+// a thread's run-queue delay when the stretch ends, so a thread starved for
+// longer than an interval can show more than one thread's worth queued in
+// the interval it ends in, and none in those before; over many intervals
+// the account is exact.
 //
 // The counts are top's at the sample itself: threads by state letter, R
 // including those queued for a CPU.
@@ -219,13 +224,18 @@ func (t *threadTracker) step(threads []threadStat, dt, now time.Duration) Thread
 			alive = min(dt, max(0, now-ticks(th.start)))
 		}
 		var running, queued time.Duration
-		if th.timed {
-			running, queued = th.exec, th.delay
-			if known && prev.timed {
-				running, queued = th.exec-prev.exec, th.delay-prev.delay
-			}
-			running, queued = max(0, running), max(0, queued)
-		} else if th.state == 'R' {
+		switch {
+		case th.timed && known && prev.timed:
+			// The scheduler accounts a stretch of queueing when it ends,
+			// so one interval may get more than its length.
+			running, queued = max(0, th.exec-prev.exec), max(0, th.delay-prev.delay)
+		case th.timed && !known:
+			// New: its clocks since it started, within its lifetime here
+			// (more if it was missed at the last reading).
+			running = min(th.exec, alive)
+			queued = min(th.delay, alive-running)
+		case th.state == 'R':
+			// No clocks to compare: counted by its state letter.
 			running = alive
 		}
 		blocked := float64(max(0, alive-running-queued)) / float64(dt)

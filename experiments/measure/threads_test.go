@@ -124,3 +124,20 @@ func near(a, b ThreadStates) bool {
 	return close(a.Running, b.Running) && close(a.Runnable, b.Runnable) && close(a.Sleeping, b.Sleeping) &&
 		close(a.IO, b.IO) && close(a.Other, b.Other) && a.Threads == b.Threads && a.R == b.R && a.S == b.S && a.D == b.D && a.Others == b.Others
 }
+
+// A thread whose clocks were not read at the last reading is counted by
+// its state, not by its whole lifetime's clocks.
+func TestThreadTrackerMissedReading(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	tr := newThreadTracker(0, []threadStat{{tid: 1, state: 'R', start: 1}})
+	st := tr.step([]threadStat{{tid: 1, state: 'R', start: 1, timed: true, exec: ms(5000), delay: ms(9000)}}, ms(100), ms(100_000))
+	if st.Running != 1 || st.Runnable != 0 {
+		t.Errorf("after a reading without clocks: %+v, want its interval by its state", st)
+	}
+	// Missed altogether: its clocks, within the interval.
+	tr = newThreadTracker(0, nil)
+	st = tr.step([]threadStat{{tid: 2, state: 'R', start: 1, timed: true, exec: ms(5000), delay: ms(9000)}}, ms(100), ms(100_000))
+	if st.Running != 1 || st.Runnable != 0 || st.Sleeping != 0 {
+		t.Errorf("a thread missed at the last reading: %+v, want at most the interval", st)
+	}
+}
