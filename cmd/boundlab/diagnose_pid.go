@@ -148,6 +148,12 @@ func printSpy(w io.Writer, r *diagnoseReport) {
 			100*t.ActiveShare(), 100*t.IdleShare(), 100*t.GILShare())
 	}
 	fmt.Fprintf(w, "  Some thread held the GIL in %.0f%% of the samples; never two at once: one GIL.\n", 100*s.GILHeld())
+	for _, x := range r.Usage.Samples {
+		if x.Threads.Other >= 0.05 {
+			fmt.Fprintln(w, "  (Each dump pauses the process for a moment: the \"stopped, traced\" row above is py-spy's.)")
+			break
+		}
+	}
 	fmt.Fprint(w, gilStrip(s, names, 50))
 	own, total := s.TopFunctions(profileTop)
 	if s.Active == 0 {
