@@ -158,8 +158,8 @@ def main():
 main()
 `
 
-// The profile names the computing function first by own time, and in the
-// cumulative order main, crunch, nap; the threads' work is in it.
+// The profile names the computing function first by own time, and main
+// and crunch before nap by cumulative time; the threads' work is in it.
 func TestProfileFunctions(t *testing.T) {
 	py := python3(t)
 	dir := t.TempDir()
@@ -186,8 +186,10 @@ func TestProfileFunctions(t *testing.T) {
 		t.Errorf("by own time: %q lacks the sleep", names(own))
 	}
 	cum := names(prof.ByCumulative(10))
-	if i, j, k := slices.Index(cum, "main"), slices.Index(cum, "crunch"), slices.Index(cum, "nap"); i < 0 || j <= i || k <= j {
-		t.Errorf("by cumulative time: %q, want main, then crunch, then nap", cum)
+	// crunch's time in three threads at once can add up to more than
+	// main's; nap's is less than either.
+	if i, j, k := slices.Index(cum, "main"), slices.Index(cum, "crunch"), slices.Index(cum, "nap"); i < 0 || j < 0 || k <= i || k <= j {
+		t.Errorf("by cumulative time: %q, want main and crunch before nap", cum)
 	}
 	for _, f := range prof.Functions {
 		if strings.Contains(f.File, "boundlab_cprofile") || f.Name == "<built-in method builtins.exec>" {
