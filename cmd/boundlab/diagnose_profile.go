@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/pyprof"
@@ -27,6 +29,8 @@ func preparePython(a *diagnoseArgs) (*pythonProfile, error) {
 	prog, err := pyprof.ParseCommand(a.command)
 	var ue *pyprof.UnsupportedError
 	switch {
+	case a.profile != "" && !isDir(filepath.Dir(a.profile)):
+		return nil, usagef("--profile %s: no directory %s to write it in", a.profile, filepath.Dir(a.profile))
 	case errors.Is(err, pyprof.ErrNotPython):
 		if a.profile != "" {
 			return nil, usagef("--profile %s: %s is not a Python program (allowed with a Python interpreter's command line, or a script whose #! line names one)", a.profile, a.command[0])
@@ -42,6 +46,12 @@ func preparePython(a *diagnoseArgs) (*pythonProfile, error) {
 		return &pythonProfile{note: "no profile: " + err.Error()}, nil
 	}
 	return &pythonProfile{run: run}, nil
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // command is the command line to run.
@@ -87,7 +97,8 @@ func (p *pythonProfile) finish(rep *diagnoseReport, save string) error {
 	rep.Profile = prof
 	if save != "" {
 		if err := p.run.SaveStats(save); err != nil {
-			return fmt.Errorf("diagnose: --profile %s: %w", save, err)
+			rep.ProfileNote = fmt.Sprintf("the statistics were not saved to %s: %v", save, err)
+			return nil
 		}
 		rep.ProfileFile = save
 	}

@@ -341,6 +341,10 @@ func TestDiagnosePythonNoProfile(t *testing.T) {
 	if strings.Contains(out, "rofile") {
 		t.Errorf("sh got a profile line:\n%s", out)
 	}
+	out, errs, code = cli(t, "diagnose", "--profile", "/no/such/dir/x.pstats", "--", "python3", "-c", "pass")
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--profile /no/such/dir/x.pstats: no directory /no/such/dir to write it in") {
+		t.Errorf("--profile in no directory: exit %d, %q %q", code, out, errs)
+	}
 	out, errs, code = cli(t, "diagnose", "--profile", "x.pstats", "--", "sleep", "1")
 	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--profile x.pstats: sleep is not a Python program") {
 		t.Errorf("--profile on sleep: exit %d, %q %q", code, out, errs)
