@@ -125,9 +125,11 @@ type Profile struct {
 type Function struct {
 	Name string `json:"name"`
 	// File and Line say where it is defined; File is "~" for a function
-	// written in C.
-	File string `json:"file"`
-	Line int    `json:"line"`
+	// written in C. Short is File from the sys.path entry it is under
+	// (multiprocessing/pool.py).
+	File  string `json:"file"`
+	Short string `json:"short_file,omitempty"`
+	Line  int    `json:"line"`
 	// Calls counts its calls; Primitive those not made recursively.
 	Calls     int `json:"calls"`
 	Primitive int `json:"primitive_calls"`
@@ -143,21 +145,11 @@ func (f Function) String() string {
 	if f.File == "~" {
 		return f.Name
 	}
-	return fmt.Sprintf("%s (%s:%d)", f.Name, shortFile(f.File), f.Line)
-}
-
-// shortFile is a file's path relative to the working directory if it is
-// below it, else its base name.
-func shortFile(path string) string {
-	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(path) {
-		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return rel
-		}
+	file := f.Short
+	if file == "" {
+		file = f.File
 	}
-	if filepath.IsAbs(path) {
-		return filepath.Base(path)
-	}
-	return path
+	return fmt.Sprintf("%s (%s:%d)", f.Name, file, f.Line)
 }
 
 // Share is d over the profile's total time.
@@ -195,7 +187,8 @@ func (p *Profile) top(n int, key func(Function) time.Duration) []Function {
 
 // parseProfile reads the runner's summary: "key<TAB>value" lines, then a
 // line per function: f, calls, primitive calls, own and cumulative seconds,
-// line, file and name (the last two with \\, \t and \n escaped).
+// line, file, name and short file (the last three with \\, \t and \n
+// escaped).
 func parseProfile(r io.Reader) (*Profile, error) {
 	p := &Profile{}
 	sc := bufio.NewScanner(r)
@@ -219,10 +212,10 @@ func parseProfile(r io.Reader) (*Profile, error) {
 		case "functions":
 			p.Profiled, err = strconv.Atoi(field(f, 1))
 		case "f":
-			if len(f) != 8 {
-				return nil, bad(line, errors.New("want 8 fields"))
+			if len(f) != 9 {
+				return nil, bad(line, errors.New("want 9 fields"))
 			}
-			fn := Function{File: unescape(f[6]), Name: unescape(f[7])}
+			fn := Function{File: unescape(f[6]), Name: unescape(f[7]), Short: unescape(f[8])}
 			var errs [5]error
 			fn.Calls, errs[0] = strconv.Atoi(f[1])
 			fn.Primitive, errs[1] = strconv.Atoi(f[2])

@@ -190,8 +190,18 @@ def finish():
         ("functions", str(len(items))),
     ]
     for (file, line, name), (cc, nc, tt, ct, _) in keep.items():
-        lines.append(("f", str(nc), str(cc), repr(tt), repr(ct), str(line), escape(file), escape(name)))
+        lines.append(("f", str(nc), str(cc), repr(tt), repr(ct), str(line), escape(file), escape(name), escape(short(file))))
     write_lines("profile.tsv", lines)
+
+
+def short(file):
+    # A file's path from the sys.path entry it is under (the longest), as
+    # its module is named: multiprocessing/pool.py.
+    best = file
+    for p in sys.path:
+        if p and file.startswith(p.rstrip(os.sep) + os.sep) and len(file) - len(p) < len(best):
+            best = file[len(p.rstrip(os.sep)) + 1:]
+    return best
 
 
 def reraise_sigint():
