@@ -15,15 +15,23 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/pyprof"
 )
 
-const diagnoseUsage = `boundlab diagnose [--interval D] [--concurrency N] [--json FILE|-] -- COMMAND [ARGS]
+const diagnoseUsage = `boundlab diagnose [flags] -- COMMAND [ARGS]
+boundlab diagnose --pid N [--for D] [flags]
 
 Runs COMMAND and samples the CPU utilisation of it and every process it
 starts (their children too, those already reaped included), as top shows
-it, until COMMAND exits. Then it prints the utilisation over time, whether
-the command is I/O-bound, CPU-bound or mixed, and what the lecture's
-decision framework recommends.
+it, until COMMAND exits; with --pid, samples a running process instead.
+Then it prints the utilisation over time, the threads by state over time
+(running, queued for a CPU, sleeping, in I/O) and where blocked threads
+waited, whether the program is I/O-bound, CPU-bound or mixed, and what the
+lecture's decision framework recommends.
+
+A Python command (python3 script.py, python3 -m module, python3 -c code, or
+a script whose #! line names Python) runs under cProfile, unchanged in what
+it does, and the top functions by own and by cumulative time are printed.
 
 The command runs in a process group of its own, with this terminal's
 standard output and error (standard error only, with --json -); it reads
@@ -36,6 +44,17 @@ Flags:
                     picks threads (moderate) or async (from 100) for an
                     I/O-bound program
   --json FILE|-     also write the diagnosis as JSON (- for standard output)
+  --profile FILE    keep the cProfile statistics of a Python command in FILE
+                    (python3 -m pstats FILE, or snakeviz)
+  --pid N           sample running Python process N with py-spy instead of
+                    running a command: its top functions, and per thread the
+                    share of samples running, idle and holding the GIL
+  --for D           how long to sample with --pid (default 5s; 100ms to 1h);
+                    Ctrl-C ends it early
+
+py-spy is $BOUNDLAB_PYSPY, else .venv/bin/py-spy in the boundlab checkout,
+else py-spy on PATH; where it is missing or may not trace the process, one
+line says so and the rest of the diagnosis goes on.
 
 Exit status: 0 when the command ran, whatever its own status (the output
 says it); 1 when it could not be started; 2 for bad usage; 130 when
@@ -48,8 +67,14 @@ const minSamples = 5
 
 // diagnoseReport is what boundlab diagnose measured, as its JSON says.
 type diagnoseReport struct {
-	Command []string  `json:"command"`
-	Started time.Time `json:"started"`
+	Command []string `json:"command,omitempty"`
+	// PID is the process sampled with --pid; Process its command line, For
+	// how long it was to be sampled, Ended why sampling stopped sooner.
+	PID     int           `json:"pid,omitempty"`
+	Process string        `json:"process,omitempty"`
+	For     time.Duration `json:"for_ns,omitempty"`
+	Ended   string        `json:"ended,omitempty"`
+	Started time.Time     `json:"started"`
 	// Wall is the time from starting the command to its exit.
 	Wall time.Duration `json:"wall_ns"`
 	// ExitCode is the command's exit status; -1 if a signal ended it,
@@ -59,7 +84,17 @@ type diagnoseReport struct {
 	Interrupted bool                  `json:"interrupted,omitempty"`
 	Usage       measure.CPUSeries     `json:"usage"`
 	Diagnosis   experiments.Diagnosed `json:"diagnosis"`
-	Stamp       measure.Stamp         `json:"stamp"`
+	// Profile is the cProfile profile of a Python command; ProfileNote
+	// says why there is none where it is Python; ProfileFile is where its
+	// statistics were saved (--profile).
+	Profile     *pyprof.Profile `json:"profile,omitempty"`
+	ProfileNote string          `json:"profile_note,omitempty"`
+	ProfileFile string          `json:"profile_file,omitempty"`
+	// Spy is what py-spy saw of the process sampled with --pid; SpyNote
+	// says why there is nothing where py-spy could not run.
+	Spy     *pyprof.Spied `json:"pyspy,omitempty"`
+	SpyNote string        `json:"pyspy_note,omitempty"`
+	Stamp   measure.Stamp `json:"stamp"`
 }
 
 // diagnoseArgs are the parsed arguments of boundlab diagnose.
@@ -67,7 +102,12 @@ type diagnoseArgs struct {
 	interval    time.Duration
 	concurrency int
 	json        string
-	command     []string
+	profile     string
+	pid         int
+	duration    time.Duration
+	// process is the --pid process's command line.
+	process string
+	command []string
 }
 
 func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
@@ -77,11 +117,22 @@ func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
 	fs.DurationVar(&a.interval, "interval", measure.DefaultInterval, "sampling interval")
 	fs.IntVar(&a.concurrency, "concurrency", 0, "waits in flight at once")
 	fs.StringVar(&a.json, "json", "", "write the diagnosis as JSON")
+	fs.StringVar(&a.profile, "profile", "", "keep the cProfile statistics of a Python command")
+	fs.IntVar(&a.pid, "pid", 0, "sample a running Python process")
+	fs.DurationVar(&a.duration, "for", defaultFor, "how long to sample with --pid")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	a.command = fs.Args()
-	if len(a.command) == 0 {
+	if set["pid"] {
+		if err := checkPIDArgs(a, set); err != nil {
+			return nil, err
+		}
+	} else if set["for"] {
+		return nil, usagef("--for %s goes with --pid N: a command is sampled until it exits", a.duration)
+	} else if len(a.command) == 0 {
 		return nil, usagef("diagnose needs a command to run, after --: boundlab diagnose -- sleep 2")
 	}
 	if a.interval < measure.MinInterval || a.interval > measure.MaxInterval {
@@ -122,7 +173,11 @@ func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		jsonOut = f
 	}
 
-	rep, err := diagnose(ctx, a, cmdOut, stderr)
+	run := diagnose
+	if a.pid != 0 {
+		run = diagnosePID
+	}
+	rep, err := run(ctx, a, cmdOut, stderr)
 	if err != nil {
 		return err
 	}
@@ -143,7 +198,13 @@ func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // diagnose runs the command in a process group of its own and samples its
 // process tree until it exits, or until ctx ends (then it kills the group).
 func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*diagnoseReport, error) {
-	cmd := exec.Command(a.command[0], a.command[1:]...)
+	py, err := preparePython(a)
+	if err != nil {
+		return nil, err
+	}
+	defer py.close()
+	argv := py.command(a.command)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if !isTerminal(os.Stdin) {
 		cmd.Stdin = os.Stdin
@@ -185,6 +246,9 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 		rep.Signal = ws.Signal().String()
 	}
 	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	if err := py.finish(rep, a.profile); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -203,16 +267,25 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 	if u.MaxProcs != 1 {
 		procs = fmt.Sprintf("at most %d processes at once", u.MaxProcs)
 	}
-	fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
 	samples := fmt.Sprintf("%d samples", len(u.Samples))
 	if len(u.Samples) == 1 {
 		samples = "1 sample"
 	}
-	fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
-		dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+	if r.PID != 0 {
+		printPIDHeader(w, r, samples, procs)
+	} else {
+		fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
+		fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
+			dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+	}
 	fmt.Fprint(w, sparkline(u, 50))
 	fmt.Fprintf(w, "mean %.2f cores, peak %.2f, waiting for a CPU %.2f; CPU time %s over %s\n\n",
 		d.Mean, d.Peak, d.Waiting, dur(u.CPU), dur(u.Wall))
+	if states := statesStrip(u, 50); states != "" {
+		fmt.Fprintf(w, "%s\n", states)
+	}
+	printProfile(w, r)
+	printSpy(w, r)
 	if len(u.Samples) < minSamples {
 		fmt.Fprintf(w, "Only %s: too short a run to say much (a shorter --interval gives more).\n", samples)
 	}

@@ -52,10 +52,20 @@ func TestDiagnoseSleep(t *testing.T) {
 	if rep.Diagnosis.Mean > 0.05 {
 		t.Errorf("sleep: mean %.3f cores", rep.Diagnosis.Mean)
 	}
-	for _, want := range []string{"boundlab diagnose: sleep 2", "I/O-bound: the CPU was idle", "Decision framework: I/O-bound", "Python: threads", "Go: goroutines", "▁▁▁▁▁"} {
+	for _, want := range []string{"boundlab diagnose: sleep 2", "I/O-bound: the CPU was idle", "Decision framework: I/O-bound", "Python: threads", "Go: goroutines", "▁▁▁▁▁",
+		"sleeping (S)          ████████████████", "running (R)           ················", "nanosleep"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the text on stderr (stdout has the JSON) lacks %q:\n%s", want, errs)
 		}
+	}
+	// Its one thread sleeps throughout, in the kernel's nanosleep.
+	for i, s := range rep.Usage.Samples {
+		if st := s.Threads; st.Threads != 1 || st.Sleeping < 0.9 || st.Running > 0.05 {
+			t.Errorf("sample %d: %+v, want its one thread asleep", i, st)
+		}
+	}
+	if len(rep.Usage.Waits) == 0 || !strings.Contains(rep.Usage.Waits[0].String(), "nanosleep") || rep.Usage.Waits[0].Samples < len(rep.Usage.Samples)-1 {
+		t.Errorf("waits: %+v", rep.Usage.Waits)
 	}
 }
 
@@ -124,17 +134,19 @@ func TestDiagnoseUsage(t *testing.T) {
 	}
 }
 
-// Ctrl-C kills the command's whole process group, and the diagnosis of
-// what ran is still printed.
-func TestDiagnoseInterrupt(t *testing.T) {
+// interrupt runs boundlab diagnose --json FILE with args, sends it
+// SIGINT after wait, and returns the report and the output once it has
+// exited with status 130 (at once).
+func interrupt(t *testing.T, wait time.Duration, args ...string) (diagnoseReport, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "d.json")
-	cmd := exec.Command(binary, "diagnose", "--json", path, "--", "sh", "-c", "sleep 100 & yes > /dev/null & sleep 100")
+	cmd := exec.Command(binary, append([]string{"diagnose", "--json", path}, args...)...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(wait)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -152,23 +164,37 @@ func TestDiagnoseInterrupt(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &rep) != nil {
 		t.Fatalf("JSON file: %v\n%s", err, out.String())
 	}
-	if !rep.Interrupted || rep.Usage.PID <= 0 || rep.Diagnosis.Class != experiments.CPUBound && rep.Diagnosis.Class != experiments.Mixed {
-		t.Errorf("report: interrupted %v, pid %d, %s", rep.Interrupted, rep.Usage.PID, rep.Diagnosis.Class)
+	if !rep.Interrupted || !strings.Contains(out.String(), "interrupted; stopped cleanly") {
+		t.Errorf("interrupted %v:\n%s", rep.Interrupted, out.String())
 	}
-	for _, want := range []string{"interrupted: its process group was killed", "interrupted; stopped cleanly"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
-	// Nothing is left in the command's process group (the group is named
-	// by the command's pid).
+	return rep, out.String()
+}
+
+// groupGone waits until nothing is left in process group pgid.
+func groupGone(t *testing.T, pgid int) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for syscall.Kill(-rep.Usage.PID, 0) == nil {
+	for syscall.Kill(-pgid, 0) == nil {
 		if time.Now().After(deadline) {
-			t.Fatalf("processes left in group %d", rep.Usage.PID)
+			t.Fatalf("processes left in group %d", pgid)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Ctrl-C kills the command's whole process group, and the diagnosis of
+// what ran is still printed.
+func TestDiagnoseInterrupt(t *testing.T) {
+	rep, out := interrupt(t, time.Second, "--", "sh", "-c", "sleep 100 & yes > /dev/null & sleep 100")
+	if rep.Usage.PID <= 0 || rep.Diagnosis.Class != experiments.CPUBound && rep.Diagnosis.Class != experiments.Mixed {
+		t.Errorf("report: pid %d, %s", rep.Usage.PID, rep.Diagnosis.Class)
+	}
+	if !strings.Contains(out, "interrupted: its process group was killed") {
+		t.Errorf("output:\n%s", out)
+	}
+	// Nothing is left in the command's process group (the group is named
+	// by the command's pid).
+	groupGone(t, rep.Usage.PID)
 }
 
 func TestSparkline(t *testing.T) {
@@ -184,5 +210,159 @@ func TestSparkline(t *testing.T) {
 	}
 	if got := shellQuote([]string{"sh", "-c", "yes > /dev/null & sleep 2; kill $!", "it's"}); got != `sh -c 'yes > /dev/null & sleep 2; kill $!' 'it'\''s'` {
 		t.Errorf("shellQuote: %s", got)
+	}
+}
+
+// The states strip: a row per state, a column per sample; the stopped row
+// only where some thread was stopped or traced.
+func TestStatesStrip(t *testing.T) {
+	u := measure.CPUSeries{Cores: 2, MaxThreads: 2, Samples: []measure.CPUSample{
+		{At: 100 * time.Millisecond, Threads: measure.ThreadStates{Running: 2, Threads: 2}},
+		{At: 200 * time.Millisecond, Threads: measure.ThreadStates{Sleeping: 1, IO: 1, Threads: 2}},
+	}}
+	s := statesStrip(u, 50)
+	for _, want := range []string{"up to 2 threads", "running (R)           █·  mean 1.00", "sleeping (S)          ·▅  mean 0.50", "in I/O (D)            ·▅"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("strip lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "stopped") {
+		t.Errorf("a stopped row with no thread stopped:\n%s", s)
+	}
+	u.Samples[1].Threads.Other = 1
+	if s := statesStrip(u, 50); !strings.Contains(s, "stopped, traced (T)   ·▅") {
+		t.Errorf("no stopped row:\n%s", s)
+	}
+}
+
+// needPython skips a test without python3 on PATH.
+func needPython(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3 on PATH")
+	}
+}
+
+// crunchThenNap computes in crunch, then sleeps in nap.
+const crunchThenNap = `import time
+
+def crunch(n):
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+def nap(seconds):
+    time.sleep(seconds)
+
+def main():
+    crunch(20_000_000)
+    nap(0.6)
+    print("done")
+
+if __name__ == "__main__":
+    main()
+`
+
+// A Python script that computes in one function (about 1.3 s here) and
+// sleeps in another (0.6 s): the profile names crunch first by own time,
+// crunch then nap by cumulative time; the states strip shows the sleep; --profile keeps
+// statistics that pstats reads.
+func TestDiagnosePython(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.py")
+	if err := os.WriteFile(script, []byte(crunchThenNap), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stats := filepath.Join(dir, "script.pstats")
+	out, errs, code := cli(t, "diagnose", "--json", "-", "--profile", stats, "--", "python3", script)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep diagnoseReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, out)
+	}
+	if rep.Profile == nil {
+		t.Fatalf("no profile: %s\n%s", rep.ProfileNote, errs)
+	}
+	if own := rep.Profile.ByOwn(1); own[0].Name != "crunch" {
+		t.Errorf("by own time, first: %s; want crunch", own[0])
+	}
+	var order []string
+	for _, f := range rep.Profile.ByCumulative(8) {
+		if f.Name == "crunch" || f.Name == "nap" {
+			order = append(order, f.Name)
+		}
+	}
+	if strings.Join(order, ",") != "crunch,nap" {
+		t.Errorf("by cumulative time: %q, want crunch then nap", order)
+	}
+	// The sleep: samples at the end find the one thread asleep.
+	asleep := 0
+	for _, s := range rep.Usage.Samples {
+		if s.Threads.Sleeping > 0.8 {
+			asleep++
+		}
+	}
+	if asleep < 4 {
+		t.Errorf("%d samples asleep; want the 0.6 s nap to show", asleep)
+	}
+	for _, want := range []string{"done\n", "Profile (cProfile on Python 3.", "by own time", "\n    crunch (script.py:3)", "by cumulative time", "nap (script.py:9)", "sleeping (S)", "statistics saved to " + stats} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the text lacks %q:\n%s", want, errs)
+		}
+	}
+	py := exec.Command("python3", "-c", "import pstats, sys; s = pstats.Stats(sys.argv[1]); print(max(s.stats.items(), key=lambda kv: kv[1][2])[0][2])", stats)
+	if b, err := py.CombinedOutput(); err != nil || string(b) != "crunch\n" {
+		t.Errorf("pstats on the saved file: %v %s", err, b)
+	}
+}
+
+// A Python program that leaves through os._exit still gets its
+// utilisation, and one line saying why there is no profile; a command
+// that is not Python gets none of it; --profile with one is bad usage.
+func TestDiagnosePythonNoProfile(t *testing.T) {
+	needPython(t)
+	out, errs, code := cli(t, "diagnose", "--", "python3", "-c", "import os, time; time.sleep(0.3); os._exit(3)")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"(exit status 3)", "CPU utilisation over time", "\nno profile: the program left through os._exit(3), which skips Python's exit handlers, where the profile is written.\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Profile (") {
+		t.Errorf("a profile:\n%s", out)
+	}
+	out, _, _ = cli(t, "diagnose", "--", "sh", "-c", "sleep 0.2")
+	if strings.Contains(out, "rofile") {
+		t.Errorf("sh got a profile line:\n%s", out)
+	}
+	out, errs, code = cli(t, "diagnose", "--profile", "/no/such/dir/x.pstats", "--", "python3", "-c", "pass")
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--profile /no/such/dir/x.pstats: no directory /no/such/dir to write it in") {
+		t.Errorf("--profile in no directory: exit %d, %q %q", code, out, errs)
+	}
+	out, errs, code = cli(t, "diagnose", "--profile", "x.pstats", "--", "sleep", "1")
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--profile x.pstats: sleep is not a Python program") {
+		t.Errorf("--profile on sleep: exit %d, %q %q", code, out, errs)
+	}
+}
+
+// Ctrl-C during a Python command under cProfile: its group is killed, one
+// line says why there is no profile, and the profiler's files are gone.
+func TestDiagnosePythonInterrupt(t *testing.T) {
+	needPython(t)
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
+	rep, out := interrupt(t, time.Second, "--", "python3", "-c", "import subprocess, time\nsubprocess.Popen(['sleep', '100'])\ntime.sleep(100)")
+	if rep.Profile != nil || !strings.Contains(out, "\nno profile: interrupted; the process group was killed before Python's exit, where the profile is written.\n") {
+		t.Errorf("profile %v:\n%s", rep.Profile != nil, out)
+	}
+	groupGone(t, rep.Usage.PID)
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "boundlab-cprofile-*"))
+	if len(after) > len(before) {
+		t.Errorf("the profiler's directory is left: %q", after)
 	}
 }

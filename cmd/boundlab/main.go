@@ -6,7 +6,8 @@
 //
 //	boundlab list
 //	boundlab run NAME [--param value ...] [--models a,b] [--quick] [--json FILE|-]
-//	boundlab diagnose [--interval D] [--json FILE|-] -- COMMAND [ARGS]
+//	boundlab diagnose [--interval D] [--json FILE|-] [--profile FILE] -- COMMAND [ARGS]
+//	boundlab diagnose --pid N [--for D] [--interval D] [--json FILE|-]
 //	boundlab setup [--tests] [--no-install] [--dry-run]
 //	boundlab doctor
 //	boundlab lab [JUPYTER ARGS]
@@ -40,6 +41,7 @@ Usage:
   boundlab list                       the experiments, with one line each
   boundlab run NAME [flags]           run one; 'boundlab run NAME --help' lists its flags
   boundlab diagnose -- COMMAND [ARGS] run a program, sample its CPU use: I/O-bound or CPU-bound?
+  boundlab diagnose --pid N           sample a running Python process: its threads, the GIL, its functions
   boundlab setup [--tests]            the one-step set-up: tools, kernel spec, Jupyter, ECharts
   boundlab doctor                     check each piece of the set-up, with the fix for what is missing
   boundlab lab [JUPYTER ARGS]         open Jupyter on notebooks/ (e.g. --port 9999 --no-browser)

@@ -6,7 +6,9 @@
 //
 // It also watches a program the way top does: Sampler reads the CPU time
 // of a process and all its descendants from /proc at a fixed interval, as a
-// series of utilisation in cores; ProfileCPU records a runtime/pprof CPU
+// series of utilisation in cores, with the tree's threads by state in each
+// interval (running, queued for a CPU, sleeping, in I/O: ThreadStates) and
+// where its blocked threads waited (WaitPlace); ProfileCPU records a runtime/pprof CPU
 // profile of a function's goroutines and reports its top functions, as
 // pprof's top (and the lecture's cProfile) would.
 //

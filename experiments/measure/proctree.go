@@ -28,6 +28,10 @@ type procStat struct {
 	delay time.Duration
 	// zombie reports whether the process has exited and awaits its parent.
 	zombie bool
+	// state is the scheduler state letter of the stat file (R, S, D, ...).
+	state byte
+	// threads are the process's live threads, one reading each.
+	threads []threadStat
 	// kids are the process's children, from its threads' children files;
 	// kidsOK is false where the kernel has no such files (the caller must
 	// scan /proc).
@@ -61,9 +65,13 @@ func readProc(pid int) (procStat, error) {
 	var exec time.Duration
 	for _, tid := range threads(pid) {
 		task := fmt.Sprintf("/proc/%d/task/%d/", pid, tid)
-		e, d := schedstat(task)
-		exec += e
-		s.delay += d
+		th, ok := readThread(tid, task)
+		if !ok {
+			continue // it has just ended
+		}
+		s.threads = append(s.threads, th)
+		exec += th.exec
+		s.delay += th.delay
 		kids, ok := children(task)
 		s.kids = append(s.kids, kids...)
 		s.kidsOK = s.kidsOK && ok
@@ -112,6 +120,7 @@ func parseStat(pid int, b []byte) (procStat, error) {
 		own:    ticks(v[1] + v[2]),
 		reaped: ticks(v[3] + v[4]),
 		zombie: f[0] == "Z" || f[0] == "X",
+		state:  f[0][0],
 	}, nil
 }
 
@@ -134,23 +143,24 @@ func threads(pid int) []int {
 }
 
 // schedstat reads a thread's time on a CPU and its run queue delay from
-// its schedstat file, in nanoseconds (zeros where the kernel keeps none);
-// task is the thread's /proc directory, with a trailing slash.
-func schedstat(task string) (exec, delay time.Duration) {
+// its schedstat file, in nanoseconds; ok is false where the kernel keeps
+// none (or the thread has gone); task is the thread's /proc directory,
+// with a trailing slash.
+func schedstat(task string) (exec, delay time.Duration, ok bool) {
 	b, err := os.ReadFile(task + "schedstat")
 	if err != nil {
-		return 0, 0
+		return 0, 0, false
 	}
 	f := strings.Fields(string(b))
 	if len(f) < 2 {
-		return 0, 0
+		return 0, 0, false
 	}
 	e, err1 := strconv.ParseInt(f[0], 10, 64)
 	d, err2 := strconv.ParseInt(f[1], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, 0
+		return 0, 0, false
 	}
-	return time.Duration(e), time.Duration(d)
+	return time.Duration(e), time.Duration(d), true
 }
 
 // children lists a thread's children from its children file; ok is false

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Sampling intervals: the default, and the bounds a sampler accepts.
@@ -31,6 +33,9 @@ type CPUSample struct {
 	CPU time.Duration `json:"cpu_ns"`
 	// Procs is how many processes the tree had at At.
 	Procs int `json:"procs"`
+	// Threads is where the tree's threads spent the interval: running,
+	// waiting for a CPU, sleeping, in I/O.
+	Threads ThreadStates `json:"threads"`
 }
 
 // CPUSeries is a process tree's CPU utilisation over time: the process and
@@ -50,9 +55,14 @@ type CPUSeries struct {
 	// Overhead is the sampler's own CPU time, left out of CPU and the
 	// samples where it samples its own process: what it costs to watch.
 	Overhead time.Duration `json:"overhead_ns,omitempty"`
-	// MaxProcs is the most processes the tree had at a reading.
-	MaxProcs int         `json:"max_procs"`
-	Samples  []CPUSample `json:"samples"`
+	// MaxProcs is the most processes the tree had at a reading;
+	// MaxThreads the most threads.
+	MaxProcs   int         `json:"max_procs"`
+	MaxThreads int         `json:"max_threads"`
+	Samples    []CPUSample `json:"samples"`
+	// Waits is where the tree's blocked threads waited, most
+	// thread-samples first.
+	Waits []WaitPlace `json:"waits,omitempty"`
 }
 
 // Mean is the tree's mean utilisation over the series, in cores.
@@ -148,7 +158,9 @@ type Sampler struct {
 	series CPUSeries
 	// delays are the cumulative run queue delays at the samples.
 	delays []time.Duration
-	once   sync.Once
+	// threads accounts the threads' states.
+	threads *threadTracker
+	once    sync.Once
 }
 
 // StartSampler takes a first reading of process pid and its descendants
@@ -166,9 +178,12 @@ func StartSampler(pid int, interval time.Duration) (*Sampler, error) {
 	s := &Sampler{
 		tree: t, interval: interval, start: time.Now(), first: first, self: pid == os.Getpid(),
 		stop: make(chan struct{}), done: make(chan struct{}),
-		series: CPUSeries{PID: pid, Interval: interval, Cores: runtime.NumCPU(), MaxProcs: first.procs},
+		series:  CPUSeries{PID: pid, Interval: interval, Cores: runtime.NumCPU(), MaxProcs: first.procs},
+		threads: newThreadTracker(0, first.threads),
 	}
-	go s.loop()
+	ready := make(chan struct{})
+	go s.loop(ready)
+	<-ready
 	return s, nil
 }
 
@@ -177,10 +192,17 @@ func (s *Sampler) Started() time.Time { return s.start }
 
 // loop samples on a thread of its own, so that the thread's CPU clock is
 // the sampler's cost: waking up, reading /proc.
-func (s *Sampler) loop() {
+func (s *Sampler) loop(ready chan<- struct{}) {
 	defer close(s.done)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if s.self {
+		// The sampler's own thread is left out of the thread states.
+		s.mu.Lock()
+		s.threads.skip = unix.Gettid()
+		s.mu.Unlock()
+	}
+	close(ready)
 	base := ThreadCPU()
 	tk := time.NewTicker(s.interval)
 	defer tk.Stop()
@@ -214,6 +236,7 @@ func (s *Sampler) sample(final bool, base time.Duration) {
 	if final && n > 0 && at-s.series.Samples[n-1].At < s.interval/2 {
 		s.series.Samples = s.series.Samples[:n-1]
 		s.delays = s.delays[:n-1]
+		s.threads.undo()
 		n--
 	}
 	var prevAt, prevCPU, prevDelay time.Duration
@@ -225,15 +248,19 @@ func (s *Sampler) sample(final bool, base time.Duration) {
 		return
 	}
 	cpu, delay := max(prevCPU, r.cpu-s.first.cpu-s.series.Overhead), r.delay-s.first.delay
+	states := s.threads.step(r.threads, dt, bootTime())
 	s.series.Samples = append(s.series.Samples, CPUSample{
 		At:      at,
 		Cores:   float64(cpu-prevCPU) / float64(dt),
 		Waiting: float64(delay-prevDelay) / float64(dt),
 		CPU:     cpu,
 		Procs:   r.procs,
+		Threads: states,
 	})
 	s.delays = append(s.delays, delay)
 	s.series.MaxProcs = max(s.series.MaxProcs, r.procs)
+	s.series.MaxThreads = max(s.series.MaxThreads, states.Threads)
+	s.series.Waits = s.threads.places()
 	s.series.Wall, s.series.CPU, s.series.Waiting = at, cpu, delay
 }
 

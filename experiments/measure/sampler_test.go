@@ -3,7 +3,6 @@ package measure
 import (
 	"math"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 )
@@ -55,21 +54,7 @@ func TestSamplerSelf(t *testing.T) {
 // A child's child is counted: sh starting a CPU burner in the background
 // reads as about a core busy, though sh itself only waits.
 func TestSamplerDescendants(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "yes > /dev/null & sleep 1; kill $!")
-	if err := cmd.Start(); err != nil {
-		t.Skip(err)
-	}
-	s, err := StartSampler(cmd.Process.Pid, 100*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := AwaitExit(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	series := s.Stop()
-	if err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	series := sampleCommand(t, 100*time.Millisecond, "yes > /dev/null & sleep 1; kill $!")
 	if series.MaxProcs < 3 {
 		t.Errorf("at most %d processes seen: sh, sleep and yes are 3", series.MaxProcs)
 	}
@@ -82,19 +67,7 @@ func TestSamplerDescendants(t *testing.T) {
 // Children that live and die between two readings are counted through
 // their parent's reaped time.
 func TestSamplerReapedChildren(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "for i in 1 2 3 4; do timeout 0.1 yes > /dev/null; done; sleep 0.2")
-	if err := cmd.Start(); err != nil {
-		t.Skip(err)
-	}
-	s, err := StartSampler(cmd.Process.Pid, 500*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := AwaitExit(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	series := s.Stop()
-	_ = cmd.Wait()
+	series := sampleCommand(t, 500*time.Millisecond, "for i in 1 2 3 4; do timeout 0.1 yes > /dev/null; done; sleep 0.2")
 	if series.CPU < 250*time.Millisecond {
 		t.Errorf("four children burning 100 ms each: %v of CPU counted", series.CPU)
 	}

@@ -43,6 +43,8 @@ func newProcTree(root int) *procTree {
 type treeReading struct {
 	cpu, delay time.Duration
 	procs      int
+	// threads are the live threads of every process of the tree.
+	threads []threadStat
 }
 
 // read takes a reading. It fails only if the root cannot be read the first
@@ -58,6 +60,7 @@ func (t *procTree) read() (treeReading, error) {
 		r.cpu += s.total()
 		r.delay += s.delay
 		r.procs++
+		r.threads = append(r.threads, s.threads...)
 	}
 	r.cpu += t.goneCPU
 	r.delay += t.goneDelay
