@@ -75,7 +75,11 @@ func TestDiagnoseBackgroundBurner(t *testing.T) {
 	if rep.Usage.MaxProcs < 3 {
 		t.Errorf("at most %d processes seen: sh, yes and sleep are 3", rep.Usage.MaxProcs)
 	}
-	if rep.Diagnosis.Demand < 0.8 || rep.Usage.CPU < 1500*time.Millisecond {
+	// The burner is counted: its CPU time is in the usage (sleep alone uses
+	// a few milliseconds), and its demand (running or waiting for a CPU)
+	// is a whole core however busy the machine is. How much CPU it gets in
+	// 2 s depends on the machine's other work, so that is not asserted.
+	if rep.Diagnosis.Demand < 0.8 || rep.Usage.CPU < 300*time.Millisecond {
 		t.Errorf("demand %.2f cores, CPU %v", rep.Diagnosis.Demand, rep.Usage.CPU)
 	}
 	if !strings.Contains(errs, "CPU-bound: it kept the CPU busy") || !strings.Contains(errs, "multiprocessing") {
