@@ -16,24 +16,24 @@ import (
 // Results with CPython beside the models, at tiny settings, run once.
 var (
 	pyAsyncCPU = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.DefaultAsyncCPU()
+		p := experiments.AsyncCPU.Defaults()
 		p.Tasks, p.CPU, p.Heartbeat, p.Repeat = 2, 10*time.Millisecond, time.Millisecond, 1
 		p.Models = []string{"eventloop", "cpython", "goroutines"}
-		return experiments.RunAsyncCPU(context.Background(), p, nil)
+		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
 	})
 	pyScaling = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.DefaultScaling()
+		p := experiments.Scaling.Defaults()
 		p.Tasks, p.CPU, p.Workers, p.Repeat = 4, 5*time.Millisecond, []int{1, 2}, 1
 		p.Models = []string{"cpython", "gil"}
-		return experiments.RunScaling(context.Background(), p, nil)
+		return experiments.Scaling.Run(context.Background(), &p, nil)
 	})
 	pySemaphore = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
-		p := experiments.DefaultSemaphore()
+		p := experiments.Semaphore.Defaults()
 		p.Tasks, p.Latency, p.Limit, p.Repeat = 12, 5*time.Millisecond, 4, 1
 		p.Limits = []int{4, 12}
 		p.Latencies = []time.Duration{5 * time.Millisecond}
 		p.Models = []string{"eventloop", "cpython"}
-		return experiments.RunSemaphore(context.Background(), p, nil)
+		return experiments.Semaphore.Run(context.Background(), &p, nil)
 	})
 )
 

@@ -19,25 +19,25 @@ func TestMain(m *testing.M) { testlock.Main(m) }
 // Real results at small settings, run once per test binary.
 var (
 	semaphoreResult = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
-		p := experiments.DefaultSemaphore()
+		p := experiments.Semaphore.Defaults()
 		p.Tasks, p.Latency, p.Limit, p.Repeat = 12, 5*time.Millisecond, 4, 2
 		p.Limits = []int{2, 4, 12}
 		p.Latencies = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}
 		p.Models = []string{"eventloop", "goroutines"}
-		return experiments.RunSemaphore(context.Background(), p, nil)
+		return experiments.Semaphore.Run(context.Background(), &p, nil)
 	})
 	asyncCPUResult = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.DefaultAsyncCPU()
+		p := experiments.AsyncCPU.Defaults()
 		p.Tasks, p.CPU, p.Heartbeat = 2, 5*time.Millisecond, time.Millisecond
 		p.Models = []string{"eventloop", "goroutines"}
-		return experiments.RunAsyncCPU(context.Background(), p, nil)
+		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
 	})
 	scalingResult = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.DefaultScaling()
+		p := experiments.Scaling.Defaults()
 		p.Tasks, p.CPU, p.Workers = 4, 5*time.Millisecond, []int{1, 2}
 		p.Models = []string{"gil", "goroutines", "processes"}
 		p.Payloads = []int{1 << 10, 64 << 10, 256 << 10}
-		return experiments.RunScaling(context.Background(), p, nil)
+		return experiments.Scaling.Run(context.Background(), &p, nil)
 	})
 )
 

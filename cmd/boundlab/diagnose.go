@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 )
 
@@ -54,12 +54,12 @@ type diagnoseReport struct {
 	Wall time.Duration `json:"wall_ns"`
 	// ExitCode is the command's exit status; -1 if a signal ended it,
 	// named in Signal.
-	ExitCode    int                   `json:"exit_code"`
-	Signal      string                `json:"signal,omitempty"`
-	Interrupted bool                  `json:"interrupted,omitempty"`
-	Usage       measure.CPUSeries     `json:"usage"`
-	Diagnosis   experiments.Diagnosed `json:"diagnosis"`
-	Stamp       measure.Stamp         `json:"stamp"`
+	ExitCode    int                `json:"exit_code"`
+	Signal      string             `json:"signal,omitempty"`
+	Interrupted bool               `json:"interrupted,omitempty"`
+	Usage       measure.CPUSeries  `json:"usage"`
+	Diagnosis   decision.Diagnosed `json:"diagnosis"`
+	Stamp       measure.Stamp      `json:"stamp"`
 }
 
 // diagnoseArgs are the parsed arguments of boundlab diagnose.
@@ -184,7 +184,7 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		rep.Signal = ws.Signal().String()
 	}
-	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	rep.Diagnosis = decision.Classify(rep.Usage, a.concurrency)
 	return rep, nil
 }
 

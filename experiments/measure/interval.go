@@ -101,3 +101,34 @@ func orderStatistic(n int, level float64) int {
 	}
 	return best
 }
+
+// SlopeT is the interval of a least-squares slope (SlopeCI).
+const SlopeT CIMethod = "Student's t on a least-squares slope"
+
+// SlopeCI fits y = α + β·x by least squares and returns β as the CI's
+// Median with a confidence interval of the given level:
+//
+//	β ± t(n−2, (1+level)/2) · √( Σ(yᵢ − α − β·xᵢ)² / (n−2) / Σ(xᵢ − x̄)² )
+//
+// from the residuals' spread (it assumes roughly normal residuals). With
+// two points, or x all equal, Low = High = β and Method is OneValue: there
+// is no spread to estimate.
+func SlopeCI(xs, ys []float64, level float64) CI {
+	n := len(xs)
+	alpha, beta := stat.LinearRegression(xs, ys, nil, false)
+	ci := CI{Median: beta, Low: beta, High: beta, N: n, Level: level, Method: OneValue}
+	mean := stat.Mean(xs, nil)
+	var sxx, sse float64
+	for i, x := range xs {
+		sxx += (x - mean) * (x - mean)
+		r := ys[i] - alpha - beta*x
+		sse += r * r
+	}
+	if n < 3 || sxx == 0 {
+		return ci
+	}
+	se := math.Sqrt(sse / float64(n-2) / sxx)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 2)}.Quantile((1 + level) / 2)
+	ci.Low, ci.High, ci.Method = beta-t*se, beta+t*se, SlopeT
+	return ci
+}

@@ -79,3 +79,17 @@ func ExampleMedianCI() {
 	// 1.0080 [1.0040, 1.0310] by order statistics
 	// 1.0090 [0.9983, 1.0184] by Student's t
 }
+
+// y = 2x + 1 with residuals +0.1, −0.1, −0.1, +0.1 at x = 0, 1, 2, 3: the
+// fit's slope stays 2 (the residuals have no trend), Σr² = 0.04,
+// Σ(x − x̄)² = 5, so se = √(0.04 / 2 / 5) = 0.063246 and t(2, 0.975) =
+// 4.30265 gives 2 ± 0.27212.
+func TestSlopeCI(t *testing.T) {
+	ci := SlopeCI([]float64{0, 1, 2, 3}, []float64{1.1, 2.9, 4.9, 7.1}, 0.95)
+	if ci.Method != SlopeT || ci.N != 4 || !near(ci.Median, 2) || !near(ci.Low, 2-0.27212) || !near(ci.High, 2+0.27212) {
+		t.Errorf("got %+v", ci)
+	}
+	if ci := SlopeCI([]float64{1, 2}, []float64{3, 5}, 0.95); ci.Method != OneValue || !near(ci.Low, 2) || !near(ci.High, 2) {
+		t.Errorf("two points: %+v", ci)
+	}
+}
