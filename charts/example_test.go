@@ -36,6 +36,9 @@ func ExampleFor() {
 	// Runtime against the semaphore limit
 	//   ideal ⌈tasks/limit⌉ × latency: 3 points
 	//   goroutines: 2 points
+	// Runtime over the formula, against the limit
+	//   floor: the formula less the timer's 1 ms: 3 points
+	//   goroutines: 2 points
 	// Runtime against the latency
 	//   ideal ⌈tasks/limit⌉ × latency: 2 points
 	//   goroutines: 1 points
