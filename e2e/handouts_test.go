@@ -91,8 +91,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, efficiency, a timeline per series, payloads
 		return 2 + len(models) + has("cpython") + has("processes")
-	case "semaphore": // runtime by limit and by latency, a timeline per series
-		return 2 + len(models)
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
+		return 3 + len(models)
 	case "diagnosis": // wall and CPU time, the three utilisations, one per workload
 		return 2 + 3
 	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
