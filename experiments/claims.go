@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -284,6 +285,22 @@ func join(detail, part string) string {
 		return part
 	}
 	return detail + "; " + part
+}
+
+// worst picks, of verdicts on one claim at several settings, the one to
+// report, and returns its index: one that does not hold before an
+// inconclusive one before one that holds, and among equals the one whose
+// figure is furthest from its expected value.
+func worst(vs []Verdict) int {
+	rank := map[Outcome]int{Holds: 0, Inconclusive: 1, DoesNotHold: 2}
+	w := 0
+	for i, v := range vs {
+		if c := cmp.Compare(rank[v.Outcome], rank[vs[w].Outcome]); c > 0 ||
+			c == 0 && math.Abs(v.Measured/v.Expected-1) > math.Abs(vs[w].Measured/vs[w].Expected-1) {
+			w = i
+		}
+	}
+	return w
 }
 
 // judgement is what a question's judge returns: the verdicts, and notes on

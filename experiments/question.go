@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -257,16 +258,6 @@ func (r *Report) Base() *Report { return r }
 // verdicts and charts has its own Tables.
 func (r *Report) Tables() []Table { return nil }
 
-// Holds reports whether every verdict holds.
-func (r *Report) Holds() bool {
-	for _, v := range r.Verdicts {
-		if v.Outcome != Holds {
-			return false
-		}
-	}
-	return true
-}
-
 // Verdict returns the verdict on claim id for model, if there is one.
 func (r *Report) Verdict(id, model string) (Verdict, bool) {
 	for _, v := range r.Verdicts {
@@ -481,6 +472,23 @@ func pyName(in *model.Interpreter) string {
 		s += " free-threaded"
 	}
 	return s
+}
+
+// secondsOf converts durations to seconds.
+func secondsOf(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = d.Seconds()
+	}
+	return out
+}
+
+// appendNew appends x to xs unless it is there already.
+func appendNew[T comparable](xs []T, x T) []T {
+	if slices.Contains(xs, x) {
+		return xs
+	}
+	return append(xs, x)
 }
 
 // ratio is a/b as a float.

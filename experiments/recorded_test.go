@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,7 @@ func save(t *testing.T, name string, res Result, keep ...int) {
 	t.Helper()
 	r := res.Base()
 	for i := range r.Runs {
-		if !containsInt(keep, i) {
+		if !slices.Contains(keep, i) {
 			r.Runs[i].Spans = nil
 		}
 		r.Runs[i].LoopLag = nil
@@ -53,15 +54,6 @@ func save(t *testing.T, name string, res Result, keep ...int) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded testdata/%s.json: %d bytes; run the tests with -update to rewrite the golden files from it", name, len(b))
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // golden compares got with testdata/<name>.golden, or rewrites the file

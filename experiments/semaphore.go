@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -246,14 +245,6 @@ func measureSemaphore(ctx context.Context, p *SemaphoreParams, res *SemaphoreRes
 	return nil
 }
 
-// appendNew appends x to xs unless it is there already.
-func appendNew[T comparable](xs []T, x T) []T {
-	if slices.Contains(xs, x) {
-		return xs
-	}
-	return append(xs, x)
-}
-
 // semaphorePoint reads one series' runs at a setting.
 func (r *Report) semaphorePoint(series string, tasks int, st semaphoreSetting, runs []int) SemaphorePoint {
 	pt := SemaphorePoint{Model: series, Tasks: tasks, Limit: st.limit, Latency: st.latency, Runs: runs,
@@ -310,31 +301,6 @@ func judgeSemaphore(r *SemaphoreResult) judgement {
 func ratioText(p SemaphorePoint) string {
 	lo, hi := p.RatioInterval()
 	return figure(p.Ratio, lo, hi, len(p.Walls), "%.4f")
-}
-
-// secondsOf converts durations to seconds.
-func secondsOf(ds []time.Duration) []float64 {
-	out := make([]float64, len(ds))
-	for i, d := range ds {
-		out[i] = d.Seconds()
-	}
-	return out
-}
-
-// worst picks, of verdicts on one claim at several settings, the one to
-// report, and returns its index: one that does not hold before an
-// inconclusive one before one that holds, and among equals the one whose
-// figure is furthest from its expected value.
-func worst(vs []Verdict) int {
-	rank := map[Outcome]int{Holds: 0, Inconclusive: 1, DoesNotHold: 2}
-	w := 0
-	for i, v := range vs {
-		if c := cmp.Compare(rank[v.Outcome], rank[vs[w].Outcome]); c > 0 ||
-			c == 0 && math.Abs(v.Measured/v.Expected-1) > math.Abs(vs[w].Measured/vs[w].Expected-1) {
-			w = i
-		}
-	}
-	return w
 }
 
 // judgeSweep judges every limit of model m's sweep against the formula and
