@@ -15,10 +15,7 @@ import (
 // Judging is tested on results recorded from real runs (testdata/*.json),
 // and on copies edited so that a claim comes out false: no timing in the
 // test, and every outcome reachable.
-var (
-	update = flag.Bool("update", false, "rewrite the golden files under testdata from the recorded results")
-	record = flag.Bool("record", false, "run the quick experiments whose results are recorded under testdata again, and save them (slow; then run with -update)")
-)
+var record = flag.Bool("record", false, "run the quick experiments whose results are recorded under testdata again, and save them (slow; then run with -update)")
 
 // recorded decodes testdata/<name>.json as a result of q.
 func recorded[P, R any](t *testing.T, q *Question[P, R], name string) *R {
@@ -54,26 +51,6 @@ func save(t *testing.T, name string, res Result, keep ...int) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded testdata/%s.json: %d bytes; run the tests with -update to rewrite the golden files from it", name, len(b))
-}
-
-// golden compares got with testdata/<name>.golden, or rewrites the file
-// with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run with -update if the change is meant):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 // verdictLines writes verdicts one a line, as a person reads them: the

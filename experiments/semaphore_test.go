@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/golden"
 )
 
 // The semaphore's judge on a recorded quick run (200 tasks, limit 20,
@@ -153,10 +155,10 @@ func TestSemaphoreGolden(t *testing.T) {
 	if len(j.verdicts) != len(r.Verdicts) {
 		t.Errorf("%d verdicts judged again, %d recorded", len(j.verdicts), len(r.Verdicts))
 	}
-	golden(t, "semaphore-verdicts", verdictLines(j.verdicts))
-	golden(t, "semaphore-tables", tablesText(r.Tables()))
+	golden.Check(t, "semaphore-verdicts", verdictLines(j.verdicts))
+	golden.Check(t, "semaphore-tables", tablesText(r.Tables()))
 	quiet(&r.Report)
-	golden(t, "semaphore-verdicts-quiet", verdictLines(judgeSemaphore(r).verdicts))
+	golden.Check(t, "semaphore-verdicts-quiet", verdictLines(judgeSemaphore(r).verdicts))
 }
 
 // What the semaphore lists is what it judges: every claim it judges is in
