@@ -149,12 +149,16 @@ func (q *Question[P, R]) Run(ctx context.Context, p *P, progress ProgressFunc) (
 	r.Verdicts = j.verdicts
 	r.Notes = append(r.Notes, j.notes...)
 	if l.Share() > busyShare {
-		r.Notes = append(r.Notes, fmt.Sprintf("the machine was busy: %s over the run; timed verdicts whose runs saw other work take more than %.0f%% of the cores are inconclusive",
-			l, 100*busyShare))
+		r.Notes = append(r.Notes, fmt.Sprintf("%s%s over the run; timed verdicts whose runs saw other work take more than %.0f%% of the cores are inconclusive",
+			busyNote, l, 100*busyShare))
 	}
 	tr.finish()
 	return res, nil
 }
+
+// busyNote starts the note a result gets when other work kept the machine
+// busy over the whole run.
+const busyNote = "the machine was busy: "
 
 // Decode reads a result of q saved as JSON (the form `boundlab run --json`
 // writes). Its Params are rebuilt from the saved parameter values.
