@@ -257,14 +257,16 @@ func judgeDiagnosis(res *DiagnosisResult) judgement {
 		if w.Right() {
 			right = 1
 		}
-		j.add(claimDiagnosisRight.Judge(Measurement{Model: "workload " + w.Name, Value: right, Expected: 1, Unit: "(1 = right, 0 = wrong)",
+		// Other work's load moves the demand the class is read from (time
+		// waiting for a CPU counts): the busy rule applies.
+		j.add(claimDiagnosisRight.Judge(Measurement{Model: "workload " + w.Name, Value: right, Expected: 1, Unit: "(1 = right, 0 = wrong)", Busy: res.busy(w.Run),
 			Detail: fmt.Sprintf("diagnosed %s from %.2f cores on average; it is %s: %s", w.Diagnosis.Class, w.Diagnosis.Demand, w.Truth, w.Description)}))
 	}
 	for _, w := range res.Workloads {
 		detail := fmt.Sprintf("%s; %d samples every %s, peak %.2f cores", w.Description, len(w.Usage.Samples), w.Usage.Interval, w.Diagnosis.Peak)
 		switch w.Truth {
 		case decision.CPUBound:
-			j.add(claimCPUBoundFull.Judge(Measurement{Model: "workload " + w.Name, Value: w.Diagnosis.Demand, Expected: 1, Unit: "cores",
+			j.add(claimCPUBoundFull.Judge(Measurement{Model: "workload " + w.Name, Value: w.Diagnosis.Demand, Expected: 1, Unit: "cores", Busy: res.busy(w.Run),
 				Detail: fmt.Sprintf("%s; %.2f cores used and %.2f waiting for a CPU that other processes held", detail, w.Diagnosis.Mean, w.Diagnosis.Waiting)}))
 		case decision.IOBound:
 			j.add(claimIOBoundIdle.Judge(Measurement{Model: "workload " + w.Name, Value: w.Diagnosis.Mean, Expected: 0.05, Unit: "cores",
