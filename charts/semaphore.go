@@ -257,8 +257,20 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 		context: fmt.Sprintf("%d tasks, each waiting %s · 1 = ⌈tasks/limit⌉ × latency exactly · dashed: the bounds the verdicts judge", tasks, lat),
 		stamp:   stamp,
 	}
+	// The y axis holds every bound and every interval, in whole hundredths.
+	bottom, top := 1.0, 1+sweep.Tolerance
+	for _, t := range tols {
+		top = max(top, 1+t)
+	}
+	for _, fp := range floor.points {
+		bottom = min(bottom, fp.y)
+	}
+	for _, p := range pts {
+		low, high := p.RatioInterval()
+		bottom, top = min(bottom, low, p.Ratio), max(top, high, p.Ratio)
+	}
 	y := yValue("runtime / (⌈tasks/limit⌉ × latency)")
-	y.Scale = opts.Bool(true)
+	y.Min, y.Max = math.Floor(bottom*100-0.2)/100, math.Ceil(top*100+0.2)/100
 	x := logAxis("semaphore limit (tasks waiting at once, log scale)")
 	x.Min, x.Max = round(float64(lo)*0.8, 3), round(float64(hi)*1.25, 3) // room for the dodge, no empty decade
 	return xyChart("semaphore_ratios", f, x, y, series)

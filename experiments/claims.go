@@ -168,7 +168,10 @@ func (c Claim) Judge(m Measurement) Verdict {
 		v.Outcome = Inconclusive
 		v.Reason = straddles(v, ci, lo, hi)
 	}
-	if m.Busy > busyShare && v.Outcome != Inconclusive {
+	switch {
+	case m.Busy > busyShare && v.Outcome == Inconclusive:
+		v.Reason += fmt.Sprintf("; other work also used %.0f%% of the machine's cores during the runs", 100*m.Busy)
+	case m.Busy > busyShare:
 		would := "would hold"
 		if v.Outcome == DoesNotHold {
 			would = "would not hold"

@@ -151,6 +151,7 @@ func TestJudgeIntervals(t *testing.T) {
 		{"busy, would hold", Measurement{Samples: []float64{1.001, 1.002, 1.003, 1.004, 1.005, 1.006}, Busy: 0.4}, Inconclusive, "other work used 40% of the machine's cores during the runs, more than the 25% a timed figure allows: the figure alone would hold", 6, 1.001, ""},
 		{"busy, would not hold", Measurement{Value: 1.5, Busy: 0.3}, Inconclusive, "would not hold", 1, 1.5, ""},
 		{"quiet enough", Measurement{Value: 1.005, Busy: 0.25}, Holds, "", 1, 1.005, ""},
+		{"straddling, and busy", Measurement{Samples: []float64{1.001, 1.002, 1.003, 1.004, 1.005, 1.02}, Busy: 0.5}, Inconclusive, "straddles the bound 1.01: the runs vary more than the claim's margin: a noisy machine, or a figure that truly sits at the bound; other work also used 50% of the machine's cores", 6, 1.001, ""},
 		{"nothing measured", Measurement{Value: math.NaN()}, Inconclusive, "nothing was measured", 1, 0, ""},
 	}
 	for _, tc := range cases {
