@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // Judging is tested on results recorded from real runs (testdata/*.json),
@@ -42,7 +44,9 @@ func save(t *testing.T, name string, res Result, keep ...int) {
 			r.Runs[i].Spans = nil
 		}
 		r.Runs[i].LoopLag = nil
+		anonymise(r.Runs[i].Interpreter)
 	}
+	anonymise(r.Python)
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +55,14 @@ func save(t *testing.T, name string, res Result, keep ...int) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded testdata/%s.json: %d bytes; run the tests with -update to rewrite the golden files from it", name, len(b))
+}
+
+// anonymise keeps where this machine's interpreter lives out of the
+// project: it is recorded as "python3".
+func anonymise(in *model.Interpreter) {
+	if in != nil {
+		in.Path, in.Executable = "python3", "python3"
+	}
 }
 
 // verdictLines writes verdicts one a line, as a person reads them: the
