@@ -179,9 +179,7 @@ func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, 
 // expectedSpeedup is the speedup the lecture's claim on model predicts, read
 // from the verdicts, and the claim's id; NaN if no claim judged it.
 func expectedSpeedup(r *experiments.Report, model string) (float64, string) {
-	for _, id := range []string{
-		experiments.ClaimAsyncNoSpeedup.ID, experiments.ClaimThreadsNoSpeedup.ID, experiments.ClaimParallelCPU.ID,
-	} {
+	for _, id := range []string{"async-no-speedup", "threads-no-speedup", "parallel-cpu"} { // the speedup claims of experiments.AsyncCPU.Claims()
 		if v, ok := r.Verdict(id, model); ok {
 			return v.Expected, id
 		}

@@ -14,16 +14,16 @@ import (
 // binary.
 var (
 	noSemaphoreResult = sync.OnceValues(func() (*experiments.NoSemaphoreResult, error) {
-		p := experiments.DefaultNoSemaphore()
+		p := experiments.NoSemaphore.Defaults()
 		p.Concurrency, p.Limit, p.Workers, p.Service, p.Backlog = []int{4, 80}, 8, 4, 2*time.Millisecond, 8
 		p.Timeout, p.FDLimit, p.Models = 300*time.Millisecond, 64, []string{"goroutines", "eventloop"}
-		return experiments.RunNoSemaphore(context.Background(), p, nil)
+		return experiments.NoSemaphore.Run(context.Background(), &p, nil)
 	})
 	manyTasksResult = sync.OnceValues(func() (*experiments.ManyTasksResult, error) {
-		p := experiments.DefaultManyTasks()
+		p := experiments.ManyTasks.Defaults()
 		p.Tasks, p.Workers, p.Service, p.Backlog = []int{20, 60, 200}, 50, 20*time.Millisecond, 64
 		p.Timeout, p.FDLimit, p.Sample, p.Models = 2*time.Second, 128, 2*time.Millisecond, []string{"goroutines", "eventloop"}
-		return experiments.RunManyTasks(context.Background(), p, nil)
+		return experiments.ManyTasks.Run(context.Background(), &p, nil)
 	})
 )
 

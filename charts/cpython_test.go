@@ -16,24 +16,16 @@ import (
 // Results with CPython beside the models, at tiny settings, run once.
 var (
 	pyAsyncCPU = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.DefaultAsyncCPU()
+		p := experiments.AsyncCPU.Defaults()
 		p.Tasks, p.CPU, p.Heartbeat, p.Repeat = 2, 10*time.Millisecond, time.Millisecond, 1
 		p.Models = []string{"eventloop", "cpython", "goroutines"}
-		return experiments.RunAsyncCPU(context.Background(), p, nil)
+		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
 	})
 	pyScaling = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.DefaultScaling()
+		p := experiments.Scaling.Defaults()
 		p.Tasks, p.CPU, p.Workers, p.Repeat = 4, 5*time.Millisecond, []int{1, 2}, 1
 		p.Models = []string{"cpython", "gil"}
-		return experiments.RunScaling(context.Background(), p, nil)
-	})
-	pySemaphore = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
-		p := experiments.DefaultSemaphore()
-		p.Tasks, p.Latency, p.Limit, p.Repeat = 12, 5*time.Millisecond, 4, 1
-		p.Limits = []int{4, 12}
-		p.Latencies = []time.Duration{5 * time.Millisecond}
-		p.Models = []string{"eventloop", "cpython"}
-		return experiments.RunSemaphore(context.Background(), p, nil)
+		return experiments.Scaling.Run(context.Background(), &p, nil)
 	})
 )
 
@@ -88,8 +80,8 @@ func TestForCPython(t *testing.T) {
 		t.Errorf("no cpython timelines among %q", titles)
 	}
 
-	cs = must(For(must(pySemaphore())(t)))(t)
-	if got := strings.Join(seriesNames(cs[0]), ","); got != idealName+",eventloop,cpython asyncio" {
+	cs = must(For(must(semaphoreResult())(t)))(t) // recorded with CPython's asyncio
+	if got := strings.Join(seriesNames(cs[0]), ","); got != idealName+",eventloop,eventloop,goroutines,goroutines,cpython asyncio,cpython asyncio" {
 		t.Errorf("limits chart series %s", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 )
 
 // workloadColors tell the diagnosis workloads apart by their letter, not
@@ -74,8 +75,8 @@ func diagnosisCharts(res *experiments.DiagnosisResult) ([]*Chart, error) {
 // thresholds are the classifier's lines, and the machine's cores.
 func thresholds(cores float64) []opts.MarkLineNameYAxisItem {
 	return []opts.MarkLineNameYAxisItem{
-		{Name: fmt.Sprintf("I/O-bound below %.1f", experiments.IOBoundBelow), YAxis: experiments.IOBoundBelow},
-		{Name: fmt.Sprintf("CPU-bound from %.1f", experiments.CPUBoundFrom), YAxis: experiments.CPUBoundFrom},
+		{Name: fmt.Sprintf("I/O-bound below %.1f", decision.IOBoundBelow), YAxis: decision.IOBoundBelow},
+		{Name: fmt.Sprintf("CPU-bound from %.1f", decision.CPUBoundFrom), YAxis: decision.CPUBoundFrom},
 		{Name: fmt.Sprintf("all %.0f cores", cores), YAxis: cores},
 	}
 }

@@ -12,15 +12,15 @@ import (
 
 var (
 	diagnosisResult = sync.OnceValues(func() (*experiments.DiagnosisResult, error) {
-		p := experiments.DefaultDiagnosis()
+		p := experiments.Diagnosis.Defaults()
 		p.Length, p.Tasks, p.Interval = 300*time.Millisecond, 5, 50*time.Millisecond
-		return experiments.RunDiagnosis(context.Background(), p, nil)
+		return experiments.Diagnosis.Run(context.Background(), &p, nil)
 	})
 	sleepingResult = sync.OnceValues(func() (*experiments.SleepingResult, error) {
-		p := experiments.DefaultSleeping()
+		p := experiments.Sleeping.Defaults()
 		p.Tasks, p.Wait, p.Interval = 3, 100*time.Millisecond, 25*time.Millisecond
 		p.Models = []string{"goroutines", "processes"}
-		return experiments.RunSleeping(context.Background(), p, nil)
+		return experiments.Sleeping.Run(context.Background(), &p, nil)
 	})
 )
 

@@ -11,12 +11,12 @@ import (
 
 // Chart a small semaphore run: what For draws, series by series.
 func ExampleFor() {
-	p := experiments.DefaultSemaphore()
+	p := experiments.Semaphore.Defaults()
 	p.Tasks, p.Latency, p.Limit, p.Repeat = 8, 5*time.Millisecond, 4, 1
 	p.Limits = []int{2, 4}
 	p.Latencies = []time.Duration{5 * time.Millisecond}
 	p.Models = []string{"goroutines"}
-	res, err := experiments.RunSemaphore(context.Background(), p, nil)
+	res, err := experiments.Semaphore.Run(context.Background(), &p, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -35,6 +35,9 @@ func ExampleFor() {
 	// Output:
 	// Runtime against the semaphore limit
 	//   ideal ⌈tasks/limit⌉ × latency: 3 points
+	//   goroutines: 2 points
+	// Runtime over the formula, against the limit
+	//   floor: the formula less the timer's 1 ms: 3 points
 	//   goroutines: 2 points
 	// Runtime against the latency
 	//   ideal ⌈tasks/limit⌉ × latency: 2 points

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,28 +17,30 @@ import (
 // The experiments measure time: their test binaries take turns.
 func TestMain(m *testing.M) { testlock.Main(m) }
 
-// Real results at small settings, run once per test binary.
+// Real results: the semaphore's as recorded by the experiments' tests (a
+// quick run with CPython's asyncio beside the models; see
+// experiments/testdata), the others at small settings, run once per test
+// binary.
 var (
 	semaphoreResult = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
-		p := experiments.DefaultSemaphore()
-		p.Tasks, p.Latency, p.Limit, p.Repeat = 12, 5*time.Millisecond, 4, 2
-		p.Limits = []int{2, 4, 12}
-		p.Latencies = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}
-		p.Models = []string{"eventloop", "goroutines"}
-		return experiments.RunSemaphore(context.Background(), p, nil)
+		b, err := os.ReadFile(filepath.Join("..", "experiments", "testdata", "semaphore-quick.json"))
+		if err != nil {
+			return nil, err
+		}
+		return experiments.Semaphore.Decode(b)
 	})
 	asyncCPUResult = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.DefaultAsyncCPU()
+		p := experiments.AsyncCPU.Defaults()
 		p.Tasks, p.CPU, p.Heartbeat = 2, 5*time.Millisecond, time.Millisecond
 		p.Models = []string{"eventloop", "goroutines"}
-		return experiments.RunAsyncCPU(context.Background(), p, nil)
+		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
 	})
 	scalingResult = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.DefaultScaling()
+		p := experiments.Scaling.Defaults()
 		p.Tasks, p.CPU, p.Workers = 4, 5*time.Millisecond, []int{1, 2}
 		p.Models = []string{"gil", "goroutines", "processes"}
 		p.Payloads = []int{1 << 10, 64 << 10, 256 << 10}
-		return experiments.RunScaling(context.Background(), p, nil)
+		return experiments.Scaling.Run(context.Background(), &p, nil)
 	})
 )
 
@@ -76,11 +79,17 @@ type parsed struct {
 	XAxis   []map[string]any `json:"xAxis"`
 	YAxis   []map[string]any `json:"yAxis"`
 	Series  []struct {
-		Name    string         `json:"name"`
-		Type    string         `json:"type"`
-		Data    []any          `json:"data"`
-		Tooltip map[string]any `json:"tooltip"`
-		Render  string         `json:"renderItem"`
+		Name     string         `json:"name"`
+		Type     string         `json:"type"`
+		Data     []any          `json:"data"`
+		Tooltip  map[string]any `json:"tooltip"`
+		Render   string         `json:"renderItem"`
+		MarkLine struct {
+			Data []struct {
+				Name  string  `json:"name"`
+				YAxis float64 `json:"yAxis"`
+			} `json:"data"`
+		} `json:"markLine"`
 	} `json:"series"`
 }
 

@@ -9,9 +9,11 @@ import (
 
 // For returns all the charts for a result, in reading order:
 //
-//   - semaphore: runtime against the limit (log axes) and against the
-//     latency, each with the formula's ideal, then a timeline of one
-//     headline run per model;
+//   - semaphore: runtime against the limit (log axes), runtime over the
+//     formula against the limit with the bounds its verdicts judge, and
+//     runtime against the latency with the formula's ideal, each figure
+//     from several runs with its 95% interval as an error bar; then a
+//     timeline of one headline run per model;
 //   - scaling: speedup against workers with min(workers, cores), efficiency,
 //     a timeline per model at its largest pool, and the processes'
 //     serialisation time against the payload;

@@ -91,14 +91,25 @@ func checkChart(t *testing.T, c *Chart, stamp string) {
 
 func TestForSemaphore(t *testing.T) {
 	res := must(semaphoreResult())(t)
-	// 12 tasks, limits 2..12: ceil(12/l) has 6 values (6, 4, 3, 2, 2, 1
-	// rounds), corners at 2, 3, 4, 5, 6, 11, 12.
-	ideal := SeriesInfo{Name: idealName, Points: len(idealSteps(12, 2, 12))}
+	// 200 tasks, limits 10 to 200 (the headline, 20, from six runs: an
+	// error bar, three points with the gap), latencies 20 ms to 100 ms.
+	steps := len(idealSteps(200, 10, 200))
+	ideal := SeriesInfo{Name: idealName, Points: steps}
+	floor := SeriesInfo{Name: "floor: the formula less the timer's 1 ms", Points: steps}
+	models := func(n int) []SeriesInfo {
+		var out []SeriesInfo
+		for _, m := range []string{"eventloop", "goroutines", "cpython asyncio"} {
+			out = append(out, SeriesInfo{m, n}, SeriesInfo{m, 3})
+		}
+		return out
+	}
 	cs := checkCharts(t, res, []want{
-		{"Runtime against the semaphore limit", []SeriesInfo{ideal, {"eventloop", 3}, {"goroutines", 3}}},
-		{"Runtime against the latency", []SeriesInfo{{idealName, 2}, {"eventloop", 2}, {"goroutines", 2}}},
-		{"eventloop: 12 tasks waiting 5ms, at most 4 at a time", []SeriesInfo{{"wait", 12}}},
-		{"goroutines: 12 tasks waiting 5ms, at most 4 at a time", []SeriesInfo{{"wait", 12}}},
+		{"Runtime against the semaphore limit", append([]SeriesInfo{ideal}, models(4)...)},
+		{"Runtime over the formula, against the limit", append([]SeriesInfo{floor}, models(4)...)},
+		{"Runtime against the latency", append([]SeriesInfo{{idealName, 2}}, models(3)...)},
+		{"eventloop: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
+		{"goroutines: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
+		{"cpython asyncio: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 	})
 	p := parse(t, cs[0])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
@@ -107,9 +118,28 @@ func TestForSemaphore(t *testing.T) {
 	if n := p.XAxis[0]["name"].(string); !strings.Contains(n, "limit") {
 		t.Errorf("limit chart x axis %q", n)
 	}
-	tl := parse(t, cs[2])
-	if rows := tl.YAxis[0]["data"].([]any); len(rows) != 4 || rows[0] != "worker 0" {
-		t.Errorf("timeline rows %v, want 4 slots from worker 0", rows)
+	// The error bar: from the headline's low to its high, then a gap.
+	h := res.Limits[1]
+	if h.Limit != 20 || len(h.Walls) != 6 {
+		t.Fatalf("the recorded result's second limit point %+v", h)
+	}
+	if bar := p.Series[2].Data; fmt.Sprint(bar[0]) != fmt.Sprint(map[string]any{"name": bar[0].(map[string]any)["name"], "value": []any{20.0, sec(h.Low)}}) ||
+		fmt.Sprint(bar[1].(map[string]any)["value"]) != fmt.Sprint([]any{20.0, sec(h.High)}) || fmt.Sprint(bar[2].(map[string]any)["value"]) != "[20 <nil>]" {
+		t.Errorf("eventloop's error bar %v, want 20 from %v to %v, then a gap", bar, sec(h.Low), sec(h.High))
+	}
+	// The ratio chart draws the bounds the claims judge by.
+	r := parse(t, cs[1])
+	var marks []string
+	for _, m := range r.Series[0].MarkLine.Data {
+		marks = append(marks, fmt.Sprintf("%v=%v", m.Name, m.YAxis))
+	}
+	want := "the formula=1 at most 5% over, at every limit=1.05 at limit 20: at most 2% over (eventloop, cpython asyncio)=1.02 at limit 20: at most 1% over (goroutines)=1.01"
+	if got := strings.Join(marks, " "); got != want {
+		t.Errorf("ratio chart bounds %q, want %q", got, want)
+	}
+	tl := parse(t, cs[3])
+	if rows := tl.YAxis[0]["data"].([]any); len(rows) != 20 || rows[0] != "worker 0" {
+		t.Errorf("timeline rows %v, want 20 slots from worker 0", rows)
 	}
 	if s := tl.Series[0]; s.Type != "custom" || s.Render != "js:timelineBar" || s.Tooltip["formatter"] != "js:timelineTooltip" {
 		t.Errorf("timeline series %+v", s)

@@ -13,23 +13,23 @@ import (
 // Small real results of the json, memory and matrix questions.
 var (
 	jsonResult = sync.OnceValues(func() (*experiments.JSONResult, error) {
-		p := experiments.DefaultJSON()
+		p := experiments.JSON.Defaults()
 		p.Tasks, p.Wait, p.Payload, p.Repeat = 6, 5*time.Millisecond, 64<<10, 1
 		p.Payloads = []int{16 << 10, 64 << 10}
 		p.Models = []string{"eventloop", "eventloop+processes", "goroutines"}
-		return experiments.RunJSON(context.Background(), p, nil)
+		return experiments.JSON.Run(context.Background(), &p, nil)
 	})
 	memoryResult = sync.OnceValues(func() (*experiments.MemoryResult, error) {
-		p := experiments.DefaultMemory()
+		p := experiments.Memory.Defaults()
 		p.Tasks, p.Profile, p.Workers = 2000, 500, []int{1, 2}
 		p.Models = []string{"goroutines", "eventloop", "processes"}
-		return experiments.RunMemory(context.Background(), p, nil)
+		return experiments.Memory.Run(context.Background(), &p, nil)
 	})
 	matrixResult = sync.OnceValues(func() (*experiments.MatrixResult, error) {
-		p := experiments.DefaultMatrix()
+		p := experiments.Matrix.Defaults()
 		p.Moderate, p.High, p.Wait, p.CPUTasks, p.CPU, p.Pool, p.Repeat = 4, 200, 5*time.Millisecond, 2, 5*time.Millisecond, 4, 1
 		p.Models = []string{"gil", "eventloop", "processes", "goroutines"}
-		return experiments.RunMatrix(context.Background(), p, nil)
+		return experiments.Matrix.Run(context.Background(), &p, nil)
 	})
 )
 

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
 )
@@ -14,13 +17,24 @@ import (
 const idealName = "ideal ⌈tasks/limit⌉ × latency"
 
 // semaphoreCharts are the semaphore result's charts: runtime against the
-// limit, runtime against the latency, and a timeline of one headline run
-// per model.
+// limit, runtime over the formula against the limit with the claims'
+// bounds, runtime against the latency, and a timeline of one headline run
+// per model. A figure from several runs carries its 95% interval as an
+// error bar.
 func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	var out []*Chart
 	if len(res.Limits) > 0 {
 		c, err := semaphoreLimits(res.Limits, stamp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		headline := 0
+		if len(res.Headline) > 0 {
+			headline = res.Headline[0].Limit
+		}
+		c, err = semaphoreRatios(res.Limits, headline, stamp)
 		if err != nil {
 			return nil, err
 		}
@@ -90,11 +104,19 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 	series = append(series, ideal)
 	for i, m := range modelOrder(names...) {
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
 			s.points = append(s.points, point{x: float64(p.Limit), y: sec(p.Runtime),
-				name: fmt.Sprintf("limit %d: %s\nideal %s · ratio %.4f", p.Limit, fmtDur(p.Runtime), fmtDur(p.Ideal), p.Ratio)})
+				name: fmt.Sprintf("limit %d: %s%s\nideal %s · ratio %.4f", p.Limit, fmtDur(p.Runtime), runsText(p), fmtDur(p.Ideal), p.Ratio)})
+			if len(p.Walls) > 1 {
+				ivs = append(ivs, interval{x: float64(p.Limit), low: sec(p.Low), high: sec(p.High),
+					name: fmt.Sprintf("limit %d: 95%% interval %s to %s over %d runs", p.Limit, fmtDur(p.Low), fmtDur(p.High), len(p.Walls))})
+			}
 		}
 		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
 	}
 	f := frame{
 		title:   "Runtime against the semaphore limit",
@@ -125,11 +147,19 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 	series := []xySeries{ideal}
 	for i, m := range modelOrder(names...) {
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
 			s.points = append(s.points, point{x: ms(p.Latency), y: sec(p.Runtime),
-				name: fmt.Sprintf("latency %s: %s\nideal %s · ratio %.4f", p.Latency, fmtDur(p.Runtime), fmtDur(p.Ideal), p.Ratio)})
+				name: fmt.Sprintf("latency %s: %s%s\nideal %s · ratio %.4f", p.Latency, fmtDur(p.Runtime), runsText(p), fmtDur(p.Ideal), p.Ratio)})
+			if len(p.Walls) > 1 {
+				ivs = append(ivs, interval{x: ms(p.Latency), low: sec(p.Low), high: sec(p.High),
+					name: fmt.Sprintf("latency %s: 95%% interval %s to %s over %d runs", p.Latency, fmtDur(p.Low), fmtDur(p.High), len(p.Walls))})
+			}
 		}
 		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
 	}
 	f := frame{
 		title:   "Runtime against the latency",
@@ -141,6 +171,109 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 	y := yValue("runtime (s)")
 	y.Min = 0
 	return xyChart("semaphore_latencies", f, x, y, series)
+}
+
+// runsText says how many runs a point's figure is the median of, e.g.
+// " (median of 6 runs)", or "" for one run.
+func runsText(p experiments.SemaphorePoint) string {
+	if len(p.Walls) <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (median of %d runs)", len(p.Walls))
+}
+
+// semaphoreRatios draws runtime over the formula against the limit, per
+// model, with the bounds the claims judge it by (from the question's
+// Claims): at most the sweep's tolerance over at every limit, the headline
+// claim's per-model tolerance at the lecture's limit, and the floor, the
+// formula less the timer's resolution. It shows the few per cent the
+// verdicts judge, which the runtime's log-log chart cannot.
+func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp string) (*Chart, error) {
+	var sweep, near experiments.Claim
+	for _, c := range experiments.Semaphore.Claims() {
+		switch c.ID {
+		case "semaphore-sweep":
+			sweep = c
+		case "semaphore-near-ideal":
+			near = c
+		}
+	}
+	var names []string
+	lo, hi := math.MaxInt, 0
+	for _, p := range pts {
+		names = append(names, p.Model)
+		lo, hi = min(lo, p.Limit), max(hi, p.Limit)
+	}
+	names = modelOrder(names...)
+	tasks, lat := pts[0].Tasks, pts[0].Latency
+	floor := xySeries{name: fmt.Sprintf("floor: the formula less the timer's %s", fmtDur(time.Duration(sweep.Slack*float64(time.Second)))), ideal: true}
+	for _, c := range idealSteps(tasks, lo, hi) {
+		ideal := time.Duration(c[1]) * lat
+		floor.points = append(floor.points, point{x: float64(c[0]), y: round(1-sweep.Slack/ideal.Seconds(), 6),
+			name: fmt.Sprintf("limit %d: %s ideal, at least %s", c[0], fmtDur(ideal), fmtDur(ideal-time.Duration(sweep.Slack*float64(time.Second))))})
+	}
+	floor.marks = []opts.MarkLineNameYAxisItem{
+		{Name: "the formula", YAxis: 1},
+		{Name: fmt.Sprintf("at most %.0f%% over, at every limit", 100*sweep.Tolerance), YAxis: 1 + sweep.Tolerance},
+	}
+	// The headline's bound, once per tolerance, naming its models.
+	byTol := map[float64][]string{}
+	var tols []float64
+	for _, m := range names {
+		t := near.ToleranceFor(m)
+		if _, ok := byTol[t]; !ok {
+			tols = append(tols, t)
+		}
+		byTol[t] = append(byTol[t], m)
+	}
+	for _, t := range tols {
+		floor.marks = append(floor.marks, opts.MarkLineNameYAxisItem{
+			Name: fmt.Sprintf("at limit %d: at most %.0f%% over (%s)", headline, 100*t, strings.Join(byTol[t], ", ")), YAxis: 1 + t})
+	}
+	series := []xySeries{floor}
+	for i, m := range names {
+		// Each model a little apart on the x axis, so that error bars at
+		// one limit stand side by side rather than over one another.
+		dodge := math.Pow(1.04, float64(i)-float64(len(names)-1)/2)
+		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
+		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
+			x := round(float64(p.Limit)*dodge, 3)
+			s.points = append(s.points, point{x: x, y: round(p.Ratio, 6),
+				name: fmt.Sprintf("limit %d: %.4f × the formula%s\n%s against %s", p.Limit, p.Ratio, runsText(p), fmtDur(p.Runtime), fmtDur(p.Ideal))})
+			if len(p.Walls) > 1 {
+				low, high := p.RatioInterval()
+				ivs = append(ivs, interval{x: x, low: round(low, 6), high: round(high, 6),
+					name: fmt.Sprintf("limit %d: 95%% interval %.4f to %.4f over %d runs", p.Limit, low, high, len(p.Walls))})
+			}
+		}
+		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
+	}
+	f := frame{
+		title:   "Runtime over the formula, against the limit",
+		context: fmt.Sprintf("%d tasks, each waiting %s · 1 = ⌈tasks/limit⌉ × latency exactly · dashed: the bounds the verdicts judge", tasks, lat),
+		stamp:   stamp,
+	}
+	// The y axis holds every bound and every interval, in whole hundredths.
+	bottom, top := 1.0, 1+sweep.Tolerance
+	for _, t := range tols {
+		top = max(top, 1+t)
+	}
+	for _, fp := range floor.points {
+		bottom = min(bottom, fp.y)
+	}
+	for _, p := range pts {
+		low, high := p.RatioInterval()
+		bottom, top = min(bottom, low, p.Ratio), max(top, high, p.Ratio)
+	}
+	y := yValue("runtime / (⌈tasks/limit⌉ × latency)")
+	y.Min, y.Max = math.Floor(bottom*100-0.2)/100, math.Ceil(top*100+0.2)/100
+	x := logAxis("semaphore limit (tasks waiting at once, log scale)")
+	x.Min, x.Max = round(float64(lo)*0.8, 3), round(float64(hi)*1.25, 3) // room for the dodge, no empty decade
+	return xyChart("semaphore_ratios", f, x, y, series)
 }
 
 // idealSteps returns the corners of ceil(tasks/limit) for integer limits

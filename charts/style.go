@@ -231,6 +231,16 @@ func lineSeries(color, symbol string) []gocharts.SeriesOpts {
 	}
 }
 
+// whiskerSeries is the look of error bars: thin vertical lines in the
+// series' colour with a short flat cap at each end.
+func whiskerSeries(color string) []gocharts.SeriesOpts {
+	return []gocharts.SeriesOpts{
+		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: []int{12, 2}, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		gocharts.WithLineStyleOpts(opts.LineStyle{Color: color, Width: 1.5}),
+	}
+}
+
 // idealSeries is the look of a formula's curve: a dashed grey line, no
 // markers, drawn under the measurements.
 func idealSeries() []gocharts.SeriesOpts {

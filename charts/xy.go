@@ -1,6 +1,8 @@
 package charts
 
 import (
+	"math"
+
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 )
@@ -22,6 +24,28 @@ type xySeries struct {
 	// series.
 	marks  []opts.MarkLineNameYAxisItem
 	xMarks []opts.MarkLineNameXAxisItem
+	// whiskers draws the points as error bars (see intervals).
+	whiskers bool
+}
+
+// interval is one 95% interval to draw as an error bar at x.
+type interval struct {
+	x, low, high float64
+	name         string
+}
+
+// intervals is a series of error bars: for each interval a vertical bar
+// from low to high with a cap at each end, a gap between bars (a point with
+// no y, which JSON writes as null and ECharts leaves unjoined). Named as
+// the measurements' series, it shares their legend entry: one click shows
+// or hides both.
+func intervals(name, color string, ivs []interval) xySeries {
+	s := xySeries{name: name, color: color, whiskers: true}
+	for _, iv := range ivs {
+		s.points = append(s.points, point{x: iv.x, y: iv.low, name: iv.name}, point{x: iv.x, y: iv.high, name: iv.name},
+			point{x: iv.x, y: math.NaN()})
+	}
+	return s
 }
 
 // xyChart draws series as lines on numeric (or logarithmic) axes.
@@ -48,8 +72,11 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 			data[i] = opts.LineData{Name: p.name, Value: []any{finite(p.x), finite(p.y)}}
 		}
 		look := lineSeries(s.color, s.symbol)
-		if s.ideal {
+		switch {
+		case s.ideal:
 			look = idealSeries()
+		case s.whiskers:
+			look = whiskerSeries(s.color)
 		}
 		if len(s.marks)+len(s.xMarks) > 0 {
 			look = append(look, markLines(s.marks, s.xMarks...)...)

@@ -32,7 +32,7 @@ var (
 // notebook is what the handouts test knows of a notebook: its question and
 // the models its parameters cell runs.
 type notebook struct {
-	q      *experiments.Question
+	q      experiments.Experiment
 	models []string
 }
 
@@ -86,13 +86,13 @@ func expectedCharts(t *testing.T, n notebook) int {
 		}
 		return 0
 	}
-	switch n.q.Name {
+	switch n.q.Name() {
 	case "async-cpu": // the loops' lag, the speedup, the concurrent runs
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, efficiency, a timeline per series, payloads
 		return 2 + len(models) + has("cpython") + has("processes")
-	case "semaphore": // runtime by limit and by latency, a timeline per series
-		return 2 + len(models)
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
+		return 3 + len(models)
 	case "diagnosis": // wall and CPU time, the three utilisations, one per workload
 		return 2 + 3
 	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
@@ -120,7 +120,7 @@ func expectedCharts(t *testing.T, n notebook) int {
 	case "matrix": // runtime and memory heatmaps
 		return 2
 	}
-	t.Fatalf("no expected chart count for question %q", n.q.Name)
+	t.Fatalf("no expected chart count for question %q", n.q.Name())
 	return 0
 }
 

@@ -238,7 +238,7 @@ func (p *labPage) experimentCell() int {
 
 // quickLine puts the question's quick parameters on the experiment cell's
 // %% line, and returns its index and the line.
-func (p *labPage) quickLine(q *experiments.Question) (int, string) {
+func (p *labPage) quickLine(q experiments.Experiment) (int, string) {
 	i := p.experimentCell()
 	line := "%% " + quickFlags(q)
 	p.setFirstLine(i, line)

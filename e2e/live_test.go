@@ -24,13 +24,13 @@ func tailLines(s string, n int) string {
 
 // quickFlags are the flags that turn q's defaults into its quick
 // parameters, for an experiment cell's %% line.
-func quickFlags(q *experiments.Question) string {
+func quickFlags(q experiments.Experiment) string {
 	def := map[string]string{}
-	for _, x := range q.Defaults().Params() {
+	for _, x := range q.NewParams(false).Params() {
 		def[x.Name] = x.String()
 	}
 	var fs []string
-	for _, x := range q.Quick().Params() {
+	for _, x := range q.NewParams(true).Params() {
 		if v := x.String(); v != def[x.Name] {
 			fs = append(fs, "--"+x.Name+"="+v)
 		}

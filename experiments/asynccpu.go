@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"time"
 
@@ -40,13 +39,16 @@ func (p *AsyncCPUParams) Params() []Param {
 	}
 }
 
-// DefaultAsyncCPU returns the lecture's setting: eight tasks of 50 ms of
-// CPU, on the event loop and, for contrast, goroutines and processes, the
+// defaultAsyncCPU is the lecture's setting: eight tasks of 50 ms of CPU,
+// on the event loop and, for contrast, goroutines and processes, the
 // fastest of three runs each way.
-func DefaultAsyncCPU() AsyncCPUParams {
+func defaultAsyncCPU() AsyncCPUParams {
 	return AsyncCPUParams{Tasks: 8, CPU: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond,
 		Models: []string{"eventloop", "goroutines", "processes"}, Repeat: 3}
 }
+
+// quickAsyncCPU is four tasks of 30 ms.
+func quickAsyncCPU(p *AsyncCPUParams) { p.Tasks, p.CPU = 4, 30*time.Millisecond }
 
 // AsyncCPUPoint is one model's pair of runs: one task after another, and all
 // at once.
@@ -81,35 +83,35 @@ type AsyncCPUResult struct {
 
 // Claims of the async-cpu experiment.
 var (
-	ClaimAsyncNoSpeedup = Claim{
+	claimAsyncNoSpeedup = Claim{
 		ID:       "async-no-speedup",
 		Text:     "Async does not help CPU-bound tasks: a coroutine only yields at await, CPU-bound code has none, so the tasks run one after another",
 		Quantity: "speedup of running the tasks concurrently on the event loop over running them one after another (x)",
 		Predicts: "speedup = 1",
 		Compare:  Within, Tolerance: 0.10,
 	}
-	ClaimAsyncBlocksLoop = Claim{
+	claimAsyncBlocksLoop = Claim{
 		ID:       "async-blocks-loop",
 		Text:     "CPU-bound code blocks the event loop: nothing else runs, not even a timer, until it ends",
 		Quantity: "worst heartbeat lag (ms)",
 		Predicts: "at least the longest CPU step",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
-	ClaimAsyncOneAtATime = Claim{
+	claimAsyncOneAtATime = Claim{
 		ID:       "async-one-at-a-time",
 		Text:     "asyncio improves I/O concurrency, not CPU parallelism: one task computes at a time",
 		Quantity: "most tasks computing at the same moment",
 		Predicts: "1",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimLagFidelity = Claim{
+	claimLagFidelity = Claim{
 		ID:       "lag-fidelity",
 		Text:     "The eventloop model's loop is blocked as long as asyncio's by the same CPU-bound tasks",
 		Quantity: "the eventloop model's worst heartbeat lag, all tasks at once (ms)",
 		Predicts: "asyncio's worst heartbeat lag",
 		Compare:  Within, Tolerance: 0.20,
 	}
-	ClaimParallelCPU = Claim{
+	claimParallelCPU = Claim{
 		ID:       "parallel-cpu",
 		Text:     "Goroutines and processes run CPU-bound tasks in parallel, up to one per core",
 		Quantity: "speedup over one after another (x)",
@@ -119,75 +121,45 @@ var (
 )
 
 // AsyncCPU is the experiment "why does async not help CPU-bound tasks?".
-var AsyncCPU = register(&Question{
-	Name:    "async-cpu",
-	Title:   "Async on CPU-bound work",
-	Lecture: "Q1",
-	Summary: "CPU-bound tasks on an event loop run one after another and block the loop; goroutines and processes run them in parallel",
-	Claims:  []Claim{ClaimAsyncNoSpeedup, ClaimAsyncBlocksLoop, ClaimAsyncOneAtATime, ClaimParallelCPU, ClaimLagFidelity},
-	Defaults: func() Params {
-		p := DefaultAsyncCPU()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultAsyncCPU()
-		p.Tasks, p.CPU = 4, 30*time.Millisecond
-		return &p
-	},
-	NewResult: func() Result { return &AsyncCPUResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunAsyncCPU(ctx, *p.(*AsyncCPUParams), progress)
-	},
-})
+var AsyncCPU = define(about{
+	name:    "async-cpu",
+	title:   "Async on CPU-bound work",
+	lecture: "Q1",
+	summary: "CPU-bound tasks on an event loop run one after another and block the loop; goroutines and processes run them in parallel",
+	claims:  []Claim{claimAsyncNoSpeedup, claimAsyncBlocksLoop, claimAsyncOneAtATime, claimThreadsNoSpeedup, claimParallelCPU, claimLagFidelity},
+}, defaultAsyncCPU, quickAsyncCPU, measureAsyncCPU, judgeAsyncCPU)
 
-// RunAsyncCPU runs the async-cpu experiment: for each model, the tasks one
-// after another (concurrency 1) and all at once (concurrency = tasks),
+// measureAsyncCPU runs the async-cpu experiment: for each model, the tasks
+// one after another (concurrency 1) and all at once (concurrency = tasks),
 // Repeat times each, interleaved, the fastest of each way counting. The
-// cpython model runs as CPython's asyncio, and the eventloop model's lag is
-// held to asyncio's.
-func RunAsyncCPU(ctx context.Context, p AsyncCPUParams, progress ProgressFunc) (*AsyncCPUResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
+// cpython model runs as CPython's asyncio.
+func measureAsyncCPU(ctx context.Context, p *AsyncCPUParams, res *AsyncCPUResult, tr *tracker) error {
 	p.Repeat = max(1, p.Repeat)
-	t0 := time.Now()
-	res := &AsyncCPUResult{Report: newReport("async-cpu", &p)}
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorAsyncio)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.CPUFor(p.CPU)))
 	work := seconds(p.CPU) * float64(p.Tasks)
-	tr := newTracker(progress, 2*work*float64(len(ss)*p.Repeat))
-	cores := min(p.Tasks, runtime.GOMAXPROCS(0), runtime.NumCPU())
 	// Each series one after another and all at once, then again:
 	// interleaved, so that a model and CPython run under the same
 	// conditions of a shared machine.
-	type pair struct{ seq, con []int }
-	runs := make([]pair, len(ss))
-	for rep := range p.Repeat {
-		of := ""
-		if p.Repeat > 1 {
-			of = fmt.Sprintf(" (run %d of %d)", rep+1, p.Repeat)
-		}
-		for k, s := range ss {
-			cfg := s.config(model.Config{Heartbeat: p.Heartbeat, Concurrency: 1}, p.Python)
-			r, err := runModel(ctx, tr, s.String()+", one after another"+of, work, s.model, tasks, cfg)
-			if err != nil {
-				return nil, err
-			}
-			runs[k].seq = append(runs[k].seq, res.record("one after another", r))
-			cfg.Concurrency = p.Tasks
-			r, err = runModel(ctx, tr, s.String()+", all at once"+of, work, s.model, tasks, cfg)
-			if err != nil {
-				return nil, err
-			}
-			runs[k].con = append(runs[k].con, res.record(fmt.Sprintf("all %d at once", p.Tasks), r))
-		}
+	var arms []arm
+	var labels []string
+	for _, s := range ss {
+		cfg := s.config(model.Config{Heartbeat: p.Heartbeat, Concurrency: 1}, p.Python)
+		arms = append(arms, arm{stage: s.String() + ", one after another", weight: work, model: s.model, tasks: tasks, cfg: cfg})
+		cfg.Concurrency = p.Tasks
+		arms = append(arms, arm{stage: s.String() + ", all at once", weight: work, model: s.model, tasks: tasks, cfg: cfg})
+		labels = append(labels, "one after another", fmt.Sprintf("all %d at once", p.Tasks))
+	}
+	tr.expect(weight(p.Repeat, arms))
+	runs, err := res.runArms(ctx, tr, p.Repeat, arms, func(a int) string { return labels[a] })
+	if err != nil {
+		return err
 	}
 	calibrated := time.Duration(p.Tasks) * model.Calibrate().DurationOf(tasks[0].Steps[0].Units)
 	for k, s := range ss {
-		name := s.String()
 		// A run's wall, at the calibrated speed if the series is corrected.
 		wall := func(i int) float64 {
 			if !s.corrected() {
@@ -198,10 +170,10 @@ func RunAsyncCPU(ctx context.Context, p AsyncCPUParams, progress ProgressFunc) (
 		fastest := func(is []int) int {
 			return slices.MinFunc(is, func(a, b int) int { return cmp.Compare(wall(a), wall(b)) })
 		}
-		seqI, conI := fastest(runs[k].seq), fastest(runs[k].con)
+		seqI, conI := fastest(runs[2*k]), fastest(runs[2*k+1])
 		seq, con := res.Runs[seqI].Run, res.Runs[conI].Run
 		pt := AsyncCPUPoint{
-			Model:        name,
+			Model:        s.String(),
 			Sequential:   seqI,
 			Concurrent:   conI,
 			Speedup:      wall(seqI) / wall(conI),
@@ -214,6 +186,22 @@ func RunAsyncCPU(ctx context.Context, p AsyncCPUParams, progress ProgressFunc) (
 			pt.RawSpeedup = ratio(seq.Totals.Wall, con.Totals.Wall)
 		}
 		res.Points = append(res.Points, pt)
+	}
+	return nil
+}
+
+// judgeAsyncCPU judges each series' point: the event loops on no speedup,
+// a blocked loop and one task at a time; the gil model on no speedup; the
+// others on parallel speedup; then the eventloop model's lag against
+// asyncio's.
+func judgeAsyncCPU(r *AsyncCPUResult) judgement {
+	var j judgement
+	p := paramsOf[AsyncCPUParams](&r.Report)
+	cores := min(p.Tasks, r.Stamp.GOMAXPROCS, r.Stamp.Cores)
+	for _, pt := range r.Points {
+		s := seriesOf(pt.Model)
+		con := r.Runs[pt.Concurrent].Run
+		busy := r.busy(pt.Sequential, pt.Concurrent)
 		detail := fmt.Sprintf("%d tasks × %s CPU", p.Tasks, p.CPU)
 		if p.Repeat > 1 {
 			detail += fmt.Sprintf(", fastest of %d", p.Repeat)
@@ -221,31 +209,33 @@ func RunAsyncCPU(ctx context.Context, p AsyncCPUParams, progress ProgressFunc) (
 		if s.corrected() {
 			detail += fmt.Sprintf(", at the calibrated speed (as measured %.3fx)", pt.RawSpeedup)
 		}
+		speedup := func(c Claim, expected float64, detail string) Verdict {
+			return c.Judge(Measurement{Model: pt.Model, Value: pt.Speedup, Expected: expected, Unit: "x", Detail: detail, Busy: busy})
+		}
 		switch {
 		case s.eventLoop():
 			if s.model == "cpython" {
 				detail += "; " + pyName(con.Interpreter)
 			}
-			res.judge(ClaimAsyncNoSpeedup, name, pt.Speedup, 1, "x", detail)
-			res.judge(ClaimAsyncBlocksLoop, name, ms(pt.MaxLoopLag), ms(pt.LongestStep), "ms",
-				fmt.Sprintf("%d heartbeats every %s", len(con.LoopLag), p.Heartbeat))
-			res.judge(ClaimAsyncOneAtATime, name, float64(pt.MaxComputing), 1, "tasks", detail)
+			j.add(speedup(claimAsyncNoSpeedup, 1, detail))
+			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Value: ms(pt.MaxLoopLag), Expected: ms(pt.LongestStep), Unit: "ms", Busy: busy,
+				Detail: fmt.Sprintf("%d heartbeats every %s", len(con.LoopLag), p.Heartbeat)}))
+			j.add(claimAsyncOneAtATime.Judge(Measurement{Model: pt.Model, Value: float64(pt.MaxComputing), Expected: 1, Unit: "tasks", Detail: detail}))
 		case s.model == "gil":
-			res.judge(ClaimThreadsNoSpeedup, name, pt.Speedup, 1, "x", detail)
+			j.add(speedup(claimThreadsNoSpeedup, 1, detail))
 		default:
-			res.judge(ClaimParallelCPU, name, pt.Speedup, float64(cores), "x",
-				fmt.Sprintf("%s; %d cores usable", detail, cores))
+			j.add(speedup(claimParallelCPU, float64(cores), fmt.Sprintf("%s; %d cores usable", detail, cores)))
 		}
 	}
-	res.judgeFidelity(p)
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	if v, ok := r.judgeFidelity(p); ok {
+		j.add(v)
+	}
+	return j
 }
 
 // judgeFidelity holds the eventloop model's worst lag, all tasks at once,
 // to asyncio's.
-func (res *AsyncCPUResult) judgeFidelity(p AsyncCPUParams) {
+func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	var m, c *AsyncCPUPoint
 	for i := range res.Points {
 		switch res.Points[i].Model {
@@ -256,7 +246,7 @@ func (res *AsyncCPUResult) judgeFidelity(p AsyncCPUParams) {
 		}
 	}
 	if m == nil || c == nil {
-		return
+		return Verdict{}, false
 	}
 	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
 	// asyncio's lag is the time its loop spent computing: taken at the
@@ -268,15 +258,16 @@ func (res *AsyncCPUResult) judgeFidelity(p AsyncCPUParams) {
 	detail := fmt.Sprintf("%d tasks × %s at once: eventloop %s, %s asyncio %.1f ms at the calibrated speed, %s as measured (%s); longest CPU step %s and %s",
 		p.Tasks, p.CPU, f(m.MaxLoopLag), pyName(res.Python), lag, f(c.MaxLoopLag), relDiff(ms(m.MaxLoopLag), lag),
 		f(m.LongestStep), f(c.LongestStep))
-	v := ClaimLagFidelity.Judge("eventloop", ms(m.MaxLoopLag), lag, "ms", detail)
-	if !v.Holds {
+	v := claimLagFidelity.Judge(Measurement{Model: "eventloop", Value: ms(m.MaxLoopLag), Expected: lag, Unit: "ms", Detail: detail,
+		Busy: res.busy(m.Concurrent, c.Concurrent)})
+	if v.Outcome == DoesNotHold {
 		// The lag is the time the loop spent computing: if the steps
 		// themselves ran longer in Python, so did the lag.
 		v.Detail += fmt.Sprintf("; the lags relative to the longest step: eventloop %.2f, asyncio %.2f: where they agree, the miss is in the speed of the computing, not in the loop; other processes kept %s and %s of the cores busy",
 			ratio(m.MaxLoopLag, m.LongestStep), ratio(c.MaxLoopLag, c.LongestStep),
 			busyCores(res.Runs[m.Concurrent].Run), busyCores(res.Runs[c.Concurrent].Run))
 	}
-	res.Verdicts = append(res.Verdicts, v)
+	return v, true
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -12,12 +12,12 @@ import (
 func BenchmarkSemaphoreRatio(b *testing.B) {
 	for _, name := range []string{"goroutines", "eventloop"} {
 		b.Run(name, func(b *testing.B) {
-			p := DefaultSemaphore()
+			p := Semaphore.Defaults()
 			p.Models, p.Repeat = []string{name}, 1
 			p.Limits, p.Latencies = []int{p.Limit}, []time.Duration{p.Latency}
 			var sum float64
 			for range b.N {
-				res, err := RunSemaphore(context.Background(), p, nil)
+				res, err := Semaphore.Run(context.Background(), &p, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -110,8 +110,10 @@ func (r *Report) runCalls(ctx context.Context, tr *tracker, stage string, weight
 	tasks := model.Repeat(b.tasks, model.NewTask(model.Call(srv.Addr(), b.timeout)))
 	cfg := b.series.config(model.Config{Concurrency: b.slots}, b.python)
 	cfg.Progress = tr.stage(stage, weight)
+	u0 := measure.ReadUsage()
 	cr, err := model.RunInChild(ctx, b.series.model, tasks, cfg, b.child)
 	pt.Server = srv.Close()
+	u := measure.ReadUsage().Sub(u0)
 	var exit *model.ChildExitError
 	switch {
 	case errors.As(err, &exit) && ctx.Err() == nil:
@@ -122,6 +124,9 @@ func (r *Report) runCalls(ctx context.Context, tr *tracker, stage string, weight
 	}
 	pt.fill(cr)
 	run := cr.Run
+	// The child counts this process, the server, among the machine's
+	// other work: it is the experiment's own.
+	run.Totals.OtherCPU = max(0, run.Totals.OtherCPU-(u.User+u.Sys))
 	if len(run.Spans) > segmentsUpTo && !b.keepSegments {
 		for i := range run.Spans {
 			run.Spans[i].Segments = nil

@@ -20,9 +20,9 @@ import (
 // process survives every run.
 func TestNoSemaphoreQuick(t *testing.T) {
 	res := runQuick(t, NoSemaphore, "tail-grows", "too-many-files-above", "too-many-files-below", "timeouts",
-		"queue-overflows", "semaphore-no-errors", "semaphore-bounds-latency/go", "capacity-semaphore").(*NoSemaphoreResult)
+		"queue-overflows", "semaphore-no-errors", "semaphore-bounds-latency/go", "capacity-semaphore")
 	checkJSON(t, res)
-	p := NoSemaphore.Quick().(*NoSemaphoreParams)
+	p := NoSemaphore.Quick()
 	models := len(p.Models)
 	if slices.Contains(p.Models, "cpython") && res.Python == nil {
 		models-- // no interpreter: skipped with a note
@@ -56,11 +56,11 @@ func TestNoSemaphoreQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := NoSemaphore.DecodeResult(b)
+	got, err := NoSemaphore.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := back.(*NoSemaphoreResult); len(got.Points) != len(res.Points) || got.Points[0].Server.Backlog == 0 {
+	if len(got.Points) != len(res.Points) || got.Points[0].Server.Backlog == 0 {
 		t.Fatalf("decoded %+v", got.Points[0])
 	}
 }
@@ -71,9 +71,9 @@ func TestNoSemaphoreQuick(t *testing.T) {
 // process survives.
 func TestManyTasksQuick(t *testing.T) {
 	res := runQuick(t, ManyTasks, "memory-per-task", "scheduling-delay", "latency-variance", "event-loop-lag",
-		"fds-track-connections", "too-many-files-beyond", "too-many-files-within").(*ManyTasksResult)
+		"fds-track-connections", "too-many-files-beyond", "too-many-files-within")
 	checkJSON(t, res)
-	p := ManyTasks.Quick().(*ManyTasksParams)
+	p := ManyTasks.Quick()
 	if want := len(p.Tasks) * len(p.Models); len(res.Points) != want || len(res.Fits) != len(p.Models) {
 		t.Fatalf("%d points, %d fits", len(res.Points), len(res.Fits))
 	}
@@ -92,17 +92,17 @@ func TestManyTasksQuick(t *testing.T) {
 
 // Bad parameters are refused before anything runs.
 func TestCallParamErrors(t *testing.T) {
-	ns := DefaultNoSemaphore()
+	ns := NoSemaphore.Defaults()
 	if err := Set(&ns, "fd-limit", "8"); err == nil {
 		t.Error("--fd-limit 8 accepted")
 	}
-	mt := DefaultManyTasks()
+	mt := ManyTasks.Defaults()
 	if err := Set(&mt, "tasks", "1000,300000"); err == nil {
 		t.Error("--tasks 300000 accepted")
 	}
 	mt.FDLimit = 1 << 20
 	mt.Tasks = []int{10}
-	if _, err := RunManyTasks(context.Background(), mt, nil); err == nil {
+	if _, err := ManyTasks.Run(context.Background(), &mt, nil); err == nil {
 		t.Error("a descriptor limit above the hard limit ran")
 	}
 }
@@ -114,12 +114,12 @@ func TestCallExperimentCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := DefaultManyTasks()
+	p := ManyTasks.Defaults()
 	p.Tasks, p.Workers, p.Service, p.Timeout, p.Models = []int{500}, 100, 10*time.Second, time.Minute, []string{"eventloop"}
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
 	t0 := time.Now()
-	_, err = RunManyTasks(ctx, p, nil)
+	_, err = ManyTasks.Run(ctx, &p, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the context's", err)
 	}
@@ -144,15 +144,16 @@ func TestManyTasksVarianceWithoutAnswers(t *testing.T) {
 		return CallPoint{Model: "goroutines", Tasks: tasks, OK: ok, Latency: measure.Summary{N: ok, Std: std}}
 	}
 	judge := func(pts ...CallPoint) *ManyTasksResult {
-		p := DefaultManyTasks()
-		res := &ManyTasksResult{Report: newReport("many-tasks", &p), Points: pts}
-		res.judgeManyTasks(p, series{model: "goroutines"})
+		p := ManyTasks.Defaults()
+		res := &ManyTasksResult{Report: newReport("many-tasks", "", &p), Points: pts}
+		j := judgeManyTasks(res)
+		res.Verdicts, res.Notes = j.verdicts, j.notes
 		return res
 	}
 	variance := func(res *ManyTasksResult) []Verdict {
 		var out []Verdict
 		for _, v := range res.Verdicts {
-			if v.ClaimID == ClaimLatencyVariance.ID {
+			if v.ClaimID == claimLatencyVariance.ID {
 				out = append(out, v)
 			}
 		}
@@ -161,7 +162,7 @@ func TestManyTasksVarianceWithoutAnswers(t *testing.T) {
 
 	res := judge(pt(1000, 1000, 10), pt(5000, 5000, 40), pt(25000, 0, 0))
 	vs := variance(res)
-	if len(vs) != 1 || vs[0].Measured != 4 || !vs[0].Holds || !strings.Contains(vs[0].Detail, "5000 tasks against 1000") {
+	if len(vs) != 1 || vs[0].Measured != 4 || vs[0].Outcome != Holds || !strings.Contains(vs[0].Detail, "5000 tasks against 1000") {
 		t.Errorf("variance verdicts %+v", vs)
 	}
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "at 25000 tasks 0 calls were answered") {

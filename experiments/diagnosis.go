@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
@@ -42,12 +43,15 @@ func (p *DiagnosisParams) Params() []Param {
 	}
 }
 
-// DefaultDiagnosis returns the default setting: three workloads of 3 s each
+// defaultDiagnosis is the default setting: three workloads of 3 s each
 // (50 waits at once; computing on every core; half and half), sampled every
 // 100 ms, the top 8 functions of each profile.
-func DefaultDiagnosis() DiagnosisParams {
+func defaultDiagnosis() DiagnosisParams {
 	return DiagnosisParams{Length: 3 * time.Second, Tasks: 50, Share: 50, Interval: measure.DefaultInterval, Top: 8}
 }
+
+// quickDiagnosis is workloads of a second, sampled every 50 ms.
+func quickDiagnosis(p *DiagnosisParams) { p.Length, p.Interval = time.Second, 50*time.Millisecond }
 
 // DiagnosisWorkload is one workload as run, measured and diagnosed.
 type DiagnosisWorkload struct {
@@ -55,8 +59,8 @@ type DiagnosisWorkload struct {
 	Name string `json:"name"`
 	// Truth is what the workload is; Description what it does. The reader
 	// learns both after the diagnosis.
-	Truth       Class  `json:"truth"`
-	Description string `json:"description"`
+	Truth       decision.Class `json:"truth"`
+	Description string         `json:"description"`
 	// Concurrency is how many of its tasks ran at once.
 	Concurrency int `json:"concurrency"`
 	// Run indexes Report.Runs.
@@ -70,8 +74,8 @@ type DiagnosisWorkload struct {
 	WaitShare float64 `json:"wait_share"`
 	// Usage is the process's CPU utilisation over the run, sampled as top
 	// does; Diagnosis is read from it.
-	Usage     measure.CPUSeries `json:"usage"`
-	Diagnosis Diagnosed         `json:"diagnosis"`
+	Usage     measure.CPUSeries  `json:"usage"`
+	Diagnosis decision.Diagnosed `json:"diagnosis"`
 	// Profile is the CPU profile of the run (nil if one could not be
 	// recorded; a note says why).
 	Profile *measure.CPUProfile `json:"profile,omitempty"`
@@ -88,21 +92,21 @@ type DiagnosisResult struct {
 
 // Claims of the diagnosis experiment.
 var (
-	ClaimDiagnosisRight = Claim{
+	claimDiagnosisRight = Claim{
 		ID:       "diagnosis-right",
 		Text:     "Diagnosis before tool: measuring CPU utilisation while a program runs tells whether it is I/O-bound or CPU-bound",
 		Quantity: "the diagnosis from the utilisation, against what the workload is (1 = right, 0 = wrong)",
 		Predicts: "1: every workload diagnosed as what it is",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimCPUBoundFull = Claim{
+	claimCPUBoundFull = Claim{
 		ID:       "cpu-bound-full",
 		Text:     "A program is CPU-bound when the CPU is running at full utilization",
 		Quantity: "the computing workload's mean demand for CPU: utilisation, plus time ready to run but waiting for a CPU other processes held (cores)",
 		Predicts: "at least one core",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
-	ClaimIOBoundIdle = Claim{
+	claimIOBoundIdle = Claim{
 		ID:       "io-bound-idle",
 		Text:     "A program is I/O-bound when the CPU is idle while waiting for external operations",
 		Quantity: "the waiting workload's mean utilisation (cores)",
@@ -112,31 +116,18 @@ var (
 )
 
 // Diagnosis is the experiment "diagnosis before tool; measure, never guess".
-var Diagnosis = register(&Question{
-	Name:    "diagnosis",
-	Title:   "Diagnosis before tool: measure, never guess",
-	Lecture: "takeaways 1, 8",
-	Summary: "three unlabelled workloads of equal wall time, sampled like top and profiled: their CPU utilisation tells I/O-bound from CPU-bound, and the decision framework picks the tool",
-	Claims:  []Claim{ClaimDiagnosisRight, ClaimCPUBoundFull, ClaimIOBoundIdle},
-	Defaults: func() Params {
-		p := DefaultDiagnosis()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultDiagnosis()
-		p.Length, p.Interval = time.Second, 50*time.Millisecond
-		return &p
-	},
-	NewResult: func() Result { return &DiagnosisResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunDiagnosis(ctx, *p.(*DiagnosisParams), progress)
-	},
-})
+var Diagnosis = define(about{
+	name:    "diagnosis",
+	title:   "Diagnosis before tool: measure, never guess",
+	lecture: "takeaways 1, 8",
+	summary: "three unlabelled workloads of equal wall time, sampled like top and profiled: their CPU utilisation tells I/O-bound from CPU-bound, and the decision framework picks the tool",
+	claims:  []Claim{claimDiagnosisRight, claimCPUBoundFull, claimIOBoundIdle},
+}, defaultDiagnosis, quickDiagnosis, measureDiagnosis, judgeDiagnosis)
 
 // workloadSpec is one workload to run.
 type workloadSpec struct {
 	name, description string
-	truth             Class
+	truth             decision.Class
 	tasks             []model.Task
 	concurrency       int
 }
@@ -146,7 +137,7 @@ const diagnosisRounds = 10
 
 // diagnosisWorkloads are the three workloads, in the order the reader
 // meets them: A mixed, B waiting, C computing. Each lasts about p.Length.
-func diagnosisWorkloads(p DiagnosisParams, cores int) []workloadSpec {
+func diagnosisWorkloads(p *DiagnosisParams, cores int) []workloadSpec {
 	step := p.Length / diagnosisRounds
 	compute := step * time.Duration(p.Share) / 100
 	wait := step - compute
@@ -161,52 +152,43 @@ func diagnosisWorkloads(p DiagnosisParams, cores int) []workloadSpec {
 	}
 	return []workloadSpec{
 		{
-			name: "A", truth: Mixed, concurrency: 1,
+			name: "A", truth: decision.Mixed, concurrency: 1,
 			tasks:       []model.Task{model.NewTask(mixed...)},
 			description: fmt.Sprintf("1 task: %d rounds of %s computing, then %s waiting", diagnosisRounds, compute, wait),
 		},
 		{
-			name: "B", truth: IOBound, concurrency: p.Tasks,
+			name: "B", truth: decision.IOBound, concurrency: p.Tasks,
 			tasks:       model.Repeat(p.Tasks, model.NewTask(waits...)),
 			description: fmt.Sprintf("%d tasks at once, each waiting %d × %s (simulated I/O)", p.Tasks, diagnosisRounds, step),
 		},
 		{
-			name: "C", truth: CPUBound, concurrency: cores,
+			name: "C", truth: decision.CPUBound, concurrency: cores,
 			tasks:       model.Repeat(cores, model.NewTask(cpus...)),
 			description: fmt.Sprintf("%d tasks at once, one per core, each computing %d × %s", cores, diagnosisRounds, step),
 		},
 	}
 }
 
-// RunDiagnosis runs the diagnosis experiment: each workload on the
+// measureDiagnosis runs the diagnosis experiment: each workload on the
 // goroutines model, one after another, while this process's CPU
-// utilisation is sampled and a CPU profile recorded; then each is
-// classified from its utilisation alone and the classes are judged against
-// what the workloads are.
-func RunDiagnosis(ctx context.Context, p DiagnosisParams, progress ProgressFunc) (*DiagnosisResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &DiagnosisResult{Report: newReport("diagnosis", &p)}
+// utilisation is sampled and a CPU profile recorded; each is classified
+// from its utilisation alone.
+func measureDiagnosis(ctx context.Context, p *DiagnosisParams, res *DiagnosisResult, tr *tracker) error {
 	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	specs := diagnosisWorkloads(p, cores)
-	tr := newTracker(progress, seconds(p.Length)*float64(len(specs)))
+	tr.expect(seconds(p.Length) * float64(len(specs)))
 	for _, w := range specs {
 		dw, err := res.runWorkload(ctx, tr, p, w)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Workloads = append(res.Workloads, dw)
 	}
-	res.judgeDiagnosis()
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
 // runWorkload runs one workload, sampled and profiled, and diagnoses it.
-func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p DiagnosisParams, w workloadSpec) (DiagnosisWorkload, error) {
+func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p *DiagnosisParams, w workloadSpec) (DiagnosisWorkload, error) {
 	stage := "workload " + w.name
 	cfg := model.Config{Concurrency: w.concurrency}
 	sampler, err := measure.StartSampler(os.Getpid(), p.Interval)
@@ -233,7 +215,7 @@ func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p Diag
 		prof = nil
 	}
 	concurrency := 0
-	if w.truth == IOBound {
+	if w.truth == decision.IOBound {
 		concurrency = w.concurrency
 	}
 	return DiagnosisWorkload{
@@ -243,7 +225,7 @@ func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p Diag
 		CPU:       run.Totals.CPU(),
 		WaitShare: waitShare(run.Spans),
 		Usage:     usage,
-		Diagnosis: Classify(usage, concurrency),
+		Diagnosis: decision.Classify(usage, concurrency),
 		Profile:   prof,
 	}, nil
 }
@@ -268,24 +250,28 @@ func waitShare(spans []model.Span) float64 {
 
 // judgeDiagnosis judges every workload's diagnosis, then the computing
 // workload's utilisation and the waiting workload's.
-func (res *DiagnosisResult) judgeDiagnosis() {
+func judgeDiagnosis(res *DiagnosisResult) judgement {
+	var j judgement
 	for _, w := range res.Workloads {
 		right := 0.0
 		if w.Right() {
 			right = 1
 		}
-		res.judge(ClaimDiagnosisRight, "workload "+w.Name, right, 1, "(1 = right, 0 = wrong)",
-			fmt.Sprintf("diagnosed %s from %.2f cores on average; it is %s: %s", w.Diagnosis.Class, w.Diagnosis.Demand, w.Truth, w.Description))
+		// Other work's load moves the demand the class is read from (time
+		// waiting for a CPU counts): the busy rule applies.
+		j.add(claimDiagnosisRight.Judge(Measurement{Model: "workload " + w.Name, Value: right, Expected: 1, Unit: "(1 = right, 0 = wrong)", Busy: res.busy(w.Run),
+			Detail: fmt.Sprintf("diagnosed %s from %.2f cores on average; it is %s: %s", w.Diagnosis.Class, w.Diagnosis.Demand, w.Truth, w.Description)}))
 	}
 	for _, w := range res.Workloads {
 		detail := fmt.Sprintf("%s; %d samples every %s, peak %.2f cores", w.Description, len(w.Usage.Samples), w.Usage.Interval, w.Diagnosis.Peak)
 		switch w.Truth {
-		case CPUBound:
-			res.judge(ClaimCPUBoundFull, "workload "+w.Name, w.Diagnosis.Demand, 1, "cores",
-				fmt.Sprintf("%s; %.2f cores used and %.2f waiting for a CPU that other processes held", detail, w.Diagnosis.Mean, w.Diagnosis.Waiting))
-		case IOBound:
-			res.judge(ClaimIOBoundIdle, "workload "+w.Name, w.Diagnosis.Mean, 0.05, "cores",
-				fmt.Sprintf("%s; %s of CPU over %s", detail, showDur(w.Usage.CPU), showDur(w.Usage.Wall)))
+		case decision.CPUBound:
+			j.add(claimCPUBoundFull.Judge(Measurement{Model: "workload " + w.Name, Value: w.Diagnosis.Demand, Expected: 1, Unit: "cores", Busy: res.busy(w.Run),
+				Detail: fmt.Sprintf("%s; %.2f cores used and %.2f waiting for a CPU that other processes held", detail, w.Diagnosis.Mean, w.Diagnosis.Waiting)}))
+		case decision.IOBound:
+			j.add(claimIOBoundIdle.Judge(Measurement{Model: "workload " + w.Name, Value: w.Diagnosis.Mean, Expected: 0.05, Unit: "cores",
+				Detail: fmt.Sprintf("%s; %s of CPU over %s", detail, showDur(w.Usage.CPU), showDur(w.Usage.Wall))}))
 		}
 	}
+	return j
 }

@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"time"
+
+	"github.com/boundlab/boundlab/experiments/decision"
 )
 
 // Tables are the diagnosis result's figures: what the clock and the
@@ -12,7 +14,7 @@ func (res *DiagnosisResult) Tables() []Table {
 	seen := Table{
 		Title:   "What the clock and top say",
 		Columns: []string{"workload", "wall", "CPU time", "mean", "peak", "idle samples", "tasks' time waiting", "diagnosed", "it is", "what it does"},
-		Note:    fmt.Sprintf("mean and peak in cores (1 = one core busy throughout); I/O-bound below %.1f, CPU-bound from %.1f", IOBoundBelow, CPUBoundFrom),
+		Note:    fmt.Sprintf("mean and peak in cores (1 = one core busy throughout); I/O-bound below %.1f, CPU-bound from %.1f", decision.IOBoundBelow, decision.CPUBoundFrom),
 	}
 	advice := Table{
 		Title:   "What to use: the decision framework",

@@ -25,7 +25,7 @@ type JSONParams struct {
 	Payload int
 	// Payloads is the payload sweep, run on the Go variants.
 	Payloads []int
-	// Models are the variants to run (see JSONVariants).
+	// Models are the variants to run (see jsonVariantNames).
 	Models []string
 	// Executor is the size of the executors' pools (0: one per core).
 	Executor int
@@ -38,10 +38,10 @@ type JSONParams struct {
 	Python string
 }
 
-// JSONVariants are the json experiment's variants: the event loop
+// jsonVariantNames are the json experiment's variants: the event loop
 // encoding inline and offloading to each executor, goroutines, GIL
 // threads, and CPython's asyncio inline and with run_in_executor.
-var JSONVariants = []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"}
+var jsonVariantNames = []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"}
 
 // Params binds the parameters to flags.
 func (p *JSONParams) Params() []Param {
@@ -50,7 +50,7 @@ func (p *JSONParams) Params() []Param {
 		durationParam(&p.Wait, "wait", "each task's wait before it encodes (simulated I/O)", time.Millisecond, time.Minute),
 		sizeParam(&p.Payload, "payload", "the JSON each task encodes", 1<<10, 16<<20),
 		sizesParam(&p.Payloads, "payloads", "payload sweep (Go variants)", 1<<10, 16<<20, 8),
-		namesParam(&p.Models, "models", "variants: the event loop inline and offloading to an executor (threads: Go's, in parallel; gil-threads: CPython's, sharing a GIL with the loop; processes), goroutines, gil threads, cpython (asyncio inline, with threads, with processes)", JSONVariants),
+		namesParam(&p.Models, "models", "variants: the event loop inline and offloading to an executor (threads: Go's, in parallel; gil-threads: CPython's, sharing a GIL with the loop; processes), goroutines, gil threads, cpython (asyncio inline, with threads, with processes)", jsonVariantNames),
 		intParam(&p.Executor, "executor", "executor pool size (0: one per core)", 0, model.MaxWorkers),
 		durationParam(&p.Heartbeat, "heartbeat", "event loop lag probe period", time.Millisecond, time.Second),
 		intParam(&p.Repeat, "repeat", "runs of each variant at the headline payload, the fastest counting (0: one)", 0, 10),
@@ -58,16 +58,22 @@ func (p *JSONParams) Params() []Param {
 	}
 }
 
-// DefaultJSON returns the setting: 100 tasks at once, each waiting 100 ms
-// then encoding 1 MiB of JSON, on every Go variant, the fastest of three
-// runs each; payloads from 64 KiB to 4 MiB.
-func DefaultJSON() JSONParams {
+// defaultJSON is the setting: 100 tasks at once, each waiting 100 ms then
+// encoding 1 MiB of JSON, on every Go variant, the fastest of three runs
+// each; payloads from 64 KiB to 4 MiB.
+func defaultJSON() JSONParams {
 	return JSONParams{
 		Tasks: 100, Wait: 100 * time.Millisecond, Payload: 1 << 20,
 		Payloads:  []int{64 << 10, 256 << 10, 1 << 20, 4 << 20},
 		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"},
 		Heartbeat: 5 * time.Millisecond, Repeat: 3,
 	}
+}
+
+// quickJSON is 40 tasks waiting 50 ms, payloads up to 1 MiB.
+func quickJSON(p *JSONParams) {
+	p.Tasks, p.Wait = 40, 50*time.Millisecond
+	p.Payloads = []int{64 << 10, 256 << 10, 1 << 20}
 }
 
 // JSONPoint is one variant's run at one payload, or its base model's run
@@ -122,49 +128,49 @@ type JSONResult struct {
 
 // Claims of the json experiment.
 var (
-	ClaimJSONLoopBlocks = Claim{
+	claimJSONLoopBlocks = Claim{
 		ID:       "json-loop-blocks",
 		Text:     "If each task did large JSON serialization, the event loop blocks longer: nothing else runs while a task encodes",
 		Quantity: "worst heartbeat lag (ms)",
 		Predicts: "at least one encoding's time",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
-	ClaimJSONTail = Claim{
+	claimJSONTail = Claim{
 		ID:       "json-tail",
 		Text:     "Latency increases, tail latency spikes: the encodings queue up behind one another",
 		Quantity: "p99 latency over the same tasks' p99 without the encoding (×)",
 		Predicts: "a spike: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimJSONThroughput = Claim{
+	claimJSONThroughput = Claim{
 		ID:       "json-throughput",
 		Text:     "Throughput drops",
 		Quantity: "tasks per second over the same tasks' rate without the encoding (×)",
 		Predicts: "a drop: at most 0.9×",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimJSONOffload = Claim{
+	claimJSONOffload = Claim{
 		ID:       "json-offload",
 		Text:     "This is why inference systems offload heavy compute to worker pools: with the encoding in worker processes the loop stays responsive",
 		Quantity: "worst heartbeat lag with a process executor (ms)",
 		Predicts: "at most a tenth of the lag when the loop encodes itself",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimJSONGILHeld = Claim{
+	claimJSONGILHeld = Claim{
 		ID:       "json-gil-held",
 		Text:     "Serialization happens in Python space → GIL locked → no parallelism: a thread pool does not free the loop, which waits for the GIL as long as an encoding holds it",
 		Quantity: "worst heartbeat lag with a thread executor whose threads share a GIL with the loop (ms)",
 		Predicts: "at least one encoding's time, as if the loop encoded itself",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
-	ClaimJSONParallel = Claim{
+	claimJSONParallel = Claim{
 		ID:       "json-parallel",
 		Text:     "Without a GIL the encodings run in parallel: goroutines (and Go's own threads) encode about cores × as fast as one event loop",
 		Quantity: "encodings per second over the event loop's, encoding inline (×)",
 		Predicts: "min(cores, threads), less what the garbage collector takes: encoding allocates, and the collector's share of the CPU comes out of the cores the encodings share, where a single loop leaves it a core of its own",
 		Compare:  AtLeast, Tolerance: 0.35,
 	}
-	ClaimJSONMemory = Claim{
+	claimJSONMemory = Claim{
 		ID:       "json-memory",
 		Text:     "Memory grows due to larger objects",
 		Quantity: "slope of the most memory a run's objects took at once (the heap's peak less its start) against the payload, fitted over the sweep (bytes per payload byte)",
@@ -174,27 +180,13 @@ var (
 )
 
 // JSON is the experiment "if each task did large JSON serialization".
-var JSON = register(&Question{
-	Name:    "json",
-	Title:   "Large JSON serialization inside tasks",
-	Lecture: "Q8",
-	Summary: "tasks that wait, then encode a large JSON document: the event loop blocks, tail latency spikes, throughput drops; offloading to processes frees the loop; goroutines encode in parallel",
-	Claims:  []Claim{ClaimJSONLoopBlocks, ClaimJSONTail, ClaimJSONThroughput, ClaimJSONOffload, ClaimJSONGILHeld, ClaimJSONParallel, ClaimJSONMemory},
-	Defaults: func() Params {
-		p := DefaultJSON()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultJSON()
-		p.Tasks, p.Wait = 40, 50*time.Millisecond
-		p.Payloads = []int{64 << 10, 256 << 10, 1 << 20}
-		return &p
-	},
-	NewResult: func() Result { return &JSONResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunJSON(ctx, *p.(*JSONParams), progress)
-	},
-})
+var JSON = define(about{
+	name:    "json",
+	title:   "Large JSON serialization inside tasks",
+	lecture: "Q8",
+	summary: "tasks that wait, then encode a large JSON document: the event loop blocks, tail latency spikes, throughput drops; offloading to processes frees the loop; goroutines encode in parallel",
+	claims:  []Claim{claimJSONLoopBlocks, claimJSONTail, claimJSONThroughput, claimJSONOffload, claimJSONGILHeld, claimJSONParallel, claimJSONMemory},
+}, defaultJSON, quickJSON, measureJSON, judgeJSON)
 
 // jsonVariant is one way to run the tasks.
 type jsonVariant struct {
@@ -210,6 +202,14 @@ func (v jsonVariant) base() string {
 		return "cpython " + v.flavor
 	}
 	return v.model
+}
+
+// variantOf is the variant named name, e.g. "eventloop+processes" or
+// "cpython asyncio+threads".
+func variantOf(name string) jsonVariant {
+	base, ex, _ := strings.Cut(name, "+")
+	m, flavor, _ := strings.Cut(base, " ")
+	return jsonVariant{name: name, model: m, flavor: flavor, ex: model.Executor(ex)}
 }
 
 // loop reports whether the variant runs on an event loop.
@@ -257,18 +257,15 @@ func encodeGuess(n int, python bool) float64 {
 	return float64(n) / 200e6
 }
 
-// RunJSON runs the json experiment: each base model's tasks without the
-// encoding (the baselines), every variant at the headline payload, then the
-// Go variants at the sweep's other payloads, smallest first.
-func RunJSON(ctx context.Context, p JSONParams, progress ProgressFunc) (*JSONResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &JSONResult{Report: newReport("json", &p), Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU())}
+// measureJSON runs the json experiment: each base model's tasks without
+// the encoding (the baselines), every variant at the headline payload
+// Repeat times, interleaved, then the Go variants at the sweep's other
+// payloads, smallest first.
+func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracker) error {
+	res.Cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	vs, err := res.jsonVariants(ctx, p.Models, p.Python)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sizes := slices.Sorted(slices.Values(p.Payloads))
 	sizes = slices.Compact(sizes)
@@ -291,7 +288,7 @@ func RunJSON(ctx context.Context, p JSONParams, progress ProgressFunc) (*JSONRes
 			}
 		}
 	}
-	tr := newTracker(progress, total)
+	tr.expect(total)
 
 	one := func(v jsonVariant, size int, baseline bool) (JSONPoint, error) {
 		steps := []model.Step{model.Wait(p.Wait)}
@@ -326,23 +323,22 @@ func RunJSON(ctx context.Context, p JSONParams, progress ProgressFunc) (*JSONRes
 	for _, v := range bases {
 		pt, err := one(v, 0, true)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Baselines = append(res.Baselines, pt)
 	}
 	// The headline, Repeat times, interleaved: a variant and the one it is
 	// compared with run under the same conditions of a shared machine.
 	best := make([]JSONPoint, len(vs))
-	for rep := range max(1, p.Repeat) {
-		for k, v := range vs {
-			pt, err := one(v, p.Payload, false)
-			if err != nil {
-				return nil, err
-			}
-			if rep == 0 || pt.Wall < best[k].Wall {
-				best[k] = pt
-			}
+	err = interleave(max(1, p.Repeat), len(vs), func(rep, k int) error {
+		pt, err := one(vs[k], p.Payload, false)
+		if err == nil && (rep == 0 || pt.Wall < best[k].Wall) {
+			best[k] = pt
 		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	res.Headline = best
 	for _, s := range sizes {
@@ -356,15 +352,12 @@ func RunJSON(ctx context.Context, p JSONParams, progress ProgressFunc) (*JSONRes
 			}
 			pt, err := one(v, s, false)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			res.Sweep = append(res.Sweep, pt)
 		}
 	}
-	res.judgeJSON(p, vs)
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
 // jsonPoint reads a run's figures.
@@ -427,7 +420,13 @@ func (res *JSONResult) baseline(base string) (JSONPoint, bool) {
 
 // judgeJSON judges the lecture's claims on every variant at the headline
 // payload, and the memory claim over the sweep.
-func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
+func judgeJSON(res *JSONResult) judgement {
+	var j judgement
+	p := paramsOf[JSONParams](&res.Report)
+	var vs []jsonVariant
+	for _, pt := range res.Headline {
+		vs = append(vs, variantOf(pt.Model))
+	}
 	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
 	if p.Repeat > 1 {
 		detail += fmt.Sprintf(", fastest of %d", p.Repeat)
@@ -442,15 +441,19 @@ func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
 	for _, v := range vs {
 		pt := res.headline(v.name)
 		if b, ok := res.baseline(v.base()); ok && b.Latency.P99 > 0 && b.Throughput > 0 {
-			res.judge(ClaimJSONTail, v.name, pt.Latency.P99/b.Latency.P99, 2, "×",
-				fmt.Sprintf("%s; p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50))
-			res.judge(ClaimJSONThroughput, v.name, pt.Throughput/b.Throughput, 0.9, "×",
-				fmt.Sprintf("%s; %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput))
+			busy := res.busy(pt.Run, b.Run)
+			j.add(claimJSONTail.Judge(Measurement{Model: v.name, Value: pt.Latency.P99 / b.Latency.P99, Expected: 2, Unit: "×", Busy: busy,
+				Detail: fmt.Sprintf("%s; p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50)}))
+			j.add(claimJSONThroughput.Judge(Measurement{Model: v.name, Value: pt.Throughput / b.Throughput, Expected: 0.9, Unit: "×", Busy: busy,
+				Detail: fmt.Sprintf("%s; %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput)}))
 		}
 		lags := fmt.Sprintf("%s; worst lag %s, mean encoding %s, at most %d encoding at once", detail, f(pt.MaxLoopLag), f(pt.Encode), pt.MaxEncoding)
+		lag := func(c Claim, expected float64, detail string) Verdict {
+			return c.Judge(Measurement{Model: v.name, Value: ms(pt.MaxLoopLag), Expected: expected, Unit: "ms", Detail: detail, Busy: res.busy(pt.Run)})
+		}
 		switch {
 		case v.loop() && v.ex == "":
-			res.judge(ClaimJSONLoopBlocks, v.name, ms(pt.MaxLoopLag), ms(pt.Encode), "ms", lags)
+			j.add(lag(claimJSONLoopBlocks, ms(pt.Encode), lags))
 		case v.loop() && v.ex == model.ExecProcesses:
 			in, ok := inline[v.model]
 			if !ok {
@@ -460,9 +463,9 @@ func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
 			if n := jsonWorkers(res, pt); n > 0 {
 				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, inMiB(pt.Workers), f(pt.Serialise))
 			}
-			res.judge(ClaimJSONOffload, v.name, ms(pt.MaxLoopLag), ms(in.MaxLoopLag)/10, "ms", d)
+			j.add(lag(claimJSONOffload, ms(in.MaxLoopLag)/10, d))
 		case v.gilBound():
-			res.judge(ClaimJSONGILHeld, v.name, ms(pt.MaxLoopLag), ms(pt.Encode), "ms", lags)
+			j.add(lag(claimJSONGILHeld, ms(pt.Encode), lags))
 		}
 		if in, ok := inline["eventloop"]; ok && in.EncodeRate > 0 && (v.name == "goroutines" || v.name == "eventloop+threads") {
 			want := float64(res.Cores)
@@ -475,9 +478,9 @@ func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
 				}
 				return res.Runs[p.Run].Totals.GCCycles
 			}
-			res.judge(ClaimJSONParallel, v.name, pt.EncodeRate/in.EncodeRate, want, "×",
-				fmt.Sprintf("%s; %.0f encodings/s against the event loop's %.0f; at most %d at once; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
-					detail, pt.EncodeRate, in.EncodeRate, pt.MaxEncoding, res.Cores, gc(pt), gc(in)))
+			j.add(claimJSONParallel.Judge(Measurement{Model: v.name, Value: pt.EncodeRate / in.EncodeRate, Expected: want, Unit: "×", Busy: res.busy(pt.Run, in.Run),
+				Detail: fmt.Sprintf("%s; %.0f encodings/s against the event loop's %.0f; at most %d at once; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
+					detail, pt.EncodeRate, in.EncodeRate, pt.MaxEncoding, res.Cores, gc(pt), gc(in))}))
 		}
 	}
 	// Memory against payload, per Go variant.
@@ -497,9 +500,10 @@ func (res *JSONResult) judgeJSON(p JSONParams, vs []jsonVariant) {
 			continue
 		}
 		_, slope, r2 := measure.LinearFit(xs, ys)
-		res.judge(ClaimJSONMemory, v.name, slope, 1, "B/B",
-			fmt.Sprintf("%d tasks; peak memory added by payload: %s; R² %.3f", p.Tasks, strings.Join(parts, ", "), r2))
+		j.add(claimJSONMemory.Judge(Measurement{Model: v.name, Value: slope, Expected: 1, Unit: "B/B",
+			Detail: fmt.Sprintf("%d tasks; peak memory added by payload: %s; R² %.3f", p.Tasks, strings.Join(parts, ", "), r2)}))
 	}
+	return j
 }
 
 // executorSize is the pools' size for a parameter value (0: one per core).

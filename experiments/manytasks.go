@@ -11,8 +11,8 @@ import (
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
-// MaxManyTasks bounds the many-tasks experiment's task counts.
-const MaxManyTasks = 200_000
+// maxManyTasks bounds the many-tasks experiment's task counts.
+const maxManyTasks = 200_000
 
 // ManyTasksParams are the parameters of the many-tasks experiment.
 type ManyTasksParams struct {
@@ -41,7 +41,7 @@ type ManyTasksParams struct {
 // Params binds the parameters to flags.
 func (p *ManyTasksParams) Params() []Param {
 	return []Param{
-		intsParam(&p.Tasks, "tasks", "task counts, one run each: all created at once, each one real call", 1, MaxManyTasks, 12),
+		intsParam(&p.Tasks, "tasks", "task counts, one run each: all created at once, each one real call", 1, maxManyTasks, 12),
 		intParam(&p.Workers, "workers", "server workers, each serving one connection at a time", 1, loopback.MaxWorkers),
 		durationParam(&p.Service, "service", "server time per call", 0, 10*time.Second),
 		intParam(&p.Backlog, "backlog", "the server's listen backlog (the kernel caps it at net.core.somaxconn)", 1, loopback.MaxBacklog),
@@ -53,16 +53,23 @@ func (p *ManyTasksParams) Params() []Param {
 	}
 }
 
-// DefaultManyTasks returns the lecture's setting: up to 50,000 tasks at
-// once, each one call to a server of 5000 workers at 1 s, on goroutines and
-// the event loop, the clients at the hard descriptor limit.
-func DefaultManyTasks() ManyTasksParams {
+// defaultManyTasks is the lecture's setting: up to 50,000 tasks at once,
+// each one call to a server of 5000 workers at 1 s, on goroutines and the
+// event loop, the clients at the hard descriptor limit.
+func defaultManyTasks() ManyTasksParams {
 	return ManyTasksParams{
 		Tasks:   []int{1000, 5000, 10000, 25000, 50000},
 		Workers: 5000, Service: time.Second, Backlog: 4096, Timeout: 10 * time.Second,
 		Sample: 20 * time.Millisecond,
 		Models: []string{"goroutines", "eventloop"},
 	}
+}
+
+// quickManyTasks is up to 3000 tasks against a server of 500 workers at
+// 200 ms, the clients limited to 2048 descriptors.
+func quickManyTasks(p *ManyTasksParams) {
+	p.Tasks = []int{250, 1000, 3000}
+	p.Workers, p.Service, p.Backlog, p.Timeout, p.FDLimit, p.Sample = 500, 200*time.Millisecond, 1024, 5*time.Second, 2048, 10*time.Millisecond
 }
 
 // ManyTasksResult is the result of the many-tasks experiment.
@@ -96,63 +103,63 @@ type MemoryFit struct {
 
 // Claims of the many-tasks experiment.
 var (
-	ClaimMemoryLinear = Claim{
+	claimMemoryLinear = Claim{
 		ID:       "memory-per-task",
 		Text:     "Massive memory growth: memory usage scales with the number of live coroutines, not just the amount of work",
 		Quantity: "R² of a straight line through the client process's peak resident memory against its peak live tasks",
 		Predicts: "a straight line: R² at least 0.9",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimGCCycles = Claim{
+	claimGCCycles = Claim{
 		ID:       "gc-cycles",
 		Text:     "Increased GC cycles",
 		Quantity: "garbage collections during the run at the largest task count over those at the smallest, or over 1 if it had none (×)",
 		Predicts: "in step with the tasks: at least half the ratio of the task counts",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimSchedulingDelay = Claim{
+	claimSchedulingDelay = Claim{
 		ID:       "scheduling-delay",
 		Text:     "Longer scheduling queues",
 		Quantity: "p99 of a task's wait from its creation to its start, at the largest task count over that at the smallest (×)",
 		Predicts: "longer: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimLatencyVariance = Claim{
+	claimLatencyVariance = Claim{
 		ID:       "latency-variance",
 		Text:     "Increased latency variance",
 		Quantity: "standard deviation of the answered calls' latency at the largest task count over that at the smallest (×)",
 		Predicts: "more: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimLoopLag = Claim{
+	claimLoopLag = Claim{
 		ID:       "event-loop-lag",
 		Text:     "Event loop lag",
 		Quantity: "the event loop's largest heartbeat lag at the largest task count over that at the smallest (×)",
 		Predicts: "more: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimFDsTrack = Claim{
+	claimFDsTrack = Claim{
 		ID:       "fds-track-connections",
 		Text:     "Every live call holds a socket: descriptor use tracks the connections in flight, up to the limit",
 		Quantity: "the lowest, over the task counts, of the client process's peak open descriptors over min(tasks + those already open, the limit)",
 		Predicts: "1: every task's socket open at once, or the limit reached",
 		Compare:  AtLeast, Tolerance: 0.2,
 	}
-	ClaimFilesBeyond = Claim{
+	claimFilesBeyond = Claim{
 		ID:       "too-many-files-beyond",
 		Text:     "Possible \"too many open files\"",
 		Quantity: "calls failing with too many open files at the task counts beyond the descriptor limit",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimFilesWithin = Claim{
+	claimFilesWithin = Claim{
 		ID:       "too-many-files-within",
 		Text:     "Within the descriptor limit, no call runs out of descriptors",
 		Quantity: "the most calls failing with too many open files at a task count within the limit",
 		Predicts: "none: 0",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimCollapse = Claim{
+	claimCollapse = Claim{
 		ID:       "collapse",
 		Text:     "The system becomes unstable ... This is how production systems collapse",
 		Quantity: "client processes that died over the sweep",
@@ -162,49 +169,31 @@ var (
 )
 
 // ManyTasks is the experiment on 50,000 tasks at once.
-var ManyTasks = register(&Question{
-	Name:    "many-tasks",
-	Title:   "50,000 tasks at once: memory, GC, scheduling, descriptors",
-	Lecture: "Q9",
-	Summary: "up to 50,000 tasks created at once, each a real loopback call, on goroutines and the event loop: memory per live task, GC cycles, scheduling delay, event loop lag, descriptors against the limit, and how it fails",
-	Claims: []Claim{ClaimMemoryLinear, ClaimGCCycles, ClaimSchedulingDelay, ClaimLatencyVariance, ClaimLoopLag,
-		ClaimFDsTrack, ClaimFilesBeyond, ClaimFilesWithin, ClaimCollapse},
-	Defaults: func() Params {
-		p := DefaultManyTasks()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultManyTasks()
-		p.Tasks = []int{250, 1000, 3000}
-		p.Workers, p.Service, p.Backlog, p.Timeout, p.FDLimit, p.Sample = 500, 200*time.Millisecond, 1024, 5*time.Second, 2048, 10*time.Millisecond
-		return &p
-	},
-	NewResult: func() Result { return &ManyTasksResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunManyTasks(ctx, *p.(*ManyTasksParams), progress)
-	},
-})
+var ManyTasks = define(about{
+	name:    "many-tasks",
+	title:   "50,000 tasks at once: memory, GC, scheduling, descriptors",
+	lecture: "Q9",
+	summary: "up to 50,000 tasks created at once, each a real loopback call, on goroutines and the event loop: memory per live task, GC cycles, scheduling delay, event loop lag, descriptors against the limit, and how it fails",
+	claims: []Claim{claimMemoryLinear, claimGCCycles, claimSchedulingDelay, claimLatencyVariance, claimLoopLag,
+		claimFDsTrack, claimFilesBeyond, claimFilesWithin, claimCollapse},
+}, defaultManyTasks, quickManyTasks, measureManyTasks, judgeManyTasks)
 
-// RunManyTasks runs the many-tasks experiment: for each model and task
+// measureManyTasks runs the many-tasks experiment: for each model and task
 // count, that many tasks created at once in a child process, each making
-// one call to a fresh server in this process, with no semaphore.
-func RunManyTasks(ctx context.Context, p ManyTasksParams, progress ProgressFunc) (*ManyTasksResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &ManyTasksResult{Report: newReport("many-tasks", &p)}
+// one call to a fresh server in this process, with no semaphore; then each
+// model's memory fit.
+func measureManyTasks(ctx context.Context, p *ManyTasksParams, res *ManyTasksResult, tr *tracker) error {
 	srv := loopback.Config{Workers: p.Workers, Backlog: p.Backlog, Service: p.Service}
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorAsyncio)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	weight := func(n int) float64 { return seconds(queueBound(n, p.Workers, p.Service)) + 0.2 }
 	total := 0.0
 	for _, n := range p.Tasks {
 		total += weight(n)
 	}
-	tr := newTracker(progress, total*float64(len(ss)))
+	tr.expect(total * float64(len(ss)))
 	for _, s := range ss {
 		for _, n := range p.Tasks {
 			stage := fmt.Sprintf("%s, %d tasks at once", s, n)
@@ -213,19 +202,46 @@ func RunManyTasks(ctx context.Context, p ManyTasksParams, progress ProgressFunc)
 				child: model.ChildOptions{NoFile: p.FDLimit, Sample: p.Sample},
 			})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if pt.Crash == "" {
 				res.NoFile = pt.NoFile
 			}
 			res.Points = append(res.Points, pt)
 		}
-		res.judgeManyTasks(p, s)
+		res.fitMemory(s.String())
 	}
 	res.noteLimits(p)
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
+}
+
+// fitMemory fits model m's peak resident memory against its peak live
+// tasks, over the runs whose client survived (three or more).
+func (res *ManyTasksResult) fitMemory(m string) {
+	var xs, ys []float64
+	for _, pt := range res.modelPoints(m) {
+		if pt.Crash == "" {
+			xs, ys = append(xs, float64(pt.PeakLive)), append(ys, float64(pt.PeakRSS))
+		}
+	}
+	if len(xs) < 3 {
+		return
+	}
+	base, per, r2 := measure.LinearFit(xs, ys)
+	res.Fits = append(res.Fits, MemoryFit{Model: m, PerTask: per, Base: base, R2: r2, Points: len(xs)})
+}
+
+// judgeManyTasks judges each model's sweep.
+func judgeManyTasks(r *ManyTasksResult) judgement {
+	var j judgement
+	var models []string
+	for _, pt := range r.Points {
+		models = appendNew(models, pt.Model)
+	}
+	for _, m := range models {
+		r.judgeModel(&j, seriesOf(m))
+	}
+	return j
 }
 
 // modelPoints returns model m's points, by task count.
@@ -240,8 +256,8 @@ func (res *ManyTasksResult) modelPoints(m string) []CallPoint {
 	return out
 }
 
-// judgeManyTasks judges one model's sweep.
-func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
+// judgeModel judges one model's sweep.
+func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 	m := s.String()
 	all := res.modelPoints(m)
 	var ran []CallPoint
@@ -257,7 +273,8 @@ func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
 	if crashes > 0 {
 		survived = fmt.Sprintf("%d of %d runs ended with the client process dead", crashes, len(all))
 	}
-	res.judge(ClaimCollapse, m, float64(crashes), 1, "processes", fmt.Sprintf("%d runs from %d to %d tasks; %s", len(all), all[0].Tasks, all[len(all)-1].Tasks, survived))
+	j.add(claimCollapse.Judge(Measurement{Model: m, Value: float64(crashes), Expected: 1, Unit: "processes",
+		Detail: fmt.Sprintf("%d runs from %d to %d tasks; %s", len(all), all[0].Tasks, all[len(all)-1].Tasks, survived)}))
 	if len(ran) < 2 {
 		return
 	}
@@ -265,25 +282,22 @@ func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
 	between := fmt.Sprintf("%d tasks against %d", hi.Tasks, lo.Tasks)
 
 	// Memory against live tasks.
-	if len(ran) >= 3 {
-		var xs, ys []float64
-		for _, pt := range ran {
-			xs, ys = append(xs, float64(pt.PeakLive)), append(ys, float64(pt.PeakRSS))
+	for _, f := range res.Fits {
+		if f.Model == m {
+			j.add(claimMemoryLinear.Judge(Measurement{Model: m, Value: f.R2, Expected: 0.9, Unit: "R²",
+				Detail: fmt.Sprintf("%.1f KiB a live task over a base of %.1f MiB; at %d tasks (%d live at once) %s resident, heap %s, goroutine stacks %s",
+					f.PerTask/1024, f.Base/(1<<20), hi.Tasks, hi.PeakLive, mib(hi.PeakRSS), mib(hi.PeakHeap), mib(hi.PeakStacks))}))
 		}
-		base, per, r2 := measure.LinearFit(xs, ys)
-		res.Fits = append(res.Fits, MemoryFit{Model: m, PerTask: per, Base: base, R2: r2, Points: len(ran)})
-		res.judge(ClaimMemoryLinear, m, r2, 0.9, "R²",
-			fmt.Sprintf("%.1f KiB a live task over a base of %.1f MiB; at %d tasks (%d live at once) %s resident, heap %s, goroutine stacks %s",
-				per/1024, base/(1<<20), hi.Tasks, hi.PeakLive, mib(hi.PeakRSS), mib(hi.PeakHeap), mib(hi.PeakStacks)))
 	}
 	gc := fmt.Sprintf("%s: %d collections (%s of pauses) against %d (%s); peak heap %s against %s",
 		between, hi.GCCycles, showDur(hi.GCPause), lo.GCCycles, showDur(lo.GCPause), mib(hi.PeakHeap), mib(lo.PeakHeap))
 	if s.model != "cpython" {
 		gc += "; Go's collector starts a cycle when the heap has grown by GOGC% since the last one, so a heap that grows with the tasks spaces its cycles out"
 	}
-	res.judge(ClaimGCCycles, m, float64(hi.GCCycles)/float64(max(lo.GCCycles, 1)), float64(hi.Tasks)/float64(lo.Tasks)/2, "×", gc)
-	res.judge(ClaimSchedulingDelay, m, ratioOr(hi.StartDelay.P99, lo.StartDelay.P99, 0.001), 2, "×",
-		fmt.Sprintf("%s: p99 %s against %s; max %s%s", between, msText(hi.StartDelay.P99), msText(lo.StartDelay.P99), msText(hi.StartDelay.Max), schedText(s, hi)))
+	j.add(claimGCCycles.Judge(Measurement{Model: m, Value: float64(hi.GCCycles) / float64(max(lo.GCCycles, 1)), Expected: float64(hi.Tasks) / float64(lo.Tasks) / 2, Unit: "×",
+		Detail: gc}))
+	j.add(claimSchedulingDelay.Judge(Measurement{Model: m, Value: ratioOr(hi.StartDelay.P99, lo.StartDelay.P99, 0.001), Expected: 2, Unit: "×", Busy: res.busy(lo.Run, hi.Run),
+		Detail: fmt.Sprintf("%s: p99 %s against %s; max %s%s", between, msText(hi.StartDelay.P99), msText(lo.StartDelay.P99), msText(hi.StartDelay.Max), schedText(s, hi))}))
 	// The variance of the answered calls, at the largest count where at
 	// least two were answered: where none was, there is no latency to vary.
 	ans := lo
@@ -295,18 +309,18 @@ func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
 	switch {
 	case ans.Tasks == hi.Tasks:
 	case ans.Tasks > lo.Tasks:
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: at %d tasks %d calls were answered, too few for a latency spread; its variance is judged at %d tasks", m, hi.Tasks, hi.OK, ans.Tasks))
+		j.note("%s: at %d tasks %d calls were answered, too few for a latency spread; its variance is judged at %d tasks", m, hi.Tasks, hi.OK, ans.Tasks)
 	default:
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: above %d tasks fewer than two calls were answered in any run: no latency spread to judge", m, lo.Tasks))
+		j.note("%s: above %d tasks fewer than two calls were answered in any run: no latency spread to judge", m, lo.Tasks)
 	}
 	if ans.Tasks > lo.Tasks {
-		res.judge(ClaimLatencyVariance, m, ratioOr(ans.Latency.Std, lo.Latency.Std, 0.001), 2, "×",
-			fmt.Sprintf("%d tasks against %d: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
-				ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99)))
+		j.add(claimLatencyVariance.Judge(Measurement{Model: m, Value: ratioOr(ans.Latency.Std, lo.Latency.Std, 0.001), Expected: 2, Unit: "×", Busy: res.busy(lo.Run, ans.Run),
+			Detail: fmt.Sprintf("%d tasks against %d: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
+				ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99))}))
 	}
 	if s.eventLoop() {
-		res.judge(ClaimLoopLag, m, ratioOr(ms(hi.MaxLoopLag), ms(lo.MaxLoopLag), 1), 2, "×",
-			fmt.Sprintf("%d tasks: largest lag %s (at %d tasks: %s)", hi.Tasks, showDur(hi.MaxLoopLag), lo.Tasks, showDur(lo.MaxLoopLag)))
+		j.add(claimLoopLag.Judge(Measurement{Model: m, Value: ratioOr(ms(hi.MaxLoopLag), ms(lo.MaxLoopLag), 1), Expected: 2, Unit: "×", Busy: res.busy(lo.Run, hi.Run),
+			Detail: fmt.Sprintf("%d tasks: largest lag %s (at %d tasks: %s)", hi.Tasks, showDur(hi.MaxLoopLag), lo.Tasks, showDur(lo.MaxLoopLag))}))
 	}
 
 	// Descriptors.
@@ -329,26 +343,27 @@ func (res *ManyTasksResult) judgeManyTasks(p ManyTasksParams, s series) {
 			nWithin++
 		}
 	}
-	res.judge(ClaimFDsTrack, m, worst, 1, "×",
-		fmt.Sprintf("lowest at %d tasks: %d descriptors open at the peak, of min(%d + %d, %d); by task count: %s",
-			worstPt.Tasks, worstPt.PeakFDs, worstPt.Tasks, worstPt.BaseFDs, worstPt.NoFile, fdsText(ran)))
+	j.add(claimFDsTrack.Judge(Measurement{Model: m, Value: worst, Expected: 1, Unit: "×",
+		Detail: fmt.Sprintf("lowest at %d tasks: %d descriptors open at the peak, of min(%d + %d, %d); by task count: %s",
+			worstPt.Tasks, worstPt.PeakFDs, worstPt.Tasks, worstPt.BaseFDs, worstPt.NoFile, fdsText(ran))}))
 	if nBeyond > 0 {
-		res.judge(ClaimFilesBeyond, m, float64(beyond), 1, "calls",
-			fmt.Sprintf("%d task counts beyond the limit of %d descriptors: %s", nBeyond, hi.NoFile, failuresText(ran, true)))
+		j.add(claimFilesBeyond.Judge(Measurement{Model: m, Value: float64(beyond), Expected: 1, Unit: "calls",
+			Detail: fmt.Sprintf("%d task counts beyond the limit of %d descriptors: %s", nBeyond, hi.NoFile, failuresText(ran, true))}))
 	} else {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: no task count went beyond the clients' %d descriptors: raise --tasks or lower --fd-limit to see them run out", m, hi.NoFile))
+		j.note("%s: no task count went beyond the clients' %d descriptors: raise --tasks or lower --fd-limit to see them run out", m, hi.NoFile)
 	}
 	if nWithin > 0 {
 		d := fmt.Sprintf("%d task counts within the limit of %d descriptors", nWithin, hi.NoFile)
 		if within > 0 {
 			d += fmt.Sprintf("; %d at %d tasks", within, withinAt)
 		}
-		res.judge(ClaimFilesWithin, m, float64(within), 0, "calls", d)
+		j.add(claimFilesWithin.Judge(Measurement{Model: m, Value: float64(within), Expected: 0, Unit: "calls",
+			Detail: d}))
 	}
 }
 
 // noteLimits says what limits the clients ran under and why.
-func (res *ManyTasksResult) noteLimits(p ManyTasksParams) {
+func (res *ManyTasksResult) noteLimits(p *ManyTasksParams) {
 	soft, hard, err := measure.FDLimit()
 	if err != nil {
 		return

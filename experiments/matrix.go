@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // MatrixParams are the parameters of the matrix experiment.
 type MatrixParams struct {
 	// Moderate and High are the I/O workloads' waits at once: below and
-	// from HighConcurrency, the framework's line between threads and async.
+	// from decision.HighConcurrency, the framework's line between threads and async.
 	Moderate int
 	High     int
 	// Wait is each I/O task's wait.
@@ -43,8 +44,8 @@ const maxMatrixThreads = 5000
 // Params binds the parameters to flags.
 func (p *MatrixParams) Params() []Param {
 	return []Param{
-		intParam(&p.Moderate, "moderate", "waits at once in the moderate-concurrency I/O workload", 1, HighConcurrency-1),
-		intParam(&p.High, "high", "waits at once in the high-concurrency I/O workload", HighConcurrency, 50_000),
+		intParam(&p.Moderate, "moderate", "waits at once in the moderate-concurrency I/O workload", 1, decision.HighConcurrency-1),
+		intParam(&p.High, "high", "waits at once in the high-concurrency I/O workload", decision.HighConcurrency, 50_000),
 		durationParam(&p.Wait, "wait", "each I/O task's wait", time.Millisecond, 10*time.Second),
 		intParam(&p.CPUTasks, "cpu-tasks", "tasks in the CPU-bound workload", 1, 1000),
 		durationParam(&p.CPU, "cpu", "each CPU-bound task's computation", time.Millisecond, 10*time.Second),
@@ -55,14 +56,19 @@ func (p *MatrixParams) Params() []Param {
 	}
 }
 
-// DefaultMatrix returns the setting: 50 and 5,000 waits of 100 ms, 16
-// tasks of 50 ms of CPU, on gil threads, the event loop, processes and
-// goroutines, the fastest of two runs of each cell.
-func DefaultMatrix() MatrixParams {
+// defaultMatrix is the setting: 50 and 5,000 waits of 100 ms, 16 tasks of
+// 50 ms of CPU, on gil threads, the event loop, processes and goroutines,
+// the fastest of two runs of each cell.
+func defaultMatrix() MatrixParams {
 	return MatrixParams{
 		Moderate: 50, High: 5000, Wait: 100 * time.Millisecond, CPUTasks: 16, CPU: 50 * time.Millisecond,
 		Models: []string{"gil", "eventloop", "processes", "goroutines"}, Pool: 64, Repeat: 2,
 	}
+}
+
+// quickMatrix is 20 and 1000 waits of 50 ms and 8 CPU tasks.
+func quickMatrix(p *MatrixParams) {
+	p.Moderate, p.High, p.Wait, p.CPUTasks, p.Pool = 20, 1000, 50*time.Millisecond, 8, 50
 }
 
 // MatrixWorkload is one row of the matrix.
@@ -71,8 +77,8 @@ type MatrixWorkload struct {
 	Key  string `json:"key"`
 	Name string `json:"name"`
 	// Class and Concurrency are what the framework reads.
-	Class       Class `json:"class"`
-	Concurrency int   `json:"concurrency"`
+	Class       decision.Class `json:"class"`
+	Concurrency int            `json:"concurrency"`
 	// Rule is the framework's line for it; Recommended the model it
 	// names, among the CPython-style models, and RecommendedPython among
 	// CPython's own.
@@ -117,28 +123,28 @@ type MatrixResult struct {
 
 // Claims of the matrix experiment.
 var (
-	ClaimMatrixRecommended = Claim{
+	claimMatrixRecommended = Claim{
 		ID:       "framework-recommended",
 		Text:     "The decision framework: I/O-bound + moderate concurrency → threads; I/O-bound + high concurrency → async; CPU-bound + true parallelism → multiprocessing",
 		Quantity: "the recommended model's runtime over the fastest model's on the workload (×)",
 		Predicts: "the recommended model is the best: within 10% of the fastest",
 		Compare:  AtMost, Tolerance: 0.10,
 	}
-	ClaimMatrixThreadsCPU = Claim{
+	claimMatrixThreadsCPU = Claim{
 		ID:       "wrong-threads-cpu",
 		Text:     "Wrong combinations have real costs: using threads for CPU-bound work produces zero speedup due to the GIL",
 		Quantity: "the tasks' CPU time over the wall time: how many cores computed at once (×)",
 		Predicts: "none: 1×, one thread computing at a time",
 		Compare:  AtMost, Tolerance: 0.15,
 	}
-	ClaimMatrixProcessesIO = Claim{
+	claimMatrixProcessesIO = Claim{
 		ID:       "wrong-processes-io",
 		Text:     "Using multiprocessing for I/O-bound work adds process overhead with no performance benefit and dramatically increases memory consumption",
 		Quantity: "memory of the process pool over that of threads, on the moderate I/O workload (×)",
 		Predicts: "dramatically more: at least 10×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimMatrixProcessesIOTime = Claim{
+	claimMatrixProcessesIOTime = Claim{
 		ID:       "wrong-processes-io-time",
 		Text:     "Using multiprocessing for I/O-bound work brings no performance benefit",
 		Quantity: "runtime of the process pool over that of threads, on the moderate I/O workload, start-up included (×)",
@@ -148,43 +154,30 @@ var (
 )
 
 // Matrix is the experiment "the decision framework".
-var Matrix = register(&Question{
-	Name:    "matrix",
-	Title:   "The decision framework, measured",
-	Lecture: "takeaways 9, 10",
-	Summary: "three workloads (I/O at moderate and at high concurrency, CPU-bound) on every model: runtime and memory as a matrix, the framework's recommended cell against the best",
-	Claims:  []Claim{ClaimMatrixRecommended, ClaimMatrixThreadsCPU, ClaimMatrixProcessesIO, ClaimMatrixProcessesIOTime},
-	Defaults: func() Params {
-		p := DefaultMatrix()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultMatrix()
-		p.Moderate, p.High, p.Wait, p.CPUTasks, p.Pool = 20, 1000, 50*time.Millisecond, 8, 50
-		return &p
-	},
-	NewResult: func() Result { return &MatrixResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunMatrix(ctx, *p.(*MatrixParams), progress)
-	},
-})
+var Matrix = define(about{
+	name:    "matrix",
+	title:   "The decision framework, measured",
+	lecture: "takeaways 9, 10",
+	summary: "three workloads (I/O at moderate and at high concurrency, CPU-bound) on every model: runtime and memory as a matrix, the framework's recommended cell against the best",
+	claims:  []Claim{claimMatrixRecommended, claimMatrixThreadsCPU, claimMatrixProcessesIO, claimMatrixProcessesIOTime},
+}, defaultMatrix, quickMatrix, measureMatrix, judgeMatrix)
 
 // matrixWorkloads are the rows, with the framework's recommendations.
-func matrixWorkloads(p MatrixParams) []MatrixWorkload {
-	mk := func(key, name string, class Class, n int, goModel, pyFlavor string) MatrixWorkload {
+func matrixWorkloads(p *MatrixParams) []MatrixWorkload {
+	mk := func(key, name string, class decision.Class, n int, goModel, pyFlavor string) MatrixWorkload {
 		return MatrixWorkload{Key: key, Name: name, Class: class, Concurrency: n,
-			Rule: Recommend(class, n).Rule, Recommended: goModel, RecommendedPython: "cpython " + pyFlavor}
+			Rule: decision.Recommend(class, n).Rule, Recommended: goModel, RecommendedPython: "cpython " + pyFlavor}
 	}
 	return []MatrixWorkload{
-		mk("io-moderate", fmt.Sprintf("I/O, %d waits at once", p.Moderate), IOBound, p.Moderate, "gil", model.FlavorThreads),
-		mk("io-high", fmt.Sprintf("I/O, %d waits at once", p.High), IOBound, p.High, "eventloop", model.FlavorAsyncio),
-		mk("cpu", fmt.Sprintf("CPU, %d × %s", p.CPUTasks, p.CPU), CPUBound, 0, "processes", model.FlavorProcesses),
+		mk("io-moderate", fmt.Sprintf("I/O, %d waits at once", p.Moderate), decision.IOBound, p.Moderate, "gil", model.FlavorThreads),
+		mk("io-high", fmt.Sprintf("I/O, %d waits at once", p.High), decision.IOBound, p.High, "eventloop", model.FlavorAsyncio),
+		mk("cpu", fmt.Sprintf("CPU, %d × %s", p.CPUTasks, p.CPU), decision.CPUBound, 0, "processes", model.FlavorProcesses),
 	}
 }
 
 // matrixPlan is how series s runs workload w: its tasks and concurrency.
-func matrixPlan(p MatrixParams, w MatrixWorkload, s series, cores int) ([]model.Task, int) {
-	if w.Class == CPUBound {
+func matrixPlan(p *MatrixParams, w MatrixWorkload, s series, cores int) ([]model.Task, int) {
+	if w.Class == decision.CPUBound {
 		tasks := model.Repeat(p.CPUTasks, model.NewTask(model.CPUFor(p.CPU)))
 		switch {
 		case s.model == "gil", s.model == "processes", s.flavor == model.FlavorThreads, s.flavor == model.FlavorProcesses:
@@ -205,25 +198,21 @@ func matrixPlan(p MatrixParams, w MatrixWorkload, s series, cores int) ([]model.
 	return tasks, n
 }
 
-// RunMatrix runs the matrix experiment: every series on every workload,
-// Repeat times, interleaved; the fastest run of each cell counts.
-func RunMatrix(ctx context.Context, p MatrixParams, progress ProgressFunc) (*MatrixResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
+// measureMatrix runs the matrix experiment: every series on every
+// workload, Repeat times, interleaved; the fastest run of each cell counts.
+func measureMatrix(ctx context.Context, p *MatrixParams, res *MatrixResult, tr *tracker) error {
 	p.Repeat = max(1, p.Repeat)
-	t0 := time.Now()
 	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
-	res := &MatrixResult{Report: newReport("matrix", &p), Cores: cores, Workloads: matrixWorkloads(p)}
+	res.Cores, res.Workloads = cores, matrixWorkloads(p)
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorAsyncio, model.FlavorProcesses)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	guess := func(w MatrixWorkload, s series) float64 {
 		tasks, conc := matrixPlan(p, w, s, cores)
 		per := seconds(p.Wait)
 		par := float64(conc)
-		if w.Class == CPUBound {
+		if w.Class == decision.CPUBound {
 			per = seconds(p.CPU)
 			if s.model == "gil" || s.model == "eventloop" || s.flavor == model.FlavorThreads || s.flavor == model.FlavorAsyncio {
 				par = 1
@@ -233,31 +222,25 @@ func RunMatrix(ctx context.Context, p MatrixParams, progress ProgressFunc) (*Mat
 		}
 		return float64((len(tasks)+int(par)-1)/int(par)) * per
 	}
-	total := 0.0
+	type key struct{ w, s string }
+	var arms []arm
+	var keys []key
 	for _, w := range res.Workloads {
 		for _, s := range ss {
-			total += guess(w, s) * float64(p.Repeat)
+			tasks, conc := matrixPlan(p, w, s, cores)
+			arms = append(arms, arm{stage: fmt.Sprintf("%s: %s", w.Name, s), weight: guess(w, s), model: s.model, tasks: tasks,
+				cfg: s.config(model.Config{Concurrency: conc}, p.Python)})
+			keys = append(keys, key{w.Key, s.String()})
 		}
 	}
-	tr := newTracker(progress, total)
-	type key struct{ w, s string }
+	tr.expect(weight(p.Repeat, arms))
+	byArm, err := res.runArms(ctx, tr, p.Repeat, arms, func(a int) string { return keys[a].w })
+	if err != nil {
+		return err
+	}
 	runs := map[key][]int{}
-	for rep := range p.Repeat {
-		for _, w := range res.Workloads {
-			for _, s := range ss {
-				tasks, conc := matrixPlan(p, w, s, cores)
-				stage := fmt.Sprintf("%s: %s", w.Name, s)
-				if p.Repeat > 1 {
-					stage += fmt.Sprintf(" (run %d of %d)", rep+1, p.Repeat)
-				}
-				run, err := runModel(ctx, tr, stage, guess(w, s), s.model, tasks, s.config(model.Config{Concurrency: conc}, p.Python))
-				if err != nil {
-					return nil, err
-				}
-				k := key{w.Key, s.String()}
-				runs[k] = append(runs[k], res.record(w.Key, run))
-			}
-		}
+	for a, k := range keys {
+		runs[k] = byArm[a]
 	}
 	for _, w := range res.Workloads {
 		for _, s := range ss {
@@ -282,10 +265,7 @@ func RunMatrix(ctx context.Context, p MatrixParams, progress ProgressFunc) (*Mat
 		}
 	}
 	res.rank()
-	res.judgeMatrix(p)
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
 // python reports whether a series is CPython's.
@@ -325,7 +305,9 @@ func (res *MatrixResult) Cell(workload, model string) (MatrixCell, bool) {
 
 // judgeMatrix judges each row's recommendation, in each family, and the
 // wrong combinations.
-func (res *MatrixResult) judgeMatrix(p MatrixParams) {
+func judgeMatrix(res *MatrixResult) judgement {
+	var j judgement
+	p := paramsOf[MatrixParams](&res.Report)
 	for _, w := range res.Workloads {
 		for _, rec := range []string{w.Recommended, w.RecommendedPython} {
 			c, ok := res.Cell(w.Key, rec)
@@ -340,11 +322,11 @@ func (res *MatrixResult) judgeMatrix(p MatrixParams) {
 				}
 			}
 			detail := fmt.Sprintf("%s: %s; fastest %s; %s", w.Name, w.Rule, best.Model, strings.Join(row, ", "))
-			v := ClaimMatrixRecommended.Judge(rec, c.Ratio, 1, "×", detail)
-			if !v.Holds {
+			v := claimMatrixRecommended.Judge(Measurement{Model: rec, Value: c.Ratio, Expected: 1, Unit: "×", Detail: detail, Busy: res.busy(c.Run, best.Run)})
+			if v.Outcome == DoesNotHold {
 				v.Detail += "; " + matrixMiss(w, c, best)
 			}
-			res.Verdicts = append(res.Verdicts, v)
+			j.add(v)
 		}
 	}
 	for _, m := range []string{"gil", "cpython " + model.FlavorThreads} {
@@ -353,8 +335,8 @@ func (res *MatrixResult) judgeMatrix(p MatrixParams) {
 			// interpreter's speed on a shared machine drifts from its
 			// calibration, a thread's CPU time does not lie about it.
 			cpu := res.Runs[c.Run].Totals.TaskCPU
-			res.judge(ClaimMatrixThreadsCPU, m, ratio(cpu, c.Runtime), 1, "×",
-				fmt.Sprintf("%d tasks × %s on %d threads: %s of CPU in %s", p.CPUTasks, p.CPU, c.Concurrency, showDur(cpu), showDur(c.Runtime)))
+			j.add(claimMatrixThreadsCPU.Judge(Measurement{Model: m, Value: ratio(cpu, c.Runtime), Expected: 1, Unit: "×", Busy: res.busy(c.Run),
+				Detail: fmt.Sprintf("%d tasks × %s on %d threads: %s of CPU in %s", p.CPUTasks, p.CPU, c.Concurrency, showDur(cpu), showDur(c.Runtime))}))
 		}
 	}
 	for _, pair := range [][2]string{{"processes", "gil"}, {"cpython " + model.FlavorProcesses, "cpython " + model.FlavorThreads}} {
@@ -366,22 +348,23 @@ func (res *MatrixResult) judgeMatrix(p MatrixParams) {
 		// A resident-memory difference under 64 KiB is below what the OS
 		// measures reliably: a run of threads that added less counts as that.
 		floor := max(tc.Memory, 64<<10)
-		res.judge(ClaimMatrixProcessesIO, pair[0], float64(pc.Memory)/float64(floor), 10, "×",
-			fmt.Sprintf("%d waits: %d worker processes %.1f MiB, %d threads %.2f MiB", p.Moderate, pc.Concurrency, inMiB(pc.Memory), tc.Concurrency, inMiB(tc.Memory)))
-		res.judge(ClaimMatrixProcessesIOTime, pair[0], ratio(pc.Runtime+pc.Setup, tc.Runtime+tc.Setup), 1, "×",
-			fmt.Sprintf("%d waits of %s: %d worker processes %s and %s starting them, %d threads %s and %s starting", p.Moderate, p.Wait,
-				pc.Concurrency, showDur(pc.Runtime), showDur(pc.Setup), tc.Concurrency, showDur(tc.Runtime), showDur(tc.Setup)))
+		j.add(claimMatrixProcessesIO.Judge(Measurement{Model: pair[0], Value: float64(pc.Memory) / float64(floor), Expected: 10, Unit: "×",
+			Detail: fmt.Sprintf("%d waits: %d worker processes %.1f MiB, %d threads %.2f MiB", p.Moderate, pc.Concurrency, inMiB(pc.Memory), tc.Concurrency, inMiB(tc.Memory))}))
+		j.add(claimMatrixProcessesIOTime.Judge(Measurement{Model: pair[0], Value: ratio(pc.Runtime+pc.Setup, tc.Runtime+tc.Setup), Expected: 1, Unit: "×", Busy: res.busy(pc.Run, tc.Run),
+			Detail: fmt.Sprintf("%d waits of %s: %d worker processes %s and %s starting them, %d threads %s and %s starting", p.Moderate, p.Wait,
+				pc.Concurrency, showDur(pc.Runtime), showDur(pc.Setup), tc.Concurrency, showDur(tc.Runtime), showDur(tc.Setup))}))
 	}
+	return j
 }
 
 // matrixMiss says why a recommended cell was not the fastest.
 func matrixMiss(w MatrixWorkload, rec, best MatrixCell) string {
 	switch {
-	case best.Model == "goroutines" && w.Class == CPUBound:
+	case best.Model == "goroutines" && w.Class == decision.CPUBound:
 		return fmt.Sprintf("on Go's runtime goroutines compute in parallel on every core without processes or pipes (the pool, started before the clock, took %s more)", showDur(rec.Setup))
 	case best.Model == "goroutines":
 		return "on Go's runtime goroutines are neither threads nor async: the runtime parks a waiting goroutine as an event loop parks a coroutine, and runs the rest on a thread per core"
-	case w.Class == IOBound && rec.Concurrency < w.Concurrency:
+	case w.Class == decision.IOBound && rec.Concurrency < w.Concurrency:
 		return fmt.Sprintf("the recommended model ran %d at a time, fewer than the %d waits", rec.Concurrency, w.Concurrency)
 	}
 	return fmt.Sprintf("%s was %.2f× the fastest, %s", rec.Model, rec.Ratio, best.Model)

@@ -47,14 +47,20 @@ func (p *MemoryParams) Params() []Param {
 	}
 }
 
-// DefaultMemory returns the setting: up to a million live tasks on
-// goroutines and the event loop, 100,000 on CPython's asyncio, one to
-// eight worker processes, the breakdown at 10,000.
-func DefaultMemory() MemoryParams {
+// defaultMemory is the setting: up to a million live tasks on goroutines
+// and the event loop, 100,000 on CPython's asyncio, one to eight worker
+// processes, the breakdown at 10,000.
+func defaultMemory() MemoryParams {
 	return MemoryParams{
 		Tasks: 1_000_000, Models: []string{"goroutines", "eventloop", "processes", "cpython"},
 		Workers: []int{1, 2, 4, 8}, PythonTasks: 100_000, Profile: 10_000,
 	}
+}
+
+// quickMemory is up to 100,000 live tasks, 5,000 on asyncio.
+func quickMemory(p *MemoryParams) {
+	p.Tasks, p.PythonTasks, p.Profile = 100_000, 5_000, 2_000
+	p.Workers = []int{1, 2, 4}
 }
 
 // MemoryPoint is one series at one count of live tasks.
@@ -118,35 +124,35 @@ const (
 
 // Claims of the memory experiment.
 var (
-	ClaimLiveLinear = Claim{
+	claimLiveLinear = Claim{
 		ID:       "live-linear",
 		Text:     "Memory usage scales with the number of live coroutines: each task is an object graph, and all of them sit in memory simultaneously",
 		Quantity: "R² of a straight line through the memory held against the live tasks",
 		Predicts: "a straight line: R² near 1",
 		Compare:  AtLeast, Tolerance: 0.01,
 	}
-	ClaimLiveGoroutine = Claim{
+	claimLiveGoroutine = Claim{
 		ID:       "live-goroutine",
 		Text:     "A goroutine costs its minimum stack, 2 KiB, plus a little",
 		Quantity: "bytes each further live goroutine adds (the fit's slope)",
 		Predicts: "2 KiB of stack and under 1 KiB more: at most 3 KiB",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimLiveLoop = Claim{
+	claimLiveLoop = Claim{
 		ID:       "live-loop",
 		Text:     "Async scales to thousands of concurrent tasks at minimal memory cost: an event loop's task is resumable state, not a stack",
 		Quantity: "bytes per live task on the event loop over bytes per live goroutine",
 		Predicts: "well below: at most a quarter",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimLiveProcesses = Claim{
+	claimLiveProcesses = Claim{
 		ID:       "live-processes",
 		Text:     "Processes cost more memory: each worker is a whole program with its own runtime",
 		Quantity: "peak resident memory per worker process (MiB)",
 		Predicts: "megabytes: at least 1 MiB, where a task costs kilobytes",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimLiveObjects = Claim{
+	claimLiveObjects = Claim{
 		ID:       "live-objects",
 		Text:     "Each task allocates a coroutine object, a Task wrapper, stack frames and future objects",
 		Quantity: "the fewest objects per live task among coroutines, Tasks and Futures (frames live inside coroutines)",
@@ -156,27 +162,13 @@ var (
 )
 
 // Memory is the experiment "memory scales with concurrency".
-var Memory = register(&Question{
-	Name:    "memory",
-	Title:   "Memory scales with live tasks",
-	Lecture: "Q6",
-	Summary: "up to a million tasks alive at once on goroutines and the event loop, 100,000 on CPython's asyncio, a few worker processes: the bytes each live task holds, what they are, and the time to create them",
-	Claims:  []Claim{ClaimLiveLinear, ClaimLiveGoroutine, ClaimLiveLoop, ClaimLiveProcesses, ClaimLiveObjects},
-	Defaults: func() Params {
-		p := DefaultMemory()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultMemory()
-		p.Tasks, p.PythonTasks, p.Profile = 100_000, 5_000, 2_000
-		p.Workers = []int{1, 2, 4}
-		return &p
-	},
-	NewResult: func() Result { return &MemoryResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunMemory(ctx, *p.(*MemoryParams), progress)
-	},
-})
+var Memory = define(about{
+	name:    "memory",
+	title:   "Memory scales with live tasks",
+	lecture: "Q6",
+	summary: "up to a million tasks alive at once on goroutines and the event loop, 100,000 on CPython's asyncio, a few worker processes: the bytes each live task holds, what they are, and the time to create them",
+	claims:  []Claim{claimLiveLinear, claimLiveGoroutine, claimLiveLoop, claimLiveProcesses, claimLiveObjects},
+}, defaultMemory, quickMemory, measureMemory, judgeMemory)
 
 // liveSweep is the counts of live tasks up to top: top/1000, top/100,
 // top/10 and top, those at least 1, without repeats.
@@ -201,16 +193,11 @@ func liveCost(series string) float64 {
 	return 2e-6
 }
 
-// RunMemory runs the memory experiment: each in-process series at each
-// count of the sweep in a fresh child process (model.MeasureLive), CPython's
-// asyncio in its interpreter (model.PythonLive), the processes model at
-// each pool size, then the breakdowns.
-func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*MemoryResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &MemoryResult{Report: newReport("memory", &p)}
+// measureMemory runs the memory experiment: each in-process series at each
+// count of the sweep in a fresh child process (model.MeasureLive),
+// CPython's asyncio in its interpreter (model.PythonLive), the processes
+// model at each pool size, then the breakdowns and each series' fit.
+func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *tracker) error {
 	var live []string // series measured by MeasureLive, in order
 	for _, m := range p.Models {
 		switch m {
@@ -228,7 +215,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			res.Notes = append(res.Notes, err.Error()+"; skipped it, the other models ran")
 			py = false
 		case err != nil:
-			return nil, err
+			return err
 		default:
 			res.Python = in
 		}
@@ -253,7 +240,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			total += 0.2 + 0.02*float64(w)
 		}
 	}
-	tr := newTracker(progress, total)
+	tr.expect(total)
 
 	sites := map[string]*model.LiveMemory{} // the breakdown runs, by series
 	for _, s := range live {
@@ -262,7 +249,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			done := tr.stage(fmt.Sprintf("%s, %d live tasks", name, n), 0.05+float64(n)*liveCost(name))
 			lm, err := model.MeasureLive(ctx, s, n, false)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if done != nil {
 				done(1, 1)
@@ -279,7 +266,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			done := tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, p.Profile), 0.05+float64(p.Profile)*liveCost(name)*5)
 			lm, err := model.MeasureLive(ctx, s, p.Profile, true)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if done != nil {
 				done(1, 1)
@@ -292,7 +279,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			done := tr.stage(fmt.Sprintf("%s, %d live tasks", seriesAsyncio, n), 0.2+float64(n)*liveCost(seriesAsyncio))
 			lm, err := model.PythonLive(ctx, p.Python, n)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if done != nil {
 				done(1, 1)
@@ -308,7 +295,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 			tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
 			run, err := runModel(ctx, tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), "processes", tasks, model.Config{Concurrency: w})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			var sum int64
 			for _, ws := range run.Workers {
@@ -321,10 +308,7 @@ func RunMemory(ctx context.Context, p MemoryParams, progress ProgressFunc) (*Mem
 		}
 	}
 	res.fitMemory(sites)
-	res.judgeMemory(p)
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
 // liveName is a MeasureLive model's series name.
@@ -430,7 +414,8 @@ func (res *MemoryResult) series(name string) (MemorySeries, bool) {
 }
 
 // judgeMemory judges the claims on each series.
-func (res *MemoryResult) judgeMemory(p MemoryParams) {
+func judgeMemory(res *MemoryResult) judgement {
+	var j judgement
 	for _, s := range res.Series {
 		pts := res.points(s.Model)
 		if len(pts) < 3 {
@@ -440,9 +425,9 @@ func (res *MemoryResult) judgeMemory(p MemoryParams) {
 		if s.Model == "processes" {
 			unit = "worker processes"
 		}
-		res.judge(ClaimLiveLinear, s.Model, s.R2, 1, "R²",
-			fmt.Sprintf("%d points from %d to %d %s; %s per task, intercept %s", len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit,
-				FormatBytes(s.PerTask), FormatBytes(s.Intercept)))
+		j.add(claimLiveLinear.Judge(Measurement{Model: s.Model, Value: s.R2, Expected: 1, Unit: "R²",
+			Detail: fmt.Sprintf("%d points from %d to %d %s; %s per task, intercept %s", len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit,
+				FormatBytes(s.PerTask), FormatBytes(s.Intercept))}))
 	}
 	for _, name := range []string{seriesBare, "goroutines"} {
 		s, ok := res.series(name)
@@ -453,16 +438,16 @@ func (res *MemoryResult) judgeMemory(p MemoryParams) {
 		top := last[len(last)-1]
 		detail := fmt.Sprintf("the fit over %d to %d live tasks; at %d: %s of stack and %s of heap per task",
 			last[0].Tasks, top.Tasks, top.Tasks, FormatBytes(float64(top.Stacks)/float64(top.Tasks)), FormatBytes(float64(top.Heap)/float64(top.Tasks)))
-		v := ClaimLiveGoroutine.Judge(name, s.PerTask, 3072, "B", detail)
-		if !v.Holds && top.Stacks > int64(top.Tasks)*2048 {
+		v := claimLiveGoroutine.Judge(Measurement{Model: name, Value: s.PerTask, Expected: 3072, Unit: "B", Detail: detail})
+		if v.Outcome == DoesNotHold && top.Stacks > int64(top.Tasks)*2048 {
 			v.Detail += "; the stack grew past its 2 KiB start: a task parked in a select on a timer and its context, a few calls deep, needs more than 2 KiB less the runtime's guard, and a goroutine's stack grows by doubling"
 		}
-		res.Verdicts = append(res.Verdicts, v)
+		j.add(v)
 	}
 	if g, ok := res.series("goroutines"); ok && g.PerTask > 0 {
 		if e, ok := res.series("eventloop"); ok {
-			res.judge(ClaimLiveLoop, "eventloop", e.PerTask/g.PerTask, 0.25, "×",
-				fmt.Sprintf("%s per event loop task, %s per goroutine", FormatBytes(e.PerTask), FormatBytes(g.PerTask)))
+			j.add(claimLiveLoop.Judge(Measurement{Model: "eventloop", Value: e.PerTask / g.PerTask, Expected: 0.25, Unit: "×",
+				Detail: fmt.Sprintf("%s per event loop task, %s per goroutine", FormatBytes(e.PerTask), FormatBytes(g.PerTask))}))
 		}
 	}
 	if pts := res.points("processes"); len(pts) > 0 {
@@ -472,8 +457,8 @@ func (res *MemoryResult) judgeMemory(p MemoryParams) {
 			sum += pt.Total
 			n += pt.Tasks
 		}
-		res.judge(ClaimLiveProcesses, "processes", inMiB(sum)/float64(n), 1, "MiB",
-			fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts)))
+		j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: inMiB(sum) / float64(n), Expected: 1, Unit: "MiB",
+			Detail: fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts))}))
 	}
 	if s, ok := res.series(seriesAsyncio); ok {
 		per := map[string]float64{}
@@ -489,9 +474,10 @@ func (res *MemoryResult) judgeMemory(p MemoryParams) {
 			}
 		}
 		top := res.points(seriesAsyncio)
-		res.judge(ClaimLiveObjects, seriesAsyncio, least, 1, "objects",
-			fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, FormatBytes(s.PerTask)))
+		j.add(claimLiveObjects.Judge(Measurement{Model: seriesAsyncio, Value: least, Expected: 1, Unit: "objects",
+			Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, FormatBytes(s.PerTask))}))
 	}
+	return j
 }
 
 // FormatBytes writes a byte count with a unit: "2719 B", "11.1 KiB",

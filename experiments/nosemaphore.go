@@ -50,17 +50,24 @@ func (p *NoSemaphoreParams) Params() []Param {
 	}
 }
 
-// DefaultNoSemaphore returns the lecture's setting: up to 1000 calls at
-// once against a server of 10 workers at 10 ms (1000 calls a second) with
+// defaultNoSemaphore is the lecture's setting: up to 1000 calls at once
+// against a server of 10 workers at 10 ms (1000 calls a second) with
 // asyncio's default backlog of 100, clients limited to 256 descriptors,
 // with no semaphore and with one of 50.
-func DefaultNoSemaphore() NoSemaphoreParams {
+func defaultNoSemaphore() NoSemaphoreParams {
 	return NoSemaphoreParams{
 		Concurrency: []int{10, 50, 100, 200, 500, 1000},
 		Limit:       50, Workers: 10, Service: 10 * time.Millisecond, Backlog: 100,
 		Timeout: time.Second, FDLimit: 256,
 		Models: []string{"goroutines", "eventloop", "cpython"},
 	}
+}
+
+// quickNoSemaphore is up to 400 calls against a server of 5 ms calls,
+// clients limited to 128 descriptors.
+func quickNoSemaphore(p *NoSemaphoreParams) {
+	p.Concurrency = []int{10, 100, 400}
+	p.Limit, p.Service, p.Backlog, p.Timeout, p.FDLimit = 20, 5*time.Millisecond, 50, 800*time.Millisecond, 128
 }
 
 // NoSemaphorePoint is one model at one concurrency, with or without the
@@ -96,70 +103,70 @@ type NoSemaphoreResult struct {
 
 // Claims of the no-semaphore experiment.
 var (
-	ClaimTailGrows = Claim{
+	claimTailGrows = Claim{
 		ID:       "tail-grows",
 		Text:     "If you remove the semaphore limit entirely: increased latency, increased tail latency",
 		Quantity: "p99 latency of the answered calls at the highest concurrency over that at the lowest, without a semaphore (×)",
 		Predicts: "grows: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimFilesAbove = Claim{
+	claimFilesAbove = Claim{
 		ID:       "too-many-files-above",
 		Text:     "Open file descriptor limits: with more calls at once than descriptors, \"too many open files\"",
 		Quantity: "calls failing with too many open files, at the concurrencies above the clients' descriptor limit, without a semaphore",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimFilesBelow = Claim{
+	claimFilesBelow = Claim{
 		ID:       "too-many-files-below",
 		Text:     "Below the descriptor limit, no call runs out of descriptors",
 		Quantity: "the most calls failing with too many open files at a concurrency below the limit, without a semaphore",
 		Predicts: "none: 0",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimTimeouts = Claim{
+	claimTimeouts = Claim{
 		ID:       "timeouts",
 		Text:     "Overload: timeouts",
 		Quantity: "calls timing out at the highest concurrency, without a semaphore",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimQueueOverflows = Claim{
+	claimQueueOverflows = Claim{
 		ID:       "queue-overflows",
 		Text:     "Connection pool exhaustion: the server's queue of waiting connections fills, and connections are dropped",
 		Quantity: "connection attempts the kernel dropped for a full accept queue (TcpExt ListenOverflows) at the highest concurrency, without a semaphore",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimPossibleCrash = Claim{
+	claimPossibleCrash = Claim{
 		ID:       "possible-crash",
 		Text:     "Possible crash",
 		Quantity: "client processes that died, over the sweep without a semaphore",
 		Predicts: "at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
-	ClaimCapacityNoSemaphore = Claim{
+	claimCapacityNoSemaphore = Claim{
 		ID:       "capacity-no-semaphore",
 		Text:     "Throughput is capped by the server's capacity, about workers / service time, without a semaphore",
 		Quantity: "answered calls a second at the highest concurrency, without a semaphore",
 		Predicts: "the capacity, workers / service time",
 		Compare:  Within, Tolerance: 0.25,
 	}
-	ClaimCapacitySemaphore = Claim{
+	claimCapacitySemaphore = Claim{
 		ID:       "capacity-semaphore",
 		Text:     "Throughput is capped by the server's capacity, about workers / service time, with the semaphore",
 		Quantity: "answered calls a second at the highest concurrency, with the semaphore",
 		Predicts: "the capacity, workers / service time",
 		Compare:  Within, Tolerance: 0.25,
 	}
-	ClaimSemaphoreBounds = Claim{
+	claimSemaphoreBounds = Claim{
 		ID:       "semaphore-bounds-latency",
 		Text:     "The semaphore prevents overload: a call's latency stays near the service time × the queue it finds",
 		Quantity: "the worst p99 over the sweep of a call's own latency (connect to answer), with the semaphore (s)",
 		Predicts: "ceil(min(limit, concurrency) / workers) × service, plus 2 ms to connect and be scheduled",
 		Compare:  AtMost, Tolerance: 0.5,
 	}
-	ClaimSemaphoreNoErrors = Claim{
+	claimSemaphoreNoErrors = Claim{
 		ID:       "semaphore-no-errors",
 		Text:     "With the semaphore: no \"too many open files\", no timeouts",
 		Quantity: "calls failing, of any kind, over the sweep with the semaphore",
@@ -169,45 +176,26 @@ var (
 )
 
 // NoSemaphore is the experiment on removing the semaphore limit.
-var NoSemaphore = register(&Question{
-	Name:    "no-semaphore",
-	Title:   "Removing the semaphore: real calls, a finite server, a descriptor limit",
-	Lecture: "Q4",
-	Summary: "up to 1000 real loopback calls at once against a server of finite capacity, clients limited to 256 descriptors, with and without a semaphore of 50: tail latency, timeouts, errors by kind, throughput",
-	Claims: []Claim{ClaimTailGrows, ClaimFilesAbove, ClaimFilesBelow, ClaimTimeouts, ClaimQueueOverflows, ClaimPossibleCrash,
-		ClaimCapacityNoSemaphore, ClaimCapacitySemaphore, ClaimSemaphoreBounds, ClaimSemaphoreNoErrors},
-	Defaults: func() Params {
-		p := DefaultNoSemaphore()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultNoSemaphore()
-		p.Concurrency = []int{10, 100, 400}
-		p.Limit, p.Service, p.Backlog, p.Timeout, p.FDLimit = 20, 5*time.Millisecond, 50, 800*time.Millisecond, 128
-		return &p
-	},
-	NewResult: func() Result { return &NoSemaphoreResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunNoSemaphore(ctx, *p.(*NoSemaphoreParams), progress)
-	},
-})
+var NoSemaphore = define(about{
+	name:    "no-semaphore",
+	title:   "Removing the semaphore: real calls, a finite server, a descriptor limit",
+	lecture: "Q4",
+	summary: "up to 1000 real loopback calls at once against a server of finite capacity, clients limited to 256 descriptors, with and without a semaphore of 50: tail latency, timeouts, errors by kind, throughput",
+	claims: []Claim{claimTailGrows, claimFilesAbove, claimFilesBelow, claimTimeouts, claimQueueOverflows, claimPossibleCrash,
+		claimCapacityNoSemaphore, claimCapacitySemaphore, claimSemaphoreBounds, claimSemaphoreNoErrors},
+}, defaultNoSemaphore, quickNoSemaphore, measureNoSemaphore, judgeNoSemaphore)
 
-// RunNoSemaphore runs the no-semaphore experiment: for each model and
+// measureNoSemaphore runs the no-semaphore experiment: for each model and
 // concurrency, the calls all at once with no semaphore, then under the
 // semaphore, each batch in a child process limited to FDLimit descriptors
 // against a fresh server in this one.
-func RunNoSemaphore(ctx context.Context, p NoSemaphoreParams, progress ProgressFunc) (*NoSemaphoreResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &NoSemaphoreResult{Report: newReport("no-semaphore", &p)}
+func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaphoreResult, tr *tracker) error {
 	srv := loopback.Config{Workers: p.Workers, Backlog: p.Backlog, Service: p.Service}
 	res.Capacity = srv.Capacity()
 	res.Bound = queueBound(p.Limit, p.Workers, p.Service)
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorAsyncio)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Progress is weighted by the expected seconds of each run.
 	drain := func(n int) float64 { return seconds(queueBound(n, p.Workers, p.Service)) + 0.05 }
@@ -215,7 +203,7 @@ func RunNoSemaphore(ctx context.Context, p NoSemaphoreParams, progress ProgressF
 	for _, c := range p.Concurrency {
 		total += 2*drain(c) + seconds(p.Timeout)*boolf(c > p.Workers+p.Backlog+1)
 	}
-	tr := newTracker(progress, total*float64(len(ss)))
+	tr.expect(total * float64(len(ss)))
 	for _, s := range ss {
 		for _, c := range p.Concurrency {
 			for _, limit := range []int{0, p.Limit} {
@@ -229,16 +217,28 @@ func RunNoSemaphore(ctx context.Context, p NoSemaphoreParams, progress ProgressF
 					child: model.ChildOptions{NoFile: p.FDLimit, Sample: 5 * time.Millisecond},
 				})
 				if err != nil {
-					return nil, err
+					return err
 				}
 				res.Points = append(res.Points, NoSemaphorePoint{CallPoint: pt, Concurrency: c, Semaphore: limit})
 			}
 		}
-		res.judgeNoSemaphore(p, s.String())
 	}
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
+}
+
+// judgeNoSemaphore judges each model's sweep, without and with the
+// semaphore.
+func judgeNoSemaphore(r *NoSemaphoreResult) judgement {
+	var j judgement
+	p := paramsOf[NoSemaphoreParams](&r.Report)
+	var models []string
+	for _, pt := range r.Points {
+		models = appendNew(models, pt.Model)
+	}
+	for _, m := range models {
+		r.judgeModel(&j, p, m)
+	}
+	return j
 }
 
 // queueBound is the latency of the last of n calls that reach the server
@@ -266,8 +266,8 @@ func (res *NoSemaphoreResult) points(m string, limit int) []NoSemaphorePoint {
 	return out
 }
 
-// judgeNoSemaphore judges one model's sweep.
-func (res *NoSemaphoreResult) judgeNoSemaphore(p NoSemaphoreParams, m string) {
+// judgeModel judges one model's sweep.
+func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m string) {
 	free, limited := res.points(m, 0), res.points(m, p.Limit)
 	if len(free) == 0 {
 		return
@@ -284,13 +284,13 @@ func (res *NoSemaphoreResult) judgeNoSemaphore(p NoSemaphoreParams, m string) {
 			ran = append(ran, pt)
 		}
 	}
-	res.judge(ClaimPossibleCrash, m, float64(crashes), 1, "processes",
-		fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(free), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(free)))
+	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(crashes), Expected: 1, Unit: "processes",
+		Detail: fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(free), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(free))}))
 	if len(ran) >= 2 && ran[0].Concurrency < ran[len(ran)-1].Concurrency {
 		lo, hi := ran[0], ran[len(ran)-1]
-		res.judge(ClaimTailGrows, m, hi.Latency.P99/lo.Latency.P99, 2, "×",
-			fmt.Sprintf("p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
-				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, showDur(queueBound(hi.Concurrency, p.Workers, p.Service))))
+		j.add(claimTailGrows.Judge(Measurement{Model: m, Value: hi.Latency.P99 / lo.Latency.P99, Expected: 2, Unit: "×", Busy: res.busy(lo.Run, hi.Run),
+			Detail: fmt.Sprintf("p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
+				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, showDur(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
 	}
 	above, below, maxBelow, nAbove, nBelow := 0, 0, 0, 0, 0
 	for _, pt := range free {
@@ -310,26 +310,27 @@ func (res *NoSemaphoreResult) judgeNoSemaphore(p NoSemaphoreParams, m string) {
 		}
 	}
 	if nAbove > 0 {
-		res.judge(ClaimFilesAbove, m, float64(above), 1, "calls",
-			fmt.Sprintf("%d concurrencies above the limit of %d descriptors (%d already open); %s", nAbove, p.FDLimit, free[0].BaseFDs, filesText(free, true)))
+		j.add(claimFilesAbove.Judge(Measurement{Model: m, Value: float64(above), Expected: 1, Unit: "calls",
+			Detail: fmt.Sprintf("%d concurrencies above the limit of %d descriptors (%d already open); %s", nAbove, p.FDLimit, free[0].BaseFDs, filesText(free, true))}))
 	} else {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: no concurrency was above the clients' %d descriptors: raise --concurrency or lower --fd-limit to see them run out", m, p.FDLimit))
+		j.note("%s: no concurrency was above the clients' %d descriptors: raise --concurrency or lower --fd-limit to see them run out", m, p.FDLimit)
 	}
 	if nBelow > 0 {
 		d := fmt.Sprintf("%d concurrencies below the limit of %d descriptors", nBelow, p.FDLimit)
 		if below > 0 {
 			d += fmt.Sprintf("; %d at %d calls at once", below, maxBelow)
 		}
-		res.judge(ClaimFilesBelow, m, float64(below), 0, "calls", d)
+		j.add(claimFilesBelow.Judge(Measurement{Model: m, Value: float64(below), Expected: 0, Unit: "calls",
+			Detail: d}))
 	}
 	if top := free[len(free)-1]; top.Crash == "" {
 		room := p.Workers + top.Server.Backlog + 1
-		res.judge(ClaimTimeouts, m, float64(top.Errors[model.ErrTimeout]), 1, "calls",
-			fmt.Sprintf("%d calls at once, timeout %s; the server holds %d (%d workers, a queue of %d): %s", top.Concurrency, p.Timeout, room, p.Workers, top.Server.Backlog+1, errorsText(top.Errors)))
-		res.judge(ClaimQueueOverflows, m, float64(top.Server.ListenOverflows), 1, "connections",
-			fmt.Sprintf("%d calls at once; the accept queue peaked at %d of %d; %d SYNs dropped, the server answered %d", top.Concurrency, top.Server.PeakQueue, top.Server.Backlog+1, top.Server.ListenOverflows, top.Server.Served))
-		res.judge(ClaimCapacityNoSemaphore, m, top.Throughput, res.Capacity, "calls/s",
-			fmt.Sprintf("%d calls at once: %d answered in %s; capacity %d workers / %s", top.Concurrency, top.OK, showDur(top.Wall), p.Workers, p.Service))
+		j.add(claimTimeouts.Judge(Measurement{Model: m, Value: float64(top.Errors[model.ErrTimeout]), Expected: 1, Unit: "calls",
+			Detail: fmt.Sprintf("%d calls at once, timeout %s; the server holds %d (%d workers, a queue of %d): %s", top.Concurrency, p.Timeout, room, p.Workers, top.Server.Backlog+1, errorsText(top.Errors))}))
+		j.add(claimQueueOverflows.Judge(Measurement{Model: m, Value: float64(top.Server.ListenOverflows), Expected: 1, Unit: "connections",
+			Detail: fmt.Sprintf("%d calls at once; the accept queue peaked at %d of %d; %d SYNs dropped, the server answered %d", top.Concurrency, top.Server.PeakQueue, top.Server.Backlog+1, top.Server.ListenOverflows, top.Server.Served)}))
+		j.add(claimCapacityNoSemaphore.Judge(Measurement{Model: m, Value: top.Throughput, Expected: res.Capacity, Unit: "calls/s", Busy: res.busy(top.Run),
+			Detail: fmt.Sprintf("%d calls at once: %d answered in %s; capacity %d workers / %s", top.Concurrency, top.OK, showDur(top.Wall), p.Workers, p.Service)}))
 	}
 
 	// With the semaphore.
@@ -349,17 +350,17 @@ func (res *NoSemaphoreResult) judgeNoSemaphore(p NoSemaphoreParams, m string) {
 			ratio, worst = r, pt
 		}
 	}
-	res.judge(ClaimSemaphoreNoErrors, m, float64(errs), 0, "calls",
-		fmt.Sprintf("%d runs from %d to %d calls at once under a semaphore of %d", len(limited), limited[0].Concurrency, limited[len(limited)-1].Concurrency, p.Limit))
+	j.add(claimSemaphoreNoErrors.Judge(Measurement{Model: m, Value: float64(errs), Expected: 0, Unit: "calls",
+		Detail: fmt.Sprintf("%d runs from %d to %d calls at once under a semaphore of %d", len(limited), limited[0].Concurrency, limited[len(limited)-1].Concurrency, p.Limit)}))
 	if worst.Model != "" {
 		b := queueBound(min(worst.Concurrency, p.Limit), p.Workers, p.Service)
-		res.judge(ClaimSemaphoreBounds, m, worst.CallLatency.P99/1000, seconds(b+connectAllowance), "s",
-			fmt.Sprintf("worst at %d calls at once: a call's p99 %.1f ms against ceil(%d / %d) × %s = %s, + 2 ms; with the wait for a slot, the task's p99 was %.1f ms",
-				worst.Concurrency, worst.CallLatency.P99, min(worst.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), worst.Latency.P99))
+		j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Value: worst.CallLatency.P99 / 1000, Expected: seconds(b + connectAllowance), Unit: "s", Busy: res.busy(worst.Run),
+			Detail: fmt.Sprintf("worst at %d calls at once: a call's p99 %.1f ms against ceil(%d / %d) × %s = %s, + 2 ms; with the wait for a slot, the task's p99 was %.1f ms",
+				worst.Concurrency, worst.CallLatency.P99, min(worst.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), worst.Latency.P99)}))
 	}
 	if top := limited[len(limited)-1]; top.Crash == "" {
-		res.judge(ClaimCapacitySemaphore, m, top.Throughput, res.Capacity, "calls/s",
-			fmt.Sprintf("%d calls at once under a semaphore of %d: %d answered in %s; capacity %d workers / %s", top.Concurrency, p.Limit, top.OK, showDur(top.Wall), p.Workers, p.Service))
+		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Value: top.Throughput, Expected: res.Capacity, Unit: "calls/s", Busy: res.busy(top.Run),
+			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d: %d answered in %s; capacity %d workers / %s", top.Concurrency, p.Limit, top.OK, showDur(top.Wall), p.Workers, p.Service)}))
 	}
 }
 

@@ -80,11 +80,11 @@ func Set(ps Params, name, value string) error {
 			return p.Set(value)
 		}
 	}
-	return fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(ParamNames(ps), ", "))
+	return fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(paramNames(ps), ", "))
 }
 
-// ParamNames lists the names of ps's parameters.
-func ParamNames(ps Params) []string {
+// paramNames lists the names of ps's parameters.
+func paramNames(ps Params) []string {
 	var names []string
 	for _, p := range ps.Params() {
 		names = append(names, p.Name)

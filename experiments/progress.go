@@ -26,8 +26,13 @@ type tracker struct {
 	base float64 // work of the stages already finished
 }
 
-func newTracker(fn ProgressFunc, total float64) *tracker {
-	return &tracker{fn: fn, total: total}
+func newTracker(fn ProgressFunc) *tracker { return &tracker{fn: fn} }
+
+// expect sets the total expected work, before the first stage.
+func (t *tracker) expect(total float64) {
+	t.mu.Lock()
+	t.total = total
+	t.mu.Unlock()
 }
 
 // stage starts a stage of the given weight and returns the per-task

@@ -13,9 +13,9 @@ import (
 // the garbage collector's share of two cores holds to about 1.3×, is judged
 // but not required here).
 func TestJSONQuick(t *testing.T) {
-	res := runQuick(t, JSON, "json-loop-blocks", "json-tail", "json-throughput", "json-offload", "json-gil-held", "json-memory").(*JSONResult)
+	res := runQuick(t, JSON, "json-loop-blocks", "json-tail", "json-throughput", "json-offload", "json-gil-held", "json-memory")
 	checkJSON(t, res)
-	p := JSON.Quick().(*JSONParams)
+	p := JSON.Quick()
 	if len(res.Headline) != len(p.Models) || len(res.Sweep) != len(p.Models)*len(p.Payloads) || len(res.Baselines) != 3 {
 		t.Fatalf("%d headline, %d sweep, %d baseline points", len(res.Headline), len(res.Sweep), len(res.Baselines))
 	}
@@ -46,7 +46,7 @@ func TestJSONQuick(t *testing.T) {
 // processes in megabytes, asyncio's tasks made of the objects the lecture
 // lists.
 func TestMemoryQuick(t *testing.T) {
-	res := runQuick(t, Memory, "live-linear", "live-loop", "live-processes").(*MemoryResult)
+	res := runQuick(t, Memory, "live-linear", "live-loop", "live-processes")
 	checkJSON(t, res)
 	if v, ok := res.Verdict("live-goroutine", seriesBare); !ok || !v.Holds {
 		t.Errorf("bare goroutines: %+v", v)
@@ -75,7 +75,7 @@ func TestLiveSweep(t *testing.T) {
 			t.Errorf("liveSweep(%d) = %v, want %s", top, liveSweep(top), want)
 		}
 	}
-	p := DefaultMemory()
+	p := Memory.Defaults()
 	if err := Set(&p, "tasks", "5000000"); err == nil || !strings.Contains(err.Error(), "5000000 is out of range") {
 		t.Errorf("tasks=5000000: %v", err)
 	}
@@ -85,9 +85,9 @@ func TestLiveSweep(t *testing.T) {
 // best on the CPython-style models, threads gaining nothing on CPU, process
 // pools costing memory and time on I/O.
 func TestMatrixQuick(t *testing.T) {
-	res := runQuick(t, Matrix, "framework-recommended", "wrong-threads-cpu", "wrong-processes-io", "wrong-processes-io-time").(*MatrixResult)
+	res := runQuick(t, Matrix, "framework-recommended", "wrong-threads-cpu", "wrong-processes-io", "wrong-processes-io-time")
 	checkJSON(t, res)
-	p := Matrix.Quick().(*MatrixParams)
+	p := Matrix.Quick()
 	if len(res.Cells) != 3*len(p.Models) || len(res.Workloads) != 3 {
 		t.Fatalf("%d cells, %d workloads", len(res.Cells), len(res.Workloads))
 	}
@@ -115,19 +115,19 @@ func TestMatrixQuick(t *testing.T) {
 }
 
 // decoded checks that res comes back from its JSON with its points.
-func decoded(t *testing.T, q *Question, res Result) {
+func decoded[P, R any](t *testing.T, q *Question[P, R], res *R) {
 	t.Helper()
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := q.DecodeResult(b)
+	back, err := q.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b2, _ := json.Marshal(back)
 	if len(b2) != len(b) {
-		t.Errorf("%s: %d bytes of JSON decoded and encoded again to %d", q.Name, len(b), len(b2))
+		t.Errorf("%s: %d bytes of JSON decoded and encoded again to %d", q.Name(), len(b), len(b2))
 	}
 }
 

@@ -50,10 +50,10 @@ func (p *ScalingParams) Params() []Param {
 	}
 }
 
-// DefaultScaling returns the lecture's setting: 16 tasks of 50 ms at 1, 2,
-// 4 and 8 workers on gil threads, goroutines and processes, the fastest of
+// defaultScaling is the lecture's setting: 16 tasks of 50 ms at 1, 2, 4
+// and 8 workers on gil threads, goroutines and processes, the fastest of
 // three runs of each.
-func DefaultScaling() ScalingParams {
+func defaultScaling() ScalingParams {
 	return ScalingParams{
 		Tasks: 16, CPU: 50 * time.Millisecond, Workers: []int{1, 2, 4, 8},
 		Models:         []string{"gil", "goroutines", "processes"},
@@ -61,6 +61,12 @@ func DefaultScaling() ScalingParams {
 		SwitchInterval: model.DefaultSwitchInterval,
 		Repeat:         3,
 	}
+}
+
+// quickScaling is 8 tasks of 25 ms at 1, 2 and 4 workers.
+func quickScaling(p *ScalingParams) {
+	p.Tasks, p.CPU, p.Workers = 8, 25*time.Millisecond, []int{1, 2, 4}
+	p.Payloads = []int{1 << 10, 256 << 10, 1 << 20}
 }
 
 // ScalingPoint is one model at one pool size.
@@ -104,8 +110,10 @@ type PayloadPoint struct {
 type ProcessCosts struct {
 	// SpawnMean is the mean time from starting a worker to its hello.
 	SpawnMean time.Duration `json:"spawn_mean_ns"`
-	// WorkerRSS is the mean peak resident memory of one worker process.
+	// WorkerRSS is the mean peak resident memory of one worker process,
+	// over Workers workers.
 	WorkerRSS int64 `json:"worker_rss_bytes"`
+	Workers   int   `json:"workers,omitempty"`
 	// ParentRSS is the parent's own peak resident memory in the same run.
 	ParentRSS int64 `json:"parent_rss_bytes"`
 	// Payloads is the serialisation sweep.
@@ -126,42 +134,42 @@ type ScalingResult struct {
 
 // Claims of the scaling experiment.
 var (
-	ClaimThreadsNoSpeedup = Claim{
+	claimThreadsNoSpeedup = Claim{
 		ID:       "threads-no-speedup",
 		Text:     "The GIL is never released during CPU computation, so threads cannot parallelize CPU-bound Python code: 8 chefs share 1 knife",
 		Quantity: "speedup over one thread (x)",
 		Predicts: "1, at every thread count",
 		Compare:  AtMost, Tolerance: 0.15,
 	}
-	ClaimProcessesScale = Claim{
+	claimProcessesScale = Claim{
 		ID:       "processes-scale",
 		Text:     "ProcessPoolExecutor scales for CPU: each process has its own interpreter and GIL, 8 chefs with 8 knives",
 		Quantity: "speedup over one worker, spawning excluded (x)",
 		Predicts: "min(workers, cores)",
 		Compare:  AtLeast, Tolerance: 0.15,
 	}
-	ClaimSerialisationGrows = Claim{
+	claimSerialisationGrows = Claim{
 		ID:       "serialisation-grows",
 		Text:     "Processes pay serialization overhead (pickling) that grows with what crosses between them",
 		Quantity: "R² of a linear fit of serialisation time against payload size",
 		Predicts: "a straight line: R² near 1",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
-	ClaimGILFidelity = Claim{
+	claimGILFidelity = Claim{
 		ID:       "gil-fidelity",
 		Text:     "The gil model behaves as CPython's threads do on CPU-bound work",
 		Quantity: "the gil model's speedup over one thread, against CPython threads' at the same count (x)",
 		Predicts: "CPython threads' speedup",
 		Compare:  Within, Tolerance: 0.15,
 	}
-	ClaimProcessesFidelity = Claim{
+	claimProcessesFidelity = Claim{
 		ID:       "processes-fidelity",
 		Text:     "The processes model behaves as CPython's ProcessPoolExecutor does on CPU-bound work",
 		Quantity: "the processes model's speedup over one worker, against ProcessPoolExecutor's at the same count (x)",
 		Predicts: "ProcessPoolExecutor's speedup",
 		Compare:  Within, Tolerance: 0.15,
 	}
-	ClaimProcessesMemory = Claim{
+	claimProcessesMemory = Claim{
 		ID:       "processes-memory",
 		Text:     "Processes cost more memory: each worker is a whole program with its own runtime",
 		Quantity: "peak resident memory of one worker process (MiB)",
@@ -172,44 +180,26 @@ var (
 
 // Scaling is the experiment "why does ProcessPoolExecutor scale but
 // ThreadPoolExecutor doesn't, for CPU?".
-var Scaling = register(&Question{
-	Name:    "scaling",
-	Title:   "Threads vs processes on CPU-bound work",
-	Lecture: "Q2",
-	Summary: "CPU-bound tasks at 1, 2, 4, 8 workers: GIL threads stay at 1x, goroutines and processes scale to the cores; what processes pay for it; the models against CPython's own threads and processes",
-	Claims:  []Claim{ClaimThreadsNoSpeedup, ClaimProcessesScale, ClaimParallelCPU, ClaimSerialisationGrows, ClaimProcessesMemory, ClaimGILFidelity, ClaimProcessesFidelity},
-	Defaults: func() Params {
-		p := DefaultScaling()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultScaling()
-		p.Tasks, p.CPU, p.Workers = 8, 25*time.Millisecond, []int{1, 2, 4}
-		p.Payloads = []int{1 << 10, 256 << 10, 1 << 20}
-		return &p
-	},
-	NewResult: func() Result { return &ScalingResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunScaling(ctx, *p.(*ScalingParams), progress)
-	},
-})
+var Scaling = define(about{
+	name:    "scaling",
+	title:   "Threads vs processes on CPU-bound work",
+	lecture: "Q2",
+	summary: "CPU-bound tasks at 1, 2, 4, 8 workers: GIL threads stay at 1x, goroutines and processes scale to the cores; what processes pay for it; the models against CPython's own threads and processes",
+	claims:  []Claim{claimThreadsNoSpeedup, claimProcessesScale, claimParallelCPU, claimSerialisationGrows, claimProcessesMemory, claimGILFidelity, claimProcessesFidelity},
+}, defaultScaling, quickScaling, measureScaling, judgeScaling)
 
-// RunScaling runs the scaling experiment: every model at every pool size
-// (one worker always included, as the baseline), Repeat times, interleaved,
-// the fastest run of each counting; then, if processes are among the
-// models, the serialisation sweep at two workers. The cpython model runs as
-// two series, CPython's ThreadPoolExecutor and its ProcessPoolExecutor, and
-// the gil and processes models are held to them.
-func RunScaling(ctx context.Context, p ScalingParams, progress ProgressFunc) (*ScalingResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
+// measureScaling runs the scaling experiment: every model at every pool
+// size (one worker always included, as the baseline), Repeat times,
+// interleaved, the fastest run of each counting; then, if processes are
+// among the models, the serialisation sweep at two workers. The cpython
+// model runs as two series, CPython's ThreadPoolExecutor and its
+// ProcessPoolExecutor.
+func measureScaling(ctx context.Context, p *ScalingParams, res *ScalingResult, tr *tracker) error {
 	p.Repeat = max(1, p.Repeat)
-	t0 := time.Now()
-	res := &ScalingResult{Report: newReport("scaling", &p), Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU())}
+	res.Cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorProcesses)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	workers := slices.Clone(p.Workers)
 	if !slices.Contains(workers, 1) {
@@ -221,42 +211,32 @@ func RunScaling(ctx context.Context, p ScalingParams, progress ProgressFunc) (*S
 	task := model.NewTask(model.CPUFor(p.CPU))
 	tasks := model.Repeat(p.Tasks, task)
 	work := seconds(p.CPU) * float64(p.Tasks)
-	total := 0.0
-	for _, w := range workers {
-		total += work / math.Min(float64(w), float64(res.Cores))
+	// Every series at every pool size, then again: interleaved, so that a
+	// model and CPython run under the same conditions of a shared machine.
+	var arms []arm
+	for _, s := range ss {
+		for _, w := range workers {
+			arms = append(arms, arm{
+				stage:  fmt.Sprintf("%s, %d workers", s, w),
+				weight: work / math.Min(float64(w), float64(res.Cores)),
+				model:  s.model, tasks: tasks,
+				cfg: s.config(model.Config{Concurrency: w, SwitchInterval: p.SwitchInterval}, p.Python),
+			})
+		}
 	}
-	total *= float64(len(ss) * p.Repeat)
+	total := weight(p.Repeat, arms)
 	doPayloads := slices.Contains(p.Models, "processes")
 	if doPayloads {
 		total += 0.5 * float64(len(p.Payloads))
 	}
-	tr := newTracker(progress, total)
-
-	// Every series at every pool size, then again: interleaved, so that a
-	// model and CPython run under the same conditions of a shared machine.
-	runs := make([]map[int][]int, len(ss)) // series -> pool size -> indexes in res.Runs
-	for k := range ss {
-		runs[k] = map[int][]int{}
-	}
-	for rep := range p.Repeat {
-		for k, s := range ss {
-			for _, w := range workers {
-				weight := work / math.Min(float64(w), float64(res.Cores))
-				cfg := s.config(model.Config{Concurrency: w, SwitchInterval: p.SwitchInterval}, p.Python)
-				stage := fmt.Sprintf("%s, %d workers", s, w)
-				if p.Repeat > 1 {
-					stage += fmt.Sprintf(" (run %d of %d)", rep+1, p.Repeat)
-				}
-				run, err := runModel(ctx, tr, stage, weight, s.model, tasks, cfg)
-				if err != nil {
-					return nil, err
-				}
-				runs[k][w] = append(runs[k][w], res.record(fmt.Sprintf("workers=%d", w), run))
-			}
-		}
+	tr.expect(total)
+	byArm, err := res.runArms(ctx, tr, p.Repeat, arms, func(a int) string { return fmt.Sprintf("workers=%d", workers[a%len(workers)]) })
+	if err != nil {
+		return err
 	}
 	calibrated := time.Duration(p.Tasks) * model.Calibrate().DurationOf(task.Steps[0].Units)
 	for k, s := range ss {
+		runs := byArm[k*len(workers) : (k+1)*len(workers)] // by pool size, as workers
 		// A run's wall, at the calibrated speed if the series is corrected.
 		wall := func(i int) float64 {
 			if !s.corrected() {
@@ -264,17 +244,17 @@ func RunScaling(ctx context.Context, p ScalingParams, progress ProgressFunc) (*S
 			}
 			return atSpeed(res.Runs[i].Totals.Wall, slowdown(res.Runs[i].Run, calibrated))
 		}
-		fastest := func(w int) int {
-			return slices.MinFunc(runs[k][w], func(a, b int) int { return cmp.Compare(wall(a), wall(b)) })
+		fastest := func(is []int) int {
+			return slices.MinFunc(is, func(a, b int) int { return cmp.Compare(wall(a), wall(b)) })
 		}
-		b := fastest(1)
-		for _, w := range workers {
-			i := fastest(w)
+		b := fastest(runs[0])
+		for wi, w := range workers {
+			i := fastest(runs[wi])
 			run := res.Runs[i].Run
 			ideal := math.Min(float64(w), float64(res.Cores))
 			pt := ScalingPoint{
 				Model: s.String(), Workers: w, Wall: run.Totals.Wall, Setup: run.Totals.Setup,
-				Run: i, Runs: runs[k][w], Speedup: wall(b) / wall(i), Ideal: ideal,
+				Run: i, Runs: runs[wi], Speedup: wall(b) / wall(i), Ideal: ideal,
 				Slowdown: slowdown(run, calibrated),
 			}
 			if s.corrected() {
@@ -282,28 +262,48 @@ func RunScaling(ctx context.Context, p ScalingParams, progress ProgressFunc) (*S
 			}
 			pt.Efficiency = pt.Speedup / ideal
 			res.Points = append(res.Points, pt)
-			if w == 1 || !slices.Contains(p.Workers, w) {
-				continue
-			}
-			res.judgeScaling(s, pt, p, run)
 		}
 	}
-	res.judgeFidelity(p)
 	if doPayloads {
 		costs, err := processCosts(ctx, tr, res, p)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Processes = costs
 	}
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
-// judgeScaling judges the lecture's claims on one series at one pool size.
-func (res *ScalingResult) judgeScaling(s series, pt ScalingPoint, p ScalingParams, run *model.Run) {
-	name := s.String()
+// judgeScaling judges every series at every pool size asked for (one
+// worker is the baseline), the models against CPython's threads and
+// processes, and what processes pay.
+func judgeScaling(r *ScalingResult) judgement {
+	var j judgement
+	p := paramsOf[ScalingParams](&r.Report)
+	for _, pt := range r.Points {
+		if pt.Workers == 1 || !slices.Contains(p.Workers, pt.Workers) {
+			continue
+		}
+		j.verdicts = append(j.verdicts, r.judgePoint(pt, p)...)
+	}
+	r.judgeFidelity(&j, p)
+	if c := r.Processes; c != nil {
+		if c.WorkerRSS > 0 {
+			j.add(claimProcessesMemory.Judge(Measurement{Model: "processes", Value: float64(c.WorkerRSS) / (1 << 20), Expected: 1, Unit: "MiB",
+				Detail: fmt.Sprintf("mean of %d workers; the parent's own peak %.1f MiB", c.Workers, float64(c.ParentRSS)/(1<<20))}))
+		}
+		if n := len(c.Payloads); n >= 3 {
+			j.add(claimSerialisationGrows.Judge(Measurement{Model: "processes", Value: c.SerialiseR2, Expected: 1, Unit: "R²",
+				Detail: fmt.Sprintf("%d sizes from %s to %s; slope %.2f ns per byte", n, FormatSize(c.Payloads[0].Bytes), FormatSize(c.Payloads[n-1].Bytes), c.SerialiseNsPerByte)}))
+		}
+	}
+	return j
+}
+
+// judgePoint judges the lecture's claims on one series at one pool size.
+func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdict {
+	s := seriesOf(pt.Model)
+	run := res.Runs[pt.Run].Run
 	detail := fmt.Sprintf("%d workers, %d tasks × %s", pt.Workers, p.Tasks, p.CPU)
 	if p.Repeat > 1 {
 		detail += fmt.Sprintf(", fastest of %d", p.Repeat)
@@ -311,41 +311,41 @@ func (res *ScalingResult) judgeScaling(s series, pt ScalingPoint, p ScalingParam
 	if s.corrected() {
 		detail += fmt.Sprintf(", at the calibrated speed (as measured %.3fx, CPU %.2fx calibrated)", pt.RawSpeedup, pt.Slowdown)
 	}
+	base, _ := res.point(pt.Model, 1)
+	judge := func(c Claim, expected float64, detail string) []Verdict {
+		return []Verdict{c.Judge(Measurement{Model: pt.Model, Value: pt.Speedup, Expected: expected, Unit: "x", Detail: detail, Busy: res.busy(pt.Run, base.Run)})}
+	}
 	switch {
 	case s.model == "cpython" && s.flavor == model.FlavorThreads:
 		in := run.Interpreter
 		if in != nil && in.GILFree() {
 			// The lecture's claim is about the GIL, and this interpreter has
 			// none: its threads should scale like processes.
-			res.judge(ClaimThreadsNoSpeedup, name, pt.Speedup, 1, "x",
-				fmt.Sprintf("%s; %s runs without a GIL, so this is expected not to hold", detail, pyName(in)))
-			res.judge(ClaimParallelCPU, name, pt.Speedup, pt.Ideal, "x", fmt.Sprintf("%s; %s, GIL disabled", detail, pyName(in)))
-			return
+			return append(judge(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %s runs without a GIL, so this is expected not to hold", detail, pyName(in))),
+				judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %s, GIL disabled", detail, pyName(in)))...)
 		}
-		res.judge(ClaimThreadsNoSpeedup, name, pt.Speedup, 1, "x", fmt.Sprintf("%s; %s", detail, pyName(in)))
+		return judge(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %s", detail, pyName(in)))
 	case s.model == "gil" || s.model == "eventloop":
-		res.judge(ClaimThreadsNoSpeedup, name, pt.Speedup, 1, "x", detail)
+		return judge(claimThreadsNoSpeedup, 1, detail)
 	case s.model == "processes" || s.flavor == model.FlavorProcesses:
-		res.judge(ClaimProcessesScale, name, pt.Speedup, pt.Ideal, "x",
-			fmt.Sprintf("%s; spawning %s excluded", detail, run.Totals.Setup.Round(time.Microsecond)))
-	default:
-		res.judge(ClaimParallelCPU, name, pt.Speedup, pt.Ideal, "x", detail)
+		return judge(claimProcessesScale, pt.Ideal, fmt.Sprintf("%s; spawning %s excluded", detail, run.Totals.Setup.Round(time.Microsecond)))
 	}
+	return judge(claimParallelCPU, pt.Ideal, detail)
 }
 
 // judgeFidelity holds the gil and processes models to CPython's threads and
 // processes, at every pool size both ran.
-func (res *ScalingResult) judgeFidelity(p ScalingParams) {
+func (res *ScalingResult) judgeFidelity(j *judgement, p *ScalingParams) {
 	pairs := []struct {
 		claim       Claim
 		model, real string
 	}{
-		{ClaimGILFidelity, "gil", "cpython " + model.FlavorThreads},
-		{ClaimProcessesFidelity, "processes", "cpython " + model.FlavorProcesses},
+		{claimGILFidelity, "gil", "cpython " + model.FlavorThreads},
+		{claimProcessesFidelity, "processes", "cpython " + model.FlavorProcesses},
 	}
 	for _, pr := range pairs {
 		if pr.model == "gil" && res.Python != nil && res.Python.GILFree() {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s not judged: %s runs threads without a GIL, and the gil model is of an interpreter with one", pr.claim.ID, pyName(res.Python)))
+			j.note("%s not judged: %s runs threads without a GIL, and the gil model is of an interpreter with one", pr.claim.ID, pyName(res.Python))
 			continue
 		}
 		for _, w := range p.Workers {
@@ -356,11 +356,11 @@ func (res *ScalingResult) judgeFidelity(p ScalingParams) {
 			}
 			detail := fmt.Sprintf("%d workers: %s %.3fx, %s %s %.3fx at the calibrated speed, %.3fx as measured (%s)",
 				w, pr.model, m.Speedup, pyName(res.Python), pr.real[len("cpython "):], c.Speedup, c.RawSpeedup, relDiff(m.Speedup, c.Speedup))
-			v := pr.claim.Judge(pr.model, m.Speedup, c.Speedup, "x", detail)
-			if !v.Holds {
+			v := pr.claim.Judge(Measurement{Model: pr.model, Value: m.Speedup, Expected: c.Speedup, Unit: "x", Detail: detail, Busy: res.busy(m.Run, c.Run)})
+			if v.Outcome == DoesNotHold {
 				v.Detail += "; " + res.scalingMissReason(m, c, time.Duration(p.Tasks)*p.CPU)
 			}
-			res.Verdicts = append(res.Verdicts, v)
+			j.add(v)
 		}
 	}
 }
@@ -389,7 +389,7 @@ func (res *ScalingResult) point(name string, w int) (ScalingPoint, bool) {
 
 // processCosts measures what processes pay: spawning and memory (from the
 // runs already made) and serialisation as the payload grows.
-func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p ScalingParams) (*ProcessCosts, error) {
+func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p *ScalingParams) (*ProcessCosts, error) {
 	c := &ProcessCosts{}
 	var spawn []time.Duration
 	var rss []float64
@@ -407,8 +407,7 @@ func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p Scalin
 	if len(spawn) > 0 {
 		c.SpawnMean = time.Duration(measure.Summarize(spawn).Mean * float64(time.Millisecond))
 		c.WorkerRSS = int64(measure.SummarizeMillis(rss).Mean)
-		res.judge(ClaimProcessesMemory, "processes", float64(c.WorkerRSS)/(1<<20), 1, "MiB",
-			fmt.Sprintf("mean of %d workers; the parent's own peak %.1f MiB", len(rss), float64(c.ParentRSS)/(1<<20)))
+		c.Workers = len(rss)
 	}
 	// Serialisation: small CPU, growing payload, two workers.
 	const n = 8
@@ -434,8 +433,6 @@ func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p Scalin
 	}
 	if len(xs) >= 3 {
 		_, c.SerialiseNsPerByte, c.SerialiseR2 = measure.LinearFit(xs, ys)
-		res.judge(ClaimSerialisationGrows, "processes", c.SerialiseR2, 1, "R²",
-			fmt.Sprintf("%d sizes from %s to %s; slope %.2f ns per byte", len(xs), FormatSize(p.Payloads[0]), FormatSize(p.Payloads[len(p.Payloads)-1]), c.SerialiseNsPerByte))
 	}
 	return c, nil
 }

@@ -25,8 +25,9 @@ type SemaphoreParams struct {
 	Limits []int
 	// Latencies is the latency sweep, at Limit.
 	Latencies []time.Duration
-	// Repeat is how many times the headline setting runs; its median is
-	// judged.
+	// Repeat is how many times the headline setting runs, each model in
+	// turn: its median and 95% interval are judged. The sweeps' other
+	// settings run once.
 	Repeat int
 	// Models are the models to run.
 	Models []string
@@ -42,40 +43,60 @@ func (p *SemaphoreParams) Params() []Param {
 		intParam(&p.Limit, "limit", "semaphore limit: tasks waiting at once", 1, 1_000_000),
 		intsParam(&p.Limits, "limits", "limit sweep", 1, 1_000_000, 16),
 		durationsParam(&p.Latencies, "latencies", "latency sweep at --limit", time.Millisecond, time.Minute, 16),
-		intParam(&p.Repeat, "repeat", "runs of the headline setting (the median is judged)", 1, 20),
+		intParam(&p.Repeat, "repeat", "runs of the headline setting, models interleaved (median and 95% interval judged; 6 or more for an interval that assumes no distribution)", 1, 20),
 		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", []string{"eventloop", "goroutines", "gil", "cpython"}),
 		pythonParam(&p.Python),
 	}
 }
 
-// DefaultSemaphore returns the lecture's setting: 1000 tasks waiting 100 ms
-// under a semaphore of 100, limits from 1 to 1000, latencies from 10 ms to
-// 1 s.
-func DefaultSemaphore() SemaphoreParams {
+// defaultSemaphore is the lecture's setting: 1000 tasks waiting 100 ms
+// under a semaphore of 100 (about a second a run), six runs of each model
+// (repeatsFor), limits from 1 to 1000, latencies from 10 ms to 1 s.
+func defaultSemaphore() SemaphoreParams {
 	return SemaphoreParams{
 		Tasks: 1000, Latency: 100 * time.Millisecond, Limit: 100,
 		Limits:    []int{1, 10, 50, 100, 200, 500, 1000},
 		Latencies: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond, time.Second},
-		Repeat:    3,
+		Repeat:    repeatsFor(time.Second),
 		Models:    []string{"eventloop", "goroutines"},
 	}
 }
 
-// SemaphorePoint is one model at one setting.
+// quickSemaphore shrinks the sweeps: 200 tasks under a limit of 20, still
+// about a second a run.
+func quickSemaphore(p *SemaphoreParams) {
+	p.Tasks, p.Limit = 200, 20
+	p.Limits = []int{10, 20, 100, 200}
+	p.Latencies = []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
+}
+
+// SemaphorePoint is one model at one setting, from one run or several.
 type SemaphorePoint struct {
 	// Model is the series: the model, or "cpython asyncio".
 	Model   string        `json:"model"`
 	Tasks   int           `json:"tasks"`
 	Limit   int           `json:"limit"`
 	Latency time.Duration `json:"latency_ns"`
-	// Runs index Report.Runs; Runtime is their median wall time.
-	Runs    []int         `json:"runs"`
+	// Runs index Report.Runs; Walls and CPUs are those runs' wall times and
+	// process CPU times, in the same order.
+	Runs  []int           `json:"runs"`
+	Walls []time.Duration `json:"walls_ns"`
+	CPUs  []time.Duration `json:"cpus_ns"`
+	// Runtime is the median of Walls and [Low, High] its 95% interval
+	// (measure.MedianCI); all three are the wall time of a single run.
 	Runtime time.Duration `json:"runtime_ns"`
-	// Ideal is ceil(tasks/limit) x latency; Ratio is Runtime/Ideal.
+	Low     time.Duration `json:"runtime_low_ns"`
+	High    time.Duration `json:"runtime_high_ns"`
+	// Ideal is ceil(tasks/limit) × latency; Ratio is Runtime/Ideal.
 	Ideal time.Duration `json:"ideal_ns"`
 	Ratio float64       `json:"ratio"`
-	// CPU is the process CPU time of the median run.
+	// CPU is the median of CPUs.
 	CPU time.Duration `json:"cpu_ns"`
+}
+
+// RatioInterval is the 95% interval of Ratio: Low and High over Ideal.
+func (p SemaphorePoint) RatioInterval() (low, high float64) {
+	return ratio(p.Low, p.Ideal), ratio(p.High, p.Ideal)
 }
 
 // SemaphoreResult is the result of the semaphore experiment.
@@ -83,219 +104,307 @@ type SemaphoreResult struct {
 	Report
 	// Headline is each model at the lecture's setting.
 	Headline []SemaphorePoint `json:"headline"`
-	// Limits and Latencies are the two sweeps.
+	// Limits and Latencies are the two sweeps, model by model; each passes
+	// through the headline setting, where its point is the headline's.
 	Limits    []SemaphorePoint `json:"limits"`
 	Latencies []SemaphorePoint `json:"latencies"`
 }
 
-// Ideal is the lecture's formula: ceil(tasks/limit) x latency.
-func Ideal(tasks, limit int, latency time.Duration) time.Duration {
+// idealRuntime is the lecture's formula: ceil(tasks/limit) × latency.
+func idealRuntime(tasks, limit int, latency time.Duration) time.Duration {
 	return time.Duration(math.Ceil(float64(tasks)/float64(limit))) * latency
 }
 
+// timerResolution is how far under the formula a run may come: a wait
+// never ends early on any model (Go's timers, and the event loops'
+// epoll_wait with its timeout rounded up to whole milliseconds, as
+// asyncio's selector rounds it), so a run shorter than the formula means
+// waits were cut short or more tasks waited at once than the limit allows.
+// The millisecond is the coarsest of the clocks a runtime is read from
+// (epoll's timeout, and CPython's loop clock against the child's own), so
+// that a reading's rounding cannot make a sound run fail.
+const timerResolution = time.Millisecond
+
 // Claims of the semaphore experiment.
 var (
-	ClaimSemaphoreNearIdeal = Claim{
+	claimSemaphoreNearIdeal = Claim{
 		ID:       "semaphore-near-ideal",
 		Text:     "semaphore=100 gives near-perfect scaling: runtime ≈ (tasks / limit) × latency",
-		Quantity: "runtime at the lecture's setting, median of the repeats (s)",
-		Predicts: "ceil(tasks/limit) × latency",
-		Compare:  AtMost, Tolerance: 0.01, // per model below: 1% goroutines, 2% eventloop and gil
+		Quantity: "runtime at the lecture's setting: the median of the repeated runs, with its 95% interval (s)",
+		Predicts: "ceil(tasks/limit) × latency: at most 1% over on goroutines, 2% on the others (whose timers tick in whole milliseconds), and under it by no more than the timer's resolution, 1 ms",
+		Compare:  Between, Tolerance: 0.02, Tolerances: map[string]float64{"goroutines": 0.01},
+		Slack: timerResolution.Seconds(),
 	}
-	ClaimSemaphoreSweep = Claim{
+	claimSemaphoreSweep = Claim{
 		ID:       "semaphore-sweep",
-		Text:     "Runtime ≈ (1000 / concurrency) × latency, at every limit",
-		Quantity: "runtime at each limit of the sweep (s)",
-		Predicts: "ceil(tasks/limit) × latency",
-		Compare:  AtMost, Tolerance: 0.05,
+		Text:     "Runtime ≈ (tasks / concurrency) × latency, at every limit (the lecture's (1000 / concurrency) × latency, for its 1000 tasks)",
+		Quantity: "runtime at each limit of the sweep, the limit furthest from the formula judged (s)",
+		Predicts: "ceil(tasks/limit) × latency: at most 5% over, and under it by no more than the timer's resolution, 1 ms",
+		Compare:  Between, Tolerance: 0.05, Slack: timerResolution.Seconds(),
 	}
-	ClaimLatencyProportional = Claim{
+	claimLatencyProportional = Claim{
 		ID:       "latency-proportional",
 		Text:     "If we change sleep to 1 second, runtime grows in proportion: async doesn't make latency disappear, it overlaps waiting",
-		Quantity: "slope of runtime against latency, fitted over the latency sweep (s per s)",
+		Quantity: "slope of runtime against latency, fitted over every run of the latency sweep, with its 95% interval (s per s)",
 		Predicts: "ceil(tasks/limit)",
 		Compare:  Within, Tolerance: 0.02,
 	}
-	ClaimEventloopFidelity = Claim{
+	claimEventloopFidelity = Claim{
 		ID:       "eventloop-fidelity",
 		Text:     "The eventloop model behaves as asyncio does: the same runtime under a semaphore, at every limit",
-		Quantity: "the eventloop model's runtime at the limit of the sweep where it is furthest from asyncio's (s)",
-		Predicts: "asyncio's runtime at that limit",
+		Quantity: "the eventloop model's runtime over asyncio's, run by run, at the limit of the sweep where they differ most (×)",
+		Predicts: "the same: 1",
 		Compare:  Within, Tolerance: 0.05,
 	}
-	ClaimSleepNoCPU = Claim{
+	claimSleepNoCPU = Claim{
 		ID:       "sleep-no-cpu",
 		Text:     "Sleep does not consume CPU: overlapping waits hides latency without using the processor",
-		Quantity: "process CPU time over wall time at the lecture's setting",
+		Quantity: "process CPU time over wall time at the lecture's setting, median of the runs",
 		Predicts: "near 0: at most 0.05",
 		Compare:  AtMost, Tolerance: 0,
 	}
 )
 
-// nearIdealTolerance is the headline claim's tolerance per model: Go's
-// timers (and so goroutines) overshoot a wait by well under a millisecond;
-// asyncio's loop, and our eventloop, round waits up to whole milliseconds.
-func nearIdealTolerance(m string) float64 {
-	if m == "goroutines" {
-		return 0.01
-	}
-	return 0.02
+// Semaphore is the experiment on the semaphore limit and the latency.
+var Semaphore = define(about{
+	name:    "semaphore",
+	title:   "The semaphore limit and the latency",
+	lecture: "Q3, Q5",
+	summary: "1000 tasks waiting 100 ms under a semaphore: runtime against ceil(tasks/limit) × latency as the limit and the latency vary",
+	claims:  []Claim{claimSemaphoreNearIdeal, claimSemaphoreSweep, claimLatencyProportional, claimSleepNoCPU, claimEventloopFidelity},
+}, defaultSemaphore, quickSemaphore, measureSemaphore, judgeSemaphore)
+
+// semaphoreSetting is one setting the experiment runs every model at.
+type semaphoreSetting struct {
+	limit   int
+	latency time.Duration
 }
 
-// Semaphore is the experiment on the semaphore limit and the latency.
-var Semaphore = register(&Question{
-	Name:    "semaphore",
-	Title:   "The semaphore limit and the latency",
-	Lecture: "Q3, Q5",
-	Summary: "1000 tasks waiting 100 ms under a semaphore: runtime against ceil(tasks/limit) × latency as the limit and the latency vary",
-	Claims:  []Claim{ClaimSemaphoreNearIdeal, ClaimSemaphoreSweep, ClaimLatencyProportional, ClaimSleepNoCPU, ClaimEventloopFidelity},
-	Defaults: func() Params {
-		p := DefaultSemaphore()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultSemaphore()
-		p.Tasks, p.Limit, p.Repeat = 200, 20, 1
-		p.Limits = []int{5, 20, 100, 200}
-		p.Latencies = []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
-		return &p
-	},
-	NewResult: func() Result { return &SemaphoreResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunSemaphore(ctx, *p.(*SemaphoreParams), progress)
-	},
-})
-
-// RunSemaphore runs the semaphore experiment: per model, the headline
-// setting Repeat times, then the limit sweep and the latency sweep (reusing
-// the headline's first run where a sweep passes through it). The cpython
-// model runs as CPython's asyncio, and the eventloop model is held to it.
-func RunSemaphore(ctx context.Context, p SemaphoreParams, progress ProgressFunc) (*SemaphoreResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &SemaphoreResult{Report: newReport("semaphore", &p)}
+// measureSemaphore runs the semaphore experiment: every model at the
+// headline setting Repeat times, interleaved (A B A B …), then every other
+// setting of the limit sweep and of the latency sweep once, each model in
+// turn. The cpython model runs as CPython's asyncio.
+func measureSemaphore(ctx context.Context, p *SemaphoreParams, res *SemaphoreResult, tr *tracker) error {
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorAsyncio)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	total := 0.0
-	for _, l := range p.Limits {
-		if l != p.Limit {
-			total += seconds(Ideal(p.Tasks, l, p.Latency))
+	arms := func(st semaphoreSetting) []arm {
+		out := make([]arm, len(ss))
+		for i, s := range ss {
+			out[i] = arm{
+				stage:  fmt.Sprintf("%s, limit %d, latency %s", s, st.limit, st.latency),
+				weight: seconds(idealRuntime(p.Tasks, st.limit, st.latency)),
+				model:  s.model,
+				tasks:  model.Repeat(p.Tasks, model.NewTask(model.Wait(st.latency))),
+				cfg:    s.config(model.Config{Concurrency: st.limit}, p.Python),
+			}
 		}
+		return out
+	}
+	head := semaphoreSetting{p.Limit, p.Latency}
+	plan := []semaphoreSetting{head}
+	for _, l := range p.Limits {
+		plan = appendNew(plan, semaphoreSetting{l, p.Latency})
 	}
 	for _, lat := range p.Latencies {
-		if lat != p.Latency {
-			total += seconds(Ideal(p.Tasks, p.Limit, lat))
+		plan = appendNew(plan, semaphoreSetting{p.Limit, lat})
+	}
+	rounds := func(st semaphoreSetting) int {
+		if st == head {
+			return p.Repeat
+		}
+		return 1
+	}
+	total := 0.0
+	for _, st := range plan {
+		total += weight(rounds(st), arms(st))
+	}
+	tr.expect(total)
+
+	points := map[semaphoreSetting][]SemaphorePoint{} // by setting, a point per series
+	for _, st := range plan {
+		label := fmt.Sprintf("limit=%d latency=%s", st.limit, st.latency)
+		idx, err := res.runArms(ctx, tr, rounds(st), arms(st), func(int) string { return label })
+		if err != nil {
+			return err
+		}
+		for k, s := range ss {
+			points[st] = append(points[st], res.semaphorePoint(s.String(), p.Tasks, st, idx[k]))
 		}
 	}
-	total += float64(p.Repeat) * seconds(Ideal(p.Tasks, p.Limit, p.Latency))
-	tr := newTracker(progress, total*float64(len(ss)))
-
-	for _, s := range ss {
-		name := s.String()
-		point := func(limit int, lat time.Duration, runs []*model.Run, idx []int) SemaphorePoint {
-			walls := make([]float64, len(runs))
-			for i, r := range runs {
-				walls[i] = float64(r.Totals.Wall)
-			}
-			med := measure.Median(walls)
-			// The run nearest the median gives the CPU figure.
-			best := 0
-			for i := range walls {
-				if math.Abs(walls[i]-med) < math.Abs(walls[best]-med) {
-					best = i
-				}
-			}
-			ideal := Ideal(p.Tasks, limit, lat)
-			return SemaphorePoint{
-				Model: name, Tasks: p.Tasks, Limit: limit, Latency: lat, Runs: idx,
-				Runtime: time.Duration(med), Ideal: ideal, Ratio: med / float64(ideal),
-				CPU: runs[best].Totals.CPU(),
-			}
-		}
-		one := func(limit int, lat time.Duration) (*model.Run, int, error) {
-			ideal := Ideal(p.Tasks, limit, lat)
-			stage := fmt.Sprintf("%s, limit %d, latency %s", name, limit, lat)
-			run, err := runModel(ctx, tr, stage, seconds(ideal), s.model,
-				model.Repeat(p.Tasks, model.NewTask(model.Wait(lat))), s.config(model.Config{Concurrency: limit}, p.Python))
-			if err != nil {
-				return nil, 0, err
-			}
-			return run, res.record(fmt.Sprintf("limit=%d latency=%s", limit, lat), run), nil
-		}
-
-		// Headline.
-		var runs []*model.Run
-		var idx []int
-		for range p.Repeat {
-			run, i, err := one(p.Limit, p.Latency)
-			if err != nil {
-				return nil, err
-			}
-			runs, idx = append(runs, run), append(idx, i)
-		}
-		head := point(p.Limit, p.Latency, runs, idx)
-		res.Headline = append(res.Headline, head)
-		near := ClaimSemaphoreNearIdeal
-		near.Tolerance = nearIdealTolerance(name)
-		res.judge(near, name, seconds(head.Runtime), seconds(head.Ideal), "s",
-			fmt.Sprintf("%d tasks, limit %d, latency %s; median of %d (ratio %.4f)", p.Tasks, p.Limit, p.Latency, p.Repeat, head.Ratio))
-		res.judge(ClaimSleepNoCPU, name, ratio(head.CPU, head.Runtime), 0.05, "CPU/wall",
-			fmt.Sprintf("%s CPU in %s", head.CPU.Round(time.Microsecond), head.Runtime.Round(time.Millisecond)))
-
-		// Limit sweep.
-		worst := SemaphorePoint{}
+	res.Headline = points[head]
+	for k := range ss {
 		for _, l := range p.Limits {
-			var pt SemaphorePoint
-			if l == p.Limit {
-				pt = point(l, p.Latency, runs[:1], idx[:1])
-			} else {
-				run, i, err := one(l, p.Latency)
-				if err != nil {
-					return nil, err
-				}
-				pt = point(l, p.Latency, []*model.Run{run}, []int{i})
-			}
-			res.Limits = append(res.Limits, pt)
-			if pt.Ratio > worst.Ratio {
-				worst = pt
-			}
+			res.Limits = append(res.Limits, points[semaphoreSetting{l, p.Latency}][k])
 		}
-		if len(p.Limits) > 0 {
-			res.judge(ClaimSemaphoreSweep, name, seconds(worst.Runtime), seconds(worst.Ideal), "s",
-				fmt.Sprintf("worst of %d limits: limit %d, ratio %.4f", len(p.Limits), worst.Limit, worst.Ratio))
-		}
-
-		// Latency sweep.
-		var xs, ys []float64
 		for _, lat := range p.Latencies {
-			var pt SemaphorePoint
-			if lat == p.Latency {
-				pt = point(p.Limit, lat, runs[:1], idx[:1])
-			} else {
-				run, i, err := one(p.Limit, lat)
-				if err != nil {
-					return nil, err
-				}
-				pt = point(p.Limit, lat, []*model.Run{run}, []int{i})
-			}
-			res.Latencies = append(res.Latencies, pt)
-			xs, ys = append(xs, seconds(lat)), append(ys, seconds(pt.Runtime))
-		}
-		if len(slices.Compact(slices.Sorted(slices.Values(xs)))) >= 2 {
-			alpha, beta, r2 := measure.LinearFit(xs, ys)
-			rounds := math.Ceil(float64(p.Tasks) / float64(p.Limit))
-			res.judge(ClaimLatencyProportional, name, beta, rounds, "s/s",
-				fmt.Sprintf("%d latencies at limit %d; intercept %.1f ms, R² %.5f", len(xs), p.Limit, alpha*1000, r2))
+			res.Latencies = append(res.Latencies, points[semaphoreSetting{p.Limit, lat}][k])
 		}
 	}
-	res.judgeFidelity()
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
+}
+
+// semaphorePoint reads one series' runs at a setting.
+func (r *Report) semaphorePoint(series string, tasks int, st semaphoreSetting, runs []int) SemaphorePoint {
+	pt := SemaphorePoint{Model: series, Tasks: tasks, Limit: st.limit, Latency: st.latency, Runs: runs,
+		Ideal: idealRuntime(tasks, st.limit, st.latency)}
+	walls, cpus := make([]float64, len(runs)), make([]float64, len(runs))
+	for i, k := range runs {
+		t := r.Runs[k].Totals
+		pt.Walls, pt.CPUs = append(pt.Walls, t.Wall), append(pt.CPUs, t.CPU())
+		walls[i], cpus[i] = float64(t.Wall), float64(t.CPU())
+	}
+	ci := measure.MedianCI(walls, level)
+	pt.Runtime, pt.Low, pt.High = time.Duration(ci.Median), time.Duration(ci.Low), time.Duration(ci.High)
+	pt.Ratio = ratio(pt.Runtime, pt.Ideal)
+	pt.CPU = time.Duration(measure.MedianCI(cpus, level).Median)
+	return pt
+}
+
+// judgeSemaphore judges the semaphore result: each model's headline
+// runtime against the formula, its CPU, its limit sweep (the limit
+// furthest from the formula) and latency sweep (the slope), then the
+// eventloop model against asyncio.
+func judgeSemaphore(r *SemaphoreResult) judgement {
+	var j judgement
+	for _, h := range r.Headline {
+		j.add(claimSemaphoreNearIdeal.Judge(Measurement{
+			Model: h.Model, Samples: secondsOf(h.Walls), Expected: seconds(h.Ideal), Unit: "s",
+			Busy: r.busy(h.Runs...),
+			Detail: fmt.Sprintf("%d tasks, limit %d, latency %s: ceil(%d/%d) × %s = %s; ratio %s",
+				h.Tasks, h.Limit, h.Latency, h.Tasks, h.Limit, h.Latency, showDur(h.Ideal), ratioText(h)),
+		}))
+		cpu := make([]float64, len(h.Walls))
+		for i := range h.Walls {
+			cpu[i] = ratio(h.CPUs[i], h.Walls[i])
+		}
+		j.add(claimSleepNoCPU.Judge(Measurement{
+			Model: h.Model, Samples: cpu, Expected: 0.05, Unit: "CPU/wall",
+			Detail: fmt.Sprintf("%s of CPU in %s (medians)", h.CPU.Round(time.Microsecond), showDur(h.Runtime)),
+		}))
+		if v, ok := r.judgeSweep(h.Model); ok {
+			j.add(v)
+		}
+		if v, ok := r.judgeLatency(h.Model); ok {
+			j.add(v)
+		}
+	}
+	if v, ok := r.judgeFidelity(); ok {
+		j.add(v)
+	}
+	return j
+}
+
+// ratioText writes a point's ratio to the formula, with its interval
+// where it has one.
+func ratioText(p SemaphorePoint) string {
+	lo, hi := p.RatioInterval()
+	return figure(p.Ratio, lo, hi, len(p.Walls), "%.4f")
+}
+
+// judgeSweep judges every limit of model m's sweep against the formula and
+// returns the worst, its detail listing every limit.
+func (r *SemaphoreResult) judgeSweep(m string) (Verdict, bool) {
+	var vs []Verdict
+	var by []string
+	for _, pt := range r.Limits {
+		if pt.Model != m {
+			continue
+		}
+		vs = append(vs, claimSemaphoreSweep.Judge(Measurement{
+			Model: m, Samples: secondsOf(pt.Walls), Expected: seconds(pt.Ideal), Unit: "s", Busy: r.busy(pt.Runs...),
+			Detail: fmt.Sprintf("limit %d: %d tasks, latency %s, ratio %s", pt.Limit, pt.Tasks, pt.Latency, ratioText(pt)),
+		}))
+		by = append(by, fmt.Sprintf("%d: %s", pt.Limit, ratioText(pt)))
+	}
+	if len(vs) == 0 {
+		return Verdict{}, false
+	}
+	v := vs[worst(vs)]
+	v.Detail = fmt.Sprintf("the worst of %d limits; %s; ratio by limit: %s", len(vs), v.Detail, strings.Join(by, ", "))
+	return v, true
+}
+
+// judgeLatency fits model m's runtime against the latency, over every run
+// of the latency sweep, and judges the slope against the rounds.
+func (r *SemaphoreResult) judgeLatency(m string) (Verdict, bool) {
+	var xs, ys []float64
+	var runs []int
+	lats := map[time.Duration]bool{}
+	var limit, tasks int
+	for _, pt := range r.Latencies {
+		if pt.Model != m {
+			continue
+		}
+		limit, tasks, lats[pt.Latency] = pt.Limit, pt.Tasks, true
+		for _, w := range pt.Walls {
+			xs, ys = append(xs, pt.Latency.Seconds()), append(ys, w.Seconds())
+		}
+		runs = append(runs, pt.Runs...)
+	}
+	if len(lats) < 2 {
+		return Verdict{}, false
+	}
+	ci := measure.SlopeCI(xs, ys, level)
+	alpha, _, r2 := measure.LinearFit(xs, ys)
+	rounds := math.Ceil(float64(tasks) / float64(limit))
+	return claimLatencyProportional.Judge(Measurement{
+		Model: m, Interval: &ci, Expected: rounds, Unit: "s/s", Busy: r.busy(runs...),
+		Detail: fmt.Sprintf("%d latencies at limit %d, %d tasks: ceil(%d/%d) = %.0f rounds; intercept %.1f ms, R² %.5f",
+			len(lats), limit, tasks, tasks, limit, rounds, alpha*1000, r2),
+	}), true
+}
+
+// judgeFidelity holds the eventloop model to asyncio over the limit sweep,
+// run by run (the runs of a round are back to back, so a pair sees the
+// same machine): the verdict is at the limit where they are furthest apart,
+// and its detail lists every limit.
+func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
+	py := "cpython " + model.FlavorAsyncio
+	type pair struct{ m, c SemaphorePoint }
+	var pairs []pair
+	var vs []Verdict
+	var diffs []string
+	for _, m := range r.Limits {
+		if m.Model != "eventloop" {
+			continue
+		}
+		for _, c := range r.Limits {
+			if c.Model != py || c.Limit != m.Limit {
+				continue
+			}
+			n := min(len(m.Walls), len(c.Walls))
+			ratios := make([]float64, n)
+			for k := range n {
+				ratios[k] = ratio(m.Walls[k], c.Walls[k])
+			}
+			diffs = append(diffs, fmt.Sprintf("%d: %s", m.Limit, relDiff(float64(m.Runtime), float64(c.Runtime))))
+			pairs = append(pairs, pair{m, c})
+			vs = append(vs, claimEventloopFidelity.Judge(Measurement{
+				Model: "eventloop", Samples: ratios, Expected: 1, Unit: "×", Busy: r.busy(append(slices.Clone(m.Runs), c.Runs...)...),
+				Detail: fmt.Sprintf("limit %d: eventloop %s, %s asyncio %s (%s)",
+					m.Limit, msText(ms(m.Runtime)), pyName(r.Python), msText(ms(c.Runtime)), relDiff(float64(m.Runtime), float64(c.Runtime))),
+			}))
+		}
+	}
+	if len(vs) == 0 {
+		return Verdict{}, false
+	}
+	i := worst(vs)
+	v, w := vs[i], pairs[i]
+	v.Detail = fmt.Sprintf("the limit where they differ most; %s; by limit: %s", v.Detail, strings.Join(diffs, ", "))
+	if v.Outcome == DoesNotHold {
+		// Why: CPython's interpreter spends microseconds creating, starting
+		// and scheduling each task, which the Go loop does in a fraction of
+		// one; when a round starts hundreds of tasks at once, their waits
+		// begin that much later.
+		n := min(w.m.Limit, w.m.Tasks)
+		started := roundStarted(&r.Report, w.c, n)
+		v.Detail += fmt.Sprintf("; asyncio had started its first %d tasks %s after the run began (%.1f µs a task), the model %s: CPython's time to create and start a task, which the model does not charge, delays the waits when a round starts many tasks at once",
+			n, msText(ms(started)), float64(started)/1e3/float64(n), msText(ms(roundStarted(&r.Report, w.m, n))))
+	}
+	return v, true
 }
 
 // roundStarted is when the n-th task of pt's first run had started: how long
@@ -305,6 +414,9 @@ func roundStarted(r *Report, pt SemaphorePoint, n int) time.Duration {
 		return 0
 	}
 	spans := r.Runs[pt.Runs[0]].Spans
+	if len(spans) == 0 {
+		return 0
+	}
 	starts := make([]time.Duration, len(spans))
 	for i, s := range spans {
 		starts[i] = s.Start
@@ -313,42 +425,35 @@ func roundStarted(r *Report, pt SemaphorePoint, n int) time.Duration {
 	return starts[min(n, len(starts))-1]
 }
 
-// judgeFidelity holds the eventloop model to asyncio over the limit sweep:
-// the verdict is at the limit where they are furthest apart, and its detail
-// lists every limit.
-func (res *SemaphoreResult) judgeFidelity() {
-	py := "cpython " + model.FlavorAsyncio
-	var worst, worstReal SemaphorePoint
-	var diffs []string
-	for _, m := range res.Limits {
-		if m.Model != "eventloop" {
+// Tables are the semaphore result's figures: each model at the headline
+// setting, then the two sweeps, each runtime and ratio with its 95%
+// interval where it comes from several runs.
+func (r *SemaphoreResult) Tables() []Table {
+	cols := []string{"model", "tasks", "limit", "latency", "runs", "runtime (s)", "ideal (s)", "runtime / ideal", "CPU"}
+	row := func(p SemaphorePoint) []string {
+		lo, hi := p.RatioInterval()
+		return []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.Limit), p.Latency.String(), fmt.Sprint(len(p.Walls)),
+			figure(p.Runtime.Seconds(), p.Low.Seconds(), p.High.Seconds(), len(p.Walls), "%.4f"),
+			fmt.Sprintf("%.4f", p.Ideal.Seconds()), figure(p.Ratio, lo, hi, len(p.Walls), "%.4f"), showDur(p.CPU)}
+	}
+	var out []Table
+	for _, t := range []struct {
+		title string
+		pts   []SemaphorePoint
+	}{
+		{"At the lecture's setting", r.Headline},
+		{"Limit sweep", r.Limits},
+		{"Latency sweep", r.Latencies},
+	} {
+		if len(t.pts) == 0 {
 			continue
 		}
-		for _, c := range res.Limits {
-			if c.Model != py || c.Limit != m.Limit {
-				continue
-			}
-			diffs = append(diffs, fmt.Sprintf("%d: %s", m.Limit, relDiff(float64(m.Runtime), float64(c.Runtime))))
-			if worst.Model == "" || math.Abs(ratio(m.Runtime, c.Runtime)-1) > math.Abs(ratio(worst.Runtime, worstReal.Runtime)-1) {
-				worst, worstReal = m, c
-			}
+		tb := Table{Title: t.title, Columns: cols,
+			Note: "runtime: the median of the runs, with its 95% interval [low, high] where there are several; ideal: ceil(tasks/limit) × latency"}
+		for _, p := range t.pts {
+			tb.Rows = append(tb.Rows, row(p))
 		}
+		out = append(out, tb)
 	}
-	if worst.Model == "" {
-		return
-	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
-	detail := fmt.Sprintf("worst at limit %d: eventloop %s, %s asyncio %s (%s); by limit: %s",
-		worst.Limit, ms(worst.Runtime), pyName(res.Python), ms(worstReal.Runtime), relDiff(float64(worst.Runtime), float64(worstReal.Runtime)), strings.Join(diffs, ", "))
-	v := ClaimEventloopFidelity.Judge("eventloop", seconds(worst.Runtime), seconds(worstReal.Runtime), "s", detail)
-	if !v.Holds {
-		// Why: CPython's interpreter spends microseconds creating, starting
-		// and scheduling each task, which the Go loop does in a fraction of
-		// one; when a round starts hundreds of tasks at once, their waits
-		// begin that much later.
-		n := min(worst.Limit, worst.Tasks)
-		v.Detail += fmt.Sprintf("; asyncio had started its first %d tasks %s after the run began (%.1f µs a task), the model %s: CPython's time to create and start a task, which the model does not charge, delays the waits when a round starts many tasks at once",
-			n, ms(roundStarted(&res.Report, worstReal, n)), float64(roundStarted(&res.Report, worstReal, n))/1e3/float64(n), ms(roundStarted(&res.Report, worst, n)))
-	}
-	res.Verdicts = append(res.Verdicts, v)
+	return out
 }

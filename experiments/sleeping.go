@@ -40,16 +40,19 @@ func (p *SleepingParams) Params() []Param {
 	}
 }
 
-// DefaultSleeping returns the lecture's setting: five tasks each waiting one
+// defaultSleeping is the lecture's setting: five tasks each waiting one
 // second, all at once and one after another, on every model and on
 // CPython's threads and asyncio (where python3 is found), sampled every
 // 100 ms.
-func DefaultSleeping() SleepingParams {
+func defaultSleeping() SleepingParams {
 	return SleepingParams{
 		Tasks: 5, Wait: time.Second, Sequential: true, Interval: measure.DefaultInterval,
 		Models: []string{"goroutines", "gil", "eventloop", "processes", "cpython"},
 	}
 }
+
+// quickSleeping is waits of 250 ms, sampled every 50 ms.
+func quickSleeping(p *SleepingParams) { p.Wait, p.Interval = 250*time.Millisecond, 50*time.Millisecond }
 
 // SleepingPoint is one model's runs.
 type SleepingPoint struct {
@@ -93,21 +96,21 @@ type SleepingResult struct {
 
 // Claims of the sleeping experiment.
 var (
-	ClaimSleepOverlap = Claim{
+	claimSleepOverlap = Claim{
 		ID:       "sleep-overlap",
 		Text:     "Five threads each waiting one second for I/O finish in one second total: overlapping waiting hides latency",
 		Quantity: "wall time of the tasks all at once (s)",
 		Predicts: "one wait",
 		Compare:  Within, Tolerance: 0.03,
 	}
-	ClaimSleepIdle = Claim{
+	claimSleepIdle = Claim{
 		ID:       "sleep-idle",
 		Text:     "The reason runtime didn't increase: sleep does not consume CPU",
 		Quantity: "CPU utilisation of the process and its workers while the tasks wait (cores: CPU time over wall time)",
 		Predicts: "near 0: at most 5% of one core",
 		Compare:  AtMost, Tolerance: 0,
 	}
-	ClaimSleepAddsUp = Claim{
+	claimSleepAddsUp = Claim{
 		ID:       "sleep-adds-up",
 		Text:     "Without overlap the waits add up: one after another, the tasks take tasks × the wait",
 		Quantity: "wall time one after another (s)",
@@ -117,45 +120,27 @@ var (
 )
 
 // Sleeping is the experiment "why didn't runtime increase?".
-var Sleeping = register(&Question{
-	Name:    "sleeping",
-	Title:   "Waiting overlaps; it uses no CPU",
-	Lecture: "Q7, takeaway 5",
-	Summary: "five tasks each waiting one second finish in one second on every model, the CPU idle throughout; one after another they take five",
-	Claims:  []Claim{ClaimSleepOverlap, ClaimSleepIdle, ClaimSleepAddsUp},
-	Defaults: func() Params {
-		p := DefaultSleeping()
-		return &p
-	},
-	Quick: func() Params {
-		p := DefaultSleeping()
-		p.Wait, p.Interval = 250*time.Millisecond, 50*time.Millisecond
-		return &p
-	},
-	NewResult: func() Result { return &SleepingResult{} },
-	Run: func(ctx context.Context, p Params, progress ProgressFunc) (Result, error) {
-		return RunSleeping(ctx, *p.(*SleepingParams), progress)
-	},
-})
+var Sleeping = define(about{
+	name:    "sleeping",
+	title:   "Waiting overlaps; it uses no CPU",
+	lecture: "Q7, takeaway 5",
+	summary: "five tasks each waiting one second finish in one second on every model, the CPU idle throughout; one after another they take five",
+	claims:  []Claim{claimSleepOverlap, claimSleepIdle, claimSleepAddsUp},
+}, defaultSleeping, quickSleeping, measureSleeping, judgeSleeping)
 
-// RunSleeping runs the sleeping experiment: on each model the tasks all at
-// once, then, if asked, one after another, each run sampled for CPU
+// measureSleeping runs the sleeping experiment: on each model the tasks
+// all at once, then, if asked, one after another, each run sampled for CPU
 // utilisation from /proc (this process and its worker processes).
-func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (*SleepingResult, error) {
-	if err := Validate(&p); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	res := &SleepingResult{Report: newReport("sleeping", &p)}
+func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult, tr *tracker) error {
 	per := seconds(p.Wait)
 	if p.Sequential {
 		per += seconds(p.Wait) * float64(p.Tasks)
 	}
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorAsyncio)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tr := newTracker(progress, per*float64(len(ss)))
+	tr.expect(per * float64(len(ss)))
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait)))
 	// The eventloop model's lag probe fires once a wait, not every 10 ms:
 	// asyncio has no such timer, and its wake-ups would be CPU the
@@ -165,7 +150,7 @@ func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (
 		m, cfg := s.String(), s.config(base, p.Python)
 		sr, err := sampledRun(ctx, tr, fmt.Sprintf("%s, all %d at once", m, p.Tasks), seconds(p.Wait), s.model, tasks, cfg, p.Interval)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pt := SleepingPoint{
 			Model:       m,
@@ -187,7 +172,7 @@ func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (
 			one.Concurrency = 1
 			sq, err := sampledRun(ctx, tr, m+", one after another", seconds(p.Wait)*float64(p.Tasks), s.model, tasks, one, p.Interval)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			pt.Sequential = res.record("one after another", sq.run)
 			pt.SequentialWall = tasksEnd(sq.run)
@@ -195,15 +180,22 @@ func RunSleeping(ctx context.Context, p SleepingParams, progress ProgressFunc) (
 			pt.Speedup = ratio(pt.SequentialWall, pt.Wall)
 		}
 		res.Points = append(res.Points, pt)
-		res.judgeSleeping(p, pt)
 	}
-	tr.finish()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+	return nil
 }
 
-// judgeSleeping judges one model's point.
-func (res *SleepingResult) judgeSleeping(p SleepingParams, pt SleepingPoint) {
+// judgeSleeping judges every model's point.
+func judgeSleeping(res *SleepingResult) judgement {
+	var j judgement
+	p := paramsOf[SleepingParams](&res.Report)
+	for _, pt := range res.Points {
+		res.judgePoint(&j, p, pt)
+	}
+	return j
+}
+
+// judgePoint judges one model's point.
+func (res *SleepingResult) judgePoint(j *judgement, p *SleepingParams, pt SleepingPoint) {
 	detail := fmt.Sprintf("%d tasks each waiting %s", p.Tasks, p.Wait)
 	overlap := detail
 	if pt.Spawn > 0 {
@@ -211,17 +203,18 @@ func (res *SleepingResult) judgeSleeping(p SleepingParams, pt SleepingPoint) {
 		overlap += fmt.Sprintf("; starting %s took %s before the clock started, stopping %s after the last task: counted, the run would take %s (%s)",
 			startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(all), relDiff(seconds(all), seconds(p.Wait)))
 	}
-	res.judge(ClaimSleepOverlap, pt.Model, seconds(pt.Wall), seconds(p.Wait), "s", overlap)
-	res.judge(ClaimSleepIdle, pt.Model, pt.Utilisation, 0.05, "cores",
-		fmt.Sprintf("%s; %s of CPU over %s of waiting, sampled every %s; %s over the whole run, starting and stopping included",
-			detail, showDur(pt.CPU), showDur(pt.Wall), p.Interval, showDur(pt.CallCPU)))
+	j.add(claimSleepOverlap.Judge(Measurement{Model: pt.Model, Value: seconds(pt.Wall), Expected: seconds(p.Wait), Unit: "s", Busy: res.busy(pt.Concurrent),
+		Detail: overlap}))
+	j.add(claimSleepIdle.Judge(Measurement{Model: pt.Model, Value: pt.Utilisation, Expected: 0.05, Unit: "cores",
+		Detail: fmt.Sprintf("%s; %s of CPU over %s of waiting, sampled every %s; %s over the whole run, starting and stopping included",
+			detail, showDur(pt.CPU), showDur(pt.Wall), p.Interval, showDur(pt.CallCPU))}))
 	if pt.Sequential >= 0 {
-		res.judge(ClaimSleepAddsUp, pt.Model, seconds(pt.SequentialWall), seconds(p.Wait)*float64(p.Tasks), "s",
-			fmt.Sprintf("%s, one after another; %.2fx slower than all at once", detail, pt.Speedup))
+		j.add(claimSleepAddsUp.Judge(Measurement{Model: pt.Model, Value: seconds(pt.SequentialWall), Expected: seconds(p.Wait) * float64(p.Tasks), Unit: "s", Busy: res.busy(pt.Sequential),
+			Detail: fmt.Sprintf("%s, one after another; %.2fx slower than all at once", detail, pt.Speedup)}))
 	}
 	if pt.Spawn > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: starting %s took %s and stopping %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
-			pt.Model, startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall)))
+		j.note("%s: starting %s took %s and stopping %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
+			pt.Model, startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall))
 	}
 }
 

@@ -11,9 +11,9 @@ import (
 // Five tasks waiting at once take one wait on every model, using no CPU;
 // one after another they take five.
 func TestSleepingQuick(t *testing.T) {
-	res := runQuick(t, Sleeping, "sleep-overlap", "sleep-idle", "sleep-adds-up").(*SleepingResult)
+	res := runQuick(t, Sleeping, "sleep-overlap", "sleep-idle", "sleep-adds-up")
 	checkJSON(t, res)
-	p := Sleeping.Quick().(*SleepingParams)
+	p := Sleeping.Quick()
 	want := 4 // and CPython's threads and asyncio where it runs
 	if res.Python != nil {
 		want += 2
@@ -52,11 +52,11 @@ func TestSleepingQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := Sleeping.DecodeResult(b)
+	got, err := Sleeping.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := back.(*SleepingResult); len(got.Points) != want || got.Points[3].Spawn != res.Points[3].Spawn || !got.Params.(*SleepingParams).Sequential {
+	if len(got.Points) != want || got.Points[3].Spawn != res.Points[3].Spawn || !paramsOf[SleepingParams](&got.Report).Sequential {
 		t.Errorf("decoded %+v", got.Points)
 	}
 }
@@ -64,12 +64,12 @@ func TestSleepingQuick(t *testing.T) {
 // Without the sequential contrast, only the runs all at once are made and
 // judged.
 func TestSleepingNoSequential(t *testing.T) {
-	p := DefaultSleeping()
+	p := Sleeping.Defaults()
 	p.Wait, p.Models, p.Interval = 50*time.Millisecond, []string{"goroutines"}, 20*time.Millisecond
 	if err := Set(&p, "sequential", "false"); err != nil {
 		t.Fatal(err)
 	}
-	res, err := RunSleeping(context.Background(), p, nil)
+	res, err := Sleeping.Run(context.Background(), &p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"strings"
 	"text/tabwriter"
 )
@@ -12,19 +13,6 @@ type Table struct {
 	Columns []string   `json:"columns"`
 	Rows    [][]string `json:"rows"`
 	Note    string     `json:"note,omitempty"`
-}
-
-// Tabler is a result with tables of its figures beyond the verdicts.
-type Tabler interface {
-	Tables() []Table
-}
-
-// TablesOf returns res's tables, or none if it has no Tables method.
-func TablesOf(res Result) []Table {
-	if t, ok := res.(Tabler); ok {
-		return t.Tables()
-	}
-	return nil
 }
 
 // Text writes the table as aligned plain text: the title, the column
@@ -57,4 +45,14 @@ func (t Table) Text() string {
 		b.WriteString(t.Note + "\n")
 	}
 	return b.String()
+}
+
+// figure writes a median with its 95% interval, e.g. "1.008 [1.006,
+// 1.011]", each number in format; for one run, the figure alone.
+func figure(median, low, high float64, runs int, format string) string {
+	f := func(x float64) string { return fmt.Sprintf(format, x) }
+	if runs <= 1 {
+		return f(median)
+	}
+	return fmt.Sprintf("%s [%s, %s]", f(median), f(low), f(high))
 }

@@ -10,7 +10,7 @@
 //	kernel.Setup() // once, near the top: loads ECharts into the page
 //
 //	// The parameters cell: the lecture's values.
-//	var params = experiments.DefaultSemaphore()
+//	var params = experiments.Semaphore.Defaults()
 //	func init_params() { kernel.Flags(&params) }
 //
 //	%% --limit=50

@@ -8,7 +8,7 @@ import (
 // Outside a notebook, Run reports a bad parameter as one line on standard
 // error and returns nil; nothing runs.
 func ExampleRun() {
-	p := experiments.DefaultSemaphore()
+	p := experiments.Semaphore.Defaults()
 	p.Limit = 0
 	res := kernel.Run(experiments.Semaphore, &p)
 	kernel.ShowResult(res) // does nothing for a nil result

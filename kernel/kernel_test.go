@@ -12,8 +12,9 @@ func report() *experiments.Report {
 	return &experiments.Report{
 		Question: "x", Title: "A <b>title</b>",
 		Verdicts: []experiments.Verdict{
-			{ClaimID: "c1", Claim: "first <claim>", Model: "eventloop", Measured: 1.01, Expected: 1, Unit: "x", Compare: experiments.Within, Tolerance: 0.1, Holds: true, Detail: "d1"},
-			{ClaimID: "c2", Claim: "second claim", Model: "go<routines>", Measured: 0.6, Expected: 2, Unit: "x", Compare: experiments.AtLeast, Tolerance: 0.15, Holds: false, Detail: "d2"},
+			{ClaimID: "c1", Claim: "first <claim>", Model: "eventloop", Measured: 1.01, Low: 1.005, High: 1.02, Runs: 6, Expected: 1, Unit: "x", Compare: experiments.Within, Tolerance: 0.1, Outcome: experiments.Holds, Holds: true, Detail: "d1"},
+			{ClaimID: "c2", Claim: "second claim", Model: "go<routines>", Measured: 0.6, Low: 0.6, High: 0.6, Runs: 1, Expected: 2, Unit: "x", Compare: experiments.AtLeast, Tolerance: 0.15, Outcome: experiments.DoesNotHold, Detail: "d2"},
+			{ClaimID: "c3", Claim: "third claim", Model: "gil", Measured: 1.1, Low: 0.95, High: 1.3, Runs: 3, Expected: 1, Unit: "x", Compare: experiments.AtMost, Tolerance: 0.15, Outcome: experiments.Inconclusive, Reason: "too few runs (3)", Detail: "d3"},
 		},
 		Notes: []string{"cpython: no python3 on PATH"},
 	}
@@ -24,23 +25,25 @@ func TestVerdictsHTMLEscapes(t *testing.T) {
 	if strings.Contains(h, "<routines>") || strings.Contains(h, "<claim>") {
 		t.Fatalf("unescaped text in the table:\n%s", h)
 	}
-	for _, want := range []string{"1 of 2 hold", "does not hold", "go&lt;routines&gt;", "at least 1.7", "within ±10% of 1"} {
+	for _, want := range []string{"1 of 3 verdicts hold, 1 inconclusive", "does not hold", "go&lt;routines&gt;", "at least 1.7", "within ±10% of 1",
+		"1.01 [1.005, 1.02]", "inconclusive: too few runs (3)"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("table lacks %q", want)
 		}
 	}
 }
 
-// Findings read the verdicts, the ones that do not hold first, with the
-// notes.
+// Findings read the verdicts, the ones that do not hold first, then the
+// inconclusive ones with why, with the notes.
 func TestFindingsReadTheVerdicts(t *testing.T) {
 	md := findingsMarkdown(report())
 	notHeld := strings.Index(md, "did **not** hold")
-	heldAt := strings.Index(md, " held: measured 1.01")
-	if notHeld < 0 || heldAt < 0 || notHeld > heldAt {
+	inconclusive := strings.Index(md, "was **inconclusive**: too few runs (3)")
+	heldAt := strings.Index(md, " held. Measured 1.01 \\[1.005, 1.02\\]")
+	if notHeld < 0 || inconclusive < 0 || heldAt < 0 || notHeld > inconclusive || inconclusive > heldAt {
 		t.Fatalf("findings out of order or missing:\n%s", md)
 	}
-	if !strings.Contains(md, "1 of 2 verdicts hold") || !strings.Contains(md, "*Note:* cpython: no python3 on PATH") {
+	if !strings.Contains(md, "1 of 3 verdicts hold, 1 inconclusive") || !strings.Contains(md, "*Note:* cpython: no python3 on PATH") {
 		t.Fatalf("findings lack the count or the note:\n%s", md)
 	}
 	if strings.Contains(md, "<routines>") {
@@ -60,7 +63,7 @@ func TestSummaryHTMLHasNotes(t *testing.T) {
 // A cell's flags go into the parameters; bad ones come back as one line
 // naming the parameter.
 func TestApplyArgs(t *testing.T) {
-	p := experiments.DefaultSemaphore()
+	p := experiments.Semaphore.Defaults()
 	if err := applyArgs(&p, []string{"--limit=50", "--latency", "20ms"}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +76,14 @@ func TestApplyArgs(t *testing.T) {
 		"--nope=1":         "flag provided but not defined: -nope",
 		"stray":            `unexpected argument "stray"`,
 	} {
-		p := experiments.DefaultSemaphore()
+		p := experiments.Semaphore.Defaults()
 		err := applyArgs(&p, strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v, want one line with %q", args, err, want)
 		}
 	}
 	// A value set in the parameters cell itself is checked too.
-	p = experiments.DefaultSemaphore()
+	p = experiments.Semaphore.Defaults()
 	p.Tasks = -5
 	if err := applyArgs(&p, nil); err == nil || !strings.Contains(err.Error(), "--tasks: -5 is out of range") {
 		t.Errorf("tasks -5: %v", err)
@@ -93,14 +96,19 @@ func TestRunSavesForLast(t *testing.T) {
 	if Last(experiments.AsyncCPU) != nil {
 		t.Fatal("Last before any run returned a result")
 	}
-	p := experiments.DefaultAsyncCPU()
+	// The later cells of a notebook take Last's nil as no result, as they
+	// take Run's after a bad parameter: nothing shown, no panic.
+	Findings(Last(experiments.AsyncCPU))
+	Tables(Last(experiments.AsyncCPU))
+	ShowResult(Last(experiments.AsyncCPU))
+	p := experiments.AsyncCPU.Defaults()
 	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 0
 	res := Run(experiments.AsyncCPU, &p)
 	if res == nil {
 		t.Fatal("Run returned nil")
 	}
-	back, ok := Last(experiments.AsyncCPU).(*experiments.AsyncCPUResult)
-	if !ok || len(back.Verdicts) != len(res.Base().Verdicts) || back.Params.(*experiments.AsyncCPUParams).Tasks != 2 {
+	back := Last(experiments.AsyncCPU) // a *experiments.AsyncCPUResult
+	if back == nil || len(back.Verdicts) != len(res.Verdicts) || back.ParamValues["tasks"] != "2" {
 		t.Fatalf("Last = %#v", back)
 	}
 }

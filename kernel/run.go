@@ -80,43 +80,53 @@ func cellArgs() []string {
 
 // Run runs question q with parameters p (after the cell's flags), showing a
 // live progress bar while it runs; when it is done the bar is cleared and
-// the run's summary shown as a new output. It
-// saves the result for later cells (see Last) and returns it; on bad
-// parameters, an interruption or a failure it shows one line and returns
-// nil.
-func Run(q *experiments.Question, p experiments.Params) experiments.Result {
+// the run's summary shown as a new output. It saves the result for later
+// cells (see Last) and returns it, typed:
+// kernel.Run(experiments.Semaphore, &params) is a *experiments.SemaphoreResult.
+// On bad parameters, an interruption or a failure it shows one line and
+// returns nil.
+func Run[P, R any, PP interface {
+	*P
+	experiments.Params
+}, RP interface {
+	*R
+	experiments.Result
+}](q *experiments.Question[P, R], p PP) RP {
 	if err := applyArgs(p, cellArgs()); err != nil {
 		ShowError(err)
 		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newProgress(q.Title)
+	bar := newProgress(q.Title())
 	res, err := q.Run(ctx, p, bar.update)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name)
+			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name())
 		}
 		bar.finish(errorHTML(err), "error: "+err.Error())
 		return nil
 	}
-	if err := save(q, res); err != nil {
+	if err := save(q.Name(), RP(res)); err != nil {
 		ShowError(err)
 	}
-	bar.finish(summaryHTML(res), summaryText(res))
+	bar.finish(summaryHTML(RP(res)), summaryText(RP(res)))
 	return res
 }
 
 // Last returns the result of q that Run saved most recently in this kernel
 // session, so a later cell can chart it without running it again. If there
 // is none it shows a line saying which cell to run and returns nil.
-func Last(q *experiments.Question) experiments.Result {
-	b, err := os.ReadFile(resultPath(q))
+func Last[P, R any, RP interface {
+	*R
+	experiments.Result
+}](q *experiments.Question[P, R]) RP {
+	b, err := os.ReadFile(resultPath(q.Name()))
 	if err != nil {
-		ShowError(fmt.Errorf("no %s result yet in this kernel session: run the experiment cell above first", q.Name))
+		ShowError(fmt.Errorf("no %s result yet in this kernel session: run the experiment cell above first", q.Name()))
 		return nil
 	}
-	res, err := q.DecodeResult(b)
+	res, err := q.Decode(b)
 	if err != nil {
 		ShowError(err)
 		return nil
@@ -124,16 +134,16 @@ func Last(q *experiments.Question) experiments.Result {
 	return res
 }
 
-func resultPath(q *experiments.Question) string {
+func resultPath(question string) string {
 	dir := os.Getenv("GONB_TMP_DIR")
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	return filepath.Join(dir, "boundlab-results", q.Name+".json")
+	return filepath.Join(dir, "boundlab-results", question+".json")
 }
 
-func save(q *experiments.Question, res experiments.Result) error {
-	path := resultPath(q)
+func save(question string, res experiments.Result) error {
+	path := resultPath(question)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}

@@ -10,15 +10,15 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 )
 
-// Tables shows a result's tables of figures (those of experiments.TablesOf:
+// Tables shows a result's tables of figures (its Tables:
 // the diagnosis result's utilisation, recommendations and CPU profiles,
 // say), each as an HTML table; outside a notebook, as aligned text. It does
 // nothing for a nil result (Run or Last already said why).
 func Tables(res experiments.Result) {
-	if res == nil {
+	if isNil(res) {
 		return
 	}
-	ts := experiments.TablesOf(res)
+	ts := res.Tables()
 	if len(ts) == 0 {
 		ShowError(fmt.Errorf("%s: the result has no tables", res.Base().Question))
 		return

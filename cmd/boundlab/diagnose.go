@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/pyprof"
 )
@@ -79,11 +79,11 @@ type diagnoseReport struct {
 	Wall time.Duration `json:"wall_ns"`
 	// ExitCode is the command's exit status; -1 if a signal ended it,
 	// named in Signal.
-	ExitCode    int                   `json:"exit_code"`
-	Signal      string                `json:"signal,omitempty"`
-	Interrupted bool                  `json:"interrupted,omitempty"`
-	Usage       measure.CPUSeries     `json:"usage"`
-	Diagnosis   experiments.Diagnosed `json:"diagnosis"`
+	ExitCode    int                `json:"exit_code"`
+	Signal      string             `json:"signal,omitempty"`
+	Interrupted bool               `json:"interrupted,omitempty"`
+	Usage       measure.CPUSeries  `json:"usage"`
+	Diagnosis   decision.Diagnosed `json:"diagnosis"`
 	// Profile is the cProfile profile of a Python command; ProfileNote
 	// says why there is none where it is Python; ProfileFile is where its
 	// statistics were saved (--profile).
@@ -245,7 +245,7 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		rep.Signal = ws.Signal().String()
 	}
-	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	rep.Diagnosis = decision.Classify(rep.Usage, a.concurrency)
 	if err := py.finish(rep, a.profile); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/pyprof"
 	"github.com/boundlab/boundlab/internal/setup"
@@ -87,7 +87,7 @@ wait:
 	if spy != nil {
 		rep.Spy = spy.Stop()
 	}
-	rep.Diagnosis = experiments.Classify(rep.Usage, a.concurrency)
+	rep.Diagnosis = decision.Classify(rep.Usage, a.concurrency)
 	return rep, nil
 }
 

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // diagnoseJSON runs boundlab diagnose --json - on command, up to attempts
 // times until want is the class, and returns the last report with its
 // stderr.
-func diagnoseJSON(t *testing.T, want experiments.Class, attempts int, command ...string) (diagnoseReport, string) {
+func diagnoseJSON(t *testing.T, want decision.Class, attempts int, command ...string) (diagnoseReport, string) {
 	t.Helper()
 	var rep diagnoseReport
 	var errs string
@@ -42,7 +42,7 @@ func diagnoseJSON(t *testing.T, want experiments.Class, attempts int, command ..
 
 // Sleeping leaves the CPU idle: I/O-bound.
 func TestDiagnoseSleep(t *testing.T) {
-	rep, errs := diagnoseJSON(t, experiments.IOBound, 1, "sleep", "2")
+	rep, errs := diagnoseJSON(t, decision.IOBound, 1, "sleep", "2")
 	if rep.ExitCode != 0 || rep.Wall < 2*time.Second || rep.Wall > 3*time.Second {
 		t.Errorf("exit %d after %v", rep.ExitCode, rep.Wall)
 	}
@@ -71,7 +71,7 @@ func TestDiagnoseSleep(t *testing.T) {
 
 // The CPU burner is sh's child: it is counted, and the whole is CPU-bound.
 func TestDiagnoseBackgroundBurner(t *testing.T) {
-	rep, errs := diagnoseJSON(t, experiments.CPUBound, 3, "sh", "-c", "yes > /dev/null & sleep 2; kill $!")
+	rep, errs := diagnoseJSON(t, decision.CPUBound, 3, "sh", "-c", "yes > /dev/null & sleep 2; kill $!")
 	if rep.Usage.MaxProcs < 3 {
 		t.Errorf("at most %d processes seen: sh, yes and sleep are 3", rep.Usage.MaxProcs)
 	}
@@ -190,7 +190,7 @@ func groupGone(t *testing.T, pgid int) {
 // what ran is still printed.
 func TestDiagnoseInterrupt(t *testing.T) {
 	rep, out := interrupt(t, time.Second, "--", "sh", "-c", "sleep 100 & yes > /dev/null & sleep 100")
-	if rep.Usage.PID <= 0 || rep.Diagnosis.Class != experiments.CPUBound && rep.Diagnosis.Class != experiments.Mixed {
+	if rep.Usage.PID <= 0 || rep.Diagnosis.Class != decision.CPUBound && rep.Diagnosis.Class != decision.Mixed {
 		t.Errorf("report: pid %d, %s", rep.Usage.PID, rep.Diagnosis.Class)
 	}
 	if !strings.Contains(out, "interrupted: its process group was killed") {

@@ -122,6 +122,10 @@ func TestRunJSON(t *testing.T) {
 			Model    string   `json:"model"`
 			Measured *float64 `json:"measured"`
 			Expected *float64 `json:"expected"`
+			Low      *float64 `json:"low"`
+			High     *float64 `json:"high"`
+			Runs     *int     `json:"runs"`
+			Outcome  string   `json:"outcome"`
 			Holds    *bool    `json:"holds"`
 		} `json:"verdicts"`
 		Runs []json.RawMessage `json:"runs"`
@@ -133,7 +137,8 @@ func TestRunJSON(t *testing.T) {
 		t.Fatalf("JSON: question %q params %v runs %d verdicts %d", doc.Question, doc.Params, len(doc.Runs), len(doc.Verdicts))
 	}
 	for _, v := range doc.Verdicts {
-		if v.Claim == "" || v.Model == "" || v.Measured == nil || v.Expected == nil || v.Holds == nil {
+		if v.Claim == "" || v.Model == "" || v.Measured == nil || v.Expected == nil || v.Holds == nil ||
+			v.Low == nil || v.High == nil || v.Runs == nil || v.Outcome == "" || *v.Holds != (v.Outcome == "holds") {
 			t.Fatalf("verdict lacks a field: %+v", v)
 		}
 	}

@@ -21,14 +21,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	params := q.Defaults()
+	params := q.NewParams(false)
 	// --quick must be known before the other flags apply on top of it.
 	for _, a := range args[1:] {
 		if a == "--quick" || a == "-quick" || a == "--quick=true" {
-			params = q.Quick()
+			params = q.NewParams(true)
 		}
 	}
-	fs := flag.NewFlagSet("boundlab run "+q.Name, flag.ContinueOnError)
+	fs := flag.NewFlagSet("boundlab run "+q.Name(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	experiments.Bind(fs, params)
 	fs.Bool("quick", false, "start from quick parameters (seconds, not minutes)")
@@ -37,7 +37,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "boundlab run %s: %s\n%s\n\nFlags (defaults are the lecture's values):\n", q.Name, q.Title, q.Summary)
+			fmt.Fprintf(stdout, "boundlab run %s: %s\n%s\n\nFlags (defaults are the lecture's values):\n", q.Name(), q.Title(), q.Summary())
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
 			return errHelp
@@ -80,7 +80,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	bar := newProgressBar(stderr, !*quiet)
-	res, err := q.Run(ctx, params, bar.update)
+	res, err := q.RunParams(ctx, params, bar.update)
 	bar.done()
 	if err != nil {
 		return err

@@ -51,14 +51,6 @@ func printSummary(w io.Writer, res experiments.Result) {
 				fmt.Fprintf(tw, "%s\t%s\t%.0f%%\n", experiments.FormatSize(p.Bytes), dur(p.PerTask), p.Share*100)
 			}
 		}
-	case *experiments.SemaphoreResult:
-		fmt.Fprintln(tw, "MODEL\tTASKS\tLIMIT\tLATENCY\tRUNTIME\tIDEAL\tRATIO\tCPU")
-		for _, group := range [][]experiments.SemaphorePoint{res.Headline, res.Limits, res.Latencies} {
-			for _, p := range group {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.4f\t%s\n", p.Model, p.Tasks, p.Limit, p.Latency, dur(p.Runtime), dur(p.Ideal), p.Ratio, dur(p.CPU))
-			}
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
-		}
 	}
 	tw.Flush()
 	printTables(w, res)
@@ -106,21 +98,28 @@ func corrected(res experiments.Result) bool {
 	return false
 }
 
+// printVerdicts writes each verdict on a line: its outcome, the claim and
+// model, the figure with its 95% interval against the claim's range, why
+// an inconclusive one is, and where it was measured; then each claim's
+// words once.
 func printVerdicts(w io.Writer, vs []experiments.Verdict) {
-	held := 0
+	n := map[experiments.Outcome]int{}
 	for _, v := range vs {
-		if v.Holds {
-			held++
-		}
+		n[v.Outcome]++
 	}
-	fmt.Fprintf(w, "Verdicts: %d of %d hold\n", held, len(vs))
+	fmt.Fprintf(w, "Verdicts: %d of %d hold", n[experiments.Holds], len(vs))
+	if n[experiments.Inconclusive] > 0 {
+		fmt.Fprintf(w, ", %d inconclusive", n[experiments.Inconclusive])
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, v := range vs {
-		mark := "holds"
-		if !v.Holds {
-			mark = "DOES NOT HOLD"
+		mark := map[experiments.Outcome]string{experiments.Holds: "holds", experiments.DoesNotHold: "DOES NOT HOLD", experiments.Inconclusive: "inconclusive"}[v.Outcome]
+		detail := v.Detail
+		if v.Reason != "" {
+			detail = "why: " + v.Reason + "; " + detail
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\tmeasured %.4g %s, expected %s\t%s\n", mark, v.ClaimID, v.Model, v.Measured, v.Unit, v.Rule(), v.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tmeasured %s %s, expected %s\t%s\n", mark, v.ClaimID, v.Model, v.Estimate(), v.Unit, v.Rule(), detail)
 	}
 	tw.Flush()
 	seen := map[string]bool{}

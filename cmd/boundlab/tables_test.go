@@ -15,7 +15,7 @@ func TestPrintTables(t *testing.T) {
 		t.Errorf("tables:\n%s", b.String())
 	}
 	b.Reset()
-	printTables(&b, &experiments.SemaphoreResult{})
+	printTables(&b, &experiments.AsyncCPUResult{})
 	if b.Len() != 0 {
 		t.Errorf("a result without tables printed %q", b.String())
 	}

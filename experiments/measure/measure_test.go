@@ -103,3 +103,41 @@ func TestMachineBusy(t *testing.T) {
 		t.Fatalf("machine busy %v while this process used %v", d, u.User+u.Sys)
 	}
 }
+
+// A Load counts this process's computing as its own, not as others', and
+// the load average as the kernel reports it.
+func TestLoad(t *testing.T) {
+	if _, _, ok := machineTimes(); !ok {
+		t.Skip("no /proc/stat")
+	}
+	m := StartLoad()
+	for t0 := time.Now(); time.Since(t0) < 200*time.Millisecond; {
+	}
+	l := m.Stop()
+	if l.Wall < 200*time.Millisecond || l.Own < 100*time.Millisecond || l.Cores < 1 || l.LoadAverage <= 0 {
+		t.Fatalf("load %+v", l)
+	}
+	// Others is the machine's busy time less ours: never more than the rest
+	// of the machine could have done, with a tick of rounding.
+	if rest := time.Duration(l.Cores)*l.Wall - l.Own + 20*time.Millisecond; l.Others > rest {
+		t.Fatalf("others %v in %v on %d cores, %v ours", l.Others, l.Wall, l.Cores, l.Own)
+	}
+	if s := l.Share(); s < 0 || s > 1.1 {
+		t.Fatalf("share %v", s)
+	}
+	st := NewStamp()
+	st.Load = &l
+	if !strings.Contains(st.String(), "others used") {
+		t.Fatalf("stamp %q", st)
+	}
+}
+
+func TestLoadShare(t *testing.T) {
+	l := Load{Wall: time.Second, Others: 400 * time.Millisecond, Steal: 100 * time.Millisecond, Cores: 2}
+	if l.OtherCores() != 0.5 || l.Share() != 0.25 {
+		t.Fatalf("other cores %v, share %v", l.OtherCores(), l.Share())
+	}
+	if (Load{}).Share() != 0 || (Load{}).OtherCores() != 0 {
+		t.Fatal("empty load")
+	}
+}

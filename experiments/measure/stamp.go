@@ -20,6 +20,10 @@ type Stamp struct {
 	Arch       string    `json:"arch"`
 	Kernel     string    `json:"kernel,omitempty"`
 	Time       time.Time `json:"time"`
+	// Load is how busy the rest of the machine was while the result was
+	// measured; nil until the measuring is done (or in results saved
+	// before it was recorded).
+	Load *Load `json:"load,omitempty"`
 }
 
 // NewStamp reads the machine stamp now.
@@ -41,6 +45,9 @@ func (s Stamp) String() string {
 	out := fmt.Sprintf("%s · %d cores · GOMAXPROCS %d · %s · %s/%s", s.CPU, s.Cores, s.GOMAXPROCS, s.GoVersion, s.OS, s.Arch)
 	if !s.Time.IsZero() {
 		out += " · " + s.Time.Format("2006-01-02 15:04 UTC")
+	}
+	if s.Load != nil {
+		out += " · " + s.Load.String()
 	}
 	return out
 }

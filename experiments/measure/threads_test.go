@@ -100,7 +100,7 @@ func TestThreadTrackerStep(t *testing.T) {
 		{tid: 4, state: 'T', start: 1, timed: true},
 	}, ms(100), 0)
 	want := ThreadStates{Running: 1.2, Runnable: 0.4, Sleeping: 0.9, IO: 0.5, Other: 1, Threads: 4, R: 1, S: 1, D: 1, Others: 1}
-	if !near(st, want) {
+	if !nearStates(st, want) {
 		t.Errorf("step: %+v\nwant %+v", st, want)
 	}
 	if got := tr.places(); len(got) != 2 || got[0].ThreadSamples != 1 {
@@ -119,7 +119,7 @@ func TestThreadTrackerStep(t *testing.T) {
 	}
 }
 
-func near(a, b ThreadStates) bool {
+func nearStates(a, b ThreadStates) bool {
 	close := func(x, y float64) bool { return x-y < 1e-9 && y-x < 1e-9 }
 	return close(a.Running, b.Running) && close(a.Runnable, b.Runnable) && close(a.Sleeping, b.Sleeping) &&
 		close(a.IO, b.IO) && close(a.Other, b.Other) && a.Threads == b.Threads && a.R == b.R && a.S == b.S && a.D == b.D && a.Others == b.Others

@@ -136,25 +136,34 @@ const userHZ = 100
 // read. Two readings around a run, less the run's own CPU, say how busy the
 // rest of a shared machine was meanwhile.
 func MachineBusy() time.Duration {
+	busy, steal, ok := machineTimes()
+	if !ok {
+		return -1
+	}
+	return busy + steal
+}
+
+// machineTimes reads /proc/stat's first line: the CPU time all CPUs spent
+// busy (user, nice, system, irq, softirq) and stolen by the hypervisor for
+// other machines (steal), since boot.
+func machineTimes() (busy, steal time.Duration, ok bool) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return -1
+		return 0, 0, false
 	}
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	f := strings.Fields(string(line))
 	if len(f) < 9 || f[0] != "cpu" {
-		return -1
+		return 0, 0, false
 	}
-	var busy int64
-	for i, v := range f[1:9] {
-		if i == 3 || i == 4 { // idle, iowait
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
+	var ticks [8]int64 // user nice system idle iowait irq softirq steal
+	for i := range ticks {
+		n, err := strconv.ParseInt(f[1+i], 10, 64)
 		if err != nil {
-			return -1
+			return 0, 0, false
 		}
-		busy += n
+		ticks[i] = n
 	}
-	return time.Duration(busy) * time.Second / userHZ
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / userHZ }
+	return tick(ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]), tick(ticks[7]), true
 }

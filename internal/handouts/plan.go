@@ -16,7 +16,7 @@ type Job struct {
 	// Params is its parameters cell; Question is that cell's question. Both
 	// are zero when the notebook has no parameters cell.
 	Params   ParamCell
-	Question *experiments.Question
+	Question experiments.Experiment
 	// Overrides are the "name=value" settings injected after the parameters
 	// cell, in the order they apply.
 	Overrides []string
@@ -81,7 +81,7 @@ func Plan(paths []string, overrides []string, quick bool) ([]*Job, error) {
 			continue
 		}
 		q := j.Question
-		p := q.Defaults()
+		p := q.NewParams(false)
 		var list []string
 		// set records name=value, in the place of an earlier value of name.
 		set := func(name, value string) {
@@ -94,8 +94,8 @@ func Plan(paths []string, overrides []string, quick bool) ([]*Job, error) {
 			list = append(list, name+"="+value)
 		}
 		if quick {
-			p = q.Quick()
-			def := q.Defaults()
+			p = q.NewParams(true)
+			def := q.NewParams(false)
 			defs := map[string]string{}
 			for _, x := range def.Params() {
 				defs[x.Name] = x.String()
@@ -106,19 +106,19 @@ func Plan(paths []string, overrides []string, quick bool) ([]*Job, error) {
 				}
 			}
 		}
-		names := experiments.ParamNames(p)
+		names := paramNames(p)
 		for i, s := range sets {
 			if !slices.Contains(names, s.name) {
 				continue
 			}
 			used[i] = true
 			if err := experiments.Set(p, s.name, s.value); err != nil {
-				return nil, &ParamError{fmt.Sprintf("-p %s for %s (%s): %v", s.arg, j.Name(), q.Name, err)}
+				return nil, &ParamError{fmt.Sprintf("-p %s for %s (%s): %v", s.arg, j.Name(), q.Name(), err)}
 			}
 			set(s.name, s.value)
 		}
 		if err := experiments.Validate(p); err != nil {
-			return nil, &ParamError{fmt.Sprintf("parameters of %s (%s): %v", j.Name(), q.Name, err)}
+			return nil, &ParamError{fmt.Sprintf("parameters of %s (%s): %v", j.Name(), q.Name(), err)}
 		}
 		j.Overrides = list
 	}
@@ -135,14 +135,23 @@ func knownParams(jobs []*Job) string {
 	var parts []string
 	seen := map[string]bool{}
 	for _, j := range jobs {
-		if j.Question == nil || seen[j.Question.Name] {
+		if j.Question == nil || seen[j.Question.Name()] {
 			continue
 		}
-		seen[j.Question.Name] = true
-		parts = append(parts, j.Question.Name+": "+strings.Join(experiments.ParamNames(j.Question.Defaults()), ", "))
+		seen[j.Question.Name()] = true
+		parts = append(parts, j.Question.Name()+": "+strings.Join(paramNames(j.Question.NewParams(false)), ", "))
 	}
 	if len(parts) == 0 {
 		return "none of them has a parameters cell"
 	}
 	return "known: " + strings.Join(parts, "; ")
+}
+
+// paramNames lists the names of p's parameters.
+func paramNames(p experiments.Params) []string {
+	var names []string
+	for _, x := range p.Params() {
+		names = append(names, x.Name)
+	}
+	return names
 }

@@ -32,7 +32,7 @@ func TestPlanOverrides(t *testing.T) {
 			t.Errorf("%s: no parameters cell found", j.Name())
 			continue
 		}
-		got[j.Question.Name] = j.Overrides
+		got[j.Question.Name()] = j.Overrides
 	}
 	want := map[string][]string{
 		"async-cpu": {"tasks=3"},

@@ -1,4 +1,9 @@
-package experiments
+// Package decision is the lecture's first takeaway and its decision
+// framework as code: a program's class (I/O-bound, CPU-bound or mixed) read
+// off its measured CPU utilisation, and what the framework recommends for
+// it, in Python and in Go. It is pure: it reads a utilisation series that
+// package measure sampled and returns a verdict with its reasons.
+package decision
 
 import (
 	"fmt"

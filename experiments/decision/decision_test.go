@@ -1,4 +1,4 @@
-package experiments
+package decision
 
 import (
 	"strings"
@@ -74,16 +74,5 @@ func TestClassifyThresholds(t *testing.T) {
 	}
 	if c := Classify(usageSeries([]float64{CPUBoundFrom - 0.01}), 0).Class; c != Mixed {
 		t.Errorf("just under %.1f: %s", CPUBoundFrom, c)
-	}
-}
-
-func TestTableText(t *testing.T) {
-	tb := Table{Title: "T", Columns: []string{"a", "bee"}, Rows: [][]string{{"1", "x\ty"}, {"22", "z"}}, Note: "n"}
-	want := "T\nA   BEE\n1   x y\n22  z\nn\n"
-	if got := tb.Text(); got != want {
-		t.Errorf("Text() = %q, want %q", got, want)
-	}
-	if TablesOf(&SemaphoreResult{}) != nil {
-		t.Error("a result without tables has tables")
 	}
 }

@@ -1,0 +1,78 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// repeatsFor is how many times a figure's run is repeated at the lecture's
+// setting, for a run that takes about d: six under two seconds (six is the
+// fewest runs whose extremes bound the median at 95% without assuming a
+// distribution, see measure.MedianCI), three otherwise (an interval from
+// Student's t, wider, where six runs would take too long).
+func repeatsFor(d time.Duration) int {
+	if d < 2*time.Second {
+		return 6
+	}
+	return 3
+}
+
+// arm is one thing a question runs, and may run again: a model on tasks
+// with a configuration, named for progress and weighted by the seconds it
+// is expected to take.
+type arm struct {
+	stage  string
+	weight float64
+	model  string
+	tasks  []model.Task
+	cfg    model.Config
+}
+
+// weight is the arms' expected seconds over rounds rounds, for
+// tracker.expect.
+func weight(rounds int, arms []arm) float64 {
+	w := 0.0
+	for _, a := range arms {
+		w += a.weight
+	}
+	return w * float64(rounds)
+}
+
+// interleave calls do for every one of n arms, rounds times, in rounds:
+// arm 0, 1, …, n−1, then arm 0 again (A B C A B C …), so that a drift in
+// the machine over the minutes of a run (a neighbour's job starting, a
+// CPU's clock falling) hits every arm alike, rather than the one that
+// happened to run last. It stops at the first error.
+func interleave(rounds, n int, do func(round, arm int) error) error {
+	for r := range rounds {
+		for a := range n {
+			if err := do(r, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runArms runs the arms rounds times, interleaved (see interleave), and
+// records every run in r under its arm's label. It returns the runs'
+// indexes in r.Runs by arm, in round order: out[a][k] is arm a's k-th run.
+func (r *Report) runArms(ctx context.Context, tr *tracker, rounds int, arms []arm, label func(a int) string) ([][]int, error) {
+	out := make([][]int, len(arms))
+	err := interleave(rounds, len(arms), func(k, a int) error {
+		stage := arms[a].stage
+		if rounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
+		}
+		run, err := runModel(ctx, tr, stage, arms[a].weight, arms[a].model, arms[a].tasks, arms[a].cfg)
+		if err != nil {
+			return err
+		}
+		out[a] = append(out[a], r.record(label(a), run))
+		return nil
+	})
+	return out, err
+}
