@@ -196,9 +196,19 @@ func (p *labPage) checkNoProblems(where string) {
 }
 
 // screenshot saves the notebook from the top of the cell at index from,
-// as far down as a tall window shows it.
+// as far down as a tall window shows it. With JupyterLab's default
+// windowing the cells far from the viewport are not painted
+// (content-visibility); the screenshot paints them all (the charts were
+// checked before it, as the page had them).
 func (p *labPage) screenshot(name string, from int) {
 	p.t.Helper()
+	eval[bool](p.t, p.b, `(function () {
+  if (!document.getElementById('bl-shot')) {
+    var s = document.createElement('style'); s.id = 'bl-shot';
+    s.textContent = '.jp-Cell, .jp-WindowedPanel-viewport > * { content-visibility: visible !important; }';
+    document.head.appendChild(s);
+  }
+  return true; })()`)
 	if err := chromedp.Do(p.b.ctx, chromedp.EmulateViewport(1280, 4200)); err != nil {
 		p.t.Fatal(err)
 	}
@@ -208,8 +218,9 @@ func (p *labPage) screenshot(name string, from int) {
 		`Promise.resolve(__bl.panel().content.scrollToItem(%d, 'start')).then(function () { return true; })`, from), chromedp.EvalAwaitPromise)); err != nil {
 		p.t.Fatalf("scroll to cell %d: %v", from, err)
 	}
-	time.Sleep(1500 * time.Millisecond) // charts resize to the new width
+	time.Sleep(2 * time.Second) // charts resize to the new width
 	p.b.screenshot(p.t, p.r, name)
+	eval[bool](p.t, p.b, `(document.getElementById('bl-shot').remove(), true)`)
 	if err := chromedp.Do(p.b.ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		p.t.Fatal(err)
 	}
