@@ -112,7 +112,12 @@ func diagnosisMargins(res *experiments.DiagnosisResult, stamp string) (*Chart, e
 		name := "workload " + w.Name
 		tip := fmt.Sprintf("workload %s: built to use %.2f cores (%s)\ndemand %.3f cores [%.3f, %.3f]: diagnosed %s, %.3f from the threshold %.1f",
 			w.Name, w.Planned, w.Truth, d.Demand, d.Low, d.High, d.Class, d.Margin, d.Threshold)
-		series = append(series, xySeries{name: name, color: color, symbol: "circle", points: []point{{x: w.Planned, y: d.Demand, name: tip}}})
+		label := fmt.Sprintf("%s: %.2f cores, %.2f from %.1f", w.Name, d.Demand, d.Margin, d.Threshold)
+		if d.Near {
+			label += ", too close to call"
+		}
+		series = append(series, xySeries{name: name, color: color, symbol: "circle", label: label,
+			points: []point{{x: w.Planned, y: d.Demand, name: tip}}})
 		if d.Windows > 1 {
 			series = append(series, intervals(name, color, []interval{{x: w.Planned, low: d.Low, high: d.High,
 				name: fmt.Sprintf("workload %s: 95%% interval %.3f to %.3f cores over %d windows of the run", w.Name, d.Low, d.High, d.Windows)}}))
