@@ -68,7 +68,7 @@ func diagnosisCharts(res *experiments.DiagnosisResult) ([]*Chart, error) {
 		}
 		f := frame{
 			title: fmt.Sprintf("Workload %s: diagnosed %s", w.Name, d.Class),
-			context: fmt.Sprintf("demand %.2f cores [%.2f, %.2f]: %.2f used + %.2f waiting for a CPU · %.2f from the threshold %.1f%s · peak %.2f · it is %s (%s): %s",
+			context: fmt.Sprintf("demand %.2f cores [%.2f, %.2f]: %.2f used + %.2f waiting for a CPU · %.2f from the threshold %.1f%s · peak %.2f\nit is %s (%s): %s",
 				d.Demand, d.Low, d.High, d.Mean, d.Waiting, d.Margin, d.Threshold, near, d.Peak, w.Truth, verdict, w.Description),
 			note:  "decision framework: " + d.Recommendation.Rule,
 			stamp: stamp,

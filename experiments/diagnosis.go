@@ -364,10 +364,15 @@ func (res *DiagnosisResult) judgeFull(w DiagnosisWorkload) Verdict {
 		Detail: fmt.Sprintf("%s; %.2f of %.0f cores used, and %.2f more queued for a CPU that other work held (used and queued: %s of its cores); peak %.2f cores; %s",
 			w.Description, w.Usage.Mean(), cores, w.Usage.MeanWaiting(), figure(demand.Median, demand.Low, demand.High, demand.N, "%.3f"), w.Usage.Peak(), intervalText(ci)),
 	})
-	if floor := 1 - v.Tolerance; v.Outcome == DoesNotHold && demand.High >= floor {
+	floor := 1 - v.Tolerance
+	queuedFor := figure(demand.Median, demand.Low, demand.High, demand.N, "%.3f")
+	switch {
+	case v.Outcome == DoesNotHold && demand.High >= floor:
 		v.Outcome = Inconclusive
 		v.Reason = fmt.Sprintf("it used %s of its cores, under the %s a full utilisation needs, but its threads were queued for a CPU that other work held for the rest (used and queued: %s): the shortfall is a neighbour's load, not the program's",
-			v.Estimate(), num(floor), figure(demand.Median, demand.Low, demand.High, demand.N, "%.3f"))
+			v.Estimate(), num(floor), queuedFor)
+	case v.Outcome == Inconclusive && ci.Low < floor && demand.High >= floor:
+		v.Reason += fmt.Sprintf("; and what it fell short by, its threads spent queued for a CPU that other work held (used and queued: %s of its cores)", queuedFor)
 	}
 	return v
 }

@@ -218,6 +218,12 @@ func TestJudgeDiagnosis(t *testing.T) {
 			setUsage(r, "C", func(int) (float64, float64) { return 1.2, 0.8 })
 		}, Inconclusive, "the shortfall is a neighbour's load"},
 		{"around the bound", "cpu-bound-full", "C", true, func(r *DiagnosisResult) { setUsage(r, "C", swinging(1.8, 0.15)) }, Inconclusive, "straddles the bound 0.9"},
+		{"around the bound, the rest queued", "cpu-bound-full", "C", true, func(r *DiagnosisResult) {
+			setUsage(r, "C", func(i int) (float64, float64) {
+				u, _ := swinging(1.8, 0.15)(i)
+				return u, 2 - u
+			})
+		}, Inconclusive, "straddles the bound 0.9: the figure moved over the run's 10 windows more than its distance from the bound: a noisy machine, or a figure that truly sits near the bound; and what it fell short by, its threads spent queued"},
 		{"both cores busy, other work using 60% of them", "cpu-bound-full", "C", false, func(r *DiagnosisResult) { setUsage(r, "C", steady(2, 1.98)) }, Inconclusive, "other work used"},
 
 		// io-bound-idle: at most 5% of a core.
