@@ -2,19 +2,28 @@ package charts
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 )
 
 var (
+	// diagnosisResult is the diagnosis as the experiments' tests recorded
+	// it (a quick run; see experiments/testdata).
 	diagnosisResult = sync.OnceValues(func() (*experiments.DiagnosisResult, error) {
-		p := experiments.Diagnosis.Defaults()
-		p.Length, p.Tasks, p.Interval = 300*time.Millisecond, 5, 50*time.Millisecond
-		return experiments.Diagnosis.Run(context.Background(), &p, nil)
+		b, err := os.ReadFile(filepath.Join("..", "experiments", "testdata", "diagnosis-quick.json"))
+		if err != nil {
+			return nil, err
+		}
+		return experiments.Diagnosis.Decode(b)
 	})
 	sleepingResult = sync.OnceValues(func() (*experiments.SleepingResult, error) {
 		p := experiments.Sleeping.Defaults()
@@ -24,13 +33,20 @@ var (
 	})
 )
 
+// The recorded diagnosis drawn: the clock, the utilisations over time,
+// the margins, then a chart per workload.
 func TestForDiagnosis(t *testing.T) {
 	res := must(diagnosisResult())(t)
 	pts := func(i int) int { return len(res.Workloads[i].Usage.Samples) + 1 }
-	var wants []want
-	wants = append(wants,
-		want{"The clock alone cannot tell them apart", []SeriesInfo{{"wall time (perf_counter)", 3}, {"CPU time (process_time)", 3}}},
-		want{"CPU utilisation over time: the three workloads", []SeriesInfo{{"workload A", pts(0)}, {"workload B", pts(1)}, {"workload C", pts(2)}}})
+	margins := []SeriesInfo{{"demand = what it is built to use", 2}}
+	for _, w := range res.Workloads {
+		margins = append(margins, SeriesInfo{"workload " + w.Name, 1}, SeriesInfo{"workload " + w.Name, 3})
+	}
+	wants := []want{
+		{"The clock alone cannot tell them apart", []SeriesInfo{{"wall time (perf_counter)", 4}, {"CPU time (process_time)", 4}}},
+		{"CPU utilisation over time: the four workloads", []SeriesInfo{{"workload A", pts(0)}, {"workload B", pts(1)}, {"workload C", pts(2)}, {"workload D", pts(3)}}},
+		{"The classifier's margin: demand for CPU against the thresholds", margins},
+	}
 	for i, w := range res.Workloads {
 		wants = append(wants, want{"Workload " + w.Name + ": diagnosed " + string(w.Diagnosis.Class),
 			[]SeriesInfo{{"workload " + w.Name, pts(i)}, {"workload " + w.Name + ": waiting for a CPU", pts(i)}}})
@@ -41,11 +57,34 @@ func TestForDiagnosis(t *testing.T) {
 	if n := p.YAxis[0]["name"].(string); !strings.Contains(n, "cores") || p.YAxis[0]["min"] != 0.0 || p.YAxis[0]["max"].(float64) < float64(res.Stamp.Cores) {
 		t.Errorf("y axis %v", p.YAxis[0])
 	}
-	// The per-workload chart says what the workload is, and the rule.
-	sub := parse(t, cs[4]).Title.Subtext
-	w := res.Workloads[2]
-	if !strings.Contains(sub, "it is "+string(w.Truth)) || !strings.Contains(sub, w.Diagnosis.Recommendation.Rule) {
-		t.Errorf("subtitle %q", sub)
+	// The margins: each workload's demand at the cores it is built to use,
+	// its error bar from the interval, the thresholds drawn.
+	m := parse(t, cs[2])
+	var lines []float64
+	for _, l := range m.Series[0].MarkLine.Data {
+		lines = append(lines, l.YAxis)
+	}
+	if fmt.Sprint(lines) != fmt.Sprint([]float64{decision.IOBoundBelow, decision.CPUBoundFrom}) {
+		t.Errorf("threshold lines %v", lines)
+	}
+	for i, w := range res.Workloads {
+		pt := m.Series[1+2*i].Data[0].(map[string]any)["value"].([]any)
+		bar := m.Series[2+2*i].Data
+		lo, hi := bar[0].(map[string]any)["value"].([]any)[1], bar[1].(map[string]any)["value"].([]any)[1]
+		if pt[0] != w.Planned || math.Abs(pt[1].(float64)-w.Diagnosis.Demand) > 1e-4 ||
+			math.Abs(lo.(float64)-w.Diagnosis.Low) > 1e-4 || math.Abs(hi.(float64)-w.Diagnosis.High) > 1e-4 {
+			t.Errorf("workload %s: point %v, bar %v to %v; want %.2f, %.4f [%.4f, %.4f]", w.Name, pt, lo, hi, w.Planned, w.Diagnosis.Demand, w.Diagnosis.Low, w.Diagnosis.High)
+		}
+	}
+	// The per-workload chart says what the workload is, the margin, and
+	// the rule; the near one says it is near.
+	for i, w := range res.Workloads {
+		sub := parse(t, cs[3+i]).Title.Subtext
+		if !strings.Contains(sub, "it is "+string(w.Truth)) || !strings.Contains(sub, w.Diagnosis.Recommendation.Rule) ||
+			!strings.Contains(sub, fmt.Sprintf("%.2f from the threshold %.1f", w.Diagnosis.Margin, w.Diagnosis.Threshold)) ||
+			strings.Contains(sub, "(near") != w.Diagnosis.Near {
+			t.Errorf("workload %s: subtitle %q", w.Name, sub)
+		}
 	}
 }
 

@@ -20,9 +20,10 @@ import (
 //   - async-cpu: the event loop's lag over time against the longest CPU
 //     step, speedup per model, and the event loop's and goroutines'
 //     concurrent runs on one time axis;
-//   - diagnosis: wall and CPU time per workload, the three utilisations
-//     over time on one chart, then each workload's utilisation with its
-//     diagnosis;
+//   - diagnosis: wall and CPU time per workload, the utilisations over
+//     time on one chart, each workload's demand for CPU with its 95%
+//     interval against the cores it is built to use and the classifier's
+//     thresholds, then each workload's utilisation with its diagnosis;
 //   - sleeping: wall and CPU time per model, the utilisation while the
 //     tasks wait, and the concurrent runs on one time axis;
 //   - no-semaphore: throughput against concurrency, then per model its

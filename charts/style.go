@@ -103,12 +103,12 @@ func (f frame) subtitle() string {
 	return s
 }
 
-// lines is how many subtitle lines there are.
+// lines is how many subtitle lines there are (a part may hold several).
 func (f frame) lines() int {
 	n := 0
 	for _, l := range []string{f.context, f.note, f.stamp} {
 		if l != "" {
-			n++
+			n += 1 + strings.Count(l, "\n")
 		}
 	}
 	return n

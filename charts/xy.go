@@ -26,6 +26,8 @@ type xySeries struct {
 	xMarks []opts.MarkLineNameXAxisItem
 	// whiskers draws the points as error bars (see intervals).
 	whiskers bool
+	// label, if set, is written beside each point.
+	label string
 }
 
 // interval is one 95% interval to draw as an error bar at x.
@@ -80,6 +82,9 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 		}
 		if len(s.marks)+len(s.xMarks) > 0 {
 			look = append(look, markLines(s.marks, s.xMarks...)...)
+		}
+		if s.label != "" {
+			look = append(look, gocharts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: s.label, Color: s.color, BackgroundColor: "rgba(255,255,255,0.85)"}))
 		}
 		c.AddSeries(s.name, data, look...)
 		b.series = append(b.series, SeriesInfo{Name: s.name, Points: len(data)})

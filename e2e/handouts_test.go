@@ -93,8 +93,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return 2 + len(models) + has("cpython") + has("processes")
 	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
 		return 3 + len(models)
-	case "diagnosis": // wall and CPU time, the three utilisations, one per workload
-		return 2 + 3
+	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
+		return 3 + 4
 	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
 		return 3
 	case "no-semaphore": // throughput, then per series its latency and its errors

@@ -223,6 +223,8 @@ func straddles(v Verdict, ci measure.CI, lo, hi float64) string {
 		why = fmt.Sprintf("too few runs (%d) for an interval narrower than the margin", ci.N)
 	case measure.SlopeT:
 		why = fmt.Sprintf("the %d runs scatter about the fitted line more than the margin allows: a noisy machine, or too few runs", ci.N)
+	case measure.MeanT:
+		why = fmt.Sprintf("the figure moved over the run's %d windows more than its distance from the bound: a noisy machine, or a figure that truly sits near the bound", ci.N)
 	}
 	return fmt.Sprintf("the 95%% interval %s straddles the bound %s: %s", v.Estimate(), num(bound), why)
 }

@@ -8,13 +8,19 @@ import (
 )
 
 // Tables are the diagnosis result's figures: what the clock and the
-// utilisation say of each workload, the recommendation for each, and each
-// workload's CPU profile.
+// utilisation say of each workload, how sure the classifier is, the
+// recommendation for each, and each workload's CPU profile.
 func (res *DiagnosisResult) Tables() []Table {
 	seen := Table{
 		Title:   "What the clock and top say",
-		Columns: []string{"workload", "wall", "CPU time", "mean", "peak", "idle samples", "tasks' time waiting", "diagnosed", "it is", "what it does"},
-		Note:    fmt.Sprintf("mean and peak in cores (1 = one core busy throughout); I/O-bound below %.1f, CPU-bound from %.1f", decision.IOBoundBelow, decision.CPUBoundFrom),
+		Columns: []string{"workload", "wall", "CPU time", "used", "queued", "peak", "idle samples", "tasks' time waiting"},
+		Note:    "used, queued and peak in cores (1 = one core busy throughout); queued: time ready to run but waiting for a CPU that other work held; idle samples: under 0.2 cores",
+	}
+	sure := Table{
+		Title:   "The diagnosis and its margin",
+		Columns: []string{"workload", "demand (cores)", "diagnosed", "nearest threshold", "margin (cores)", "it is", "built to use (cores)", "what it does"},
+		Note: fmt.Sprintf("demand: CPU time plus time queued for a CPU, over wall time, the mean over the run with its 95%% interval over %d windows of it; I/O-bound below %.1f, CPU-bound from %.1f; margin: the demand's distance from the nearest threshold, \"near\" where the interval reaches across it",
+			decision.Windows, decision.IOBoundBelow, decision.CPUBoundFrom),
 	}
 	advice := Table{
 		Title:   "What to use: the decision framework",
@@ -23,13 +29,20 @@ func (res *DiagnosisResult) Tables() []Table {
 	for _, w := range res.Workloads {
 		d := w.Diagnosis
 		seen.Rows = append(seen.Rows, []string{
-			w.Name, showDur(w.Wall), showDur(w.CPU), fmt.Sprintf("%.2f", d.Mean), fmt.Sprintf("%.2f", d.Peak),
+			w.Name, showDur(w.Wall), showDur(w.CPU), fmt.Sprintf("%.2f", d.Mean), fmt.Sprintf("%.2f", d.Waiting), fmt.Sprintf("%.2f", d.Peak),
 			fmt.Sprintf("%.0f%%", 100*d.Idle), fmt.Sprintf("%.0f%%", 100*w.WaitShare),
-			string(d.Class), string(w.Truth), w.Description,
+		})
+		margin := fmt.Sprintf("%.3f", d.Margin)
+		if d.Near {
+			margin += " (near)"
+		}
+		sure.Rows = append(sure.Rows, []string{
+			w.Name, figure(d.Demand, d.Low, d.High, d.Windows, "%.3f"), string(d.Class), fmt.Sprintf("%.1f", d.Threshold), margin,
+			string(w.Truth), fmt.Sprintf("%.2f", w.Planned), w.Description,
 		})
 		advice.Rows = append(advice.Rows, []string{w.Name, string(d.Class), d.Recommendation.Rule, d.Recommendation.Python, d.Recommendation.Go})
 	}
-	out := []Table{seen, advice}
+	out := []Table{seen, sure, advice}
 	for _, w := range res.Workloads {
 		if w.Profile != nil {
 			out = append(out, profileTable(w))

@@ -86,13 +86,15 @@ func chartText(c *charts.Chart) string {
 	return fmt.Sprintf("[chart] %s: %s", c.Title(), strings.Join(parts, ", "))
 }
 
-// ShowError shows err as one clear line in the cell's output.
+// ShowError shows err as one clear line in the cell's output; outside a
+// notebook, as every display, on standard output ("error: ..."), in its
+// place among the others.
 func ShowError(err error) {
 	if err == nil {
 		return
 	}
 	if !gonbui.IsNotebook {
-		fmt.Fprintln(os.Stderr, "error:", err)
+		fmt.Println("error:", err)
 		return
 	}
 	gonbui.DisplayHTML(errorHTML(err))

@@ -1,16 +1,25 @@
 package kernel_test
 
 import (
+	"fmt"
+
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/kernel"
 )
 
-// Outside a notebook, Run reports a bad parameter as one line on standard
-// error and returns nil; nothing runs.
+// Outside a notebook Run shows as text what a cell would show. A bad
+// parameter is one line naming it and the values it takes; nothing runs,
+// and Run returns nil, which the cells after it take as no result.
 func ExampleRun() {
-	p := experiments.Semaphore.Defaults()
-	p.Limit = 0
-	res := kernel.Run(experiments.Semaphore, &p)
-	kernel.ShowResult(res) // does nothing for a nil result
+	p := experiments.Diagnosis.Quick()
+	p.Share = 0
+	res := kernel.Run(experiments.Diagnosis, &p) // a *experiments.DiagnosisResult
+	fmt.Println("result:", res)
+	kernel.ShowResult(res) // nothing to show
+	p.Share, p.Near = 50, 100
+	kernel.Run(experiments.Diagnosis, &p)
 	// Output:
+	// error: --share: 0 is out of range (allowed: an integer from 1 to 99)
+	// result: <nil>
+	// error: --near: 100 is out of range (allowed: an integer from 1 to 99)
 }

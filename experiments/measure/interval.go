@@ -79,13 +79,48 @@ func MedianCI(xs []float64, level float64) CI {
 		ci.Low, ci.High, ci.Method = s[k-1], s[n-k], OrderStatistics
 		return ci
 	}
-	mean, sd := stat.MeanStdDev(s, nil)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile((1 + level) / 2)
-	half := t * sd / math.Sqrt(float64(n))
+	mean, half := meanT(s, level)
 	ci.Low = math.Min(mean-half, ci.Median)
 	ci.High = math.Max(mean+half, ci.Median)
 	ci.Method = StudentT
 	return ci
+}
+
+// MeanT is the interval of a mean from Student's t (MeanCI).
+const MeanT CIMethod = "Student's t on the mean"
+
+// MeanCI returns the mean of xs as the CI's Median (the figure judged)
+// with the confidence interval of the given level from Student's t:
+// x̄ ± t(n−1, (1+level)/2) · s/√n. It is the interval of batch means: xs
+// are the means of consecutive windows of one long series (a utilisation
+// over time, see CPUSeries.Windows), each long enough that its neighbours
+// barely depend on it, so that their spread says how far the whole
+// series' mean could be from the process's. It assumes roughly normal
+// window means. One value has no interval (Method OneValue); an empty xs
+// gives N 0 and NaN figures.
+func MeanCI(xs []float64, level float64) CI {
+	n := len(xs)
+	ci := CI{N: n, Level: level}
+	switch n {
+	case 0:
+		nan := math.NaN()
+		ci.Median, ci.Low, ci.High = nan, nan, nan
+		return ci
+	case 1:
+		ci.Median, ci.Low, ci.High, ci.Method = xs[0], xs[0], xs[0], OneValue
+		return ci
+	}
+	mean, half := meanT(xs, level)
+	ci.Median, ci.Low, ci.High, ci.Method = mean, mean-half, mean+half, MeanT
+	return ci
+}
+
+// meanT is the mean of xs (two or more values) and the half width of its
+// interval of the given level from Student's t.
+func meanT(xs []float64, level float64) (mean, half float64) {
+	mean, sd := stat.MeanStdDev(xs, nil)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(xs) - 1)}.Quantile((1 + level) / 2)
+	return mean, t * sd / math.Sqrt(float64(len(xs)))
 }
 
 // orderStatistic is the largest k ≥ 1 for which [x(k), x(n+1−k)] covers the

@@ -93,3 +93,26 @@ func TestSlopeCI(t *testing.T) {
 		t.Errorf("two points: %+v", ci)
 	}
 }
+
+// MeanCI is the mean with Student's t: worked by hand as above.
+func TestMeanCI(t *testing.T) {
+	// n = 5: x̄ 3, s √2.5, s/√5 = 0.70711, t(4, 0.975) = 2.77645.
+	ci := MeanCI([]float64{5, 1, 4, 2, 3}, 0.95)
+	if ci.N != 5 || ci.Method != MeanT || !near(ci.Median, 3) || !near(ci.Low, 3-1.96324) || !near(ci.High, 3+1.96324) {
+		t.Errorf("five: %+v", ci)
+	}
+	// Skewed: the mean, not the median, is the figure.
+	if ci := MeanCI([]float64{1, 1, 10}, 0.95); !near(ci.Median, 4) || !near(ci.Low, 4-12.9080) {
+		t.Errorf("skewed: %+v", ci)
+	}
+	// Ten equal windows: no spread, no width.
+	if ci := MeanCI([]float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}, 0.95); ci.Low != 0.5 || ci.High != 0.5 || ci.N != 10 {
+		t.Errorf("constant: %+v", ci)
+	}
+	if ci := MeanCI([]float64{7}, 0.95); ci.Method != OneValue || ci.Low != 7 || ci.High != 7 {
+		t.Errorf("one: %+v", ci)
+	}
+	if ci := MeanCI(nil, 0.95); ci.N != 0 || !math.IsNaN(ci.Median) {
+		t.Errorf("empty: %+v", ci)
+	}
+}

@@ -8,11 +8,12 @@ import (
 	"time"
 )
 
-// sampleCommand runs sh -c script in a process group of its own and
-// samples its tree until it exits; what it leaves running is killed.
-func sampleCommand(t *testing.T, interval time.Duration, script string) CPUSeries {
+// sampleCommand runs sh -c script (with args as $0, $1, ...) in a process
+// group of its own and samples its tree until it exits; what it leaves
+// running is killed.
+func sampleCommand(t *testing.T, interval time.Duration, script string, args ...string) CPUSeries {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", script)
+	cmd := exec.Command("sh", append([]string{"-c", script}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
