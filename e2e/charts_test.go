@@ -85,6 +85,19 @@ func TestChartScripts(t *testing.T) {
 			if pg.drawn > 0 {
 				cs := b.charts(t, "document")
 				checkCharts(t, pg.name, cs)
+				// The first bar's tooltip: its row's label (which ECharts
+				// takes from the axis), its task and its duration (which
+				// the tooltip works out from the bar's start and end).
+				tip := eval[string](t, b, `(function () {
+  var el = document.querySelector('.boundlab-chart'), inst = window.echarts.getInstanceByDom(el);
+  inst.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 1});
+  return el.innerText;
+})()`)
+				for _, w := range []string{"cpu on worker 1", "task 1", "start 10.000 ms, end 30.000 ms", "duration 20.000 ms"} {
+					if !strings.Contains(tip, w) {
+						t.Errorf("the tooltip says %q, want %q in it", tip, w)
+					}
+				}
 				for _, x := range got.Texts {
 					if strings.Contains(x, "Waiting") || strings.Contains(x, charts.Placeholder) {
 						t.Errorf("a drawn chart still says %q", x)
