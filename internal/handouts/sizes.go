@@ -5,7 +5,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"text/tabwriter"
 )
 
 // MaxSize is the most bytes a handout should weigh: light enough to mail or
@@ -133,17 +132,28 @@ func literalEnd(s string) int {
 // PrintParts writes a table of pages' sizes and their parts, in bytes, with
 // a line per page and a mark on the pages above MaxSize.
 func PrintParts(w io.Writer, names []string, parts []Parts) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "page\ttotal\tlibrary\tstyles\tdata\tscripts\timages\ttext\t\t")
-	for i, p := range parts {
-		over := ""
-		if p.Total() > MaxSize {
-			over = fmt.Sprintf("over %s", FormatBytes(MaxSize))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", names[i], thousands(p.Total()), thousands(p.Library),
-			thousands(p.Styles), thousands(p.Data), thousands(p.Scripts), thousands(p.Images), thousands(p.Text), over)
+	width := len("page")
+	for _, n := range names {
+		width = max(width, len(n))
 	}
-	return tw.Flush()
+	row := func(name string, cols ...string) string {
+		line := fmt.Sprintf("%-*s", width, name)
+		for _, c := range cols {
+			line += fmt.Sprintf("  %10s", c)
+		}
+		return line
+	}
+	lines := []string{row("page", "total", "library", "styles", "data", "scripts", "images", "text")}
+	for i, p := range parts {
+		line := row(names[i], thousands(p.Total()), thousands(p.Library), thousands(p.Styles), thousands(p.Data),
+			thousands(p.Scripts), thousands(p.Images), thousands(p.Text))
+		if p.Total() > MaxSize {
+			line += "  over " + FormatBytes(MaxSize)
+		}
+		lines = append(lines, line)
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
+	return err
 }
 
 // thousands writes n with commas between thousands.
