@@ -295,3 +295,17 @@ func TestIDs(t *testing.T) {
 		t.Errorf("a different chart has id %s, like %s", c.ID(), a.ID())
 	}
 }
+
+// BenchmarkLibraryTag measures what LibraryTag costs a process the first
+// time (kernel.Setup's cell, a chart page): compressing the library.
+func BenchmarkLibraryTag(b *testing.B) {
+	lib, err := Library()
+	if err != nil {
+		b.Skip(err)
+	}
+	for b.Loop() {
+		if _, err := gzipBase64(lib); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
