@@ -7,8 +7,9 @@ BOUNDLAB = $(GO) run ./cmd/boundlab
 # The one-step, pinned set-up: gonb, goimports and gopls into bin/ (go.mod);
 # JupyterLab, Notebook 7, nbclient and nbconvert into the project's venv
 # .venv/ (requirements.txt, pip --require-hashes; Debian's classic Notebook
-# where PyPI cannot be reached); the gonb kernel spec into the venv; ECharts
-# (package-lock.json, npm ci) into charts/assets. Fast when done.
+# where PyPI cannot be reached); the gonb kernel spec into the venv; boundlab's
+# ECharts build (ECharts and esbuild pinned by package-lock.json, npm ci, the
+# modules in charts/assets/src bundled) into charts/assets. Fast when done.
 setup:
 	$(BOUNDLAB) setup
 
@@ -22,7 +23,7 @@ doctor:
 	$(BOUNDLAB) doctor
 
 # The set-up plus the test dependencies (Chromium), then build, vet and test.
-# Tests that need a set-up piece (the ECharts asset, Jupyter, Chromium) fail,
+# Tests that need a set-up piece (the ECharts build, Jupyter, Chromium) fail,
 # not skip: BOUNDLAB_REQUIRE_ASSETS and BOUNDLAB_REQUIRE_E2E.
 # -p 1: one package at a time, so that no compiling runs beside the timing
 # tests (on two CPUs it makes the parallel-speedup claims fail).
@@ -61,4 +62,4 @@ lock:
 # Everything the set-up and the targets made inside the project, the venv
 # (and the kernel spec in it) included.
 clean:
-	rm -rf bin .venv node_modules handouts test-artifacts charts/assets/echarts.min.js
+	rm -rf bin .venv node_modules handouts test-artifacts charts/assets/echarts.min.js charts/assets/echarts-boundlab.min.js

@@ -7,17 +7,23 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+
+	"github.com/boundlab/boundlab/internal/echartsbundle"
 )
 
 // EChartsVersion is the ECharts release the charts are written for, pinned
-// in package.json and embedded from charts/assets.
+// in package.json and package-lock.json.
 const EChartsVersion = "5.6.0"
 
-// assetPath is the library's path inside the embedded assets.
-const assetPath = "assets/echarts.min.js"
+// Paths inside the embedded assets: boundlab's ECharts build and its entry
+// file (see package echartsbundle).
+var (
+	assetPath = strings.TrimPrefix(echartsbundle.Asset, "charts/")
+	entryPath = strings.TrimPrefix(echartsbundle.Entry, "charts/")
+)
 
-// assets holds charts/assets: the README, which is committed, and the
-// library when the setup step has copied it there.
+// assets holds charts/assets: the README and the build's entry file, which
+// are committed, and the build once the set-up has made it.
 //
 //go:embed assets
 var assets embed.FS
@@ -27,14 +33,16 @@ var assets embed.FS
 var ErrNoLibrary = errors.New("charts: the ECharts library is not available")
 
 // libraryFix says how to get the library embedded.
-const libraryFix = "run `make setup` (npm ci) to fetch ECharts " + EChartsVersion + " into charts/assets, then rebuild"
+const libraryFix = "run `make setup` (npm ci, then esbuild) to build ECharts " + EChartsVersion + " into charts/assets, then rebuild"
 
 var loadLibrary = sync.OnceValues(func() (string, error) { return library(assets) })
 
 // Library returns the embedded ECharts library, the JavaScript that defines
-// the global `echarts`. It fails with an error wrapping ErrNoLibrary when the
-// binary was built without charts/assets/echarts.min.js, and when the file
-// there is not ECharts 5.6.0.
+// the global `echarts`: boundlab's own build of ECharts' core with the chart
+// types and components the charts use (charts/assets/src). It fails with an
+// error wrapping ErrNoLibrary when the binary was built without the build,
+// and when the build embedded is not ECharts 5.6.0 or was made from another
+// entry file than the one embedded beside it.
 func Library() (string, error) { return loadLibrary() }
 
 // library reads and checks the library from fsys.
@@ -46,9 +54,19 @@ func library(fsys fs.FS) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("charts: read %s: %w", assetPath, err)
 	}
-	js := string(b)
-	if !strings.Contains(js, `version="`+EChartsVersion+`"`) {
-		return "", fmt.Errorf("%w: charts/%s is not ECharts %s; %s", ErrNoLibrary, assetPath, EChartsVersion, libraryFix)
+	stamp, ok := echartsbundle.ReadStamp(b)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%w: charts/%s is not boundlab's ECharts build; %s", ErrNoLibrary, assetPath, libraryFix)
+	case stamp.ECharts != EChartsVersion:
+		return "", fmt.Errorf("%w: charts/%s is ECharts %s, not %s; %s", ErrNoLibrary, assetPath, stamp.ECharts, EChartsVersion, libraryFix)
 	}
-	return js, nil
+	entry, err := fs.ReadFile(fsys, entryPath)
+	if err != nil {
+		return "", fmt.Errorf("%w: charts/%s: %v; %s", ErrNoLibrary, entryPath, err, libraryFix)
+	}
+	if stamp.Entry != echartsbundle.EntryHash(entry) {
+		return "", fmt.Errorf("%w: charts/%s was built from another charts/%s; %s", ErrNoLibrary, assetPath, entryPath, libraryFix)
+	}
+	return string(b), nil
 }

@@ -99,7 +99,7 @@ func TestForSleeping(t *testing.T) {
 	})
 	p := parse(t, cs[1])
 	// x = 0 is the clock start: the processes' spawn is before it.
-	first := p.Series[1].Data[0].(map[string]any)["value"].([]any)[0].(float64)
+	first := p.Series[1].Data[0].([]any)[0].(float64)
 	if first >= 0 {
 		t.Errorf("the processes' line starts at %v s, want before the clock start", first)
 	}

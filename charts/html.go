@@ -1,14 +1,17 @@
 package charts
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // ReadyEvent is the event dispatched on window once the ECharts library has
@@ -123,32 +126,89 @@ const initScript = `(function () {
 })();
 `
 
-// scriptBreak finds what would end or confuse a <script> element.
-var scriptBreak = regexp.MustCompile(`(?i)<(/script|!--)`)
-
 // LibraryTag returns a <script> element holding the embedded ECharts
-// library; once it has run, it draws the charts queued by snippets that
-// ran before it, then dispatches ReadyEvent on window. Put it once on a
-// page, before or after the snippets. It defines window.echarts only if the
-// page has none yet, and hides an AMD loader (RequireJS in the classic
-// Notebook) from the library so that it still sets the global.
-func LibraryTag() (string, error) {
+// library, gzip-compressed and base64-encoded, with the few lines that
+// inflate it with the browser's DecompressionStream and run it; once it is
+// defined, they draw the charts queued by snippets that ran before, then
+// dispatch ReadyEvent on window. Put it once on a page, before or after the
+// snippets: either way every chart waits for the library (see Snippet). It
+// defines window.echarts only if the page has none yet. A browser without
+// DecompressionStream (before Chrome 80, Firefox 113, Safari 16.4) gets a
+// line in each waiting chart saying so, and the error in its console.
+func LibraryTag() (string, error) { return loadTag() }
+
+var loadTag = sync.OnceValues(func() (string, error) {
 	lib, err := Library()
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteString("<script>\n/* ECharts " + EChartsVersion + " (Apache License 2.0), embedded by boundlab */\n")
-	b.WriteString("if (!window.echarts) { (function () { var define, exports, module;\n")
-	// ECharts 5.6.0 holds neither sequence; escape them should a later
-	// build do so, as \x3C is "<" wherever JavaScript could hold one.
-	b.WriteString(scriptBreak.ReplaceAllString(lib, `\x3C$1`))
-	b.WriteString("\n}).call(window); }\n")
-	b.WriteString("(function () { var q = window." + waitingQueue + " || []; window." + waitingQueue + " = [];\n")
-	b.WriteString("  q.forEach(function (draw) { try { draw(window.echarts); } catch (e) { console.error(e); } }); })();\n")
-	b.WriteString("window.dispatchEvent(new Event(\"" + ReadyEvent + "\"));\n</script>\n")
-	return b.String(), nil
+	packed, err := gzipBase64(lib)
+	if err != nil {
+		return "", fmt.Errorf("charts: compress the library: %w", err)
+	}
+	return strings.NewReplacer("@VERSION@", EChartsVersion, "@QUEUE@", waitingQueue, "@READY@", ReadyEvent,
+		"@NOINFLATE@", noInflateText, "@LIB@", packed).Replace(loaderScript), nil
+})
+
+// gzipBase64 is s gzip-compressed at the best compression, in base64.
+func gzipBase64(s string) (string, error) {
+	var b bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.WriteString(zw, s); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes()), nil
 }
+
+// noInflateText replaces a waiting chart's line when the library cannot be
+// inflated.
+const noInflateText = "This browser cannot unpack the embedded chart library (it lacks DecompressionStream): open the page in a current Chrome, Edge, Firefox or Safari."
+
+// loaderScript is LibraryTag's element. Its second line is the marker a
+// page holds once per copy of the library. @LIB@ is the library, gzip in
+// base64; the inflated code runs as a script element of its own, as the
+// library's own file would.
+const loaderScript = `<script>
+/* ECharts @VERSION@ (Apache License 2.0), embedded by boundlab */
+(function () {
+  "use strict";
+  function ready() {
+    var q = window.@QUEUE@ || [];
+    window.@QUEUE@ = [];
+    q.forEach(function (draw) { try { draw(window.echarts); } catch (e) { console.error(e); } });
+    window.dispatchEvent(new Event("@READY@"));
+  }
+  if (window.echarts) { ready(); return; }
+  var lib = "@LIB@";
+  try {
+    var bin = atob(lib), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var code = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  } catch (e) {
+    code = Promise.reject(e);
+  }
+  code.then(function (js) {
+    if (!window.echarts) {
+      var s = document.createElement("script");
+      s.textContent = js;
+      (document.head || document.documentElement).appendChild(s);
+      s.remove();
+    }
+    if (!window.echarts) { throw new Error("the inflated ECharts library did not define window.echarts"); }
+    ready();
+  }).catch(function (e) {
+    console.error("boundlab: cannot load the embedded ECharts library:", e);
+    document.querySelectorAll(".boundlab-placeholder").forEach(function (p) { p.textContent = "@NOINFLATE@"; });
+  });
+})();
+</script>
+`
 
 // WritePage writes one self-contained HTML page: a header with the title
 // and the charts' machine stamps, the ECharts library inlined once, and the

@@ -2,9 +2,12 @@ package charts
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,7 +15,11 @@ import (
 	"testing/fstest"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/echartsbundle"
 )
+
+// scriptBreak finds what would end or confuse a <script> element.
+var scriptBreak = regexp.MustCompile(`(?i)<(/script|!--)`)
 
 // httpSrc finds a src attribute loading anything from the network.
 var httpSrc = regexp.MustCompile(`(?i)\bsrc\s*=\s*["']?\s*(https?:|//)`)
@@ -51,7 +58,7 @@ func TestSnippet(t *testing.T) {
 			t.Errorf("%q: snippet has %d <script elements, want 1 (no library)", c.Title(), n)
 		}
 		checkDataSeries(t, c, s)
-		if strings.Contains(s, `version="`) || httpSrc.MatchString(s) {
+		if strings.Contains(s, "embedded by boundlab") || httpSrc.MatchString(s) {
 			t.Errorf("%q: snippet holds the library or a network src", c.Title())
 		}
 	}
@@ -103,7 +110,7 @@ func TestWritePage(t *testing.T) {
 	if !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.HasSuffix(page, "</html>\n") {
 		t.Error("not a whole HTML page")
 	}
-	if n := strings.Count(page, `version="`+EChartsVersion+`"`); n != 1 {
+	if n := strings.Count(page, must(LibraryTag())(t)); n != 1 {
 		t.Errorf("the library is inlined %d times, want once", n)
 	}
 	if n := strings.Count(page, "<script"); n != 1+len(cs) {
@@ -187,42 +194,80 @@ func TestJSFunctionsSafe(t *testing.T) {
 func TestLibrary(t *testing.T) {
 	needLibrary(t)
 	lib := must(Library())(t)
-	if !strings.Contains(lib, `version="5.6.0"`) {
-		t.Error("the embedded library is not ECharts 5.6.0")
+	if stamp, ok := echartsbundle.ReadStamp([]byte(lib)); !ok || stamp.ECharts != "5.6.0" {
+		t.Errorf("the embedded library is not boundlab's build of ECharts 5.6.0: %+v", stamp)
+	}
+	if !strings.Contains(lib, "globalThis.echarts=") {
+		t.Error("the library does not define the global echarts")
 	}
 	tag := must(LibraryTag())(t)
-	if !strings.HasPrefix(tag, "<script>") || !strings.Contains(tag, `new Event("`+ReadyEvent+`")`) ||
-		strings.Count(tag, "</script") != 1 {
-		t.Error("LibraryTag is not one script element dispatching the ready event")
+	if !strings.HasPrefix(tag, "<script>\n/* ECharts 5.6.0 (Apache License 2.0), embedded by boundlab */\n") ||
+		!strings.Contains(tag, `new Event("`+ReadyEvent+`")`) || strings.Count(tag, "</script") != 1 || scriptBreak.MatchString(strings.TrimSuffix(tag, "</script>\n")) {
+		t.Error("LibraryTag is not one script element with the marker line, dispatching the ready event")
+	}
+	// The tag carries the library gzip-compressed in base64: inflated, it
+	// is the library, byte for byte.
+	m := regexp.MustCompile(`var lib = "([A-Za-z0-9+/=]+)";`).FindStringSubmatch(tag)
+	if m == nil {
+		t.Fatal("LibraryTag holds no base64 library")
+	}
+	packed, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(packed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := io.ReadAll(zr)
+	if err != nil || string(js) != lib {
+		t.Errorf("the inflated library differs from Library() (%d bytes, %v)", len(js), err)
+	}
+	if len(tag) > len(lib)/2 {
+		t.Errorf("the tag is %d bytes, more than half the library's %d", len(tag), len(lib))
 	}
 }
 
 // TestLibraryMissing runs whether or not the asset is there: it reads from
-// a file system without it.
+// a file system without it, or with another build.
 func TestLibraryMissing(t *testing.T) {
-	for name, fsys := range map[string]fstest.MapFS{
-		"absent":        {"assets/README.md": {Data: []byte("readme")}},
-		"wrong version": {"assets/echarts.min.js": {Data: []byte(`t.version="4.9.0"`)}},
+	entry := []byte("import * as echarts from 'echarts/core';\n")
+	stamp := echartsbundle.Stamp{ECharts: "5.6.0", Esbuild: "0.28.2", Entry: echartsbundle.EntryHash(entry)}
+	bundle := func(s echartsbundle.Stamp) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(s.Banner() + "\n(()=>{})();\n")}
+	}
+	old, other := stamp, stamp
+	old.ECharts, other.Entry = "4.9.0", echartsbundle.EntryHash([]byte("another entry"))
+	for name, c := range map[string]struct {
+		fsys fstest.MapFS
+		says string
+	}{
+		"absent":        {fstest.MapFS{"assets/README.md": {Data: []byte("readme")}}, "was not embedded"},
+		"the whole lib": {fstest.MapFS{"assets/echarts-boundlab.min.js": {Data: []byte(`t.version="5.6.0"`)}, "assets/src/echarts-boundlab.js": {Data: entry}}, "not boundlab's ECharts build"},
+		"wrong version": {fstest.MapFS{"assets/echarts-boundlab.min.js": bundle(old), "assets/src/echarts-boundlab.js": {Data: entry}}, "is ECharts 4.9.0, not 5.6.0"},
+		"stale entry":   {fstest.MapFS{"assets/echarts-boundlab.min.js": bundle(other), "assets/src/echarts-boundlab.js": {Data: entry}}, "built from another charts/assets/src/echarts-boundlab.js"},
 	} {
-		_, err := library(fsys)
+		_, err := library(c.fsys)
 		if !errors.Is(err, ErrNoLibrary) {
 			t.Errorf("%s: error %v does not wrap ErrNoLibrary", name, err)
 			continue
 		}
-		for _, want := range []string{"make setup", "npm ci", "ECharts 5.6.0", "charts/assets"} {
+		for _, want := range []string{c.says, "make setup", "npm ci", "ECharts 5.6.0", "charts/assets"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: error %q does not say %q", name, err, want)
 			}
 		}
 	}
-	if js, err := library(fstest.MapFS{"assets/echarts.min.js": {Data: []byte(`t.version="5.6.0"`)}}); err != nil || js == "" {
-		t.Errorf("library with the right version: %v", err)
+	good := fstest.MapFS{"assets/echarts-boundlab.min.js": bundle(stamp), "assets/src/echarts-boundlab.js": {Data: entry}}
+	if js, err := library(good); err != nil || js == "" {
+		t.Errorf("library built from the entry beside it: %v", err)
 	}
 
 	// WritePage without the library fails and writes nothing.
-	saved := loadLibrary
-	defer func() { loadLibrary = saved }()
+	saved, savedTag := loadLibrary, loadTag
+	defer func() { loadLibrary, loadTag = saved, savedTag }()
 	loadLibrary = func() (string, error) { return library(fstest.MapFS{}) }
+	loadTag = func() (string, error) { _, err := loadLibrary(); return "", err }
 	var buf bytes.Buffer
 	c := must(Timeline(handRun(), "no library"))(t)
 	if err := WritePage(&buf, "no library", c); !errors.Is(err, ErrNoLibrary) || buf.Len() != 0 {
@@ -248,5 +293,19 @@ func TestIDs(t *testing.T) {
 	c := must(Timeline(other, "same"))(t)
 	if strings.HasPrefix(c.ID(), a.ID()) {
 		t.Errorf("a different chart has id %s, like %s", c.ID(), a.ID())
+	}
+}
+
+// BenchmarkLibraryTag measures what LibraryTag costs a process the first
+// time (kernel.Setup's cell, a chart page): compressing the library.
+func BenchmarkLibraryTag(b *testing.B) {
+	lib, err := Library()
+	if err != nil {
+		b.Skip(err)
+	}
+	for b.Loop() {
+		if _, err := gzipBase64(lib); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
@@ -35,13 +37,14 @@ var jsFuncs = map[string]string{
 		return p.marker + '<b>' + e(String(p.seriesName)) + '</b>' + t;
 	}`,
 	// timelineTooltip describes one bar of a timeline from its value:
-	// [row, start ms, end ms, first task, duration ms, segments, last task].
+	// [row, start ms, end ms, task], or [row, start ms, end ms, first task,
+	// segments, last task] for merged segments; p.name is the row's label.
 	"timelineTooltip": `function (p) {
 		var e = echarts.format.encodeHTML, v = p.value;
-		var who = v[5] > 1 ? v[5] + ' segments merged, tasks ' + v[3] + ' to ' + v[6] : 'task ' + v[3];
+		var who = v[4] > 1 ? v[4] + ' segments merged, tasks ' + v[3] + ' to ' + v[5] : 'task ' + v[3];
 		return p.marker + '<b>' + e(String(p.seriesName)) + '</b> on ' + e(String(p.name)) + '<br/>' +
 			who + '<br/>start ' + v[1].toFixed(3) + ' ms, end ' + v[2].toFixed(3) + ' ms<br/>' +
-			'duration ' + v[4].toFixed(3) + ' ms';
+			'duration ' + (v[2] - v[1]).toFixed(3) + ' ms';
 	}`,
 	// timelineBar draws one segment as a rectangle across its row, at least
 	// one pixel wide, clipped to the plot area; wide bars get a white edge so
@@ -165,7 +168,8 @@ type goChart interface {
 
 // encodeOption renders c's option as a JavaScript object literal that is
 // safe inside a <script> element: every string is JSON with <, > and &
-// escaped, and the functions are our constants.
+// escaped, and the functions are our constants. The data are made compact
+// first (see compactData).
 func encodeOption(c goChart, p patcher) (string, error) {
 	c.Validate()
 	c.Accept(p)
@@ -173,5 +177,193 @@ func encodeOption(c goChart, p patcher) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode option: %w", err)
 	}
+	// Decoded again as plain JSON values, numbers kept as written.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var opt map[string]any
+	if err := dec.Decode(&opt); err != nil {
+		return "", fmt.Errorf("encode option: %w", err)
+	}
+	if compactOptions {
+		compactData(opt)
+	}
+	if b, err = json.Marshal(opt); err != nil {
+		return "", fmt.Errorf("encode option: %w", err)
+	}
 	return fnReplacer.Replace(string(b)), nil
+}
+
+// compactOptions turns compactData on; the tests turn it off to compare.
+var compactOptions = true
+
+// compactData rewrites each series' data items {"name": …, "value": …},
+// which go-echarts writes for every point, into the shorter forms ECharts
+// reads the same way, so that a chart of thousands of points does not
+// repeat two keys and a label per point:
+//
+//   - a name that ECharts would take from a category axis anyway (the
+//     category at the item's index on that axis) is dropped;
+//   - items left with a value alone become the bare value;
+//   - items with a name and an array value [v0, …, vn] become
+//     [v0, …, vn, name], with encode.itemName pointing at the name, where
+//     the series' encoding is known: the series has an encode, or it is a
+//     line or scatter series on two value axes ([x, y]).
+//
+// Any other series, any series whose items hold more than a name and a
+// value (an item style, say), and any series the rewrite would not make
+// shorter, is left as it is. The point counts do not change.
+func compactData(opt map[string]any) {
+	series, _ := opt["series"].([]any)
+	for i, x := range series {
+		s, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		c := maps.Clone(s)
+		if enc, ok := s["encode"].(map[string]any); ok {
+			c["encode"] = maps.Clone(enc)
+		}
+		compactSeries(opt, c)
+		// A few points do not pay for an added encode.
+		if before, err := json.Marshal(s); err == nil {
+			if after, err := json.Marshal(c); err == nil && len(after) < len(before) {
+				series[i] = c
+			}
+		}
+	}
+}
+
+// compactSeries compacts one series' data in place, or leaves it as it is.
+func compactSeries(opt, s map[string]any) {
+	items, ok := s["data"].([]any)
+	if !ok || len(items) == 0 {
+		return
+	}
+	names := make([]any, len(items))
+	values := make([]any, len(items))
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return
+		}
+		for k := range m {
+			if k != "name" && k != "value" {
+				return
+			}
+		}
+		names[i], values[i] = m["name"], m["value"]
+		if names[i] == "" {
+			names[i] = nil
+		}
+	}
+	if cats, dim, ok := categoryDim(opt, s); ok && namesFromCategories(names, values, cats, dim) {
+		clear(names)
+	}
+	if slices.ContainsFunc(names, func(n any) bool { return n != nil }) {
+		n, ok := nameDim(s, values)
+		if !ok {
+			return
+		}
+		for i, v := range values {
+			name := names[i]
+			if name == nil {
+				name = ""
+			}
+			values[i] = append(slices.Clip(v.([]any)), name)
+		}
+		enc, _ := s["encode"].(map[string]any)
+		if enc == nil {
+			enc = map[string]any{"x": 0, "y": 1}
+		}
+		enc["itemName"] = n
+		s["encode"] = enc
+	}
+	s["data"] = values
+}
+
+// categoryDim returns the labels of the category axis a series sits on and
+// the index, in its data items' values, of the dimension ECharts maps to
+// it: the series' encode for that axis, else x at 0 and y at 1 for a line,
+// bar or scatter series. ok is false when there is no one such axis, or
+// the dimension cannot be told.
+func categoryDim(opt, s map[string]any) (cats []any, dim int, ok bool) {
+	found := 0
+	for _, axis := range []string{"x", "y"} {
+		list, _ := opt[axis+"Axis"].([]any)
+		if len(list) != 1 {
+			return nil, 0, false
+		}
+		a, _ := list[0].(map[string]any)
+		if a["type"] != "category" {
+			continue
+		}
+		found++
+		cats, _ = a["data"].([]any)
+		if enc, ok := s["encode"].(map[string]any); ok {
+			dim, ok = intOf(enc[axis])
+			if !ok {
+				return nil, 0, false
+			}
+		} else if t := s["type"]; t == "line" || t == "bar" || t == "scatter" {
+			dim = map[string]int{"x": 0, "y": 1}[axis]
+		} else {
+			return nil, 0, false
+		}
+	}
+	return cats, dim, found == 1 && len(cats) > 0
+}
+
+// intOf reads a dimension index from an encode entry: n, or the first of
+// [n, …].
+func intOf(v any) (int, bool) {
+	if list, ok := v.([]any); ok && len(list) > 0 {
+		v = list[0]
+	}
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case int:
+		return n, true
+	}
+	return 0, false
+}
+
+// namesFromCategories reports whether every item's name is the category at
+// its value's index dim, so that ECharts gives it that name by itself.
+func namesFromCategories(names, values, cats []any, dim int) bool {
+	for i, v := range values {
+		list, ok := v.([]any)
+		if !ok || dim >= len(list) {
+			return false
+		}
+		at, ok := intOf(list[dim])
+		if !ok || at < 0 || at >= len(cats) || names[i] != cats[at] {
+			return false
+		}
+	}
+	return true
+}
+
+// nameDim returns the dimension a name appended to every value would take:
+// the values must be arrays of one length, and the series' encoding known
+// (see compactData).
+func nameDim(s map[string]any, values []any) (int, bool) {
+	n := -1
+	for _, v := range values {
+		list, ok := v.([]any)
+		if !ok || (n >= 0 && len(list) != n) {
+			return 0, false
+		}
+		n = len(list)
+	}
+	if _, ok := s["dimensions"]; ok {
+		return 0, false
+	}
+	if enc, ok := s["encode"].(map[string]any); ok {
+		_, named := enc["itemName"]
+		return n, !named
+	}
+	t := s["type"]
+	return n, n == 2 && (t == "line" || t == "scatter")
 }

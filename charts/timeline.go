@@ -195,15 +195,22 @@ func timelineHeight(rows int, top int) int {
 	return min(max(top+110+22*rows, minTimeline), maxTimeline)
 }
 
+// timelineDims name the dimensions of a timeline bar's value.
+var timelineDims = []string{"row", "start", "end", "task", "segments", "last"}
+
 // drawTimeline builds the chart: a custom series per kind, whose
-// renderItem draws each bar as a rectangle.
+// renderItem draws each bar as a rectangle. A bar's value is [row, start
+// ms, end ms, task], with [segments, last task] after it where segments
+// were merged (see the timelineTooltip function).
 func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, error) {
 	byKind := map[model.Kind][]opts.CustomData{}
 	for _, b := range bars {
-		byKind[b.kind] = append(byKind[b.kind], opts.CustomData{
-			Name:  rows[b.row],
-			Value: []any{b.row, ms(b.start), ms(b.end), b.task, ms(b.end - b.start), b.n, b.last},
-		})
+		// A bar of one segment needs no count and no last task.
+		v := []any{b.row, ms(b.start), ms(b.end), b.task}
+		if b.n > 1 {
+			v = append(v, b.n, b.last)
+		}
+		byKind[b.kind] = append(byKind[b.kind], opts.CustomData{Name: rows[b.row], Value: v})
 	}
 	kinds := slices.Clone(kindOrder)
 	var others []model.Kind
@@ -245,6 +252,9 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 			"clip":                 true,
 			"progressive":          2000,
 			"progressiveThreshold": 4000,
+			// Values of one segment stop at the task: ECharts counts the
+			// dimensions from the first value unless told.
+			"dimensions": timelineDims,
 		}
 		c.AddSeries(string(k), data,
 			gocharts.WithCustomChartOpts(opts.CustomChart{RenderItem: jsFunc("timelineBar")}),

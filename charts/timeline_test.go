@@ -62,8 +62,9 @@ func TestTimelineByHand(t *testing.T) {
 	if rows := fmt.Sprint(p.YAxis[0]["data"]); rows != "[worker 0 worker 2]" {
 		t.Errorf("rows %s, want the two workers that ran tasks", rows)
 	}
-	// The gil-wait bar: row 0, 10 to 20 ms, task 0, 10 ms, one segment.
-	if v := fmt.Sprint(p.Series[2].Data[0]); v != "map[name:worker 0 value:[0 10 20 0 10 1 0]]" {
+	// The gil-wait bar: row 0 (whose label ECharts takes from the axis),
+	// 10 to 20 ms, task 0.
+	if v := fmt.Sprint(p.Series[2].Data[0]); v != "[0 10 20 0]" {
 		t.Errorf("gil-wait bar %s", v)
 	}
 	if !strings.Contains(p.Title.Subtext, "gil · 4 tasks · 2 workers · wall 40 ms · 6 segments") {
@@ -104,8 +105,17 @@ func TestTimelineCaps(t *testing.T) {
 	if total > MaxSegments || total == 0 {
 		t.Errorf("merged timeline draws %d bars, want 1 to %d", total, MaxSegments)
 	}
-	if p := parse(t, c); !strings.Contains(p.Title.Subtext, "30000 segments: touching ones merged") {
+	p := parse(t, c)
+	if !strings.Contains(p.Title.Subtext, "30000 segments: touching ones merged") {
 		t.Errorf("subtitle %q does not say the segments were merged", p.Title.Subtext)
+	}
+	// A merged bar's value carries the count and the last task, in the
+	// dimensions the series declares.
+	if v, _ := p.Series[0].Data[0].([]any); len(v) != 6 || v[4].(float64) < 2 || v[5].(float64) <= v[3].(float64) {
+		t.Errorf("merged bar %v, want [row start end first segments last]", p.Series[0].Data[0])
+	}
+	if !strings.Contains(c.Option(), `"dimensions":["row","start","end","task","segments","last"]`) {
+		t.Error("the timeline's series do not declare their dimensions")
 	}
 	// Same-kind neighbours a whole run's 1/500 apart: nothing merges, so
 	// every k-th bar is drawn.

@@ -29,7 +29,7 @@ type browser struct {
 
 // newBrowser starts Chromium for the test; offline also cuts the loopback
 // address off (for pages opened from disk).
-func newBrowser(t *testing.T, r *rig, offline bool) *browser {
+func newBrowser(t testing.TB, r *rig, offline bool) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(r.chromium),
@@ -101,7 +101,7 @@ func localURL(u string) bool {
 }
 
 // eval evaluates a JavaScript expression, failing the test on an error.
-func eval[T any](t *testing.T, b *browser, expr string) T {
+func eval[T any](t testing.TB, b *browser, expr string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
@@ -113,7 +113,7 @@ func eval[T any](t *testing.T, b *browser, expr string) T {
 }
 
 // poll waits until the expression is true.
-func (b *browser) poll(t *testing.T, what, expr string, timeout time.Duration) {
+func (b *browser) poll(t testing.TB, what, expr string, timeout time.Duration) {
 	t.Helper()
 	err := chromedp.Do(b.ctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout)))

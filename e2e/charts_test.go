@@ -85,6 +85,19 @@ func TestChartScripts(t *testing.T) {
 			if pg.drawn > 0 {
 				cs := b.charts(t, "document")
 				checkCharts(t, pg.name, cs)
+				// The first bar's tooltip: its row's label (which ECharts
+				// takes from the axis), its task and its duration (which
+				// the tooltip works out from the bar's start and end).
+				tip := eval[string](t, b, `(function () {
+  var el = document.querySelector('.boundlab-chart'), inst = window.echarts.getInstanceByDom(el);
+  inst.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 1});
+  return el.innerText;
+})()`)
+				for _, w := range []string{"cpu on worker 1", "task 1", "start 10.000 ms, end 30.000 ms", "duration 20.000 ms"} {
+					if !strings.Contains(tip, w) {
+						t.Errorf("the tooltip says %q, want %q in it", tip, w)
+					}
+				}
 				for _, x := range got.Texts {
 					if strings.Contains(x, "Waiting") || strings.Contains(x, charts.Placeholder) {
 						t.Errorf("a drawn chart still says %q", x)
@@ -103,6 +116,75 @@ func TestChartScripts(t *testing.T) {
 			}
 			for _, u := range requests {
 				t.Errorf("request to the network: %s", u)
+			}
+		})
+	}
+}
+
+// BenchmarkLibraryLoad opens from disk a page holding the library and three
+// charts (a timeline of 1,000 tasks among them), the library as LibraryTag
+// gives it (gzip in base64, inflated with DecompressionStream) or as a plain
+// script, and reports the page's size and the time from the page's start to
+// the charts drawn, as the page measures it (performance.now).
+//
+//	BOUNDLAB_REQUIRE_E2E=1 go test -run '^$' -bench LibraryLoad -benchtime 20x ./e2e
+func BenchmarkLibraryLoad(b *testing.B) {
+	r := need(b)
+	run := &model.Run{Model: "goroutines", Concurrency: 50}
+	for i := range 1000 {
+		start := time.Duration(i/50) * 3 * time.Millisecond
+		run.Spans = append(run.Spans, model.Span{Task: i, Worker: i % 50, Start: start, End: start + 2*time.Millisecond,
+			Segments: []model.Segment{{Kind: model.KindWait, Start: start, End: start + 2*time.Millisecond}}})
+	}
+	var snippets string
+	for _, title := range []string{"one", "two", "three"} {
+		c, err := charts.Timeline(run, title)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := charts.Snippet(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		snippets += s
+	}
+	tag, err := charts.LibraryTag()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lib, err := charts.Library()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The page's own clock: the ready event (LibraryTag), or a script after
+	// the charts (the plain library draws them as their scripts run).
+	clock := `<script>window.addEventListener("` + charts.ReadyEvent + `", function () { window.__drawnAt = performance.now(); });</script>`
+	end := `<script>if (window.echarts) { window.__drawnAt = performance.now(); }</script>`
+	dir := b.TempDir()
+	for _, v := range []struct{ name, library string }{
+		{"gzip", tag},
+		{"plain", "<script>\n" + lib + "\n</script>\n"},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			page := "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n" + clock + v.library + snippets + end + "\n</body></html>\n"
+			path := filepath.Join(dir, v.name+".html")
+			if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			br := newBrowser(b, r, true)
+			var total float64
+			for b.Loop() {
+				if err := chromedp.Do(br.ctx, chromedp.Navigate("file://"+path)); err != nil {
+					b.Fatal(err)
+				}
+				br.poll(b, "the charts drawn", `window.__drawnAt !== undefined && `+jsAllRendered, 30*time.Second)
+				total += eval[float64](b, br, `window.__drawnAt`)
+			}
+			b.ReportMetric(total/float64(b.N), "ms-to-drawn")
+			b.ReportMetric(float64(len(page))/1e3, "page-kB")
+			console, requests := br.problems()
+			if len(console)+len(requests) > 0 {
+				b.Errorf("console %v, requests %v", console, requests)
 			}
 		})
 	}

@@ -176,7 +176,11 @@ func TestHandouts(t *testing.T) {
 			if !strings.Contains(res.stdout, name+".html") {
 				t.Errorf("the command did not list %s.html:\n%s", name, res.stdout)
 			}
-			t.Logf("%s: %d bytes", path, len(page))
+			parts := handouts.Measure(page)
+			t.Logf("%s: %d bytes: %+v", path, len(page), parts)
+			if len(page) > handouts.MaxSize {
+				t.Errorf("the page is %d bytes, over the %d a handout may weigh: %+v", len(page), handouts.MaxSize, parts)
+			}
 			if m := anyScriptSrc.Find(page); m != nil {
 				t.Errorf("the page loads a script: %s", m)
 			}

@@ -49,7 +49,7 @@ var (
 
 // need returns the rig, skipping the test when a piece is missing (or in
 // -short mode), or failing it when BOUNDLAB_REQUIRE_E2E=1.
-func need(t *testing.T) *rig {
+func need(t testing.TB) *rig {
 	t.Helper()
 	required := os.Getenv("BOUNDLAB_REQUIRE_E2E") == "1"
 	if testing.Short() && !required {
@@ -98,7 +98,7 @@ func newRig() (*rig, string, error) {
 		missing = append(missing, "the gonb kernel ("+filepath.Join(p.Bin, "gonb")+")")
 	}
 	if _, err := charts.Library(); err != nil {
-		missing = append(missing, "the ECharts asset (charts/assets/echarts.min.js)")
+		missing = append(missing, "the ECharts build (charts/assets/echarts-boundlab.min.js; make setup)")
 	}
 	if len(missing) > 0 {
 		return nil, strings.Join(missing, ", ") + " missing", nil

@@ -131,8 +131,17 @@ func handoutsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Progress: pr.Event,
 	})
 	pr.Close()
+	var names []string
+	var parts []handouts.Parts
 	for _, h := range hs {
 		fmt.Fprintf(stdout, "%s  %s  %d charts\n", relPath(h.Path), handouts.FormatBytes(h.Size), h.Charts)
+		names, parts = append(names, filepath.Base(h.Path)), append(parts, h.Parts)
+	}
+	if len(hs) > 0 {
+		fmt.Fprintln(stdout)
+		if err := handouts.PrintParts(stdout, names, parts); err != nil {
+			return err
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("handouts: %d of %d notebooks failed:\n%w", len(jobs)-len(hs), len(jobs), err)

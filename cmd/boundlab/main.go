@@ -12,6 +12,7 @@
 //	boundlab doctor
 //	boundlab lab [JUPYTER ARGS]
 //	boundlab handouts [-p name=value ...] [--quick] [--out DIR] [--timeout D] [NOTEBOOK ...]
+//	boundlab sizes PAGE.html ...
 //
 // Exit status: 0 when the experiment ran (verdicts that do not hold are
 // findings, and are shown), 1 when it failed, 2 for bad usage, 130 when
@@ -47,6 +48,7 @@ Usage:
   boundlab lab [JUPYTER ARGS]         open Jupyter on notebooks/ (e.g. --port 9999 --no-browser)
   boundlab handouts [flags] [NB ...]  execute the notebooks and write them as HTML to handouts/
                                       (-p name=value, --quick, --out DIR, --timeout D; see --help)
+  boundlab sizes PAGE.html ...        what a page's bytes are: library, styles, data, scripts, text
 
 Run flags common to every experiment:
   --quick          start from quick parameters (seconds, not minutes)
@@ -111,9 +113,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return labCmd(ctx, args[1:], stdout, stderr)
 	case "handouts":
 		return handoutsCmd(ctx, args[1:], stdout, stderr)
+	case "sizes":
+		return sizesCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (commands: list, run, diagnose, setup, doctor, lab, handouts)", args[0])
+	return usagef("unknown command %q (commands: list, run, diagnose, setup, doctor, lab, handouts, sizes)", args[0])
 }

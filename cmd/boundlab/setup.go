@@ -34,8 +34,9 @@ func setupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, "boundlab setup: build gonb, goimports and gopls into bin/ (pinned by go.mod); install the\n"+
 				"pinned Jupyter (requirements.txt, with hashes) into the project's venv .venv/; install the\n"+
-				"gonb kernel spec; and copy ECharts (pinned by package-lock.json, fetched with npm ci) to\n"+
-				"charts/assets. Where PyPI cannot be reached, Debian's classic Notebook is the fallback.\n\nFlags:\n")
+				"gonb kernel spec; and build boundlab's ECharts into charts/assets (ECharts and esbuild pinned\n"+
+				"by package-lock.json, fetched with npm ci). Where PyPI cannot be reached, Debian's classic\n"+
+				"Notebook is the fallback.\n\nFlags:\n")
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
 			return errHelp

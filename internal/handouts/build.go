@@ -55,6 +55,8 @@ type Handout struct {
 	// Size is the page's size in bytes; Charts the number of charts on it.
 	Size   int64
 	Charts int
+	// Parts are the page's bytes by what they are.
+	Parts Parts
 	// Overrides are the parameters injected.
 	Overrides []string
 	// Elapsed is the time the notebook took, execution and export.
@@ -191,7 +193,7 @@ func (b *builder) build(ctx context.Context) (*Handout, error) {
 	if err := writeFileAtomic(path, html); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n,
+	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n, Parts: Measure(html),
 		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: x.cells}, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/echartsbundle"
 )
 
 // Status is the verdict of one doctor check.
@@ -39,7 +41,7 @@ type Check struct {
 // Doctor checks each piece of the project's set-up without changing
 // anything: Go, the tools in bin/ (at go.mod's versions), the gonb kernel
 // spec Jupyter will use (its binary runs and is the pinned gonb; its PATH
-// includes bin/), Jupyter, the ECharts asset, and the optional npm, python3
+// includes bin/), Jupyter, boundlab's ECharts build, and the optional npm, python3
 // and Chromium.
 func Doctor(ctx context.Context, p Project) []Check {
 	var checks []Check
@@ -103,21 +105,8 @@ func Doctor(ctx context.Context, p Project) []Check {
 
 	add(kernelCheck(ctx, p, g, j, pins))
 
-	root := p.Root
-	asset := filepath.Join(root, echartsAsset)
-	if pin, err := PinnedECharts(root); err != nil {
-		add(Check{Name: "ECharts asset", Status: Missing, Detail: err.Error(), Fix: "git checkout -- package.json package-lock.json"})
-	} else if v, err := EChartsFileVersion(asset); err != nil {
-		add(Check{Name: "ECharts asset", Status: Wrong, Detail: err.Error(), Fix: "make setup"})
-	} else if v == "" {
-		add(Check{Name: "ECharts asset", Status: Missing, Detail: echartsAsset + " is missing (charts cannot be drawn)", Fix: "make setup (npm ci, then copy)"})
-	} else if v != pin {
-		add(Check{Name: "ECharts asset", Status: Wrong, Detail: fmt.Sprintf("%s is ECharts %s, want %s", echartsAsset, v, pin), Fix: "make setup"})
-	} else {
-		add(Check{Name: "ECharts asset", Status: OK, Detail: fmt.Sprintf("%s %s", echartsAsset, v)})
-	}
-
-	add(versionCheck(ctx, "npm", "npm", "needed by make setup only to fetch ECharts", "install Node.js with npm ("+sudo()+"apt-get install -y npm)"))
+	add(bundleCheck(p.Root))
+	add(versionCheck(ctx, "npm", "npm", "needed by make setup only to fetch ECharts and esbuild", "install Node.js with npm ("+sudo()+"apt-get install -y npm)"))
 	py := versionCheck(ctx, "python3", "python3", "not needed by boundlab itself", "")
 	if py.Status == OK && j != nil && j.Python != "" {
 		if path, _ := exec.LookPath("python3"); path != j.Python {
@@ -131,6 +120,26 @@ func Doctor(ctx context.Context, p Project) []Check {
 		add(Check{Name: "Chromium", Status: Missing, Optional: true, Detail: "optional: for the browser tests and screenshots (make test installs it)", Fix: chromiumFix()})
 	}
 	return checks
+}
+
+// bundleCheck checks boundlab's ECharts build against the pins and the
+// entry file.
+func bundleCheck(root string) Check {
+	c := Check{Name: "ECharts build", Fix: "make setup"}
+	want, err := WantedBundle(root)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Missing, err.Error(), "git checkout -- package.json package-lock.json "+echartsbundle.Entry
+		return c
+	}
+	switch st := bundleState(filepath.Join(root, bundleAsset), want); {
+	case st == "it is missing":
+		c.Status, c.Detail = Missing, bundleAsset+" is missing (charts cannot be drawn)"
+	case st != "":
+		c.Status, c.Detail = Wrong, bundleAsset+": "+st
+	default:
+		c.Status, c.Detail, c.Fix = OK, fmt.Sprintf("%s: %s (%s)", bundleAsset, want, sizeOf(filepath.Join(root, bundleAsset))), ""
+	}
+	return c
 }
 
 // kernelCheck checks the gonb kernel spec that Jupyter will use.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/echartsbundle"
 )
 
 // Options are the choices of a set-up run.
@@ -61,9 +63,11 @@ type runner struct {
 // found or did: the Go toolchain and the module dependencies; gonb,
 // goimports and gopls built into bin/ at go.mod's versions; Jupyter (found,
 // or installed with pip or apt-get); the gonb kernel spec installed into
-// Jupyter's data directory with a PATH that includes bin/; and the ECharts
-// library pinned by package-lock.json, fetched with npm ci and copied to
-// charts/assets. With o.Tests it also makes sure Chromium is there.
+// Jupyter's data directory with a PATH that includes bin/; and boundlab's
+// ECharts build, charts/assets/echarts-boundlab.min.js: the modules listed
+// in charts/assets/src/echarts-boundlab.js bundled by esbuild, both ECharts
+// and esbuild pinned by package-lock.json and fetched with npm ci. With
+// o.Tests it also makes sure Chromium is there.
 //
 // It is idempotent: a step whose piece is already right only says so. A
 // step that cannot be done returns an *Error saying what to run.
@@ -376,40 +380,56 @@ func (r *runner) kernelStep(ctx context.Context) error {
 
 func (r *runner) echartsStep(ctx context.Context) error {
 	root := r.p.Root
-	pin, err := PinnedECharts(root)
+	want, err := WantedBundle(root)
 	if err != nil {
-		return &Error{Step: "ECharts", Problem: err.Error(), Fix: "restore package.json and package-lock.json (git checkout -- package.json package-lock.json)", Err: err}
+		return &Error{Step: "ECharts", Problem: err.Error(), Fix: "restore them (git checkout -- package.json package-lock.json " + echartsbundle.Entry + ")", Err: err}
 	}
-	step := "ECharts " + pin
-	asset := filepath.Join(root, echartsAsset)
-	if installedECharts(root) == pin {
+	step := "ECharts " + want.ECharts
+	if legacy := filepath.Join(root, legacyAsset); fileExists(legacy) {
 		if r.o.DryRun {
-			if same, _ := sameContent(filepath.Join(root, echartsDist), asset); !same {
-				r.say(step, "would copy %s to %s", echartsDist, echartsAsset)
-			} else {
-				r.say(step, "%s is current", echartsAsset)
-			}
-			return nil
-		}
-		copied, err := copyAsset(root)
-		if err != nil {
-			return &Error{Step: step, Problem: err.Error(), Fix: "check that charts/assets is writable, then make setup", Err: err}
-		}
-		if copied {
-			r.say(step, "node_modules is current; copied to %s", echartsAsset)
+			r.say(step, "would remove %s (the whole library, replaced by boundlab's build)", legacyAsset)
+		} else if err := os.Remove(legacy); err != nil {
+			return &Error{Step: step, Problem: err.Error(), Fix: "rm " + legacyAsset, Err: err}
 		} else {
-			r.say(step, "%s is current", echartsAsset)
+			r.say(step, "removed %s (the whole library, replaced by boundlab's build)", legacyAsset)
 		}
+	}
+	asset := filepath.Join(root, bundleAsset)
+	state := bundleState(asset, want)
+	if state == "" {
+		r.say(step, "%s is current (%s, %s)", bundleAsset, want, sizeOf(asset))
 		return nil
 	}
-	if v, _ := EChartsFileVersion(asset); v == pin {
-		r.say(step, "%s is current (node_modules not needed)", echartsAsset)
-		return nil
-	}
+	fetch := !nodeModulesCurrent(root, want)
 	if r.o.DryRun {
-		r.say(step, "would run npm ci and copy %s to %s", echartsDist, echartsAsset)
+		how := "would build it with esbuild " + want.Esbuild
+		if fetch {
+			how = "would run npm ci, then build it with esbuild " + want.Esbuild
+		}
+		r.say(step, "%s: %s; %s from %s", bundleAsset, state, how, bundleEntry)
 		return nil
 	}
+	start := time.Now()
+	if fetch {
+		if err := r.npmCI(ctx, step, want); err != nil {
+			return err
+		}
+	}
+	if err := buildBundle(ctx, root, want); err != nil {
+		return &Error{Step: step, Problem: fmt.Sprintf("esbuild could not bundle %s: %v", bundleEntry, err),
+			Fix: "fix " + bundleEntry + " (each import is a module of the pinned echarts), then make setup", Output: outputOf(err), Err: err}
+	}
+	did := "built"
+	if fetch {
+		did = "npm ci, then built"
+	}
+	r.say(step, "%s %s from %s in %s (%s, %s)", did, bundleAsset, bundleEntry, seconds(time.Since(start)), want, sizeOf(asset))
+	return nil
+}
+
+// npmCI installs node_modules from package-lock.json with npm ci,
+// installing Debian's npm first where there is none (and that is allowed).
+func (r *runner) npmCI(ctx context.Context, step string, want echartsbundle.Stamp) error {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
 		ok, why := canApt()
@@ -417,7 +437,7 @@ func (r *runner) echartsStep(ctx context.Context) error {
 			if r.o.NoInstall {
 				why = "not installing system packages"
 			}
-			return &Error{Step: step, Problem: "npm not found (it fetches ECharts); " + why,
+			return &Error{Step: step, Problem: "npm not found (it fetches ECharts and esbuild); " + why,
 				Fix: "install Node.js with npm (" + sudo() + "apt-get install -y npm), then make setup"}
 		}
 		r.say(step, "npm not found; installing Debian's npm with apt-get...")
@@ -430,23 +450,26 @@ func (r *runner) echartsStep(ctx context.Context) error {
 		}
 		r.say(step, "installed Debian's npm with apt-get")
 	}
-	start := time.Now()
+	root := r.p.Root
 	if _, err := (command{dir: root, name: npm, args: []string{"ci", "--no-audit", "--no-fund"}}).run(ctx); err != nil {
 		return &Error{Step: step, Problem: fmt.Sprintf("npm ci failed: %v", err),
 			Fix: "check that the npm registry is reachable (npm ping), then make setup", Output: outputOf(err), Err: err}
 	}
-	if v := installedECharts(root); v != pin {
-		return &Error{Step: step, Problem: fmt.Sprintf("npm ci installed ECharts %q, not %s", v, pin),
-			Fix: "make package.json and package-lock.json agree (npm install echarts@" + pin + "), then make setup"}
+	if !nodeModulesCurrent(root, want) {
+		return &Error{Step: step, Problem: fmt.Sprintf("npm ci installed echarts %q and esbuild %q, not %s and %s",
+			installedNpm(root, "echarts"), installedNpm(root, "esbuild"), want.ECharts, want.Esbuild),
+			Fix: "make package.json and package-lock.json agree (npm install), then make setup"}
 	}
-	if _, err := copyAsset(root); err != nil {
-		return &Error{Step: step, Problem: err.Error(), Fix: "check that charts/assets is writable, then make setup", Err: err}
-	}
-	if v, err := EChartsFileVersion(asset); err != nil || v != pin {
-		return &Error{Step: step, Problem: fmt.Sprintf("%s declares version %q, not %s", echartsAsset, v, pin), Err: err}
-	}
-	r.say(step, "npm ci (%s); copied to %s", seconds(time.Since(start)), echartsAsset)
 	return nil
+}
+
+// sizeOf is a file's size for a person, in kB.
+func sizeOf(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f kB", float64(fi.Size())/1e3)
 }
 
 // chromiumNames are the commands a Chromium may be installed as.

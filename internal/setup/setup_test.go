@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/internal/echartsbundle"
 	"github.com/boundlab/boundlab/internal/testlock"
 )
 
@@ -245,98 +246,149 @@ func TestDoctorEmpty(t *testing.T) {
 	}
 }
 
-// writeFakeECharts makes root a project whose node_modules holds a fake
-// ECharts library declaring version v.
-func writeFakeECharts(t *testing.T, root, v string) []byte {
+// fakeEsbuild is an esbuild that writes its --banner:js line and a line
+// naming its entry to its --outfile, as the real one would start and end.
+const fakeEsbuild = `#!/bin/sh
+for a in "$@"; do
+  case "$a" in
+    --banner:js=*) banner="${a#--banner:js=}" ;;
+    --outfile=*) out="${a#--outfile=}" ;;
+    --*) ;;
+    *) entry="$a" ;;
+  esac
+done
+printf '%s\n(()=>{globalThis.echarts={}})(); /* %s */\n' "$banner" "$entry" > "$out"
+`
+
+// writeFakeNodeModules makes root a project with the real package files and
+// entry, and a node_modules holding ECharts and esbuild at versions ec and
+// eb, that esbuild being fakeEsbuild.
+func writeFakeNodeModules(t *testing.T, root, ec, eb string) {
 	t.Helper()
-	lock, err := os.ReadFile(filepath.Join(thisProject(t).Root, "package-lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib := []byte(`!function(t){t.vector={},t.version="` + v + `",t.zrUtil={}}(this);`)
+	src := thisProject(t).Root
 	files := map[string][]byte{
-		"package-lock.json":                        lock,
-		"node_modules/echarts/package.json":        []byte(`{"name":"echarts","version":"` + v + `"}`),
-		"node_modules/echarts/dist/echarts.min.js": lib,
+		"node_modules/echarts/package.json": []byte(`{"name":"echarts","version":"` + ec + `"}`),
+		"node_modules/esbuild/package.json": []byte(`{"name":"esbuild","version":"` + eb + `"}`),
+		"node_modules/.bin/esbuild":         []byte(fakeEsbuild),
+	}
+	for _, f := range []string{"package.json", "package-lock.json", echartsbundle.Entry} {
+		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f] = b
 	}
 	for name, b := range files {
 		path := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := os.WriteFile(path, b, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return lib
 }
 
-func TestEChartsAssetCopy(t *testing.T) {
+// The ECharts step builds the bundle from the entry with node_modules'
+// esbuild, stamps it, says it is current on the next run (without
+// node_modules too), rebuilds it when the entry changes, removes the whole
+// library an older set-up left, and without npm says what to install.
+func TestEChartsBundle(t *testing.T) {
 	root := t.TempDir()
-	pin, err := PinnedECharts(root)
-	if err == nil {
-		t.Fatalf("pin without package files: %q", pin)
+	if _, err := WantedBundle(root); err == nil {
+		t.Fatal("a wanted bundle without package files")
 	}
-	lib := writeFakeECharts(t, root, "5.6.0")
-	pin, err = PinnedECharts(root)
-	if err != nil || pin != "5.6.0" {
-		t.Fatalf("PinnedECharts = %q, %v", pin, err)
+	want, err := WantedBundle(thisProject(t).Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFakeNodeModules(t, root, want.ECharts, want.Esbuild)
+	legacy := filepath.Join(root, legacyAsset)
+	if err := os.WriteFile(legacy, []byte(`t.version="5.6.0"`), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	r := &runner{p: Project{Root: root}, o: Options{Out: &out}}
-	if err := r.echartsStep(context.Background()); err != nil {
-		t.Fatal(err)
+	step := func(what string, wantOut ...string) {
+		t.Helper()
+		out.Reset()
+		if err := r.echartsStep(context.Background()); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, w := range wantOut {
+			if !strings.Contains(out.String(), w) {
+				t.Fatalf("%s: output lacks %q:\n%s", what, w, out.String())
+			}
+		}
 	}
-	got, err := os.ReadFile(filepath.Join(root, "charts", "assets", "echarts.min.js"))
-	if err != nil || !bytes.Equal(got, lib) {
-		t.Fatalf("asset not copied: %v", err)
+	step("first run", "removed charts/assets/echarts.min.js", "built charts/assets/echarts-boundlab.min.js from charts/assets/src/echarts-boundlab.js")
+	if fileExists(legacy) {
+		t.Error("the whole library is still there")
 	}
-	if v, _ := EChartsFileVersion(filepath.Join(root, "charts", "assets", "echarts.min.js")); v != "5.6.0" {
-		t.Fatalf("asset version %q", v)
+	asset := filepath.Join(root, bundleAsset)
+	if got, ok, err := BundleStamp(asset); err != nil || !ok || got != want {
+		t.Fatalf("bundle stamp %+v (%v, %v), want %+v", got, ok, err, want)
 	}
-	if !strings.Contains(out.String(), "ECharts 5.6.0: node_modules is current; copied to charts/assets/echarts.min.js") {
-		t.Fatalf("output: %s", out.String())
+	if b, _ := os.ReadFile(asset); !strings.Contains(string(b), bundleEntry) {
+		t.Errorf("esbuild was not given the entry:\n%s", b)
 	}
-	out.Reset()
-	if err := r.echartsStep(context.Background()); err != nil || !strings.Contains(out.String(), "charts/assets/echarts.min.js is current") {
-		t.Fatalf("second run: %v: %s", err, out.String())
-	}
+	step("second run", "charts/assets/echarts-boundlab.min.js is current")
 
-	// node_modules gone, asset right: nothing to fetch, even without npm.
+	// node_modules gone, bundle right: nothing to fetch, even without npm.
 	if err := os.RemoveAll(filepath.Join(root, "node_modules")); err != nil {
 		t.Fatal(err)
 	}
 	fakePATH(t, nil)
-	out.Reset()
-	if err := r.echartsStep(context.Background()); err != nil || !strings.Contains(out.String(), "is current (node_modules not needed)") {
-		t.Fatalf("asset alone: %v: %s", err, out.String())
-	}
+	step("bundle alone", "is current")
 
-	// A stale asset and no npm: one line with the fix.
-	if err := os.WriteFile(filepath.Join(root, "charts", "assets", "echarts.min.js"), []byte(`t.version="5.4.0"`), 0o644); err != nil {
+	// The entry changed: the bundle is stale, and without npm there is one
+	// line with the fix.
+	entry := filepath.Join(root, bundleEntry)
+	if err := os.WriteFile(entry, []byte("import 'echarts/core';\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	changed, err := WantedBundle(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := bundleState(asset, changed); !strings.Contains(st, "another "+echartsbundle.Entry) {
+		t.Errorf("stale bundle's state %q", st)
 	}
 	r.o.NoInstall = true
 	err = r.echartsStep(context.Background())
 	var se *Error
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "npm not found") || !strings.Contains(se.Fix, "apt-get install -y npm") || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("stale asset without npm: %v", err)
+		t.Fatalf("stale bundle without npm: %v", err)
+	}
+
+	// With node_modules back, the changed entry is rebuilt.
+	writeFakeNodeModules(t, root, want.ECharts, want.Esbuild)
+	if err := os.WriteFile(entry, []byte("import 'echarts/core';\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("changed entry", "built charts/assets/echarts-boundlab.min.js")
+	if got, _, _ := BundleStamp(asset); got.Entry != echartsbundle.EntryHash([]byte("import 'echarts/core';\n")) {
+		t.Errorf("rebuilt bundle's stamp %+v", got)
 	}
 }
 
-// npm ci into a fresh directory with the project's pinned package files,
-// then the copy: the real thing, as make setup does it.
+// npm ci into a fresh directory with the project's pinned package files and
+// entry, then esbuild: the real thing, as make setup does it.
 func TestEChartsNpmCI(t *testing.T) {
 	_, err := exec.LookPath("npm")
 	need(t, err == nil, "npm")
 	src := thisProject(t).Root
 	root := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
+	for _, f := range []string{"package.json", "package-lock.json", echartsbundle.Entry} {
+		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(f)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(root, f), b, 0o644); err != nil {
+		path := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -351,12 +403,26 @@ func TestEChartsNpmCI(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	pin, _ := PinnedECharts(root)
-	if v, _ := EChartsFileVersion(filepath.Join(root, "charts", "assets", "echarts.min.js")); v != pin || pin == "" {
-		t.Fatalf("asset version %q, pinned %q; output:\n%s", v, pin, out.String())
+	want, err := WantedBundle(root)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "npm ci (") || !strings.Contains(out.String(), "copied to charts/assets/echarts.min.js") {
+	if st := bundleState(filepath.Join(root, bundleAsset), want); st != "" {
+		t.Fatalf("bundle: %s; output:\n%s", st, out.String())
+	}
+	if !strings.Contains(out.String(), "npm ci, then built charts/assets/echarts-boundlab.min.js") {
 		t.Fatalf("output: %s", out.String())
+	}
+	b, err := os.ReadFile(filepath.Join(root, bundleAsset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bundle is ECharts' core with the modules the entry lists, and
+	// defines the global.
+	for _, w := range []string{`"5.6.0"`, "globalThis.echarts", "saveAsImage"} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("the bundle lacks %s", w)
+		}
 	}
 }
 
