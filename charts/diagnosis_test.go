@@ -68,9 +68,9 @@ func TestForDiagnosis(t *testing.T) {
 		t.Errorf("threshold lines %v", lines)
 	}
 	for i, w := range res.Workloads {
-		pt := m.Series[1+2*i].Data[0].(map[string]any)["value"].([]any)
+		pt := valueOf(t, m.Series[1+2*i].Data[0])
 		bar := m.Series[2+2*i].Data
-		lo, hi := bar[0].(map[string]any)["value"].([]any)[1], bar[1].(map[string]any)["value"].([]any)[1]
+		lo, hi := valueOf(t, bar[0])[1], valueOf(t, bar[1])[1]
 		if pt[0] != w.Planned || math.Abs(pt[1].(float64)-w.Diagnosis.Demand) > 1e-4 ||
 			math.Abs(lo.(float64)-w.Diagnosis.Low) > 1e-4 || math.Abs(hi.(float64)-w.Diagnosis.High) > 1e-4 {
 			t.Errorf("workload %s: point %v, bar %v to %v; want %.2f, %.4f [%.4f, %.4f]", w.Name, pt, lo, hi, w.Planned, w.Diagnosis.Demand, w.Diagnosis.Low, w.Diagnosis.High)

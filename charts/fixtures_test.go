@@ -111,3 +111,17 @@ func parse(t *testing.T, c *Chart) parsed {
 	}
 	return p
 }
+
+// valueOf is a data item's value list, whether the option holds the item
+// as {"name": …, "value": [...]} or, compacted, as the bare list.
+func valueOf(t *testing.T, d any) []any {
+	t.Helper()
+	if m, ok := d.(map[string]any); ok {
+		d = m["value"]
+	}
+	v, ok := d.([]any)
+	if !ok {
+		t.Fatalf("data item %v holds no value list", d)
+	}
+	return v
+}

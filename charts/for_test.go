@@ -123,8 +123,8 @@ func TestForSemaphore(t *testing.T) {
 	if h.Limit != 20 || len(h.Walls) != 6 {
 		t.Fatalf("the recorded result's second limit point %+v", h)
 	}
-	if bar := p.Series[2].Data; fmt.Sprint(bar[0]) != fmt.Sprint(map[string]any{"name": bar[0].(map[string]any)["name"], "value": []any{20.0, sec(h.Low)}}) ||
-		fmt.Sprint(bar[1].(map[string]any)["value"]) != fmt.Sprint([]any{20.0, sec(h.High)}) || fmt.Sprint(bar[2].(map[string]any)["value"]) != "[20 <nil>]" {
+	if bar := p.Series[2].Data; fmt.Sprint(valueOf(t, bar[0])[:2]) != fmt.Sprint([]any{20.0, sec(h.Low)}) ||
+		fmt.Sprint(valueOf(t, bar[1])[:2]) != fmt.Sprint([]any{20.0, sec(h.High)}) || fmt.Sprint(valueOf(t, bar[2])[:2]) != "[20 <nil>]" {
 		t.Errorf("eventloop's error bar %v, want 20 from %v to %v, then a gap", bar, sec(h.Low), sec(h.High))
 	}
 	// The ratio chart draws the bounds the claims judge by.
