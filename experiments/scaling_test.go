@@ -358,3 +358,28 @@ func TestScalingGILWithoutPySpy(t *testing.T) {
 		t.Fatalf("pySpyPath: %v", err)
 	}
 }
+
+// BenchmarkScalingSpeedup runs the lecture's tasks (16 × 50 ms) at one and
+// two workers on each model, three rounds, and reports the median speedup
+// as "speedup" and the cores the pool kept busy as "cores": the lecture
+// expects about 1 for gil threads and 2 on two cores for goroutines and
+// processes. Run with -benchtime=1x.
+func BenchmarkScalingSpeedup(b *testing.B) {
+	for _, name := range []string{"gil", "goroutines", "processes"} {
+		b.Run(name, func(b *testing.B) {
+			p := Scaling.Defaults()
+			p.Models, p.Workers, p.Payloads, p.Repeat = []string{name}, []int{2}, []int{1 << 10}, 3
+			var speedup, cores float64
+			for range b.N {
+				res, err := Scaling.Run(context.Background(), &p, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pt, _ := res.point(name, 2)
+				speedup, cores = speedup+pt.Speedup, cores+pt.Cores
+			}
+			b.ReportMetric(speedup/float64(b.N), "speedup")
+			b.ReportMetric(cores/float64(b.N), "cores")
+		})
+	}
+}
