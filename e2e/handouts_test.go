@@ -89,7 +89,7 @@ func expectedCharts(t *testing.T, n notebook) int {
 	switch n.q.Name() {
 	case "async-cpu": // the loops' lag, the speedup, the concurrent runs
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
-	case "scaling": // speedup, efficiency, a timeline per series, payloads
+	case "scaling": // speedup, speedup over the prediction, a timeline per series, payloads (the GIL has a cell of its own)
 		return 2 + len(models) + has("cpython") + has("processes")
 	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
 		return 3 + len(models)
