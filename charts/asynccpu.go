@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	gocharts "github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
@@ -148,43 +149,92 @@ func endName(model string, n int) string {
 }
 
 // asyncSpeedup draws each model's speedup of all-at-once over one after
-// another, beside what the lecture expects of it.
+// another, as measured: a bar at the median of the rounds with its 95%
+// interval as an error bar, the prediction of the claim that judges it,
+// and that claim's bounds (from the verdict, so from the claim's data).
 func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, error) {
 	var cats []string
-	measured := barGroup{name: "measured speedup", color: "#5470c6"}
-	expected := barGroup{name: "the lecture's expectation", color: "#c8c8c8"}
-	for _, pt := range res.Points {
+	bars := make([]opts.BarData, 0, len(res.Points))
+	measured := "measured speedup"
+	var whiskers, predictions, bounds []opts.LineData
+	top := 1.0
+	for i, pt := range res.Points {
 		cats = append(cats, pt.Model)
-		measured.values = append(measured.values, round(pt.Speedup, 4))
-		label := fmt.Sprintf("%s: %.3f× · at most %d computing at once", pt.Model, pt.Speedup, pt.MaxComputing)
-		if pt.RawSpeedup > 0 {
-			label += fmt.Sprintf("\nat the calibrated speed; %.3f× as measured", pt.RawSpeedup)
+		label := fmt.Sprintf("%s: %s as measured, over %d rounds · at most %d computing at once", pt.Model, pt.Text(), len(pt.Speedups), pt.MaxComputing)
+		if len(pt.Calibrated) > 0 {
+			label += fmt.Sprintf("\nat the calibrated speed %.3f× (CPU %.2f× calibrated): an explanation, not judged", pt.CalibratedSpeedup, pt.Slowdown)
 		}
-		measured.names = append(measured.names, label)
-		e, claim := expectedSpeedup(res.Base(), pt.Model)
-		expected.values = append(expected.values, e)
-		expected.names = append(expected.names, fmt.Sprintf("%s: %g× (%s)", pt.Model, e, claim))
+		bars = append(bars, opts.BarData{Name: label, Value: round(pt.Speedup, 4), ItemStyle: &opts.ItemStyle{Color: modelColor(pt.Model, i)}})
+		top = max(top, pt.High, pt.Speedup)
+		if len(pt.Speedups) > 1 {
+			iv := fmt.Sprintf("%s: 95%% interval %.3f× to %.3f× over %d rounds", pt.Model, pt.Low, pt.High, len(pt.Speedups))
+			whiskers = append(whiskers, opts.LineData{Name: iv, Value: []any{i, round(pt.Low, 4)}},
+				opts.LineData{Name: iv, Value: []any{i, round(pt.High, 4)}}, opts.LineData{Value: []any{i, nil}})
+		}
+		v, ok := speedupVerdict(res.Base(), pt.Model)
+		if !ok {
+			continue
+		}
+		predictions = append(predictions, opts.LineData{Name: fmt.Sprintf("%s: %s predicts %g×", pt.Model, v.ClaimID, v.Expected), Value: []any{i, v.Expected}},
+			opts.LineData{Value: []any{i, nil}})
+		lo, hi := v.Bounds()
+		for _, b := range []float64{lo, hi} {
+			if math.IsInf(b, 0) {
+				continue
+			}
+			bounds = append(bounds, opts.LineData{Name: fmt.Sprintf("%s: %s, %s %s", pt.Model, v.ClaimID, v.Rule(), v.Unit), Value: []any{i, round(b, 4)}},
+				opts.LineData{Value: []any{i, nil}})
+			top = max(top, b)
+		}
 	}
 	f := frame{
 		title:   "Speedup of running the tasks all at once",
-		context: fmt.Sprintf("%s · one after another, then all at once · wall time ratio", work),
+		context: fmt.Sprintf("%s · one after another, then all at once · wall time ratio as measured, the median of the rounds with its 95%% interval · ◆ the claim's prediction, ▬ its bounds", work),
 		stamp:   stamp,
 	}
+	c := gocharts.NewBar()
+	c.SetGlobalOptions(f.globals()...)
 	y := yValue("speedup over one after another (×)")
-	y.Min = 0
-	mark := []opts.MarkLineNameYAxisItem{{Name: "1× = no gain", YAxis: 1}}
-	return barChart("asynccpu_speedup", f, cats, "model", y, []barGroup{measured, expected}, mark)
+	y.Min, y.Max = 0, math.Ceil(top*1.15*2)/2
+	c.SetGlobalOptions(
+		gocharts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "model", NameLocation: "middle", NameGap: 30}),
+		gocharts.WithYAxisOpts(y),
+	)
+	c.SetXAxis(cats)
+	b := build{kind: "asynccpu_speedup", frame: f}
+	c.AddSeries(measured, bars,
+		gocharts.WithSeriesOpts(func(s *gocharts.SingleSeries) { s.BarMaxWidth = "56" }),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: "#5470c6"}))
+	b.series = append(b.series, SeriesInfo{Name: measured, Points: len(bars)})
+	l := gocharts.NewLine()
+	add := func(name string, data []opts.LineData, look []gocharts.SeriesOpts) {
+		if len(data) == 0 {
+			return
+		}
+		l.AddSeries(name, data, look...)
+		b.series = append(b.series, SeriesInfo{Name: name, Points: len(data)})
+	}
+	add(measured, whiskers, whiskerSeries("#222"))
+	add("the claim's prediction", predictions, []gocharts.SeriesOpts{
+		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "diamond", SymbolSize: 12, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
+	})
+	add("the claim's bounds", bounds, []gocharts.SeriesOpts{
+		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: []int{48, 2}, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
+	})
+	c.Overlap(l)
+	return finish(c, b)
 }
 
-// expectedSpeedup is the speedup the lecture's claim on model predicts, read
-// from the verdicts, and the claim's id; NaN if no claim judged it.
-func expectedSpeedup(r *experiments.Report, model string) (float64, string) {
+// speedupVerdict is the verdict of the claim that judges model's speedup.
+func speedupVerdict(r *experiments.Report, model string) (experiments.Verdict, bool) {
 	for _, id := range []string{"async-no-speedup", "threads-no-speedup", "parallel-cpu"} { // the speedup claims of experiments.AsyncCPU.Claims()
 		if v, ok := r.Verdict(id, model); ok {
-			return v.Expected, id
+			return v, true
 		}
 	}
-	return math.NaN(), "no claim"
+	return experiments.Verdict{}, false
 }
 
 // niceCeil rounds x up to 1, 2 or 5 times a power of ten.

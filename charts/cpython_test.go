@@ -1,42 +1,10 @@
 package charts
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/boundlab/boundlab/experiments"
-	"github.com/boundlab/boundlab/experiments/model"
 )
-
-// Results with CPython beside the models, at tiny settings, run once.
-var (
-	pyAsyncCPU = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.AsyncCPU.Defaults()
-		p.Tasks, p.CPU, p.Heartbeat, p.Repeat = 2, 10*time.Millisecond, time.Millisecond, 1
-		p.Models = []string{"eventloop", "cpython", "goroutines"}
-		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
-	})
-	pyScaling = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.Scaling.Defaults()
-		p.Tasks, p.CPU, p.Workers, p.Repeat = 4, 5*time.Millisecond, []int{1, 2}, 1
-		p.Models = []string{"cpython", "gil"}
-		return experiments.Scaling.Run(context.Background(), &p, nil)
-	})
-)
-
-func needPython(t *testing.T) {
-	t.Helper()
-	if _, err := model.Probe(context.Background(), ""); errors.Is(err, model.ErrUnavailable) {
-		t.Skipf("no Python: %v", err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // seriesNames lists a chart's series names.
 func seriesNames(c *Chart) []string {
@@ -48,15 +16,14 @@ func seriesNames(c *Chart) []string {
 }
 
 // CPython's series appear beside the models', in their own colour, in
-// every chart that lists models.
+// every chart that lists models (the results recorded with CPython).
 func TestForCPython(t *testing.T) {
-	needPython(t)
 	if modelColor("cpython threads", 0) == modelColor("gil", 0) || modelColor("cpython asyncio", 0) == modelColor("eventloop", 0) ||
 		modelColor("cpython processes", 0) == modelColor("processes", 0) || modelSymbol("cpython threads") == "circle" {
 		t.Fatal("cpython shares a colour or has no marker of its own")
 	}
 
-	cs := must(For(must(pyAsyncCPU())(t)))(t)
+	cs := must(For(must(asyncCPUResult())(t)))(t)
 	if got := strings.Join(seriesNames(cs[0]), ","); got != "eventloop heartbeat lag,cpython asyncio heartbeat lag" {
 		t.Errorf("lag chart series %s", got)
 	}
@@ -68,15 +35,15 @@ func TestForCPython(t *testing.T) {
 		t.Errorf("combined timeline rows %s", rows)
 	}
 
-	cs = must(For(must(pyScaling())(t)))(t)
-	if got := strings.Join(seriesNames(cs[0]), ","); got != "ideal min(workers, cores),cpython threads,cpython processes,gil" {
+	cs = must(For(must(scalingResult())(t)))(t)
+	if got := strings.Join(seriesNames(cs[0]), ","); got != "ideal min(workers, cores),gil,gil,goroutines,goroutines,processes,processes,cpython threads,cpython threads,cpython processes,cpython processes" {
 		t.Errorf("speedup chart series %s", got)
 	}
 	var titles []string
 	for _, c := range cs {
 		titles = append(titles, c.Title())
 	}
-	if all := strings.Join(titles, "|"); !strings.Contains(all, "cpython threads, 2 workers") || !strings.Contains(all, "cpython processes, 2 workers") {
+	if all := strings.Join(titles, "|"); !strings.Contains(all, "cpython threads, 4 workers") || !strings.Contains(all, "cpython processes, 4 workers") {
 		t.Errorf("no cpython timelines among %q", titles)
 	}
 

@@ -1,14 +1,12 @@
 package charts
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/internal/testlock"
@@ -17,32 +15,26 @@ import (
 // The experiments measure time: their test binaries take turns.
 func TestMain(m *testing.M) { testlock.Main(m) }
 
-// Real results: the semaphore's as recorded by the experiments' tests (a
-// quick run with CPython's asyncio beside the models; see
-// experiments/testdata), the others at small settings, run once per test
-// binary.
+// Real results as the experiments' tests recorded them (quick runs with
+// CPython beside the models; see experiments/testdata), decoded once per
+// test binary.
 var (
-	semaphoreResult = sync.OnceValues(func() (*experiments.SemaphoreResult, error) {
-		b, err := os.ReadFile(filepath.Join("..", "experiments", "testdata", "semaphore-quick.json"))
+	semaphoreResult = recordedResult(experiments.Semaphore, "semaphore-quick")
+	asyncCPUResult  = recordedResult(experiments.AsyncCPU, "async-cpu-quick")
+	scalingResult   = recordedResult(experiments.Scaling, "scaling-quick")
+)
+
+// recordedResult decodes ../experiments/testdata/<name>.json as a result
+// of q, once.
+func recordedResult[P, R any](q *experiments.Question[P, R], name string) func() (*R, error) {
+	return sync.OnceValues(func() (*R, error) {
+		b, err := os.ReadFile(filepath.Join("..", "experiments", "testdata", name+".json"))
 		if err != nil {
 			return nil, err
 		}
-		return experiments.Semaphore.Decode(b)
+		return q.Decode(b)
 	})
-	asyncCPUResult = sync.OnceValues(func() (*experiments.AsyncCPUResult, error) {
-		p := experiments.AsyncCPU.Defaults()
-		p.Tasks, p.CPU, p.Heartbeat = 2, 5*time.Millisecond, time.Millisecond
-		p.Models = []string{"eventloop", "goroutines"}
-		return experiments.AsyncCPU.Run(context.Background(), &p, nil)
-	})
-	scalingResult = sync.OnceValues(func() (*experiments.ScalingResult, error) {
-		p := experiments.Scaling.Defaults()
-		p.Tasks, p.CPU, p.Workers = 4, 5*time.Millisecond, []int{1, 2}
-		p.Models = []string{"gil", "goroutines", "processes"}
-		p.Payloads = []int{1 << 10, 64 << 10, 256 << 10}
-		return experiments.Scaling.Run(context.Background(), &p, nil)
-	})
-)
+}
 
 // must returns a function that fails the test on err, else returns v:
 // must(f())(t).

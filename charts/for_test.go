@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // want is what one chart of For should be.
@@ -167,21 +169,73 @@ func TestIdealSteps(t *testing.T) {
 	}
 }
 
+// The scaling charts of the recorded quick run (1, 2 and 4 workers, six
+// rounds, CPython's threads and processes beside the models): speedups
+// with their intervals as error bars, the ratio to each claim's prediction
+// with the claims' bounds, a timeline per series, and the serialisation
+// the payload adds on log–log axes with the fit and the claim's exponents.
 func TestForScaling(t *testing.T) {
 	res := must(scalingResult())(t)
-	gil := kinds(res.Runs[res.Points[1].Run].Spans)
-	checkCharts(t, res, []want{
-		{"Speedup against workers", []SeriesInfo{{"ideal min(workers, cores)", 2}, {"gil", 2}, {"goroutines", 2}, {"processes", 2}}},
-		{"Efficiency", []SeriesInfo{{"gil", 2}, {"goroutines", 2}, {"processes", 2}}},
-		{"gil, 2 workers", gil},
-		{"goroutines, 2 workers", kinds(res.Runs[res.Points[3].Run].Spans)},
-		{"processes, 2 workers", kinds(res.Runs[res.Points[5].Run].Spans)},
-		{"Processes: serialisation time", []SeriesInfo{{fitName(t, res), 2}, {"processes", 3}}},
-	})
+	series := []string{"gil", "goroutines", "processes", "cpython threads", "cpython processes"}
+	// first, then per series its points and its error bars (three points
+	// each: low, high, a gap).
+	with := func(first SeriesInfo, points, bars int) []SeriesInfo {
+		out := []SeriesInfo{first}
+		for _, m := range series {
+			out = append(out, SeriesInfo{m, points}, SeriesInfo{m, 3 * bars})
+		}
+		return out
+	}
+	var timelines []want
+	for _, pt := range res.Points {
+		if pt.Workers == 4 {
+			timelines = append(timelines, want{fmt.Sprintf("%s, 4 workers", pt.Model), kinds(res.Runs[pt.Run].Spans)})
+		}
+	}
+	ws := append([]want{
+		{"Speedup against workers", with(SeriesInfo{"ideal min(workers, cores)", 3}, 3, 2)}, // no bar at one worker, 1 by definition
+		{"Speedup over what each claim predicts", with(SeriesInfo{"1 = the prediction", 2}, 2, 2)},
+	}, timelines...)
+	ws = append(ws, want{"Processes: the serialisation time a payload adds", []SeriesInfo{
+		{"the claim's bounds: bytes^0.90 to bytes^1.10", 5}, {"processes", 2}, {"processes", 6}, {fitName(t, res), 2}}})
+	cs := checkCharts(t, res, ws)
+
+	// The error bars span each speedup's interval, as measured.
+	p := parse(t, cs[0])
+	pt, _ := pointOf(res, "processes", 2)
+	bars := fmt.Sprint(p.Series[6].Data[0].(map[string]any)["value"], p.Series[6].Data[1].(map[string]any)["value"])
+	if !strings.Contains(bars, fmt.Sprint(round(pt.Low, 4))) || !strings.Contains(bars, fmt.Sprint(round(pt.High, 4))) {
+		t.Errorf("processes' error bar at 2 workers %s, want %v to %v", bars, pt.Low, pt.High)
+	}
+	if !strings.Contains(cs[0].Option(), "at the calibrated speed") {
+		t.Error("no calibrated figure in CPython's tooltips")
+	}
+	// The ratio chart draws the bounds the claims judge by, from their data.
+	r := parse(t, cs[1])
+	var marks []string
+	for _, m := range r.Series[0].MarkLine.Data {
+		marks = append(marks, fmt.Sprintf("%v=%v", m.Name, m.YAxis))
+	}
+	if got, want := strings.Join(marks, " "), "at most 1.15 (threads-no-speedup)=1.15 at least 0.85 (parallel-cpu, processes-scale)=0.85"; got != want {
+		t.Errorf("ratio chart bounds %q, want %q", got, want)
+	}
 	// Two threads on one GIL: each waits while the other computes.
-	if len(gil) < 2 || gil[0].Name != "cpu" || gil[1].Name != "gil-wait" {
+	if gil := kinds(res.Runs[res.Points[2].Run].Spans); len(gil) < 2 || gil[0].Name != "cpu" || gil[1].Name != "gil-wait" {
 		t.Errorf("gil timeline series %v, want cpu and gil-wait", gil)
 	}
+	if p := parse(t, cs[len(cs)-1]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+		t.Errorf("payload axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
+	}
+}
+
+// pointOf is series m's point at w workers.
+func pointOf(res *experiments.ScalingResult, m string, w int) (experiments.ScalingPoint, bool) {
+	for _, p := range res.Points {
+		if p.Model == m && p.Workers == w {
+			return p, true
+		}
+	}
+	return experiments.ScalingPoint{}, false
 }
 
 // fitName finds the fit series' name, which holds measured numbers.
@@ -189,23 +243,86 @@ func fitName(t *testing.T, res *experiments.ScalingResult) string {
 	t.Helper()
 	cs := must(For(res))(t)
 	for _, s := range cs[len(cs)-1].Series() {
-		if strings.HasPrefix(s.Name, "linear fit: ") && strings.Contains(s.Name, "ns per byte, R²") {
+		if strings.HasPrefix(s.Name, "fit: added time ∝ added bytes^") {
 			return s.Name
 		}
 	}
-	t.Fatal("no linear fit series")
+	t.Fatal("no fit series")
 	return ""
 }
 
+// The GIL chart of the recorded run: the gil model's two threads beside
+// CPython's two pool threads as py-spy sampled them, on one time axis,
+// the main thread (in no task) named in the subtitle; and where there are
+// no samples, an error saying why.
+func TestGIL(t *testing.T) {
+	res := must(scalingResult())(t)
+	c := must(GIL(res))(t)
+	checkChart(t, c, res.Stamp.String())
+	p := parse(t, c)
+	if rows := fmt.Sprint(p.YAxis[0]["data"]); rows != "[gil model · worker 0 gil model · worker 1 CPython (py-spy) · worker 0 CPython (py-spy) · worker 1]" {
+		t.Errorf("rows %s", rows)
+	}
+	if got := fmt.Sprint(c.Series()); !strings.HasPrefix(got, "[{cpu ") || !strings.Contains(got, "{gil-wait ") {
+		t.Errorf("series %s", got)
+	}
+	if !strings.Contains(p.Title.Subtext, "not drawn, running no task: MainThread") {
+		t.Errorf("subtitle %q", p.Title.Subtext)
+	}
+	// Each CPython bar is a sample's state: the red ones add up to about
+	// the samples that found a pool thread holding the GIL.
+	g := res.GIL
+	run, _ := sampledRun(g, res.Runs[g.CPython].Run)
+	var held, all time.Duration
+	for _, s := range run.Spans {
+		for _, sg := range s.Segments {
+			if sg.Kind == model.KindCPU {
+				held += sg.End - sg.Start
+			}
+			all += sg.End - sg.Start
+		}
+	}
+	if share := float64(held) / float64(all); share < 0.3 || share > 0.7 {
+		t.Errorf("pool threads drawn holding the GIL %.0f%% of their drawn time", 100*share)
+	}
+
+	none := *res
+	gil := *res.GIL
+	gil.Samples, gil.Note = nil, "py-spy did not sample CPython's threads, so the real GIL is not drawn (the rest ran): no py-spy"
+	none.GIL = &gil
+	if _, err := GIL(&none); err == nil || !strings.Contains(err.Error(), "no py-spy") {
+		t.Errorf("GIL without samples: %v", err)
+	}
+	none.GIL = nil
+	if _, err := GIL(&none); err == nil || !strings.Contains(err.Error(), "--spy-threads") {
+		t.Errorf("GIL without a sampled run: %v", err)
+	}
+}
+
+// The async-cpu charts of the recorded quick run (4 tasks × 30 ms, six
+// rounds, every model and CPython's asyncio): the loops' lag, the speedups
+// with error bars and each claim's prediction and bounds, the concurrent
+// runs on one axis.
 func TestForAsyncCPU(t *testing.T) {
 	res := must(asyncCPUResult())(t)
-	el, gr := res.Points[0], res.Points[1]
-	lag := len(res.Runs[el.Concurrent].LoopLag)
-	cpu := len(res.Runs[el.Concurrent].Spans) + len(res.Runs[gr.Concurrent].Spans)
+	var lanes, lags []SeriesInfo
+	cpu := 0
+	for _, pt := range res.Points {
+		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" {
+			lags = append(lags, SeriesInfo{pt.Model + " heartbeat lag", len(res.Runs[pt.Concurrent].LoopLag)})
+		}
+		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" || pt.Model == "goroutines" {
+			for _, s := range res.Runs[pt.Concurrent].Spans {
+				cpu += len(s.Segments)
+			}
+		}
+	}
+	lanes = []SeriesInfo{{"cpu", cpu}}
+	n := len(res.Points)
 	cs := checkCharts(t, res, []want{
-		{"Event loop lag", []SeriesInfo{{"heartbeat lag", lag}}},
-		{"Speedup of running the tasks all at once", []SeriesInfo{{"measured speedup", 2}, {"the lecture's expectation", 2}}},
-		{"All at once: 2 tasks × 5ms CPU", []SeriesInfo{{"cpu", cpu}}},
+		{"Event loop lag", lags},
+		{"Speedup of running the tasks all at once", []SeriesInfo{{"measured speedup", n}, {"measured speedup", 3 * n}, {"the claim's prediction", 2 * n}, {"the claim's bounds", 14}}},
+		{"All at once: 4 tasks × 30ms CPU", lanes},
 	})
 	tl := parse(t, cs[2])
 	rows := fmt.Sprint(tl.YAxis[0]["data"])
@@ -214,6 +331,18 @@ func TestForAsyncCPU(t *testing.T) {
 	}
 	if !strings.Contains(cs[0].Option(), "longest CPU step") {
 		t.Error("lag chart has no longest-CPU-step line")
+	}
+	// Each model's bounds are its claim's: 0.9 and 1.1 for the loops,
+	// 1.15 for gil threads, 1.7 for goroutines and processes.
+	sp := parse(t, cs[1])
+	var bounds []string
+	for _, d := range sp.Series[3].Data {
+		if v := d.(map[string]any)["value"].([]any); v[1] != nil {
+			bounds = append(bounds, fmt.Sprintf("%v:%v", v...))
+		}
+	}
+	if got := strings.Join(bounds, " "); got != "0:0.9 0:1.1 1:1.7 2:1.7 3:1.15 4:0.9 4:1.1" {
+		t.Errorf("bounds %q", got)
 	}
 }
 

@@ -4,17 +4,18 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
-	"github.com/boundlab/boundlab/experiments/measure"
 )
 
-// scalingCharts are the scaling result's charts: speedup against workers,
-// efficiency, a timeline per model at its largest pool, and the processes'
-// serialisation cost against the payload.
+// scalingCharts are the scaling result's charts: speedup against workers
+// with its 95% intervals as error bars, the speedup over each claim's
+// prediction with the claims' bounds, a timeline per model at its largest
+// pool (the run nearest the median), and the processes' serialisation cost
+// against the payload on log–log axes.
 func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	work := fmt.Sprintf("%s tasks × %s CPU", param(res.Base(), "tasks"), param(res.Base(), "cpu"))
@@ -30,18 +31,18 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 		if err := add(scalingSpeedup(res, work, stamp)); err != nil {
 			return nil, err
 		}
-		if err := add(scalingEfficiency(res, work, stamp)); err != nil {
+		if err := add(scalingRatios(res, work, stamp)); err != nil {
 			return nil, err
 		}
 		for _, pt := range largestPools(res.Points) {
-			if pt.Run < 0 || pt.Run >= len(res.Runs) || res.Runs[pt.Run].Run == nil {
+			if !validRun(res.Base(), pt.Run) {
 				continue
 			}
 			run := res.Runs[pt.Run].Run
 			f := frame{
 				title: fmt.Sprintf("%s, %d workers: %s", pt.Model, pt.Workers, work),
-				context: fmt.Sprintf("wall %s, speedup %.2f× of an ideal %g× · a row per %s · %d segments",
-					fmtDur(pt.Wall), pt.Speedup, pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
+				context: fmt.Sprintf("the run nearest the median: wall %s, speedup %s of an ideal %g× · a row per %s · %d segments",
+					fmtDur(run.Totals.Wall), pt.Text(), pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
 				stamp: stamp,
 			}
 			if err := add(timeline(f, lane{run: run})); err != nil {
@@ -82,7 +83,14 @@ func largestPools(pts []experiments.ScalingPoint) []experiments.ScalingPoint {
 	return out
 }
 
-// scalingSpeedup draws speedup against workers with min(workers, cores).
+// dodge moves series i of n a little along x, so that error bars at one
+// pool size stand side by side rather than over one another.
+func dodge(x float64, i, n int) float64 {
+	return round(x+0.07*(float64(i)-float64(n-1)/2), 3)
+}
+
+// scalingSpeedup draws speedup against workers with min(workers, cores),
+// each speedup as measured with its 95% interval as an error bar.
 func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart, error) {
 	var names []string
 	var ws []int
@@ -102,108 +110,244 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 			name: fmt.Sprintf("%d workers on %d cores: %g×", w, res.Cores, v)})
 	}
 	series := []xySeries{ideal}
-	for i, m := range modelOrder(names...) {
+	names = modelOrder(names...)
+	top := float64(res.Cores)
+	for i, m := range names {
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
 		for _, p := range res.Points {
 			if p.Model != m {
 				continue
 			}
-			name := fmt.Sprintf("%d workers: %.3f× (wall %s)\nideal %g× · efficiency %.0f%%", p.Workers, p.Speedup, fmtDur(p.Wall), p.Ideal, 100*p.Efficiency)
+			x := dodge(float64(p.Workers), i, len(names))
+			name := fmt.Sprintf("%d workers: %s as measured, over %d rounds (wall %s, median)\nideal %g× · efficiency %.0f%% · %.2f cores busy",
+				p.Workers, p.Text(), len(p.Speedups), fmtDur(p.Wall), p.Ideal, 100*p.Efficiency, p.Cores)
 			if p.Setup > 0 {
 				name += fmt.Sprintf("\nspawning %s, excluded", fmtDur(p.Setup))
 			}
-			if p.RawSpeedup > 0 {
-				name += fmt.Sprintf("\nat the calibrated speed; %.3f× as measured (CPU %.2f× calibrated)", p.RawSpeedup, p.Slowdown)
+			if len(p.Calibrated) > 0 {
+				name += fmt.Sprintf("\nat the calibrated speed %.3f× (CPU %.2f× calibrated): an explanation, not judged", p.CalibratedSpeedup, p.Slowdown)
 			}
-			s.points = append(s.points, point{x: float64(p.Workers), y: round(p.Speedup, 4), name: name})
+			s.points = append(s.points, point{x: x, y: round(p.Speedup, 4), name: name})
+			top = max(top, p.High)
+			if len(p.Speedups) > 1 && p.Workers > 1 {
+				ivs = append(ivs, interval{x: x, low: round(p.Low, 4), high: round(p.High, 4),
+					name: fmt.Sprintf("%d workers: 95%% interval %.3f× to %.3f× over %d rounds", p.Workers, p.Low, p.High, len(p.Speedups))})
+			}
 		}
 		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
 	}
 	f := frame{
 		title:   "Speedup against workers on CPU-bound work",
-		context: fmt.Sprintf("%s · %d cores usable · dashed: ideal min(workers, cores)", work, res.Cores),
+		context: fmt.Sprintf("%s · %d cores usable · speedups as measured, the median of the rounds with its 95%% interval · dashed: ideal min(workers, cores)", work, res.Cores),
 		stamp:   stamp,
 	}
 	if res.Python != nil {
-		f.note = fmt.Sprintf("cpython: Python %s, its speedups taken at its calibrated speed (see the tooltips)", res.Python.Version)
+		f.note = fmt.Sprintf("cpython: Python %s, its speedups as measured too; at the calibrated speed in the tooltips, as an explanation", res.Python.Version)
 	}
-	x := valueAxis("workers (threads or processes)")
-	x.Min, x.MinInterval = 1, 1
+	x := workersAxis(slices.Min(ws), slices.Max(ws))
 	y := yValue("speedup over one worker (×)")
-	y.Min = 0
+	y.Min, y.Max = 0, math.Ceil(top*1.1*2)/2
 	return xyChart("scaling_speedup", f, x, y, series)
 }
 
-// scalingEfficiency draws each model's efficiency, speedup over the ideal,
-// as bars per pool size.
-func scalingEfficiency(res *experiments.ScalingResult, work, stamp string) (*Chart, error) {
+// workersAxis is the pool sizes' axis, from lo to hi with half a worker's
+// room either side for the dodged error bars, labelled at whole workers.
+func workersAxis(lo, hi int) opts.XAxis {
+	x := valueAxis("workers (threads or processes)")
+	x.Min, x.Max, x.MinInterval = float64(lo)-0.5, float64(hi)+0.5, 1
+	x.AxisLabel = &opts.AxisLabel{ShowMinLabel: opts.Bool(false), ShowMaxLabel: opts.Bool(false)}
+	return x
+}
+
+// predicted is the speedup the claim judging series m predicts at a pool
+// of the ideal: 1 for threads (threads-no-speedup), the ideal for the
+// others (processes-scale, parallel-cpu), and the claim's id; "" for an
+// event loop, which no claim of the question judges.
+func predicted(m string, ideal float64) (float64, string) {
+	switch {
+	case m == "gil" || m == "cpython threads":
+		return 1, "threads-no-speedup"
+	case m == "processes" || m == "cpython processes":
+		return ideal, "processes-scale"
+	case m == "eventloop" || m == "cpython asyncio":
+		return 0, ""
+	}
+	return ideal, "parallel-cpu"
+}
+
+// scalingRatios draws each speedup over what its claim predicts (1 for
+// threads, min(workers, cores) for processes and goroutines) against the
+// workers, with its 95% interval, and the claims' bounds from the
+// question's Claims: the few per cent the verdicts judge, which the
+// speedup chart's scale hides.
+func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, error) {
+	claims := map[string]experiments.Claim{}
+	for _, c := range experiments.Scaling.Claims() {
+		claims[c.ID] = c
+	}
 	var names []string
 	var ws []int
 	for _, p := range res.Points {
-		names = append(names, p.Model)
-		ws = append(ws, p.Workers)
-	}
-	slices.Sort(ws)
-	ws = slices.Compact(ws)
-	cats := make([]string, len(ws))
-	for i, w := range ws {
-		cats[i] = strconv.Itoa(w)
-	}
-	var groups []barGroup
-	for i, m := range modelOrder(names...) {
-		g := barGroup{name: m, color: modelColor(m, i), values: make([]float64, len(ws)), names: make([]string, len(ws))}
-		for j := range g.values {
-			g.values[j] = math.NaN()
+		if _, id := predicted(p.Model, p.Ideal); id != "" && p.Workers > 1 {
+			names = append(names, p.Model)
+			ws = append(ws, p.Workers)
 		}
+	}
+	names = modelOrder(names...)
+	// One bound line per rule, naming the claims and series it judges.
+	type rule struct {
+		y    float64
+		text string
+	}
+	var rules []rule
+	byRule := map[float64][]string{}
+	for _, m := range names {
+		_, id := predicted(m, 1)
+		c := claims[id]
+		y := 1 + c.ToleranceFor(m)
+		word := "at most"
+		if c.Compare == experiments.AtLeast {
+			y, word = 1-c.ToleranceFor(m), "at least"
+		}
+		if _, ok := byRule[y]; !ok {
+			rules = append(rules, rule{y: y, text: word})
+		}
+		if !slices.Contains(byRule[y], id) {
+			byRule[y] = append(byRule[y], id)
+		}
+	}
+	ref := xySeries{name: "1 = the prediction", ideal: true}
+	if len(ws) > 0 {
+		ref.points = []point{{x: float64(slices.Min(ws)) - 0.5, y: 1, name: "speedup exactly as predicted"}, {x: float64(slices.Max(ws)) + 0.5, y: 1, name: "speedup exactly as predicted"}}
+	}
+	for _, r := range rules {
+		ref.marks = append(ref.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s %.2f (%s)", r.text, r.y, strings.Join(byRule[r.y], ", ")), YAxis: r.y})
+	}
+	series := []xySeries{ref}
+	bottom, top := 1.0, 1.0
+	for _, r := range rules {
+		bottom, top = min(bottom, r.y), max(top, r.y)
+	}
+	for i, m := range names {
+		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
 		for _, p := range res.Points {
-			if p.Model == m {
-				j := slices.Index(ws, p.Workers)
-				g.values[j] = round(100*p.Efficiency, 1)
-				g.names[j] = fmt.Sprintf("%d workers: %.0f%% (speedup %.2f× of %g×)", p.Workers, 100*p.Efficiency, p.Speedup, p.Ideal)
+			if p.Model != m || p.Workers == 1 {
+				continue
+			}
+			e, id := predicted(m, p.Ideal)
+			x := dodge(float64(p.Workers), i, len(names))
+			s.points = append(s.points, point{x: x, y: round(p.Speedup/e, 4),
+				name: fmt.Sprintf("%d workers: %.3f of the prediction (%s: %g×)\nspeedup %s as measured", p.Workers, p.Speedup/e, id, e, p.Text())})
+			bottom, top = min(bottom, p.Low/e), max(top, p.High/e)
+			if len(p.Speedups) > 1 {
+				ivs = append(ivs, interval{x: x, low: round(p.Low/e, 4), high: round(p.High/e, 4),
+					name: fmt.Sprintf("%d workers: 95%% interval %.3f to %.3f of the prediction over %d rounds", p.Workers, p.Low/e, p.High/e, len(p.Speedups))})
 			}
 		}
-		groups = append(groups, g)
+		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
 	}
 	f := frame{
-		title:   "Efficiency: speedup over the ideal",
-		context: fmt.Sprintf("%s · %d cores usable · 100%% = min(workers, cores)", work, res.Cores),
+		title:   "Speedup over what each claim predicts",
+		context: fmt.Sprintf("%s · threads: over 1× · processes and goroutines: over min(workers, cores) · dashed: the bounds the verdicts judge", work),
 		stamp:   stamp,
 	}
-	y := yValue("efficiency (%)")
-	y.Min = 0
-	mark := []opts.MarkLineNameYAxisItem{{Name: "ideal 100%", YAxis: 100}}
-	return barChart("scaling_efficiency", f, cats, "workers (threads or processes)", y, groups, mark)
+	x := workersAxis(1, 2)
+	if len(ws) > 0 {
+		x = workersAxis(slices.Min(ws), slices.Max(ws))
+	}
+	y := yValue("measured speedup / predicted speedup")
+	y.Min, y.Max = math.Floor(bottom*20-0.5)/20, math.Ceil(top*20+0.5)/20
+	return xyChart("scaling_ratios", f, x, y, series)
 }
 
-// scalingPayloads draws the processes' serialisation time per task against
-// the payload, with a straight-line fit.
+// scalingPayloads draws the serialisation time the payload adds per task
+// over the smallest payload's (the fixed cost of a round trip) against the
+// bytes it adds, on log–log axes: each size's median with its 95% interval,
+// the fitted power law, and through the runs' centre the exponents the
+// claim allows (from serialisation-grows' tolerance): what its verdict
+// judges, drawn.
 func scalingPayloads(pc *experiments.ProcessCosts, stamp string) (*Chart, error) {
+	var claim experiments.Claim
+	for _, c := range experiments.Scaling.Claims() {
+		if c.ID == "serialisation-grows" {
+			claim = c
+		}
+	}
 	s := xySeries{name: "processes", color: modelColor("processes", 0)}
-	var xs, ys []float64
+	var ivs []interval
+	var lx, ly, xs []float64
 	for _, p := range pc.Payloads {
-		kib := float64(p.Bytes) / 1024
-		s.points = append(s.points, point{x: round(kib, 3), y: ms(p.PerTask),
-			name: fmt.Sprintf("%s: %s per task\n%.0f%% of the workers' busy time", experiments.FormatSize(p.Bytes), fmtDur(p.PerTask), 100*p.Share)})
-		xs, ys = append(xs, float64(p.Bytes)), append(ys, float64(p.PerTask))
+		dx, dy := p.Bytes-pc.FixedBytes, p.PerTask-pc.Fixed
+		if dx <= 0 || dy <= 0 {
+			continue
+		}
+		kib := round(float64(dx)/1024, 3)
+		s.points = append(s.points, point{x: kib, y: ms(dy),
+			name: fmt.Sprintf("%s: %s per task (median of %d runs), %s more than %s's\n%.0f%% of the workers' busy time",
+				experiments.FormatSize(p.Bytes), fmtDur(p.PerTask), len(p.PerTasks), fmtDur(dy), experiments.FormatSize(pc.FixedBytes), 100*p.Share)})
+		if len(p.PerTasks) > 1 && p.Low > pc.Fixed {
+			ivs = append(ivs, interval{x: kib, low: ms(p.Low - pc.Fixed), high: ms(p.High - pc.Fixed),
+				name: fmt.Sprintf("%s: 95%% interval %s to %s per task over %d runs", experiments.FormatSize(p.Bytes), fmtDur(p.Low), fmtDur(p.High), len(p.PerTasks))})
+		}
+		xs = append(xs, kib)
+		for _, d := range p.PerTasks {
+			if d > pc.Fixed {
+				lx, ly = append(lx, math.Log(float64(dx))), append(ly, math.Log(float64(d-pc.Fixed)))
+			}
+		}
 	}
 	series := []xySeries{s}
-	context := fmt.Sprintf("2 workers · spawn %s per worker · %.1f MiB peak memory per worker",
-		fmtDur(pc.SpawnMean), float64(pc.WorkerRSS)/(1<<20))
-	if len(slices.Compact(slices.Sorted(slices.Values(xs)))) >= 2 {
-		alpha, beta, r2 := measure.LinearFit(xs, ys)
-		fit := xySeries{name: fmt.Sprintf("linear fit: %.2f ns per byte, R² %.4f", beta, r2), ideal: true}
-		for _, b := range []float64{0, slices.Max(xs)} {
-			y := (alpha + beta*b) / 1e6
-			fit.points = append(fit.points, point{x: round(b/1024, 3), y: round(y, 4),
-				name: fmt.Sprintf("%s: %.3f ms per task", experiments.FormatSize(int(b)), y)})
-		}
-		series = append(series, fit)
-		context += " · dashed: straight-line fit"
+	if len(ivs) > 0 {
+		series = append(series, intervals("processes", modelColor("processes", 0), ivs))
 	}
-	f := frame{title: "Processes: serialisation time against the payload", context: context, stamp: stamp}
-	x := valueAxis("payload per task (KiB)")
-	x.Min = 0
-	y := yValue("serialisation per task, both ways (ms)")
-	y.Min = 0
+	b := pc.Exponent
+	context := fmt.Sprintf("2 workers · over %s's %s per task, the fixed cost of a round trip · spawn %s per worker · %.1f MiB peak memory per worker",
+		experiments.FormatSize(pc.FixedBytes), fmtDur(pc.Fixed), fmtDur(pc.SpawnMean), float64(pc.WorkerRSS)/(1<<20))
+	note := ""
+	if len(lx) >= 2 && len(xs) >= 2 {
+		cx, cy := mean(lx), mean(ly)
+		line := func(slope float64, what string, lo, hi float64) []point {
+			var pts []point
+			for _, kib := range []float64{lo, hi} {
+				y := math.Exp(cy+slope*(math.Log(kib*1024)-cx)) / 1e6
+				pts = append(pts, point{x: kib, y: round(y, 6), name: fmt.Sprintf("%s at %s added: %.4g ms per task", what, experiments.FormatSize(int(kib*1024)), y)})
+			}
+			return pts
+		}
+		fit := xySeries{name: fmt.Sprintf("fit: added time ∝ added bytes^%.3f [%.3f, %.3f]", b.Median, b.Low, b.High), color: fitColor, symbol: "none",
+			points: line(b.Median, fmt.Sprintf("bytes^%.3f", b.Median), slices.Min(xs), slices.Max(xs))}
+		// The bounds fan out from the runs' centre over a wider span than
+		// the sizes, so that their slopes show beside the fit's.
+		lo, hi := 1-claim.Tolerance, 1+claim.Tolerance
+		from, to := round(slices.Min(xs)/4, 3), round(slices.Max(xs)*4, 3)
+		bounds := xySeries{name: fmt.Sprintf("the claim's bounds: bytes^%.2f to bytes^%.2f", lo, hi), ideal: true}
+		bounds.points = append(line(lo, fmt.Sprintf("bytes^%.2f", lo), from, to), point{x: to, y: math.NaN()})
+		bounds.points = append(bounds.points, line(hi, fmt.Sprintf("bytes^%.2f", hi), from, to)...)
+		series = append(series, fit, bounds)
+		note = fmt.Sprintf("solid: the fitted power law · dashed, through the runs' centre: the exponents %s allows", claim.ID)
+	}
+	f := frame{title: "Processes: the serialisation time a payload adds", context: context, note: note, stamp: stamp}
+	x := logAxis("bytes added per task (KiB, log scale)")
+	y := yLog("time added per task (ms, log)")
 	return xyChart("scaling_payloads", f, x, y, series)
+}
+
+// fitColor draws a fitted line apart from the measurements.
+const fitColor = "#8c4a1c"
+
+// mean is the mean of xs.
+func mean(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t / float64(len(xs))
 }

@@ -425,7 +425,7 @@ func TestLabInterrupt(t *testing.T) {
 	i := p.experimentCell()
 	// Long enough to be stopped in the middle: 400 tasks of 100 ms on
 	// worker processes take 20 s on 2 cores.
-	p.setFirstLine(i, "%% --models=processes --tasks=400 --cpu=100ms --workers=2 --payloads=1KiB --repeat=0")
+	p.setFirstLine(i, "%% --models=processes --tasks=400 --cpu=100ms --workers=2 --payloads=1KiB --repeat=1")
 	w := watch(srv.pid)
 	defer w.finish()
 	p.start("notebook:run-all-cells")
@@ -457,7 +457,7 @@ func TestLabInterrupt(t *testing.T) {
 	}
 	p.screenshot("lab-interrupted-"+name, i)
 	// The kernel survived: the cell runs again (quick, to its end).
-	p.setFirstLine(i, "%% --models=processes --tasks=4 --cpu=10ms --workers=2 --payloads=1KiB --repeat=0")
+	p.setFirstLine(i, "%% --models=processes --tasks=4 --cpu=10ms --workers=2 --payloads=1KiB --repeat=1")
 	p.runCell(i, 2*time.Minute)
 	if n := len(p.chartsIn(cellNode(i))); n == 0 {
 		t.Error("no chart after running the cell again in the same kernel")

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -20,8 +19,9 @@ type AsyncCPUParams struct {
 	Heartbeat time.Duration
 	// Models are the models to run: eventloop, and others for contrast.
 	Models []string
-	// Repeat is how many times each model runs each way, interleaved; the
-	// fastest run counts. Zero means once.
+	// Repeat is how many times each model runs each way, interleaved (A B
+	// C A B C …): the speedups, round by round, are judged by their median
+	// and its 95% interval.
 	Repeat int
 	// Python is the cpython model's interpreter (see model.FindPython).
 	Python string
@@ -34,44 +34,49 @@ func (p *AsyncCPUParams) Params() []Param {
 		durationParam(&p.CPU, "cpu", "computation per task", time.Millisecond, 10*time.Second),
 		durationParam(&p.Heartbeat, "heartbeat", "event loop lag probe period", time.Millisecond, time.Second),
 		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", []string{"eventloop", "goroutines", "processes", "gil", "cpython"}),
-		intParam(&p.Repeat, "repeat", "runs of each model each way, the fastest counting (0: one)", 0, 20),
+		intParam(&p.Repeat, "repeat", "runs of each model each way, interleaved (median and 95% interval judged; 6 or more for an interval that assumes no distribution)", 1, 20),
 		pythonParam(&p.Python),
 	}
 }
 
 // defaultAsyncCPU is the lecture's setting: eight tasks of 50 ms of CPU,
-// on the event loop and, for contrast, goroutines and processes, the
-// fastest of three runs each way.
+// on the event loop and, for contrast, goroutines and processes, six runs
+// each way (repeatsFor: under a second a run).
 func defaultAsyncCPU() AsyncCPUParams {
 	return AsyncCPUParams{Tasks: 8, CPU: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond,
-		Models: []string{"eventloop", "goroutines", "processes"}, Repeat: 3}
+		Models: []string{"eventloop", "goroutines", "processes"}, Repeat: repeatsFor(8 * 50 * time.Millisecond)}
 }
 
 // quickAsyncCPU is four tasks of 30 ms.
 func quickAsyncCPU(p *AsyncCPUParams) { p.Tasks, p.CPU = 4, 30*time.Millisecond }
 
-// AsyncCPUPoint is one model's pair of runs: one task after another, and all
-// at once.
+// AsyncCPUPoint is one model's runs both ways: the tasks one after
+// another, and all at once, Repeat times each.
 type AsyncCPUPoint struct {
 	// Model is the series: the model, or "cpython asyncio".
 	Model string `json:"model"`
-	// Sequential and Concurrent index Report.Runs: the fastest run of each
-	// way.
+	// SequentialRuns and ConcurrentRuns index Report.Runs, one per round;
+	// SequentialWalls and ConcurrentWalls are their wall times.
+	SequentialRuns  []int           `json:"sequential_runs"`
+	ConcurrentRuns  []int           `json:"concurrent_runs"`
+	SequentialWalls []time.Duration `json:"sequential_walls_ns"`
+	ConcurrentWalls []time.Duration `json:"concurrent_walls_ns"`
+	// Sequential and Concurrent are the runs each way whose wall is
+	// nearest the median: the ones the charts draw.
 	Sequential int `json:"sequential_run"`
 	Concurrent int `json:"concurrent_run"`
-	// Speedup is the sequential wall time over the concurrent one. For
-	// CPython it is taken at the calibrated speed (each wall over its run's
-	// slowdown, see ScalingPoint.Slowdown): RawSpeedup is the plain ratio.
-	Speedup    float64 `json:"speedup"`
-	RawSpeedup float64 `json:"raw_speedup,omitempty"`
-	// Slowdown is the concurrent run's task CPU time over the work's
-	// calibrated time; 0 where the model does not measure it.
-	Slowdown float64 `json:"slowdown,omitempty"`
-	// MaxLoopLag is the concurrent run's worst heartbeat lag (eventloop).
-	MaxLoopLag time.Duration `json:"max_loop_lag_ns,omitempty"`
-	// LongestStep is the longest CPU segment measured in the concurrent run.
-	LongestStep time.Duration `json:"longest_cpu_step_ns"`
-	// MaxComputing is the most tasks computing at the same moment.
+	// SpeedupCI is the speedup of all at once over one after another,
+	// round by round.
+	SpeedupCI
+	// MaxLoopLags are the concurrent runs' worst heartbeat lags
+	// (eventloop), LongestSteps their longest CPU segments, by round;
+	// MaxLoopLag and LongestStep their medians.
+	MaxLoopLags  []time.Duration `json:"max_loop_lags_ns,omitempty"`
+	LongestSteps []time.Duration `json:"longest_cpu_steps_ns"`
+	MaxLoopLag   time.Duration   `json:"max_loop_lag_ns,omitempty"`
+	LongestStep  time.Duration   `json:"longest_cpu_step_ns"`
+	// MaxComputing is the most tasks computing at the same moment in the
+	// Concurrent run.
 	MaxComputing int `json:"max_computing"`
 }
 
@@ -86,15 +91,15 @@ var (
 	claimAsyncNoSpeedup = Claim{
 		ID:       "async-no-speedup",
 		Text:     "Async does not help CPU-bound tasks: a coroutine only yields at await, CPU-bound code has none, so the tasks run one after another",
-		Quantity: "speedup of running the tasks concurrently on the event loop over running them one after another (x)",
-		Predicts: "speedup = 1",
+		Quantity: "speedup of running the tasks all at once on the event loop over running them one after another, as measured, round by round: the median with its 95% interval (x)",
+		Predicts: "no speedup: 1, within 10%",
 		Compare:  Within, Tolerance: 0.10,
 	}
 	claimAsyncBlocksLoop = Claim{
 		ID:       "async-blocks-loop",
 		Text:     "CPU-bound code blocks the event loop: nothing else runs, not even a timer, until it ends",
-		Quantity: "worst heartbeat lag (ms)",
-		Predicts: "at least the longest CPU step",
+		Quantity: "worst heartbeat lag over the longest CPU step, all tasks at once, run by run: the median with its 95% interval (×)",
+		Predicts: "at least the longest CPU step: at least 0.9 of it",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
 	claimAsyncOneAtATime = Claim{
@@ -107,15 +112,15 @@ var (
 	claimLagFidelity = Claim{
 		ID:       "lag-fidelity",
 		Text:     "The eventloop model's loop is blocked as long as asyncio's by the same CPU-bound tasks",
-		Quantity: "the eventloop model's worst heartbeat lag, all tasks at once (ms)",
-		Predicts: "asyncio's worst heartbeat lag",
+		Quantity: "the eventloop model's worst heartbeat lag over asyncio's, all tasks at once, both as measured, round by round: the median with its 95% interval (×)",
+		Predicts: "the same: 1, within 20%",
 		Compare:  Within, Tolerance: 0.20,
 	}
 	claimParallelCPU = Claim{
 		ID:       "parallel-cpu",
 		Text:     "Goroutines and processes run CPU-bound tasks in parallel, up to one per core",
-		Quantity: "speedup over one after another (x)",
-		Predicts: "min(tasks, cores)",
+		Quantity: "speedup over one after another (async-cpu) or over one worker (scaling), as measured, round by round: the median with its 95% interval (x)",
+		Predicts: "min(tasks or workers, cores): at least 85% of it",
 		Compare:  AtLeast, Tolerance: 0.15,
 	}
 )
@@ -131,10 +136,9 @@ var AsyncCPU = define(about{
 
 // measureAsyncCPU runs the async-cpu experiment: for each model, the tasks
 // one after another (concurrency 1) and all at once (concurrency = tasks),
-// Repeat times each, interleaved, the fastest of each way counting. The
-// cpython model runs as CPython's asyncio.
+// Repeat times each, interleaved. The cpython model runs as CPython's
+// asyncio.
 func measureAsyncCPU(ctx context.Context, p *AsyncCPUParams, res *AsyncCPUResult, tr *tracker) error {
-	p.Repeat = max(1, p.Repeat)
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorAsyncio)
 	if err != nil {
 		return err
@@ -160,34 +164,34 @@ func measureAsyncCPU(ctx context.Context, p *AsyncCPUParams, res *AsyncCPUResult
 	}
 	calibrated := time.Duration(p.Tasks) * model.Calibrate().DurationOf(tasks[0].Steps[0].Units)
 	for k, s := range ss {
-		// A run's wall, at the calibrated speed if the series is corrected.
-		wall := func(i int) float64 {
-			if !s.corrected() {
-				return float64(res.Runs[i].Totals.Wall)
-			}
-			return atSpeed(res.Runs[i].Totals.Wall, slowdown(res.Runs[i].Run, calibrated))
-		}
-		fastest := func(is []int) int {
-			return slices.MinFunc(is, func(a, b int) int { return cmp.Compare(wall(a), wall(b)) })
-		}
-		seqI, conI := fastest(runs[2*k]), fastest(runs[2*k+1])
-		seq, con := res.Runs[seqI].Run, res.Runs[conI].Run
-		pt := AsyncCPUPoint{
-			Model:        s.String(),
-			Sequential:   seqI,
-			Concurrent:   conI,
-			Speedup:      wall(seqI) / wall(conI),
-			MaxLoopLag:   con.Totals.MaxLoopLag,
-			LongestStep:  longestSegment(con.Spans, model.KindCPU),
-			MaxComputing: maxConcurrentCPU(con.Spans),
-			Slowdown:     slowdown(con, calibrated),
-		}
-		if s.corrected() {
-			pt.RawSpeedup = ratio(seq.Totals.Wall, con.Totals.Wall)
-		}
-		res.Points = append(res.Points, pt)
+		res.Points = append(res.Points, res.asyncPoint(s, runs[2*k], runs[2*k+1], calibrated))
 	}
 	return nil
+}
+
+// asyncPoint reads series s's runs one after another (seq) and all at once
+// (con), round by round; work is the tasks' calibrated time, for the
+// calibrated figures beside CPython's.
+func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, work time.Duration) AsyncCPUPoint {
+	r := &res.Report
+	wall := func(run *model.Run) time.Duration { return run.Totals.Wall }
+	pt := AsyncCPUPoint{
+		Model:          s.String(),
+		SequentialRuns: seq, ConcurrentRuns: con,
+		SequentialWalls: durationsOf(r, seq, wall), ConcurrentWalls: durationsOf(r, con, wall),
+		Sequential: medianRun(r, seq, wallOf), Concurrent: medianRun(r, con, wallOf),
+		SpeedupCI:    speedupOf(r, seq, con, s.model == "cpython", work),
+		MaxLoopLags:  durationsOf(r, con, func(run *model.Run) time.Duration { return run.Totals.MaxLoopLag }),
+		LongestSteps: durationsOf(r, con, func(run *model.Run) time.Duration { return longestSegment(run.Spans, model.KindCPU) }),
+	}
+	pt.MaxLoopLag, pt.LongestStep = medianDuration(pt.MaxLoopLags), medianDuration(pt.LongestSteps)
+	if !s.eventLoop() {
+		pt.MaxLoopLags, pt.MaxLoopLag = nil, 0
+	}
+	if pt.Concurrent >= 0 {
+		pt.MaxComputing = maxConcurrentCPU(r.Runs[pt.Concurrent].Spans)
+	}
+	return pt
 }
 
 // judgeAsyncCPU judges each series' point: the event loops on no speedup,
@@ -200,29 +204,33 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 	cores := min(p.Tasks, r.Stamp.GOMAXPROCS, r.Stamp.Cores)
 	for _, pt := range r.Points {
 		s := seriesOf(pt.Model)
-		con := r.Runs[pt.Concurrent].Run
-		busy := r.busy(pt.Sequential, pt.Concurrent)
-		detail := fmt.Sprintf("%d tasks × %s CPU", p.Tasks, p.CPU)
-		if p.Repeat > 1 {
-			detail += fmt.Sprintf(", fastest of %d", p.Repeat)
-		}
-		if s.corrected() {
-			detail += fmt.Sprintf(", at the calibrated speed (as measured %.3fx)", pt.RawSpeedup)
+		busy := r.busy(slices.Concat(pt.SequentialRuns, pt.ConcurrentRuns)...)
+		detail := fmt.Sprintf("%d tasks × %s CPU: wall %s one after another, %s all at once (medians)",
+			p.Tasks, p.CPU, showDur(medianDuration(pt.SequentialWalls)), showDur(medianDuration(pt.ConcurrentWalls)))
+		if c := pt.calibratedText(); c != "" {
+			detail += "; " + c
 		}
 		speedup := func(c Claim, expected float64, detail string) Verdict {
-			return c.Judge(Measurement{Model: pt.Model, Value: pt.Speedup, Expected: expected, Unit: "x", Detail: detail, Busy: busy})
+			return c.Judge(Measurement{Model: pt.Model, Samples: pt.Speedups, Expected: expected, Unit: "x", Detail: detail, Busy: busy})
 		}
 		switch {
 		case s.eventLoop():
-			if s.model == "cpython" {
-				detail += "; " + pyName(con.Interpreter)
+			if s.model == "cpython" && pt.Concurrent >= 0 {
+				detail += "; " + pyName(r.Runs[pt.Concurrent].Interpreter)
 			}
 			j.add(speedup(claimAsyncNoSpeedup, 1, detail))
-			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Value: ms(pt.MaxLoopLag), Expected: ms(pt.LongestStep), Unit: "ms", Busy: busy,
-				Detail: fmt.Sprintf("%d heartbeats every %s", len(con.LoopLag), p.Heartbeat)}))
-			j.add(claimAsyncOneAtATime.Judge(Measurement{Model: pt.Model, Value: float64(pt.MaxComputing), Expected: 1, Unit: "tasks", Detail: detail}))
+			lags := make([]float64, 0, len(pt.MaxLoopLags))
+			for k := range min(len(pt.MaxLoopLags), len(pt.LongestSteps)) {
+				if pt.LongestSteps[k] > 0 {
+					lags = append(lags, ratio(pt.MaxLoopLags[k], pt.LongestSteps[k]))
+				}
+			}
+			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Samples: lags, Expected: 1, Unit: "× longest step", Busy: r.busy(pt.ConcurrentRuns...),
+				Detail: fmt.Sprintf("worst lag %s, longest CPU step %s (medians); a heartbeat due every %s", showDur(pt.MaxLoopLag), showDur(pt.LongestStep), p.Heartbeat)}))
+			j.add(claimAsyncOneAtATime.Judge(Measurement{Model: pt.Model, Value: float64(pt.MaxComputing), Expected: 1, Unit: "tasks",
+				Detail: fmt.Sprintf("%d tasks × %s CPU all at once, in the run nearest the median wall", p.Tasks, p.CPU)}))
 		case s.model == "gil":
-			j.add(speedup(claimThreadsNoSpeedup, 1, detail))
+			j.add(speedup(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %d threads against one", detail, p.Tasks)))
 		default:
 			j.add(speedup(claimParallelCPU, float64(cores), fmt.Sprintf("%s; %d cores usable", detail, cores)))
 		}
@@ -234,7 +242,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 }
 
 // judgeFidelity holds the eventloop model's worst lag, all tasks at once,
-// to asyncio's.
+// to asyncio's, round by round, both as measured.
 func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	var m, c *AsyncCPUPoint
 	for i := range res.Points {
@@ -249,23 +257,29 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
-	// asyncio's lag is the time its loop spent computing: taken at the
-	// calibrated speed, as the eventloop model's is.
-	lag := ms(c.MaxLoopLag)
-	if c.Slowdown > 0 {
-		lag /= c.Slowdown
+	lags := func(pt *AsyncCPUPoint) []float64 {
+		out := make([]float64, len(pt.MaxLoopLags))
+		for i, d := range pt.MaxLoopLags {
+			out[i] = float64(d)
+		}
+		return out
 	}
-	detail := fmt.Sprintf("%d tasks × %s at once: eventloop %s, %s asyncio %.1f ms at the calibrated speed, %s as measured (%s); longest CPU step %s and %s",
-		p.Tasks, p.CPU, f(m.MaxLoopLag), pyName(res.Python), lag, f(c.MaxLoopLag), relDiff(ms(m.MaxLoopLag), lag),
+	detail := fmt.Sprintf("%d tasks × %s at once: worst lag eventloop %s, %s asyncio %s (medians, %s); longest CPU step %s and %s",
+		p.Tasks, p.CPU, f(m.MaxLoopLag), pyName(res.Python), f(c.MaxLoopLag), relDiff(ms(m.MaxLoopLag), ms(c.MaxLoopLag)),
 		f(m.LongestStep), f(c.LongestStep))
-	v := claimLagFidelity.Judge(Measurement{Model: "eventloop", Value: ms(m.MaxLoopLag), Expected: lag, Unit: "ms", Detail: detail,
-		Busy: res.busy(m.Concurrent, c.Concurrent)})
+	if c.Slowdown > 0 {
+		// An explanation only: the lag is the time the loop spent
+		// computing, and the interpreter may have computed slower than it
+		// was calibrated.
+		detail += fmt.Sprintf("; asyncio's at the calibrated speed (over its runs' CPU, %.2f× the calibrated; an explanation, not judged) %s", c.Slowdown, f(time.Duration(float64(c.MaxLoopLag)/c.Slowdown)))
+	}
+	v := claimLagFidelity.Judge(Measurement{Model: "eventloop", Samples: ratiosOf(lags(m), lags(c)), Expected: 1, Unit: "×", Detail: detail,
+		Busy: res.busy(slices.Concat(m.ConcurrentRuns, c.ConcurrentRuns)...)})
 	if v.Outcome == DoesNotHold {
 		// The lag is the time the loop spent computing: if the steps
 		// themselves ran longer in Python, so did the lag.
-		v.Detail += fmt.Sprintf("; the lags relative to the longest step: eventloop %.2f, asyncio %.2f: where they agree, the miss is in the speed of the computing, not in the loop; other processes kept %s and %s of the cores busy",
-			ratio(m.MaxLoopLag, m.LongestStep), ratio(c.MaxLoopLag, c.LongestStep),
-			busyCores(res.Runs[m.Concurrent].Run), busyCores(res.Runs[c.Concurrent].Run))
+		v.Detail += fmt.Sprintf("; the lags relative to the longest step: eventloop %.2f, asyncio %.2f: where they agree, the miss is in the speed of the computing, not in the loop",
+			ratio(m.MaxLoopLag, m.LongestStep), ratio(c.MaxLoopLag, c.LongestStep))
 	}
 	return v, true
 }

@@ -158,7 +158,7 @@ func (c Claim) Judge(m Measurement) Verdict {
 		v.Outcome, v.Reason = Inconclusive, "nothing was measured to judge"
 		return v
 	}
-	lo, hi := v.bounds()
+	lo, hi := v.Bounds()
 	switch {
 	case v.Low >= lo && v.High <= hi:
 		v.Outcome = Holds
@@ -229,8 +229,9 @@ func straddles(v Verdict, ci measure.CI, lo, hi float64) string {
 	return fmt.Sprintf("the 95%% interval %s straddles the bound %s: %s", v.Estimate(), num(bound), why)
 }
 
-// bounds is the range of values that agree with the claim.
-func (v Verdict) bounds() (lo, hi float64) {
+// Bounds is the range of values that agree with the claim (see Compare),
+// for a chart to draw: -Inf or +Inf where the claim has no bound.
+func (v Verdict) Bounds() (lo, hi float64) {
 	e, t := v.Expected, v.Tolerance
 	switch v.Compare {
 	case Within:
@@ -249,7 +250,7 @@ func (v Verdict) bounds() (lo, hi float64) {
 // Rule writes the comparison with its bounds, e.g. "at most 1.01 s" or
 // "from 0.999 to 1.01".
 func (v Verdict) Rule() string {
-	lo, hi := v.bounds()
+	lo, hi := v.Bounds()
 	switch v.Compare {
 	case Within:
 		return fmt.Sprintf("within ±%s%% of %s", num(v.Tolerance*100), num(v.Expected))

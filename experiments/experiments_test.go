@@ -280,31 +280,6 @@ func checkJSON(t *testing.T, res Result) {
 	}
 }
 
-func TestAsyncCPUQuick(t *testing.T) {
-	res := runQuick(t, AsyncCPU, "async-no-speedup", "async-blocks-loop", "async-one-at-a-time", "parallel-cpu")
-	checkJSON(t, res)
-	if len(res.Points) != 3 {
-		t.Fatalf("%d points", len(res.Points))
-	}
-	el := res.Points[0]
-	if el.Model != "eventloop" || el.MaxLoopLag < el.LongestStep*9/10 || el.MaxComputing != 1 {
-		t.Fatalf("eventloop point %+v", el)
-	}
-}
-
-func TestScalingQuick(t *testing.T) {
-	res := runQuick(t, Scaling, "threads-no-speedup", "parallel-cpu", "processes-scale", "serialisation-grows", "processes-memory")
-	checkJSON(t, res)
-	if len(res.Points) != 9 || res.Processes == nil || len(res.Processes.Payloads) != 3 {
-		t.Fatalf("%d points, processes %+v", len(res.Points), res.Processes)
-	}
-	for _, p := range res.Points {
-		if p.Model == "processes" && p.Setup <= 0 {
-			t.Fatalf("processes point without spawn time: %+v", p)
-		}
-	}
-}
-
 func TestSemaphoreQuick(t *testing.T) {
 	res := runQuick(t, Semaphore, "semaphore-near-ideal", "semaphore-sweep", "latency-proportional", "sleep-no-cpu")
 	checkJSON(t, res)

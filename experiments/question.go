@@ -423,31 +423,6 @@ func (r *Report) expandModels(ctx context.Context, models []string, python strin
 	return out, nil
 }
 
-// corrected reports whether the series' figures are taken at the calibrated
-// CPU speed (see slowdown): CPython's are. Its interpreter's speed on a
-// shared machine swings by half for a second at a time, while Go's tight
-// loop, and so the Go models, stay within a few per cent of calibration.
-func (s series) corrected() bool { return s.model == "cpython" }
-
-// slowdown is how much slower than calibrated a run's CPU steps computed:
-// its tasks' CPU time over the calibrated time of their work. It is 0 where
-// the model does not measure per-task CPU (goroutines) or there is no work.
-func slowdown(run *model.Run, work time.Duration) float64 {
-	if run == nil || run.Totals.TaskCPU <= 0 || work <= 0 {
-		return 0
-	}
-	return ratio(run.Totals.TaskCPU, work)
-}
-
-// atSpeed is d taken at the calibrated speed: d over the slowdown, or d as
-// it is when the slowdown is unknown.
-func atSpeed(d time.Duration, slow float64) float64 {
-	if slow <= 0 {
-		return float64(d)
-	}
-	return float64(d) / slow
-}
-
 // busyCores says how many cores, on average, other processes on the
 // machine kept busy during run, e.g. "0.85".
 func busyCores(run *model.Run) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/golden"
 )
 
 // Judging is tested on results recorded from real runs (testdata/*.json),
@@ -33,17 +34,16 @@ func recorded[P, R any](t *testing.T, q *Question[P, R], name string) *R {
 	return res
 }
 
-// save writes res to testdata/<name>.json, trimmed: the spans of the runs
-// listed in keep (the ones the charts draw) and none of the others, no
-// heartbeat samples. Judging reads figures and totals, not spans.
+// save writes res to testdata/<name>.json, trimmed: the spans and
+// heartbeat samples of the runs listed in keep (the ones the charts draw)
+// and none of the others'. Judging reads figures and totals, not spans.
 func save(t *testing.T, name string, res Result, keep ...int) {
 	t.Helper()
 	r := res.Base()
 	for i := range r.Runs {
 		if !slices.Contains(keep, i) {
-			r.Runs[i].Spans = nil
+			r.Runs[i].Spans, r.Runs[i].LoopLag = nil, nil
 		}
-		r.Runs[i].LoopLag = nil
 		anonymise(r.Runs[i].Interpreter)
 	}
 	anonymise(r.Python)
@@ -129,4 +129,65 @@ func nearestMedian(r *Report, h SemaphorePoint) int {
 		}
 	}
 	return best
+}
+
+// checkGolden checks the golden files of a recorded result of q
+// (testdata/<name>-quick.json): its verdict lines judged again, as
+// recorded and on a quiet machine, and its tables.
+func checkGolden[P, R any, RP interface {
+	*R
+	Result
+}](t *testing.T, q *Question[P, R], name string, judge func(RP) judgement) {
+	t.Helper()
+	r := RP(recorded(t, q, name+"-quick"))
+	j := judge(r)
+	if len(j.verdicts) != len(r.Base().Verdicts) {
+		t.Errorf("%d verdicts judged again, %d recorded", len(j.verdicts), len(r.Base().Verdicts))
+	}
+	golden.Check(t, name+"-verdicts", verdictLines(j.verdicts))
+	golden.Check(t, name+"-tables", tablesText(r.Tables()))
+	quiet(r.Base())
+	golden.Check(t, name+"-verdicts-quiet", verdictLines(judge(r).verdicts))
+}
+
+// checkClaimsListed checks that the claims judged are those listed:
+// every claim judged is listed, and every claim listed is judged.
+func checkClaimsListed(t *testing.T, claims []Claim, vs []Verdict) {
+	t.Helper()
+	listed := map[string]bool{}
+	for _, c := range claims {
+		listed[c.ID] = true
+	}
+	judged := map[string]bool{}
+	for _, v := range vs {
+		judged[v.ClaimID] = true
+		if !listed[v.ClaimID] {
+			t.Errorf("judged %s, which Claims does not list", v.ClaimID)
+		}
+	}
+	for id := range listed {
+		if !judged[id] {
+			t.Errorf("listed %s, never judged", id)
+		}
+	}
+}
+
+// checkCase checks a table test's case: of vs, exactly one is on claim and
+// model and passes match, and it has outcome want with why in its reason
+// or detail.
+func checkCase(t *testing.T, vs []Verdict, claim, model, name string, want Outcome, why string, match func(Verdict) bool) {
+	t.Helper()
+	var got []Verdict
+	for _, v := range vs {
+		if v.ClaimID == claim && v.Model == model && match(v) {
+			got = append(got, v)
+		}
+	}
+	if len(got) != 1 {
+		t.Errorf("%s, %s: %d verdicts on %s, want 1", claim, name, len(got), model)
+		return
+	}
+	if v := got[0]; v.Outcome != want || !strings.Contains(v.Reason+" "+v.Detail, why) {
+		t.Errorf("%s, %s: %s (%s), want %s with %q\n%s", claim, name, v.Outcome, v.Estimate(), want, why, verdictLines([]Verdict{v}))
+	}
 }

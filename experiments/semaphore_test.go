@@ -1,11 +1,8 @@
 package experiments
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/boundlab/boundlab/internal/golden"
 )
 
 // The semaphore's judge on a recorded quick run (200 tasks, limit 20,
@@ -130,57 +127,18 @@ func TestJudgeSemaphore(t *testing.T) {
 		if c.edit != nil {
 			c.edit(r)
 		}
-		var v Verdict
-		found := false
-		for _, x := range judgeSemaphore(r).verdicts {
-			if x.ClaimID == c.claim && x.Model == c.model {
-				v, found = x, true
-			}
-		}
-		if !found {
-			t.Errorf("%s, %s: no verdict on %s", c.claim, c.name, c.model)
-			continue
-		}
-		if v.Outcome != c.want || !strings.Contains(v.Reason+" "+v.Detail, c.why) {
-			t.Errorf("%s, %s: %s (%s), want %s with %q\n%s", c.claim, c.name, v.Outcome, v.Estimate(), c.want, c.why, verdictLines([]Verdict{v}))
-		}
+		checkCase(t, judgeSemaphore(r).verdicts, c.claim, c.model, c.name, c.want, c.why, func(Verdict) bool { return true })
 	}
 }
 
 // The verdict lines and the tables of the recorded run, as recorded: a
-// busy machine, so the timed verdicts are inconclusive.
-func TestSemaphoreGolden(t *testing.T) {
-	r := recorded(t, Semaphore, "semaphore-quick")
-	j := judgeSemaphore(r)
-	if len(j.verdicts) != len(r.Verdicts) {
-		t.Errorf("%d verdicts judged again, %d recorded", len(j.verdicts), len(r.Verdicts))
-	}
-	golden.Check(t, "semaphore-verdicts", verdictLines(j.verdicts))
-	golden.Check(t, "semaphore-tables", tablesText(r.Tables()))
-	quiet(&r.Report)
-	golden.Check(t, "semaphore-verdicts-quiet", verdictLines(judgeSemaphore(r).verdicts))
-}
+// busy machine, so the timed verdicts are inconclusive; and quiet.
+func TestSemaphoreGolden(t *testing.T) { checkGolden(t, Semaphore, "semaphore", judgeSemaphore) }
 
 // What the semaphore lists is what it judges: every claim it judges is in
 // Claims, and every claim in Claims is judged on the recorded run.
 func TestSemaphoreClaimsListed(t *testing.T) {
-	r := recorded(t, Semaphore, "semaphore-quick")
-	listed := map[string]bool{}
-	for _, c := range Semaphore.Claims() {
-		listed[c.ID] = true
-	}
-	judged := map[string]bool{}
-	for _, v := range judgeSemaphore(r).verdicts {
-		judged[v.ClaimID] = true
-		if !listed[v.ClaimID] {
-			t.Errorf("judged %s, which Claims does not list", v.ClaimID)
-		}
-	}
-	for id := range listed {
-		if !judged[id] {
-			t.Errorf("listed %s, never judged", id)
-		}
-	}
+	checkClaimsListed(t, Semaphore.Claims(), judgeSemaphore(recorded(t, Semaphore, "semaphore-quick")).verdicts)
 	// The listed claim carries the tolerance each model is judged with.
 	c := Semaphore.Claims()[0]
 	if c.ID != "semaphore-near-ideal" || c.ToleranceFor("goroutines") != 0.01 || c.ToleranceFor("eventloop") != 0.02 {

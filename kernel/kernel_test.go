@@ -102,7 +102,7 @@ func TestRunSavesForLast(t *testing.T) {
 	Tables(Last(experiments.AsyncCPU))
 	ShowResult(Last(experiments.AsyncCPU))
 	p := experiments.AsyncCPU.Defaults()
-	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 0
+	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1
 	res := Run(experiments.AsyncCPU, &p)
 	if res == nil {
 		t.Fatal("Run returned nil")

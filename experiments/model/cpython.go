@@ -290,7 +290,7 @@ func (m cpythonModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, 
 			cfg.Progress(n, len(tasks))
 		}
 	}
-	out, launched, err := runPython(ctx, in.Executable, req, progress)
+	out, launched, err := runPython(ctx, in.Executable, req, progress, cfg.Started)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("cpython: stopped after %d of %d tasks: %w", done, len(tasks), cerr)
@@ -431,7 +431,7 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 		c := *in
 		return &c, nil
 	}
-	out, _, err := runPython(ctx, path, pyRequest{Mode: "probe", Calibrate: true}, nil)
+	out, _, err := runPython(ctx, path, pyRequest{Mode: "probe", Calibrate: true}, nil, nil)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("cpython: probe %s: %w", path, cerr)
@@ -465,8 +465,9 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 // interpreter runs in a process group of its own, which is killed whole
 // when ctx ends and again once the script has exited, so that no process
 // it started (multiprocessing's workers, its resource tracker) outlives the
-// call. progress, if set, gets the script's reports of tasks done.
-func runPython(ctx context.Context, python string, req pyRequest, progress func(int)) ([]byte, int64, error) {
+// call. progress, if set, gets the script's reports of tasks done;
+// started, if set, the interpreter's process id once it has started.
+func runPython(ctx context.Context, python string, req pyRequest, progress func(int), started func(pid int)) ([]byte, int64, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("encode the request: %w", err)
@@ -507,6 +508,9 @@ func runPython(ctx context.Context, python string, req pyRequest, progress func(
 			return nil, 0, err
 		}
 		return nil, 0, fmt.Errorf("start %s: %w", python, err)
+	}
+	if started != nil {
+		started(g.pid)
 	}
 
 	reports := make(chan struct{})

@@ -35,7 +35,7 @@ func PythonLive(ctx context.Context, python string, n int) (*LiveMemory, error) 
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := runPython(ctx, in.Executable, pyRequest{Mode: "memory", Live: n}, nil)
+	out, _, err := runPython(ctx, in.Executable, pyRequest{Mode: "memory", Live: n}, nil, nil)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("cpython live memory, %d tasks: stopped: %w", n, cerr)

@@ -51,6 +51,11 @@ type Config struct {
 	// or worker processes) for offloaded steps (Step.Offload). Zero means
 	// DefaultExecutor, one per core.
 	Executor int
+	// Started, if set, is called with the process id of the cpython
+	// model's interpreter as soon as it has started, before it runs a task
+	// (to sample it with py-spy, say). It must return quickly. Other models
+	// ignore it.
+	Started func(pid int)
 
 	// probe, if set, watches the batch's tasks come alive (live.go).
 	probe *liveProbe

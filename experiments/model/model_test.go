@@ -181,15 +181,7 @@ func TestEventloopLag(t *testing.T) {
 }
 
 // Goroutines run CPU steps in parallel where there are cores to do it.
-func TestGoroutinesParallel(t *testing.T) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("needs GOMAXPROCS >= 2")
-	}
-	r := run(t, "goroutines", Repeat(2, NewTask(CPUFor(80*time.Millisecond))), Config{Concurrency: 2})
-	if !Overlaps(r.Spans, KindCPU, 0) {
-		t.Fatal("goroutines: two CPU-bound tasks never ran at the same time")
-	}
-}
+func TestGoroutinesParallel(t *testing.T) { checkParallel(t, "goroutines") }
 
 // eachModel runs f for every model as a subtest; the cpython model's is
 // skipped, saying why, where no Python interpreter is found (as the other
@@ -347,14 +339,39 @@ func TestProcessesSerialise(t *testing.T) {
 // Processes run CPU work in parallel, and their CPU time (the children's)
 // is counted.
 func TestProcessesParallel(t *testing.T) {
-	if runtime.NumCPU() < 2 {
-		t.Skip("needs 2 cores")
-	}
-	r := run(t, "processes", Repeat(2, NewTask(CPUFor(80*time.Millisecond))), Config{Concurrency: 2})
-	if !Overlaps(r.Spans, KindCPU, 0) {
-		t.Fatal("processes: two CPU-bound tasks never ran at the same time")
-	}
+	r := checkParallel(t, "processes")
 	if r.Totals.CPU() < 120*time.Millisecond {
 		t.Fatalf("processes: CPU %v for 160 ms of work; children not counted", r.Totals.CPU())
 	}
+}
+
+// checkParallel checks that model m computes two CPU-bound tasks in
+// parallel: their CPU time over the wall time (how many cores the run kept
+// busy) is above 1, which no time-slicing of one core can give, where one
+// at a time it stays at 1 at most. Overlapping wall intervals would not
+// tell: time-slicing on one core overlaps too. A shared machine may deny
+// a run its second core for a while, so the best of up to five counts.
+func checkParallel(t *testing.T, m string) *Run {
+	t.Helper()
+	if runtime.GOMAXPROCS(0) < 2 || runtime.NumCPU() < 2 {
+		t.Skip("needs 2 cores")
+	}
+	cores := func(r *Run) float64 { return float64(r.Totals.CPU()) / float64(r.Totals.Wall) }
+	tasks := Repeat(2, NewTask(CPUFor(80*time.Millisecond)))
+	if one := run(t, m, tasks, Config{Concurrency: 1}); cores(one) > 1.15 {
+		t.Fatalf("%s: one at a time kept %.2f cores busy; the CPU accounting counts more than the tasks", m, cores(one))
+	}
+	var best *Run
+	for range 5 {
+		r := run(t, m, tasks, Config{Concurrency: 2})
+		if best == nil || cores(r) > cores(best) {
+			best = r
+		}
+		if cores(best) > 1.3 {
+			return best
+		}
+	}
+	t.Fatalf("%s: two CPU-bound tasks kept at most %.2f cores busy in five runs (CPU %v in %v): they never computed in parallel",
+		m, cores(best), best.Totals.CPU(), best.Totals.Wall)
+	return nil
 }

@@ -1,0 +1,39 @@
+package experiments
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
+)
+
+// Tables are the async-cpu result's figures: each model one after another
+// and all at once, the speedup with its 95% interval (and CPython's at the
+// calibrated speed beside it), the event loops' lag and the longest step.
+func (res *AsyncCPUResult) Tables() []Table {
+	if len(res.Points) == 0 {
+		return nil
+	}
+	t := Table{
+		Title:   "Each model one after another and all at once",
+		Columns: []string{"model", "runs", "one after another (s)", "all at once (s)", "speedup (x)", "calibrated speedup", "worst loop lag", "longest CPU step", "most computing at once"},
+		Note: "walls: the median of the runs [95% interval]; speedup: one after another over all at once, round by round, as measured: the median [95% interval], what the verdicts judge; " +
+			"calibrated: CPython's with each wall taken over its tasks' CPU per calibrated second, to explain a miss, not judged; lag and step: medians over the runs all at once",
+	}
+	secs := func(ds []time.Duration) string {
+		ci := measure.MedianCI(secondsOf(ds), level)
+		return figure(ci.Median, ci.Low, ci.High, ci.N, "%.4f")
+	}
+	for _, p := range res.Points {
+		cal, lag := "-", "-"
+		if len(p.Calibrated) > 0 {
+			cal = fmt.Sprintf("%.3f (CPU %.2f× calibrated)", p.CalibratedSpeedup, p.Slowdown)
+		}
+		if len(p.MaxLoopLags) > 0 {
+			lag = showDur(p.MaxLoopLag)
+		}
+		t.Rows = append(t.Rows, []string{p.Model, fmt.Sprint(len(p.Speedups)), secs(p.SequentialWalls), secs(p.ConcurrentWalls),
+			figure(p.Speedup, p.Low, p.High, len(p.Speedups), "%.3f"), cal, lag, showDur(p.LongestStep), fmt.Sprint(p.MaxComputing)})
+	}
+	return []Table{t}
+}
