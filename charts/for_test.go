@@ -203,7 +203,7 @@ func TestForScaling(t *testing.T) {
 	// The error bars span each speedup's interval, as measured.
 	p := parse(t, cs[0])
 	pt, _ := pointOf(res, "processes", 2)
-	bars := fmt.Sprint(p.Series[6].Data[0].(map[string]any)["value"], p.Series[6].Data[1].(map[string]any)["value"])
+	bars := fmt.Sprint(valueOf(t, p.Series[6].Data[0]), valueOf(t, p.Series[6].Data[1]))
 	if !strings.Contains(bars, fmt.Sprint(round(pt.Low, 4))) || !strings.Contains(bars, fmt.Sprint(round(pt.High, 4))) {
 		t.Errorf("processes' error bar at 2 workers %s, want %v to %v", bars, pt.Low, pt.High)
 	}
@@ -337,7 +337,7 @@ func TestForAsyncCPU(t *testing.T) {
 	sp := parse(t, cs[1])
 	var bounds []string
 	for _, d := range sp.Series[3].Data {
-		if v := d.(map[string]any)["value"].([]any); v[1] != nil {
+		if v := valueOf(t, d)[:2]; v[1] != nil {
 			bounds = append(bounds, fmt.Sprintf("%v:%v", v...))
 		}
 	}

@@ -256,8 +256,23 @@ func compactSeries(opt, s map[string]any) {
 			names[i] = nil
 		}
 	}
-	if cats, dim, ok := categoryDim(opt, s); ok && namesFromCategories(names, values, cats, dim) {
-		clear(names)
+	cats, dim, hasCats := categoryDim(opt, s)
+	if hasCats {
+		// An item without a name of its own takes its category's: say so,
+		// so that a name dimension (below) does not give it "".
+		for i, v := range values {
+			if names[i] != nil {
+				continue
+			}
+			if list, ok := v.([]any); ok && dim < len(list) {
+				if at, ok := intOf(list[dim]); ok && at >= 0 && at < len(cats) {
+					names[i] = cats[at]
+				}
+			}
+		}
+		if namesFromCategories(names, values, cats, dim) {
+			clear(names)
+		}
 	}
 	if slices.ContainsFunc(names, func(n any) bool { return n != nil }) {
 		n, ok := nameDim(s, values)
