@@ -90,7 +90,7 @@ func TestScalingQuickCPython(t *testing.T) {
 		}
 	}
 	if pool != p.SpyThreads || g.Held() < 0.5 || len(g.Samples) < 10 {
-		t.Fatalf("%d pool threads, the GIL held in %.0f%% of %d samples", pool, 100*g.Held(), len(g.Samples))
+		t.Fatalf("%d pool threads, the GIL held in %.0f%% of %d samples; threads %+v", pool, 100*g.Held(), len(g.Samples), g.Threads)
 	}
 	for _, x := range g.Samples {
 		if x.At < 0 || x.At > res.Runs[g.CPython].Totals.Wall {

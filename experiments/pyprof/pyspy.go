@@ -398,6 +398,11 @@ func (s *Spy) record(at, end time.Duration, traces []dumpTrace) {
 			s.res.Threads = append(s.res.Threads, SpyThread{TID: st.TID, Ident: tr.ThreadID, Name: name})
 		}
 		th := &s.res.Threads[i]
+		if tr.ThreadName != nil && th.Name != *tr.ThreadName {
+			// A thread dumped before threading registered it has no name
+			// in its first dumps; it takes the name it is later given.
+			th.Name = *tr.ThreadName
+		}
 		th.Samples++
 		if st.Active {
 			th.Active++

@@ -221,3 +221,19 @@ func TestCheckProcess(t *testing.T) {
 		t.Errorf("no such process: %v", err)
 	}
 }
+
+// A thread dumped before threading registered it comes without a name; it
+// takes the name a later dump gives it, so that a pool thread is found by
+// its name whenever py-spy first saw it.
+func TestSpyNamesLateThreads(t *testing.T) {
+	s := &Spy{index: map[uint64]int{}, funcs: map[[2]string]int{}}
+	name := "ThreadPoolExecutor-0_1"
+	s.record(0, time.Millisecond, []dumpTrace{{ThreadID: 7, Active: true}})
+	s.record(time.Millisecond, 2*time.Millisecond, []dumpTrace{{ThreadID: 7, ThreadName: &name, Active: true, OwnsGIL: true}})
+	if len(s.res.Threads) != 1 {
+		t.Fatalf("threads %+v", s.res.Threads)
+	}
+	if th := s.res.Threads[0]; th.Name != name || th.Samples != 2 || th.GIL != 1 {
+		t.Errorf("thread %+v, want %s in 2 samples, 1 holding the GIL", th, name)
+	}
+}
