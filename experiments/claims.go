@@ -227,6 +227,10 @@ func straddles(v Verdict, ci measure.CI, lo, hi float64) string {
 	return fmt.Sprintf("the 95%% interval %s straddles the bound %s: %s", v.Estimate(), num(bound), why)
 }
 
+// Range is the range of values that agree with the claim, for a chart to
+// draw: −Inf or +Inf where it is open on one side.
+func (v Verdict) Range() (lo, hi float64) { return v.bounds() }
+
 // bounds is the range of values that agree with the claim.
 func (v Verdict) bounds() (lo, hi float64) {
 	e, t := v.Expected, v.Tolerance

@@ -81,39 +81,6 @@ func TestLiveSweep(t *testing.T) {
 	}
 }
 
-// The framework's matrix: each row's recommended model within 10% of the
-// best on the CPython-style models, threads gaining nothing on CPU, process
-// pools costing memory and time on I/O.
-func TestMatrixQuick(t *testing.T) {
-	res := runQuick(t, Matrix, "framework-recommended", "wrong-threads-cpu", "wrong-processes-io", "wrong-processes-io-time")
-	checkJSON(t, res)
-	p := Matrix.Quick()
-	if len(res.Cells) != 3*len(p.Models) || len(res.Workloads) != 3 {
-		t.Fatalf("%d cells, %d workloads", len(res.Cells), len(res.Workloads))
-	}
-	for _, w := range res.Workloads {
-		n := 0
-		for _, c := range res.Cells {
-			if c.Workload == w.Key && c.Recommended {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s: %d recommended cells", w.Key, n)
-		}
-	}
-	if c, _ := res.Cell("io-high", "processes"); c.Concurrency != p.Pool || c.Setup <= 0 {
-		t.Errorf("processes on high I/O: %+v", c)
-	}
-	if c, _ := res.Cell("io-high", "gil"); c.Concurrency != p.High {
-		t.Errorf("gil on high I/O: %d threads", c.Concurrency)
-	}
-	if len(res.Tables()) != 4 {
-		t.Errorf("%d tables", len(res.Tables()))
-	}
-	decoded(t, Matrix, res)
-}
-
 // decoded checks that res comes back from its JSON with its points.
 func decoded[P, R any](t *testing.T, q *Question[P, R], res *R) {
 	t.Helper()
