@@ -2,6 +2,7 @@ package charts
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +26,9 @@ var (
 		p.Models = []string{"goroutines", "eventloop", "processes"}
 		return experiments.Memory.Run(context.Background(), &p, nil)
 	})
-	matrixResult = sync.OnceValues(func() (*experiments.MatrixResult, error) {
-		p := experiments.Matrix.Defaults()
-		p.Moderate, p.High, p.Wait, p.CPUTasks, p.CPU, p.Pool, p.Repeat = 4, 200, 5*time.Millisecond, 2, 5*time.Millisecond, 4, 1
-		p.Models = []string{"gil", "eventloop", "processes", "goroutines"}
-		return experiments.Matrix.Run(context.Background(), &p, nil)
-	})
+	// The matrix as recorded by the experiments' tests: a quick run with
+	// CPython beside the models.
+	matrixResult = recordedResult(experiments.Matrix, "matrix-quick")
 )
 
 func TestForJSON(t *testing.T) {
@@ -106,17 +104,39 @@ func containsPart(xs []string, s string) bool {
 func TestForMatrix(t *testing.T) {
 	res := must(matrixResult())(t)
 	cs := checkCharts(t, res, []want{
-		{"Runtime: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
-		{"Peak memory: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
+		{"Runtime: each workload on each model", []SeriesInfo{{"cells", 21}, {"the framework's recommendation", 6}}},
+		{"Memory added: each workload on each model", []SeriesInfo{{"cells", 21}, {"the framework's recommendation", 6}}},
+		{"The framework's recommendation against the best other model", []SeriesInfo{{"1: as the best other model", 2},
+			{"Go's models", 8}, {"Go's models", 12}, {"CPython", 8}, {"CPython", 12}}},
 	})
 	p := parse(t, cs[0])
 	if rows := p.YAxis[0]["data"].([]any); len(rows) != 3 {
 		t.Errorf("rows %v", rows)
 	}
-	if cols := p.XAxis[0]["data"].([]any); len(cols) != 4 || cols[0] != "gil" {
+	if cols := p.XAxis[0]["data"].([]any); len(cols) != 7 || cols[0] != "gil" {
 		t.Errorf("columns %v", cols)
 	}
 	if !strings.Contains(cs[0].Option(), `"visualMap"`) || !strings.Contains(cs[0].Option(), "★") {
 		t.Error("no colour scale or no recommended cell")
+	}
+	// The judged figures: per family three runtimes and the memory at high
+	// concurrency, each point with its error bar, the bounds from the
+	// claims' data.
+	j := parse(t, cs[2])
+	if cats := j.XAxis[0]["data"].([]any); len(cats) != 8 || cats[0] != "gil · I/O × 20: runtime" || cats[3] != "eventloop · I/O × 200: memory" {
+		t.Errorf("categories %v", cats)
+	}
+	marks := map[float64]bool{}
+	for _, m := range j.Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
+	}
+	for _, c := range experiments.Matrix.Claims() {
+		if (c.ID == "framework-recommended" || c.ID == "framework-memory") && !marks[round(1+c.Tolerance, 4)] {
+			t.Errorf("no bound at %v for %s: marks %v", 1+c.Tolerance, c.ID, marks)
+		}
+	}
+	v, _ := res.Verdict("framework-recommended", "gil")
+	if !strings.Contains(cs[2].Option(), fmt.Sprintf("gil on I/O, 20 waits at once: runtime: 95%% interval %.3g to %.3g over %d runs", v.Low, v.High, v.Runs)) {
+		t.Error("the gil's interval is not drawn as the verdict has it")
 	}
 }
