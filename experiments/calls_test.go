@@ -2,68 +2,13 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
-	"github.com/boundlab/boundlab/experiments/model"
 )
-
-// The no-semaphore experiment on quick parameters: without the semaphore
-// the calls beyond the clients' descriptors fail with "too many open
-// files", those the server's queue cannot hold time out, and the tail
-// grows; with it nothing fails and the server runs at capacity. The client
-// process survives every run.
-func TestNoSemaphoreQuick(t *testing.T) {
-	res := runQuick(t, NoSemaphore, "tail-grows", "too-many-files-above", "too-many-files-below", "timeouts",
-		"queue-overflows", "semaphore-no-errors", "semaphore-bounds-latency/go", "capacity-semaphore")
-	checkJSON(t, res)
-	p := NoSemaphore.Quick()
-	models := len(p.Models)
-	if slices.Contains(p.Models, "cpython") && res.Python == nil {
-		models-- // no interpreter: skipped with a note
-	}
-	if want := 2 * len(p.Concurrency) * models; len(res.Points) != want {
-		t.Fatalf("%d points, want %d", len(res.Points), want)
-	}
-	for _, pt := range res.Points {
-		if pt.Crash != "" || pt.Run < 0 {
-			t.Fatalf("%s at %d: the client process died: %s", pt.Model, pt.Concurrency, pt.Crash)
-		}
-		if pt.NoFile != p.FDLimit {
-			t.Fatalf("client limit %d, want %d", pt.NoFile, p.FDLimit)
-		}
-		if pt.OK+pt.Failed() != pt.Concurrency {
-			t.Fatalf("%+v: %d answered and %d failed of %d", pt.CallPoint, pt.OK, pt.Failed(), pt.Concurrency)
-		}
-		files := pt.Errors[model.ErrTooManyFiles]
-		above := pt.Concurrency > p.FDLimit
-		if pt.Semaphore == 0 && above != (files > 0) {
-			t.Fatalf("%s, %d at once, limit %d: %d too many open files", pt.Model, pt.Concurrency, p.FDLimit, files)
-		}
-		if pt.Semaphore > 0 && pt.Failed() != 0 {
-			t.Fatalf("%s, %d at once under the semaphore: %v", pt.Model, pt.Concurrency, pt.Errors)
-		}
-	}
-	if len(res.Tables()) != 2 {
-		t.Fatalf("%d tables", len(res.Tables()))
-	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := NoSemaphore.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Points) != len(res.Points) || got.Points[0].Server.Backlog == 0 {
-		t.Fatalf("decoded %+v", got.Points[0])
-	}
-}
 
 // The many-tasks experiment on quick parameters: memory grows in a
 // straight line with the live tasks, descriptors track the calls in flight

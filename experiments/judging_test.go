@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -94,4 +95,22 @@ func checkGolden[P, R any](t *testing.T, q *Question[P, R], file string) {
 	golden.Check(t, file+"-tables", tablesText(q.result(r).Tables()))
 	quiet(base)
 	golden.Check(t, file+"-verdicts-quiet", verdictLines(q.judge(r).verdicts))
+}
+
+// recordQuick runs q's quick parameters, edited by edit (CPython beside
+// the models, say), and records the result as testdata/<file>.json, with
+// -record; it skips otherwise.
+func recordQuick[P, R any](t *testing.T, q *Question[P, R], file string, edit func(p *P)) {
+	t.Helper()
+	if !*record {
+		t.Skip("records only with -record")
+	}
+	needPython(t)
+	p := q.Quick()
+	edit(&p)
+	res, err := q.Run(context.Background(), &p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save(t, file, q.result(res))
 }

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"context"
 	"testing"
 	"time"
 )
@@ -9,17 +8,9 @@ import (
 // TestRecordMatrix runs the quick matrix with CPython beside the models
 // and records it as testdata, with -record.
 func TestRecordMatrix(t *testing.T) {
-	if !*record {
-		t.Skip("records only with -record")
-	}
-	needPython(t)
-	p := Matrix.Quick()
-	p.Models = []string{"gil", "eventloop", "processes", "goroutines", "cpython"}
-	res, err := Matrix.Run(context.Background(), &p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	save(t, "matrix-quick", res)
+	recordQuick(t, Matrix, "matrix-quick", func(p *MatrixParams) {
+		p.Models = []string{"gil", "eventloop", "processes", "goroutines", "cpython"}
+	})
 }
 
 // The matrix on quick parameters, run for real: every model ran every
