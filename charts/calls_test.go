@@ -2,24 +2,23 @@ package charts
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // Real results of the call experiments at small settings, once per test
 // binary.
 var (
-	noSemaphoreResult = sync.OnceValues(func() (*experiments.NoSemaphoreResult, error) {
-		p := experiments.NoSemaphore.Defaults()
-		p.Concurrency, p.Limit, p.Workers, p.Service, p.Backlog = []int{4, 80}, 8, 4, 2*time.Millisecond, 8
-		p.Timeout, p.FDLimit, p.Models = 300*time.Millisecond, 64, []string{"goroutines", "eventloop"}
-		return experiments.NoSemaphore.Run(context.Background(), &p, nil)
-	})
-	manyTasksResult = sync.OnceValues(func() (*experiments.ManyTasksResult, error) {
+	// The no-semaphore experiment as recorded by the experiments' tests: a
+	// quick run, CPython's asyncio clients beside the models.
+	noSemaphoreResult = recordedResult(experiments.NoSemaphore, "no-semaphore-quick")
+	manyTasksResult   = sync.OnceValues(func() (*experiments.ManyTasksResult, error) {
 		p := experiments.ManyTasks.Defaults()
 		p.Tasks, p.Workers, p.Service, p.Backlog = []int{20, 60, 200}, 50, 20*time.Millisecond, 64
 		p.Timeout, p.FDLimit, p.Sample, p.Models = 2*time.Second, 128, 2*time.Millisecond, []string{"goroutines", "eventloop"}
@@ -29,26 +28,47 @@ var (
 
 func TestForNoSemaphore(t *testing.T) {
 	res := must(noSemaphoreResult())(t)
-	// Without the semaphore, 80 calls under 64 descriptors: some run out,
-	// and those beyond the server's 4 + 9 time out.
-	latency := []SeriesInfo{{"queueing bound ⌈at once / workers⌉ × service", 2},
-		{"p99 · no semaphore", 2}, {"p95 · no semaphore", 2}, {"p50 · no semaphore", 2},
-		{"a call alone, p99 · semaphore 8", 2}, {"p99 · semaphore 8", 2}, {"p95 · semaphore 8", 2}, {"p50 · semaphore 8", 2}}
-	errs := []SeriesInfo{{"too many open files · no semaphore", 2}, {"timeout · no semaphore", 2}, {"errors of any kind · semaphore 8", 2}}
+	// Without the semaphore, 400 calls under 128 descriptors: most run out,
+	// and those beyond the server's 10 + 51 time out. The sweep's ends ran
+	// six times: their figures have error bars.
+	latency := []SeriesInfo{{"queueing bound ⌈at once / workers⌉ × service", 3},
+		{"p99 · no semaphore", 3}, {"p99 · no semaphore", 6}, {"p95 · no semaphore", 3}, {"p50 · no semaphore", 3},
+		{"a call alone, p99 · semaphore 20", 3}, {"a call alone, p99 · semaphore 20", 6},
+		{"p99 · semaphore 20", 3}, {"p99 · semaphore 20", 6}, {"p95 · semaphore 20", 3}, {"p50 · semaphore 20", 3}}
+	errs := []SeriesInfo{{"too many open files · no semaphore", 3}, {"timeout · no semaphore", 3}, {"errors of any kind · semaphore 20", 3}}
+	throughput := []SeriesInfo{{"server capacity: workers / service", 2}}
+	for _, m := range []string{"goroutines", "eventloop", "cpython asyncio"} {
+		for _, mode := range []string{"no semaphore", "semaphore 20"} {
+			throughput = append(throughput, SeriesInfo{m + " · " + mode, 3}, SeriesInfo{m + " · " + mode, 6})
+		}
+	}
 	cs := checkCharts(t, res, []want{
-		{"Throughput against concurrency", []SeriesInfo{{"server capacity: workers / service", 2},
-			{"goroutines · no semaphore", 2}, {"goroutines · semaphore 8", 2}, {"eventloop · no semaphore", 2}, {"eventloop · semaphore 8", 2}}},
+		{"Throughput against concurrency", throughput},
 		{"goroutines: latency against concurrency", latency},
 		{"goroutines: failed calls by kind", errs},
 		{"eventloop: latency against concurrency", latency},
 		{"eventloop: failed calls by kind", errs},
+		{"cpython asyncio: latency against concurrency", latency},
+		{"cpython asyncio: failed calls by kind", errs},
 	})
 	p := parse(t, cs[1])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("latency chart axes %v, %v; want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	if !strings.Contains(cs[1].Option(), "client timeout 300ms") {
-		t.Error("latency chart has no timeout line")
+	// The bounds the verdicts judge, from their claims: a call's p99 under
+	// the semaphore, and the throughput at the most calls at once.
+	v, _ := res.Verdict("semaphore-bounds-latency", "goroutines")
+	_, bound := v.Range()
+	if o := cs[1].Option(); !strings.Contains(o, "client timeout 800ms") || !strings.Contains(o, fmt.Sprintf("at most %.1f ms", bound*1000)) {
+		t.Error("latency chart lacks the timeout or the latency bound")
+	}
+	if o := cs[0].Option(); !strings.Contains(o, "no semaphore: at most 0.9 × capacity") || !strings.Contains(o, "semaphore: at least 0.75 × capacity") {
+		t.Error("throughput chart lacks the verdicts' bounds")
+	}
+	// The points at the ends are the medians of their runs.
+	top := res.Points[4] // goroutines, 400 at once, no semaphore
+	if !strings.Contains(cs[0].Option(), fmt.Sprintf("no semaphore, 400 at once: %.0f calls/s (median of 6 runs)", measure.MedianCI(top.Each(func(c experiments.CallPoint) float64 { return c.Throughput }), 0.95).Median)) {
+		t.Error("the throughput at 400 is not the median of its runs")
 	}
 }
 
