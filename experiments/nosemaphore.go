@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/loopback"
-	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -81,50 +80,15 @@ func quickNoSemaphore(p *NoSemaphoreParams) {
 // NoSemaphorePoint is one model at one concurrency, with or without the
 // semaphore, from one run or several.
 type NoSemaphorePoint struct {
-	// CallPoint is the run the tables and charts show: of several, the one
-	// whose answered calls a second are nearest their median.
-	CallPoint
+	CallRuns
 	// Concurrency is the calls launched at once; Semaphore the limit on
 	// those in flight, or 0 for none.
 	Concurrency int `json:"concurrency"`
 	Semaphore   int `json:"semaphore"`
-	// Repeats are every run at this setting, in round order, where it ran
-	// more than once (CallPoint is one of them); their figures are judged.
-	// They carry no Samples: the shown run's are CallPoint's.
-	Repeats []CallPoint `json:"repeats,omitempty"`
 }
 
 // Mode names the point's series mode: "no semaphore" or "semaphore 50".
 func (p NoSemaphorePoint) Mode() string { return semMode(p.Semaphore) }
-
-// All are the point's runs: its Repeats, or its one run.
-func (p NoSemaphorePoint) All() []CallPoint {
-	if len(p.Repeats) > 0 {
-		return p.Repeats
-	}
-	return []CallPoint{p.CallPoint}
-}
-
-// Each is f of each of the point's runs, for a verdict's samples.
-func (p NoSemaphorePoint) Each(f func(CallPoint) float64) []float64 {
-	var out []float64
-	for _, c := range p.All() {
-		out = append(out, f(c))
-	}
-	return out
-}
-
-// FailedShare is the share of a run's calls that failed, of any kind; a
-// run whose client process died failed every call.
-func (p CallPoint) FailedShare() float64 {
-	if p.Crash != "" {
-		return 1
-	}
-	if p.Tasks == 0 {
-		return 0
-	}
-	return float64(p.Failed()) / float64(p.Tasks)
-}
 
 func semMode(limit int) string {
 	if limit == 0 {
@@ -319,47 +283,11 @@ func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaph
 	for _, s := range ss {
 		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Concurrency))) {
 			for _, l := range []int{0, p.Limit} {
-				res.Points = append(res.Points, noSemaphorePoint(runs[callSetting{s, c, l}], c, l))
+				res.Points = append(res.Points, NoSemaphorePoint{CallRuns: callRuns(runs[callSetting{s, c, l}]), Concurrency: c, Semaphore: l})
 			}
 		}
 	}
 	return nil
-}
-
-// noSemaphorePoint is a setting's point from its runs: the run shown is
-// the one whose throughput is nearest the runs' median.
-func noSemaphorePoint(runs []CallPoint, concurrency, limit int) NoSemaphorePoint {
-	pt := NoSemaphorePoint{Concurrency: concurrency, Semaphore: limit}
-	if len(runs) == 0 {
-		return pt
-	}
-	pt.CallPoint = runs[representative(runs, func(c CallPoint) float64 { return c.Throughput })]
-	if len(runs) > 1 {
-		// The shown run's descriptor and memory samples are in CallPoint;
-		// the repeats keep their figures.
-		pt.Repeats = slices.Clone(runs)
-		for i := range pt.Repeats {
-			pt.Repeats[i].Samples = nil
-		}
-	}
-	return pt
-}
-
-// representative is the index of the item whose figure is nearest the
-// items' median.
-func representative[T any](xs []T, figure func(T) float64) int {
-	fs := make([]float64, len(xs))
-	for i, x := range xs {
-		fs[i] = figure(x)
-	}
-	m := measure.Median(fs)
-	best := 0
-	for i, f := range fs {
-		if math.Abs(f-m) < math.Abs(fs[best]-m) {
-			best = i
-		}
-	}
-	return best
 }
 
 // judgeNoSemaphore judges each model's sweep, without and with the
@@ -395,18 +323,6 @@ func (res *NoSemaphoreResult) points(m string, limit int) []NoSemaphorePoint {
 	return out
 }
 
-// callRuns are the indexes in Report.Runs of the calls' runs (a run whose
-// client died has none), for Report.busy.
-func callRuns(pts ...CallPoint) []int {
-	var out []int
-	for _, c := range pts {
-		if c.Run >= 0 {
-			out = append(out, c.Run)
-		}
-	}
-	return out
-}
-
 // judgeModel judges one model's sweep.
 func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m string) {
 	free, limited := res.points(m, 0), res.points(m, p.Limit)
@@ -418,7 +334,7 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 	for _, pt := range free {
 		all = append(all, pt.All()...)
 	}
-	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(len(all) - len(callRuns(all...))), Unit: "runs",
+	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(len(all) - len(runIndexes(all...))), Unit: "runs",
 		Detail: fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(all), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(all))}))
 	lo, hi := free[0], free[len(free)-1]
 	top := fmt.Sprintf("%d calls at once, %d runs; the server holds %d (%d workers, a queue of %d), timeout %s", hi.Concurrency, len(hi.All()), p.Workers+hi.Server.Backlog+1, p.Workers, hi.Server.Backlog+1, p.Timeout)
@@ -428,11 +344,11 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		Detail: fmt.Sprintf("%s; timed out in the run shown: %d of %d", top, hi.Errors[model.ErrTimeout], hi.Tasks)}))
 	if hi.Crash == "" && res.Capacity > 0 {
 		j.add(claimGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
-			Busy:   res.busy(callRuns(hi.All()...)...),
+			Busy:   res.busy(runIndexes(hi.All()...)...),
 			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f (%d workers / %s)", top, hi.OK, showDur(hi.Wall), hi.Throughput, res.Capacity, p.Workers, p.Service)}))
 	}
 	if lo.Concurrency < hi.Concurrency && lo.Crash == "" && hi.Crash == "" {
-		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: pairedP99(hi.All(), lo.All()), Expected: 2, Unit: "×", Busy: res.busy(callRuns(append(lo.All(), hi.All()...)...)...),
+		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: pairedP99(hi.All(), lo.All()), Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), hi.All()...)...)...),
 			Detail: fmt.Sprintf("the runs shown: p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
 				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, showDur(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
 	}
@@ -489,12 +405,12 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 	}
 	b := queueBound(min(lim.Concurrency, p.Limit), p.Workers, p.Service)
 	j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.CallLatency.P99 / 1000 }), Expected: seconds(b + connectAllowance), Unit: "s",
-		Busy: res.busy(callRuns(lim.All()...)...),
+		Busy: res.busy(runIndexes(lim.All()...)...),
 		Detail: fmt.Sprintf("%d calls at once, %d runs: a call's p99 against ceil(%d / %d) × %s = %s, + 2 ms; the run shown: %.1f ms, and with the wait for a slot the task's p99 %.1f ms; at every concurrency (the run shown): %s",
 			lim.Concurrency, len(lim.All()), min(lim.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), lim.CallLatency.P99, lim.Latency.P99, callP99Text(limited))}))
 	if res.Capacity > 0 {
 		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 1, Unit: "× capacity",
-			Busy:   res.busy(callRuns(lim.All()...)...),
+			Busy:   res.busy(runIndexes(lim.All()...)...),
 			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d, %d runs; the run shown: %d answered in %s, %.0f calls/s; capacity %d workers / %s = %.0f calls/s", lim.Concurrency, p.Limit, len(lim.All()), lim.OK, showDur(lim.Wall), lim.Throughput, p.Workers, p.Service, res.Capacity)}))
 	}
 }
@@ -508,14 +424,6 @@ func pairedP99(hi, lo []CallPoint) []float64 {
 		out = append(out, ratioOr(hi[i].Latency.P99, lo[i].Latency.P99, 0.001))
 	}
 	return out
-}
-
-// share is n of total as a fraction, 0 for none.
-func share(n, total int) float64 {
-	if total <= 0 {
-		return 0
-	}
-	return float64(n) / float64(total)
 }
 
 // callP99Text lists a call's p99 by concurrency, e.g. "10: 5.2 ms, 100:
