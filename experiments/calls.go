@@ -230,6 +230,49 @@ func (r *Report) runCalls(ctx context.Context, tr *tracker, stage string, weight
 	return pt, nil
 }
 
+// runSettings runs each of ends rounds times, interleaved (A B C A B C …),
+// then each of between once, and returns every setting's runs in order.
+// name says what a setting is, for progress.
+func runSettings(rounds int, ends, between []callSetting, name func(callSetting) string, run func(st callSetting, stage string) (CallPoint, error)) (map[callSetting][]CallPoint, error) {
+	runs := map[callSetting][]CallPoint{}
+	err := interleave(rounds, len(ends), func(k, a int) error {
+		st := ends[a]
+		stage := name(st)
+		if rounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
+		}
+		pt, err := run(st, stage)
+		runs[st] = append(runs[st], pt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range between {
+		pt, err := run(st, name(st))
+		if err != nil {
+			return nil, err
+		}
+		runs[st] = []CallPoint{pt}
+	}
+	return runs, nil
+}
+
+// figureOver writes f over a setting's runs: the median [95% interval].
+func (p CallRuns) figureOver(f func(CallPoint) float64, format string) string {
+	c := measure.MedianCI(p.Each(f), level)
+	return figure(c.Median, c.Low, c.High, c.N, format)
+}
+
+// capacityFigure writes the answered calls a second over a server's
+// capacity (calls a second), over the setting's runs, or "-" for none.
+func (p CallRuns) capacityFigure(capacity float64) string {
+	if capacity <= 0 {
+		return "-"
+	}
+	return p.figureOver(func(c CallPoint) float64 { return c.Throughput / capacity }, "%.3f")
+}
+
 // fill takes the point's figures from a child's run.
 func (p *CallPoint) fill(cr *model.ChildRun) {
 	run := cr.Run

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boundlab/boundlab/internal/golden"
 )
@@ -113,4 +114,29 @@ func recordQuick[P, R any](t *testing.T, q *Question[P, R], file string, edit fu
 		t.Fatal(err)
 	}
 	save(t, file, q.result(res))
+}
+
+// busyMachine returns r's runs as if other work had kept 60% of the
+// machine's cores busy while each ran.
+func busyMachine(r *Report) {
+	for i := range r.Runs {
+		if run := r.Runs[i].Run; run != nil {
+			run.Totals.OtherCPU = time.Duration(0.6 * float64(r.Stamp.Cores) * float64(run.Totals.Wall))
+		}
+	}
+}
+
+// eachRun calls f on a setting's run shown (k = -1) and on each of its
+// repeats (k its round).
+func eachRun(p *CallRuns, f func(k int, c *CallPoint)) {
+	f(-1, &p.CallPoint)
+	for k := range p.Repeats {
+		f(k, &p.Repeats[k])
+	}
+}
+
+// byRound sets a figure of each run from xs, round by round (the run shown
+// takes the first).
+func byRound(xs []float64, set func(c *CallPoint, x float64)) func(k int, c *CallPoint) {
+	return func(k int, c *CallPoint) { set(c, xs[max(k, 0)%len(xs)]) }
 }

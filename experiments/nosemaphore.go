@@ -259,26 +259,11 @@ func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaph
 			child: model.ChildOptions{NoFile: p.FDLimit, Sample: 5 * time.Millisecond},
 		})
 	}
-	runs := map[callSetting][]CallPoint{}
-	err = interleave(p.Repeat, len(ends), func(k, a int) error {
-		st := ends[a]
-		stage := fmt.Sprintf("%s, %d calls at once, %s", st.s, st.concurrency, semMode(st.limit))
-		if p.Repeat > 1 {
-			stage += fmt.Sprintf(" (run %d of %d)", k+1, p.Repeat)
-		}
-		pt, err := run(st, stage)
-		runs[st] = append(runs[st], pt)
-		return err
-	})
+	runs, err := runSettings(p.Repeat, ends, between, func(st callSetting) string {
+		return fmt.Sprintf("%s, %d calls at once, %s", st.s, st.concurrency, semMode(st.limit))
+	}, run)
 	if err != nil {
 		return err
-	}
-	for _, st := range between {
-		pt, err := run(st, fmt.Sprintf("%s, %d calls at once, %s", st.s, st.concurrency, semMode(st.limit)))
-		if err != nil {
-			return err
-		}
-		runs[st] = []CallPoint{pt}
 	}
 	for _, s := range ss {
 		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Concurrency))) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -44,14 +43,7 @@ func (res *NoSemaphoreResult) Tables() []Table {
 		if len(p.Repeats) == 0 {
 			continue
 		}
-		ci := func(f func(CallPoint) float64, format string) string {
-			c := measure.MedianCI(p.Each(f), level)
-			return figure(c.Median, c.Low, c.High, c.N, format)
-		}
-		capacity := "-"
-		if res.Capacity > 0 {
-			capacity = ci(func(c CallPoint) float64 { return c.Throughput / res.Capacity }, "%.3f")
-		}
+		ci, capacity := p.figureOver, p.capacityFigure(res.Capacity)
 		ends.Rows = append(ends.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency), fmt.Sprint(len(p.Repeats)),
 			ci(CallPoint.FailedShare, "%.3f"), ci(func(c CallPoint) float64 { return share(c.Errors[model.ErrTimeout], c.Tasks) }, "%.3f"), capacity,
 			ci(func(c CallPoint) float64 { return c.Latency.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return c.CallLatency.P99 }, "%.1f ms")})

@@ -76,20 +76,13 @@ func TestJudgeNoSemaphore(t *testing.T) {
 		return func(r *NoSemaphoreResult) {
 			for i := range r.Points {
 				pt := &r.Points[i]
-				if pt.Model != m || pt.Concurrency != c || pt.Semaphore != limit {
-					continue
-				}
-				f(-1, &pt.CallPoint)
-				for k := range pt.Repeats {
-					f(k, &pt.Repeats[k])
+				if pt.Model == m && pt.Concurrency == c && pt.Semaphore == limit {
+					eachRun(&pt.CallRuns, f)
 				}
 			}
 		}
 	}
-	// by sets a figure run by run from xs (the shown run takes the first).
-	by := func(xs []float64, set func(p *CallPoint, x float64)) func(k int, p *CallPoint) {
-		return func(k int, p *CallPoint) { set(p, xs[max(k, 0)%len(xs)]) }
-	}
+	by := byRound
 	// failing makes a share x of a run's calls fail with kind.
 	failing := func(kind model.ErrKind) func(p *CallPoint, x float64) {
 		return func(p *CallPoint, x float64) {
