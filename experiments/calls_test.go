@@ -3,37 +3,11 @@ package experiments
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
 )
-
-// The many-tasks experiment on quick parameters: memory grows in a
-// straight line with the live tasks, descriptors track the calls in flight
-// up to the limit, beyond it "too many open files" appears and the client
-// process survives.
-func TestManyTasksQuick(t *testing.T) {
-	res := runQuick(t, ManyTasks, "memory-per-task", "scheduling-delay", "latency-variance", "event-loop-lag",
-		"fds-track-connections", "too-many-files-beyond", "too-many-files-within")
-	checkJSON(t, res)
-	p := ManyTasks.Quick()
-	if want := len(p.Tasks) * len(p.Models); len(res.Points) != want || len(res.Fits) != len(p.Models) {
-		t.Fatalf("%d points, %d fits", len(res.Points), len(res.Fits))
-	}
-	for _, pt := range res.Points {
-		if pt.Crash != "" {
-			t.Fatalf("%s at %d: the client process died: %s", pt.Model, pt.Tasks, pt.Crash)
-		}
-		if pt.PeakFDs > p.FDLimit || len(pt.Samples) == 0 || pt.PeakRSS <= 0 || pt.PeakHeap <= 0 {
-			t.Fatalf("%s at %d: peak fds %d, %d samples, rss %d, heap %d", pt.Model, pt.Tasks, pt.PeakFDs, len(pt.Samples), pt.PeakRSS, pt.PeakHeap)
-		}
-	}
-	if v, ok := res.Verdict("collapse", "goroutines"); !ok || v.Measured != 0 {
-		t.Fatalf("collapse verdict %+v", v)
-	}
-}
 
 // Bad parameters are refused before anything runs.
 func TestCallParamErrors(t *testing.T) {
@@ -79,46 +53,4 @@ func TestCallExperimentCancelled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%d descriptors open after, %d before", fds, fds0)
-}
-
-// Where the largest task count answered fewer than two calls, latency
-// variance is judged at the largest count that answered some, with a
-// note; where none above the smallest did, it is not judged at all.
-func TestManyTasksVarianceWithoutAnswers(t *testing.T) {
-	pt := func(tasks, ok int, std float64) CallPoint {
-		return CallPoint{Model: "goroutines", Tasks: tasks, OK: ok, Latency: measure.Summary{N: ok, Std: std}}
-	}
-	judge := func(pts ...CallPoint) *ManyTasksResult {
-		p := ManyTasks.Defaults()
-		res := &ManyTasksResult{Report: newReport("many-tasks", "", &p), Points: pts}
-		j := judgeManyTasks(res)
-		res.Verdicts, res.Notes = j.verdicts, j.notes
-		return res
-	}
-	variance := func(res *ManyTasksResult) []Verdict {
-		var out []Verdict
-		for _, v := range res.Verdicts {
-			if v.ClaimID == claimLatencyVariance.ID {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
-
-	res := judge(pt(1000, 1000, 10), pt(5000, 5000, 40), pt(25000, 0, 0))
-	vs := variance(res)
-	if len(vs) != 1 || vs[0].Measured != 4 || vs[0].Outcome != Holds || !strings.Contains(vs[0].Detail, "5000 tasks against 1000") {
-		t.Errorf("variance verdicts %+v", vs)
-	}
-	if !strings.Contains(strings.Join(res.Notes, "\n"), "at 25000 tasks 0 calls were answered") {
-		t.Errorf("notes %q", res.Notes)
-	}
-
-	res = judge(pt(1000, 1000, 10), pt(25000, 1, 0))
-	if vs := variance(res); len(vs) != 0 {
-		t.Errorf("judged without answers: %+v", vs)
-	}
-	if !strings.Contains(strings.Join(res.Notes, "\n"), "no latency spread to judge") {
-		t.Errorf("notes %q", res.Notes)
-	}
 }
