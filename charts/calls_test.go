@@ -1,29 +1,19 @@
 package charts
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
 )
 
-// Real results of the call experiments at small settings, once per test
-// binary.
+// The call experiments as recorded by the experiments' tests: quick runs,
+// CPython's asyncio clients beside the models.
 var (
-	// The no-semaphore experiment as recorded by the experiments' tests: a
-	// quick run, CPython's asyncio clients beside the models.
 	noSemaphoreResult = recordedResult(experiments.NoSemaphore, "no-semaphore-quick")
-	manyTasksResult   = sync.OnceValues(func() (*experiments.ManyTasksResult, error) {
-		p := experiments.ManyTasks.Defaults()
-		p.Tasks, p.Workers, p.Service, p.Backlog = []int{20, 60, 200}, 50, 20*time.Millisecond, 64
-		p.Timeout, p.FDLimit, p.Sample, p.Models = 2*time.Second, 128, 2*time.Millisecond, []string{"goroutines", "eventloop"}
-		return experiments.ManyTasks.Run(context.Background(), &p, nil)
-	})
+	manyTasksResult   = recordedResult(experiments.ManyTasks, "many-tasks-quick")
 )
 
 func TestForNoSemaphore(t *testing.T) {
@@ -74,39 +64,48 @@ func TestForNoSemaphore(t *testing.T) {
 
 func TestForManyTasks(t *testing.T) {
 	res := must(manyTasksResult())(t)
-	fits := map[string]string{}
+	models := []string{"goroutines", "eventloop", "cpython asyncio"}
+	var fits, added, fds, errs, delay, gc []SeriesInfo
 	for _, f := range res.Fits {
-		fits[f.Model] = f.Model
+		e := f.Exponent
+		fits = append(fits, SeriesInfo{fmt.Sprintf("%s: ∝ tasks^%.2f [%.2f, %.2f]", f.Model, e.Median, e.Low, e.High), 2})
 	}
-	if len(fits) != 2 {
-		t.Fatalf("fits %+v", res.Fits)
-	}
-	cs := must(For(res))(t)
-	titles := []string{"Memory against live tasks", "Open descriptors against tasks", "Open descriptors over time, 200 tasks at once",
-		"Failed calls by kind against tasks", "Scheduling delay against tasks", "Garbage collections against tasks"}
-	if len(cs) != len(titles) {
-		t.Fatalf("%d charts", len(cs))
-	}
-	stamp := res.Stamp.String()
-	for i, c := range cs {
-		if c.Title() != titles[i] {
-			t.Errorf("chart %d: %q, want %q", i, c.Title(), titles[i])
+	fds = append(fds, SeriesInfo{"min(tasks + open before, limit)", 3})
+	for _, m := range models {
+		added = append(added, SeriesInfo{m + " · memory added, each run", 13}) // six runs at each end, one between
+		fds = append(fds, SeriesInfo{m, 3})
+		errs = append(errs, SeriesInfo{m + " · too many open files", 3})
+		other := m + " · largest heartbeat lag"
+		if m == "goroutines" {
+			other = m + " · runtime: runnable to running, p99"
 		}
-		checkChart(t, c, stamp)
+		delay = append(delay, SeriesInfo{m + " · creation to start, p99", 3}, SeriesInfo{m + " · creation to start, p99", 6}, SeriesInfo{other, 3})
+		gc = append(gc, SeriesInfo{m, 3}, SeriesInfo{m, 6})
 	}
-	// Memory: the fits (drawn first), then RSS and heap per model.
-	if s := cs[0].Series(); len(s) != 6 || !strings.HasPrefix(s[0].Name, "goroutines: ") || s[2].Name != "goroutines · resident (RSS)" || s[2].Points != 3 {
-		t.Errorf("memory series %v", s)
+	cs := checkCharts(t, res, []want{
+		{"Memory against live tasks", append(fits, added...)},
+		{"How memory grows with the live tasks: the exponent", []SeriesInfo{{"in proportion: the claim's range", 2},
+			{"exponent of memory against live tasks", 6}, {"exponent of memory against live tasks", 9}}},
+		{"Open descriptors against tasks", fds},
+		{"Open descriptors over time, 3000 tasks at once", []SeriesInfo{{"goroutines", len(res.Points[2].Samples)}, {"eventloop", len(res.Points[5].Samples)}, {"cpython asyncio", len(res.Points[8].Samples)}}},
+		{"Failed calls by kind against tasks", errs},
+		{"Scheduling delay against tasks", delay},
+		{"Garbage collections against tasks", gc},
+	})
+	if p := parse(t, cs[0]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+		t.Errorf("memory axes %v %v, want log-log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	// Descriptors over time: the samples of the largest run.
-	if s := cs[2].Series(); len(s) != 2 || s[0].Points < 3 {
-		t.Errorf("descriptors over time %v", s)
+	// The exponent's range is the claim's, read from its verdicts.
+	v, _ := res.Verdict("memory-per-task", "goroutines")
+	lo, hi := v.Range()
+	marks := map[float64]bool{}
+	for _, m := range parse(t, cs[1]).Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
 	}
-	// 200 tasks under 128 descriptors: some ran out.
-	if s := cs[3].Series(); len(s) == 0 || !strings.Contains(s[0].Name, "too many open files") {
-		t.Errorf("errors series %v", s)
+	if !marks[round(lo, 4)] || !marks[round(hi, 4)] {
+		t.Errorf("exponent chart marks %v, want %v and %v", marks, lo, hi)
 	}
-	if s := cs[4].Series(); len(s) != 4 || s[3].Name != "eventloop · largest heartbeat lag" {
-		t.Errorf("delay series %v", s)
+	if !strings.Contains(cs[1].Option(), fmt.Sprintf("goroutines: 95%% interval %.3f to %.3f", v.Low, v.High)) {
+		t.Error("the exponent's interval is not the verdict's")
 	}
 }

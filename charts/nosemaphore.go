@@ -118,9 +118,9 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 				if p.Crash != "" {
 					continue
 				}
-				y, iv := repeated(p, func(c experiments.CallPoint) float64 { return c.Throughput })
+				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Throughput })
 				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 1),
-					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p), p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
+					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
 				if iv != nil {
 					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 1), high: round(iv.High, 1),
 						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -172,10 +172,10 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 				if p.Crash != "" || p.OK == 0 {
 					continue
 				}
-				y, iv := repeated(p, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
+				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
 				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 3),
 					name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms%s\n(its task, with the wait for a slot: p99 %.1f ms in the run shown)",
-						semName(l), p.Concurrency, y, medianOf(p), p.Latency.P99)})
+						semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.Latency.P99)})
 				if iv != nil {
 					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
 						name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -197,8 +197,8 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 				runs := ""
 				if pct == "p99" { // the percentile tail-grows judges, over the runs
 					var iv *measure.CI
-					v, iv = repeated(p, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
-					runs = medianOf(p)
+					v, iv = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
+					runs = medianOf(p.CallRuns)
 					if iv != nil {
 						ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
 							name: fmt.Sprintf("%s, %d at once: p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -290,7 +290,7 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 
 // repeated is a figure of a point: the median of its runs, with its 95%
 // interval where it ran more than once (nil otherwise).
-func repeated(p experiments.NoSemaphorePoint, f func(experiments.CallPoint) float64) (float64, *measure.CI) {
+func repeated(p experiments.CallRuns, f func(experiments.CallPoint) float64) (float64, *measure.CI) {
 	if len(p.Repeats) < 2 {
 		return f(p.CallPoint), nil
 	}
@@ -299,7 +299,7 @@ func repeated(p experiments.NoSemaphorePoint, f func(experiments.CallPoint) floa
 }
 
 // medianOf says " (median of N runs)" for a point that ran N times.
-func medianOf(p experiments.NoSemaphorePoint) string {
+func medianOf(p experiments.CallRuns) string {
 	if len(p.Repeats) < 2 {
 		return ""
 	}
