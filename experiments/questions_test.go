@@ -41,33 +41,6 @@ func TestJSONQuick(t *testing.T) {
 	decoded(t, JSON, res)
 }
 
-// Live tasks' memory on every model: straight lines, a bare goroutine at
-// its 2 KiB stack and a little, the event loop's tasks far smaller, worker
-// processes in megabytes, asyncio's tasks made of the objects the lecture
-// lists.
-func TestMemoryQuick(t *testing.T) {
-	res := runQuick(t, Memory, "live-linear", "live-loop", "live-processes")
-	checkJSON(t, res)
-	if v, ok := res.Verdict("live-goroutine", seriesBare); !ok || !v.Holds {
-		t.Errorf("bare goroutines: %+v", v)
-	}
-	for _, s := range res.Series {
-		t.Logf("%s: %.0f B per task, R² %.5f, %d parts", s.Model, s.PerTask, s.R2, len(s.Breakdown))
-		if s.Model != "processes" && (s.PerTask <= 0 || len(s.Breakdown) == 0) {
-			t.Errorf("%s: %+v", s.Model, s)
-		}
-	}
-	if res.Python != nil {
-		if v, ok := res.Verdict("live-objects", seriesAsyncio); !ok || !v.Holds {
-			t.Errorf("asyncio objects: %+v", v)
-		}
-	}
-	if len(res.Tables()) != 3 {
-		t.Errorf("%d tables", len(res.Tables()))
-	}
-	decoded(t, Memory, res)
-}
-
 // The sweep's points, and the bad values its parameter refuses.
 func TestLiveSweep(t *testing.T) {
 	for top, want := range map[int]string{1_000_000: "[1000 10000 100000 1000000]", 20_000: "[20 200 2000 20000]", 500: "[5 50 500]", 10: "[1 10]"} {
