@@ -127,12 +127,19 @@ func manyMemory(res *experiments.ManyTasksResult, models []string, server, stamp
 // manyExponent draws each model's exponent of memory against live tasks,
 // with its 95% interval, and the range the memory-per-task claim allows.
 func manyExponent(res *experiments.ManyTasksResult, models []string, server, stamp string) (*Chart, error) {
+	return exponentChart(res.Base(), "memory-per-task", models, "many_exponent", stamp)
+}
+
+// exponentChart draws, for each model with a verdict on claim (an
+// exponent of memory against live tasks), the exponent with its 95%
+// interval, and the range the claim allows; nil where no model has one.
+func exponentChart(r *experiments.Report, claim string, models []string, kind, stamp string) (*Chart, error) {
 	var cats []string
 	s := xySeries{name: "exponent of memory against live tasks", color: "#5470c6", symbol: "circle"}
 	var ivs []interval
 	var lo, hi float64
 	for _, m := range models {
-		v, ok := res.Verdict("memory-per-task", m)
+		v, ok := r.Verdict(claim, m)
 		if !ok {
 			continue
 		}
@@ -150,7 +157,7 @@ func manyExponent(res *experiments.ManyTasksResult, models []string, server, sta
 		marks: []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("at least %.2f", lo), YAxis: round(lo, 4)}, {Name: fmt.Sprintf("at most %.2f", hi), YAxis: round(hi, 4)}}}
 	f := frame{
 		title:   "How memory grows with the live tasks: the exponent",
-		context: "memory added ∝ live tasks^exponent, fitted on log-log axes over every run · 1: in proportion · bars: 95% intervals · dashed: the claim's range",
+		context: "memory ∝ live tasks^exponent, fitted on log-log axes over every run · 1: in proportion · bars: 95% intervals · dashed: the claim's range",
 		stamp:   stamp,
 	}
 	top := 1.5
@@ -159,8 +166,8 @@ func manyExponent(res *experiments.ManyTasksResult, models []string, server, sta
 	}
 	y := yValue("exponent")
 	y.Min, y.Max = 0, top
-	x := opts.XAxis{Type: "category", Data: cats, Name: "model", NameLocation: "middle", NameGap: 30}
-	return xyChart("many_exponent", f, x, y, []xySeries{band, s, intervals(s.name, s.color, ivs)})
+	x := opts.XAxis{Type: "category", Data: cats, Name: "series", NameLocation: "middle", NameGap: 30}
+	return xyChart(kind, f, x, y, []xySeries{band, s, intervals(s.name, s.color, ivs)})
 }
 
 // manyFDs draws the client process's peak open descriptors against the

@@ -20,12 +20,9 @@ var (
 		p.Models = []string{"eventloop", "eventloop+processes", "goroutines"}
 		return experiments.JSON.Run(context.Background(), &p, nil)
 	})
-	memoryResult = sync.OnceValues(func() (*experiments.MemoryResult, error) {
-		p := experiments.Memory.Defaults()
-		p.Tasks, p.Profile, p.Workers = 2000, 500, []int{1, 2}
-		p.Models = []string{"goroutines", "eventloop", "processes"}
-		return experiments.Memory.Run(context.Background(), &p, nil)
-	})
+	// The memory experiment as recorded: a quick run, CPython's asyncio
+	// beside the models.
+	memoryResult = recordedResult(experiments.Memory, "memory-quick")
 	// The matrix as recorded by the experiments' tests: a quick run with
 	// CPython beside the models.
 	matrixResult = recordedResult(experiments.Matrix, "matrix-quick")
@@ -58,14 +55,39 @@ func TestForJSON(t *testing.T) {
 
 func TestForMemory(t *testing.T) {
 	res := must(memoryResult())(t)
+	// Each Go series and asyncio at four counts, the most six times; three
+	// pools of worker processes.
 	cs := checkCharts(t, res, []want{
-		{"Memory held by live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}, {"processes", 2}}},
-		{"Bytes per live task", []SeriesInfo{{"bytes per live task", 4}}},
+		{"Memory held by live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}, {"processes", 3}}},
+		{"Bytes per live task", []SeriesInfo{{"bytes per live task", 5}}},
+		{"How memory grows with the live tasks: the exponent", []SeriesInfo{{"in proportion: the claim's range", 2},
+			{"exponent of memory against live tasks", 10}, {"exponent of memory against live tasks", 15}}},
 		{"What a live task holds", breakdownSeries(res)},
-		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}}},
+		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}}},
 	})
-	if !strings.Contains(cs[2].Option(), `"stack":"task"`) {
+	if !strings.Contains(cs[3].Option(), `"stack":"task"`) {
 		t.Error("the breakdown's bars are not stacked")
+	}
+	// The per-task chart draws the bounds the verdicts judge: 3 KiB for a
+	// goroutine, a quarter of a goroutine's bytes for an event loop's task.
+	marks := map[float64]bool{}
+	for _, m := range parse(t, cs[1]).Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
+	}
+	g, _ := res.Verdict("live-goroutine", "goroutines")
+	_, hi := g.Range()
+	var gs experiments.MemorySeries
+	for _, s := range res.Series {
+		if s.Model == "goroutines" {
+			gs = s
+		}
+	}
+	if !marks[round(hi, 1)] || !marks[round(0.25*gs.PerTask, 1)] {
+		t.Errorf("per-task marks %v, want %v and a quarter of %v", marks, hi, gs.PerTask)
+	}
+	v, _ := res.Verdict("live-linear", "eventloop")
+	if !strings.Contains(cs[2].Option(), fmt.Sprintf("eventloop: 95%% interval %.3f to %.3f", v.Low, v.High)) {
+		t.Error("the exponent's interval is not the verdict's")
 	}
 }
 
