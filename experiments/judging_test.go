@@ -100,8 +100,9 @@ func checkGolden[P, R any](t *testing.T, q *Question[P, R], file string) {
 
 // recordQuick runs q's quick parameters, edited by edit (CPython beside
 // the models, say), and records the result as testdata/<file>.json, with
-// -record; it skips otherwise.
-func recordQuick[P, R any](t *testing.T, q *Question[P, R], file string, edit func(p *P)) {
+// -record, keeping the spans and heartbeats of the runs keep lists (nil:
+// none); it skips otherwise.
+func recordQuick[P, R any](t *testing.T, q *Question[P, R], file string, edit func(p *P), keep ...func(r *R) []int) {
 	t.Helper()
 	if !*record {
 		t.Skip("records only with -record")
@@ -113,7 +114,11 @@ func recordQuick[P, R any](t *testing.T, q *Question[P, R], file string, edit fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	save(t, file, q.result(res))
+	var runs []int
+	for _, k := range keep {
+		runs = append(runs, k(res)...)
+	}
+	save(t, file, q.result(res), runs...)
 }
 
 // busyMachine returns r's runs as if other work had kept 60% of the

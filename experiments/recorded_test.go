@@ -33,17 +33,16 @@ func recorded[P, R any](t *testing.T, q *Question[P, R], name string) *R {
 	return res
 }
 
-// save writes res to testdata/<name>.json, trimmed: the spans of the runs
-// listed in keep (the ones the charts draw) and none of the others, no
-// heartbeat samples. Judging reads figures and totals, not spans.
+// save writes res to testdata/<name>.json, trimmed: the spans and
+// heartbeat samples of the runs listed in keep (the ones the charts draw)
+// and none of the others. Judging reads figures and totals, not spans.
 func save(t *testing.T, name string, res Result, keep ...int) {
 	t.Helper()
 	r := res.Base()
 	for i := range r.Runs {
 		if !slices.Contains(keep, i) {
-			r.Runs[i].Spans = nil
+			r.Runs[i].Spans, r.Runs[i].LoopLag = nil, nil
 		}
-		r.Runs[i].LoopLag = nil
 		anonymise(r.Runs[i].Interpreter)
 	}
 	anonymise(r.Python)
