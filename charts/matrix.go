@@ -149,14 +149,6 @@ func matrixShort(w experiments.MatrixWorkload) string {
 // fmtRatio writes a ratio, e.g. "1.1×".
 func fmtRatio(x float64) string { return fmt.Sprintf("%.3g×", x) }
 
-// runsOf says how many runs a verdict's figure is the median of.
-func runsOf(v experiments.Verdict) string {
-	if v.Runs <= 1 {
-		return "one run"
-	}
-	return fmt.Sprintf("median of %d runs", v.Runs)
-}
-
 // matrixHeat draws one figure of every cell as a heatmap: value gives the
 // colour (on whatever scale it chooses) and the cell's label.
 func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp string,

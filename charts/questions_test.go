@@ -1,25 +1,18 @@
 package charts
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 )
 
 // Small real results of the json, memory and matrix questions.
 var (
-	jsonResult = sync.OnceValues(func() (*experiments.JSONResult, error) {
-		p := experiments.JSON.Defaults()
-		p.Tasks, p.Wait, p.Payload, p.Repeat = 6, 5*time.Millisecond, 64<<10, 1
-		p.Payloads = []int{16 << 10, 64 << 10}
-		p.Models = []string{"eventloop", "eventloop+processes", "goroutines"}
-		return experiments.JSON.Run(context.Background(), &p, nil)
-	})
+	// The json experiment as recorded: a quick run, CPython's asyncio
+	// beside every Go variant.
+	jsonResult = recordedResult(experiments.JSON, "json-quick")
 	// The memory experiment as recorded: a quick run, CPython's asyncio
 	// beside the models.
 	memoryResult = recordedResult(experiments.Memory, "memory-quick")
@@ -30,26 +23,43 @@ var (
 
 func TestForJSON(t *testing.T) {
 	res := must(jsonResult())(t)
-	loops := []SeriesInfo{}
+	var loops, sweep []SeriesInfo
 	for _, p := range res.Headline {
 		if p.Loop {
 			loops = append(loops, SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)})
 		}
 	}
-	three := []SeriesInfo{{"eventloop", 2}, {"eventloop+processes", 2}, {"goroutines", 2}}
+	for _, m := range []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"} {
+		sweep = append(sweep, SeriesInfo{m, 3})
+	}
+	// Each judged chart: the bounds, and the verdicts by outcome with their
+	// error bars (the recorded run's machine was busy: all inconclusive).
+	judged := func(n int) []SeriesInfo {
+		return []SeriesInfo{{"the claim's bound", 2 * n}, {"inconclusive", 2 * n}, {"inconclusive", 3 * n}}
+	}
 	cs := checkCharts(t, res, []want{
-		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 3}, {"p95", 3}, {"p99", 3}}},
+		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 9}, {"p95", 9}, {"p99", 9}}},
 		{"Event loop lag while the tasks encode", loops},
-		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 3}, {"without it (the model's baseline)", 3}}},
-		{"Tail latency against the payload", three},
-		{"Worst event loop lag against the payload", three[:2]},
-		{"Memory against the payload", three},
+		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 9}, {"without it (the model's baseline)", 9}}},
+		{"Tail latency against the payload", sweep},
+		{"Worst event loop lag against the payload", sweep[:4]},
+		{"Memory against the payload", sweep},
+		{"Tail latency over the same tasks' without the encoding", judged(9)},
+		{"Throughput over the same tasks' without the encoding", judged(9)},
+		{"The loop's lag, the offloading and the parallel encoders", judged(8)},
 	})
 	if p := parse(t, cs[3]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("sweep axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
 	if !strings.Contains(cs[1].Option(), "one encoding") {
 		t.Error("lag chart lacks the encoding's line")
+	}
+	// The judged figures are the verdicts', with their bounds.
+	v, _ := res.Verdict("json-tail", "gil")
+	lo, _ := v.Range()
+	o := cs[6].Option()
+	if !strings.Contains(o, fmt.Sprintf("json-tail on gil: 95%% interval %.4g to %.4g", v.Low, v.High)) || !strings.Contains(o, fmt.Sprintf(`"value":[5,%v]`, round(lo, 6))) {
+		t.Errorf("the tail chart lacks gil's interval or its bound %v", lo)
 	}
 }
 
