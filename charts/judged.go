@@ -69,14 +69,32 @@ func judgedChart(kind, title, context, stamp, yName string, items []judged) (*Ch
 		}
 	}
 	y := yValue(yName)
-	if lo > 0 && hi/lo > 10 {
+	switch {
+	case lo > 0 && hi/lo > 10:
 		y = yLog(yName + ", log scale")
 		y.Min, y.Max = round(math.Pow(10, math.Floor(math.Log10(lo))), 6), round(math.Pow(10, math.Ceil(math.Log10(hi))), 6)
+	default: // close enough for the few per cent a verdict judges to show
+		pad := math.Max((hi-lo)*0.15, 1e-3)
+		step := math.Pow(10, math.Floor(math.Log10(hi-lo+pad)))
+		y.Min, y.Max = round(math.Floor((lo-pad)/step)*step, 6), round(math.Ceil((hi+pad)/step)*step, 6)
 	}
 	x := opts.XAxis{Type: "category", Data: cats, Name: "claim and model", NameLocation: "middle", NameGap: 86,
 		AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 16}}
 	f := frame{title: title, context: context + " · dots: the median of the runs, coloured by the verdict · bars: 95% intervals · dark dashes: the claim's bounds", stamp: stamp}
 	return xyChart(kind, f, x, y, series)
+}
+
+// relative is v with its figures and its claim's range over its expected
+// value: 1 is the prediction exactly, and claims about figures of
+// different sizes share an axis.
+func relative(v experiments.Verdict) experiments.Verdict {
+	e := v.Expected
+	if e == 0 {
+		return v
+	}
+	v.Measured, v.Low, v.High, v.Slack, v.Expected = v.Measured/e, v.Low/e, v.High/e, v.Slack/e, 1
+	v.Unit = "× expected"
+	return v
 }
 
 // runsOf says how many runs a verdict's figure is the median of.
