@@ -165,7 +165,7 @@ var (
 	}
 	claimFilesBeyond = Claim{
 		ID:       "too-many-files-beyond",
-		Text:     "Possible \"too many open files\"",
+		Text:     "Possible \"too many open files\": beyond the descriptor limit, calls fail with it",
 		Quantity: "calls failing with too many open files in a run at the most tasks beyond the descriptor limit (its runs' median)",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
