@@ -1,92 +1,111 @@
 package charts
 
 import (
-	"context"
+	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
-// Real results of the call experiments at small settings, once per test
-// binary.
+// The call experiments as recorded by the experiments' tests: quick runs,
+// CPython's asyncio clients beside the models.
 var (
-	noSemaphoreResult = sync.OnceValues(func() (*experiments.NoSemaphoreResult, error) {
-		p := experiments.NoSemaphore.Defaults()
-		p.Concurrency, p.Limit, p.Workers, p.Service, p.Backlog = []int{4, 80}, 8, 4, 2*time.Millisecond, 8
-		p.Timeout, p.FDLimit, p.Models = 300*time.Millisecond, 64, []string{"goroutines", "eventloop"}
-		return experiments.NoSemaphore.Run(context.Background(), &p, nil)
-	})
-	manyTasksResult = sync.OnceValues(func() (*experiments.ManyTasksResult, error) {
-		p := experiments.ManyTasks.Defaults()
-		p.Tasks, p.Workers, p.Service, p.Backlog = []int{20, 60, 200}, 50, 20*time.Millisecond, 64
-		p.Timeout, p.FDLimit, p.Sample, p.Models = 2*time.Second, 128, 2*time.Millisecond, []string{"goroutines", "eventloop"}
-		return experiments.ManyTasks.Run(context.Background(), &p, nil)
-	})
+	noSemaphoreResult = recordedResult(experiments.NoSemaphore, "no-semaphore-quick")
+	manyTasksResult   = recordedResult(experiments.ManyTasks, "many-tasks-quick")
 )
 
 func TestForNoSemaphore(t *testing.T) {
 	res := must(noSemaphoreResult())(t)
-	// Without the semaphore, 80 calls under 64 descriptors: some run out,
-	// and those beyond the server's 4 + 9 time out.
-	latency := []SeriesInfo{{"queueing bound ⌈at once / workers⌉ × service", 2},
-		{"p99 · no semaphore", 2}, {"p95 · no semaphore", 2}, {"p50 · no semaphore", 2},
-		{"a call alone, p99 · semaphore 8", 2}, {"p99 · semaphore 8", 2}, {"p95 · semaphore 8", 2}, {"p50 · semaphore 8", 2}}
-	errs := []SeriesInfo{{"too many open files · no semaphore", 2}, {"timeout · no semaphore", 2}, {"errors of any kind · semaphore 8", 2}}
+	// Without the semaphore, 400 calls under 128 descriptors: most run out,
+	// and those beyond the server's 10 + 51 time out. The sweep's ends ran
+	// six times: their figures have error bars.
+	latency := []SeriesInfo{{"queueing bound ⌈at once / workers⌉ × service", 3},
+		{"p99 · no semaphore", 3}, {"p99 · no semaphore", 6}, {"p95 · no semaphore", 3}, {"p50 · no semaphore", 3},
+		{"a call alone, p99 · semaphore 20", 3}, {"a call alone, p99 · semaphore 20", 6},
+		{"p99 · semaphore 20", 3}, {"p99 · semaphore 20", 6}, {"p95 · semaphore 20", 3}, {"p50 · semaphore 20", 3}}
+	errs := []SeriesInfo{{"too many open files · no semaphore", 3}, {"timeout · no semaphore", 3}, {"errors of any kind · semaphore 20", 3}}
+	throughput := []SeriesInfo{{"server capacity: workers / service", 2}}
+	for _, m := range []string{"goroutines", "eventloop", "cpython asyncio"} {
+		for _, mode := range []string{"no semaphore", "semaphore 20"} {
+			throughput = append(throughput, SeriesInfo{m + " · " + mode, 3}, SeriesInfo{m + " · " + mode, 6})
+		}
+	}
 	cs := checkCharts(t, res, []want{
-		{"Throughput against concurrency", []SeriesInfo{{"server capacity: workers / service", 2},
-			{"goroutines · no semaphore", 2}, {"goroutines · semaphore 8", 2}, {"eventloop · no semaphore", 2}, {"eventloop · semaphore 8", 2}}},
+		{"Throughput against concurrency", throughput},
 		{"goroutines: latency against concurrency", latency},
 		{"goroutines: failed calls by kind", errs},
 		{"eventloop: latency against concurrency", latency},
 		{"eventloop: failed calls by kind", errs},
+		{"cpython asyncio: latency against concurrency", latency},
+		{"cpython asyncio: failed calls by kind", errs},
 	})
 	p := parse(t, cs[1])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("latency chart axes %v, %v; want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	if !strings.Contains(cs[1].Option(), "client timeout 300ms") {
-		t.Error("latency chart has no timeout line")
+	// The bounds the verdicts judge, from their claims: a call's p99 under
+	// the semaphore, and the throughput at the most calls at once.
+	v, _ := res.Verdict("semaphore-bounds-latency", "goroutines")
+	_, bound := v.Bounds()
+	if o := cs[1].Option(); !strings.Contains(o, "client timeout 800ms") || !strings.Contains(o, fmt.Sprintf("at most %.1f ms", bound*1000)) {
+		t.Error("latency chart lacks the timeout or the latency bound")
+	}
+	if o := cs[0].Option(); !strings.Contains(o, "no semaphore: at most 0.9 × capacity") || !strings.Contains(o, "semaphore: at least 0.75 × capacity") {
+		t.Error("throughput chart lacks the verdicts' bounds")
+	}
+	// The points at the ends are the medians of their runs.
+	top := res.Points[4] // goroutines, 400 at once, no semaphore
+	if !strings.Contains(cs[0].Option(), fmt.Sprintf("no semaphore, 400 at once: %.0f calls/s (median of 6 runs)", measure.MedianCI(top.Each(func(c experiments.CallPoint) float64 { return c.Throughput }), 0.95).Median)) {
+		t.Error("the throughput at 400 is not the median of its runs")
 	}
 }
 
 func TestForManyTasks(t *testing.T) {
 	res := must(manyTasksResult())(t)
-	fits := map[string]string{}
+	models := []string{"goroutines", "eventloop", "cpython asyncio"}
+	var fits, added, fds, errs, delay, gc []SeriesInfo
 	for _, f := range res.Fits {
-		fits[f.Model] = f.Model
+		e := f.Exponent
+		fits = append(fits, SeriesInfo{fmt.Sprintf("%s: ∝ tasks^%.2f [%.2f, %.2f]", f.Model, e.Median, e.Low, e.High), 2})
 	}
-	if len(fits) != 2 {
-		t.Fatalf("fits %+v", res.Fits)
-	}
-	cs := must(For(res))(t)
-	titles := []string{"Memory against live tasks", "Open descriptors against tasks", "Open descriptors over time, 200 tasks at once",
-		"Failed calls by kind against tasks", "Scheduling delay against tasks", "Garbage collections against tasks"}
-	if len(cs) != len(titles) {
-		t.Fatalf("%d charts", len(cs))
-	}
-	stamp := res.Stamp.String()
-	for i, c := range cs {
-		if c.Title() != titles[i] {
-			t.Errorf("chart %d: %q, want %q", i, c.Title(), titles[i])
+	fds = append(fds, SeriesInfo{"min(tasks + open before, limit)", 3})
+	for _, m := range models {
+		added = append(added, SeriesInfo{m + " · memory added, each run", 13}) // six runs at each end, one between
+		fds = append(fds, SeriesInfo{m, 3})
+		errs = append(errs, SeriesInfo{m + " · too many open files", 3})
+		other := m + " · largest heartbeat lag"
+		if m == "goroutines" {
+			other = m + " · runtime: runnable to running, p99"
 		}
-		checkChart(t, c, stamp)
+		delay = append(delay, SeriesInfo{m + " · creation to start, p99", 3}, SeriesInfo{m + " · creation to start, p99", 6}, SeriesInfo{other, 3})
+		gc = append(gc, SeriesInfo{m, 3}, SeriesInfo{m, 6})
 	}
-	// Memory: the fits (drawn first), then RSS and heap per model.
-	if s := cs[0].Series(); len(s) != 6 || !strings.HasPrefix(s[0].Name, "goroutines: ") || s[2].Name != "goroutines · resident (RSS)" || s[2].Points != 3 {
-		t.Errorf("memory series %v", s)
+	cs := checkCharts(t, res, []want{
+		{"Memory against live tasks", append(fits, added...)},
+		{"How memory grows with the live tasks: the exponent", []SeriesInfo{{"in proportion: the claim's range", 2},
+			{"exponent of memory against live tasks", 6}, {"exponent of memory against live tasks", 9}}},
+		{"Open descriptors against tasks", fds},
+		{"Open descriptors over time, 3000 tasks at once", []SeriesInfo{{"goroutines", len(res.Points[2].Samples)}, {"eventloop", len(res.Points[5].Samples)}, {"cpython asyncio", len(res.Points[8].Samples)}}},
+		{"Failed calls by kind against tasks", errs},
+		{"Scheduling delay against tasks", delay},
+		{"Garbage collections against tasks", gc},
+	})
+	if p := parse(t, cs[0]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+		t.Errorf("memory axes %v %v, want log-log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	// Descriptors over time: the samples of the largest run.
-	if s := cs[2].Series(); len(s) != 2 || s[0].Points < 3 {
-		t.Errorf("descriptors over time %v", s)
+	// The exponent's range is the claim's, read from its verdicts.
+	v, _ := res.Verdict("memory-per-task", "goroutines")
+	lo, hi := v.Bounds()
+	marks := map[float64]bool{}
+	for _, m := range parse(t, cs[1]).Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
 	}
-	// 200 tasks under 128 descriptors: some ran out.
-	if s := cs[3].Series(); len(s) == 0 || !strings.Contains(s[0].Name, "too many open files") {
-		t.Errorf("errors series %v", s)
+	if !marks[round(lo, 4)] || !marks[round(hi, 4)] {
+		t.Errorf("exponent chart marks %v, want %v and %v", marks, lo, hi)
 	}
-	if s := cs[4].Series(); len(s) != 4 || s[3].Name != "eventloop · largest heartbeat lag" {
-		t.Errorf("delay series %v", s)
+	if !strings.Contains(cs[1].Option(), fmt.Sprintf("goroutines: 95%% interval %.3f to %.3f", v.Low, v.High)) {
+		t.Error("the exponent's interval is not the verdict's")
 	}
 }

@@ -1,7 +1,6 @@
 package charts
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/decision"
@@ -24,12 +22,6 @@ var (
 			return nil, err
 		}
 		return experiments.Diagnosis.Decode(b)
-	})
-	sleepingResult = sync.OnceValues(func() (*experiments.SleepingResult, error) {
-		p := experiments.Sleeping.Defaults()
-		p.Tasks, p.Wait, p.Interval = 3, 100*time.Millisecond, 25*time.Millisecond
-		p.Models = []string{"goroutines", "processes"}
-		return experiments.Sleeping.Run(context.Background(), &p, nil)
 	})
 )
 
@@ -85,28 +77,5 @@ func TestForDiagnosis(t *testing.T) {
 			strings.Contains(sub, "(near") != w.Diagnosis.Near {
 			t.Errorf("workload %s: subtitle %q", w.Name, sub)
 		}
-	}
-}
-
-func TestForSleeping(t *testing.T) {
-	res := must(sleepingResult())(t)
-	pts := func(i int) int { return len(res.Points[i].Usage.Samples) + 1 }
-	bars := []SeriesInfo{{"all at once: wall time", 2}, {"all at once: CPU time", 2}, {"one after another: wall time", 2}}
-	cs := checkCharts(t, res, []want{
-		{"Wall time and CPU time per model", bars},
-		{"CPU utilisation while the tasks wait", []SeriesInfo{{"goroutines", pts(0)}, {"processes", pts(1)}}},
-		{"All at once: 3 tasks each waiting 100ms, started together", []SeriesInfo{{"wait", 6}, {"serialise", 6}}},
-	})
-	p := parse(t, cs[1])
-	// x = 0 is the clock start: the processes' spawn is before it.
-	first := p.Series[1].Data[0].([]any)[0].(float64)
-	if first >= 0 {
-		t.Errorf("the processes' line starts at %v s, want before the clock start", first)
-	}
-	if p.YAxis[0]["max"] != 1.0 {
-		t.Errorf("y axis up to %v cores, want 1", p.YAxis[0]["max"])
-	}
-	if sub := parse(t, cs[0]).Title.Subtext; !strings.Contains(sub, "CPU time while waiting, too small to see: goroutines") {
-		t.Errorf("subtitle %q", sub)
 	}
 }

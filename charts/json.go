@@ -27,7 +27,9 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, c)
+		if c != nil {
+			out = append(out, c)
+		}
 		return nil
 	}
 	if err := add(jsonLatency(res, work, stamp)); err != nil {
@@ -65,6 +67,32 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 				mb := float64(p.Memory) / (1 << 20)
 				return round(mb, 3), fmt.Sprintf("heap peak %.1f MiB above the start", mb)
 			})); err != nil {
+			return nil, err
+		}
+	}
+	// What the verdicts judge: each variant's tail and throughput against
+	// its run without the encoding, then the loops' lag, the offloading and
+	// the parallel encoders.
+	for _, j := range []struct {
+		kind, title, context, y string
+		claims                  []string
+	}{
+		{"json_judged_tail", "Tail latency over the same tasks' without the encoding", "p99, round by round", "p99 / p99 without the encoding (×)", []string{"json-tail"}},
+		{"json_judged_throughput", "Throughput over the same tasks' without the encoding", "tasks a second, round by round", "tasks/s / tasks/s without the encoding (×)", []string{"json-throughput"}},
+		{"json_judged_loop", "The loop's lag, the offloading and the parallel encoders", "lag over an encoding's time; offloaded lag over the inline loop's; encodings a second over the inline loop's; round by round", "ratio (×)",
+			[]string{"json-loop-blocks", "json-gil-held", "json-offload", "json-parallel"}},
+	} {
+		var items []judged
+		for _, v := range res.Verdicts {
+			if slices.Contains(j.claims, v.ClaimID) {
+				label := v.Model
+				if len(j.claims) > 1 {
+					label = v.Model + " · " + strings.TrimPrefix(v.ClaimID, "json-")
+				}
+				items = append(items, judged{label: label, v: v})
+			}
+		}
+		if err := add(judgedChart(j.kind, j.title, work+" · "+j.context, stamp, j.y, items)); err != nil {
 			return nil, err
 		}
 	}

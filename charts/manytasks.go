@@ -2,7 +2,8 @@ package charts
 
 import (
 	"fmt"
-	"strings"
+	"math"
+	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
@@ -28,27 +29,49 @@ func manyTasksCharts(res *experiments.ManyTasksResult) ([]*Chart, error) {
 	models := modelOrder(names...)
 	var out []*Chart
 	for _, f := range []func(*experiments.ManyTasksResult, []string, string, string) (*Chart, error){
-		manyMemory, manyFDs, manyFDsOverTime, manyErrors, manyDelay, manyGC,
+		manyMemory, manyExponent, manyFDs, manyFDsOverTime, manyErrors, manyDelay, manyGC,
 	} {
 		c, err := f(res, models, server, stamp)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		if c != nil {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }
 
-// pointsOf returns model m's points that ran (the child did not die), in
-// result order (by task count).
-func pointsOf(res *experiments.ManyTasksResult, m string) []experiments.CallPoint {
-	var out []experiments.CallPoint
+// pointsOf returns model m's points whose run shown ran (the child did not
+// die), in result order (by task count).
+func pointsOf(res *experiments.ManyTasksResult, m string) []experiments.CallRuns {
+	var out []experiments.CallRuns
 	for _, p := range res.Points {
 		if p.Model == m && p.Crash == "" {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// medianSeries draws a figure of each point against its task count: the
+// median of its runs, with 95% error bars where it ran more than once.
+func medianSeries(s xySeries, pts []experiments.CallRuns, f func(experiments.CallPoint) float64, y func(float64) float64,
+	name func(p experiments.CallRuns, v float64, runs string) string) []xySeries {
+	var ivs []interval
+	for _, p := range pts {
+		v, iv := repeated(p, f)
+		x := float64(p.Tasks)
+		s.points = append(s.points, point{x: x, y: y(v), name: name(p, v, medianOf(p))})
+		if iv != nil {
+			ivs = append(ivs, interval{x: x, low: y(iv.Low), high: y(iv.High),
+				name: fmt.Sprintf("%s, %d tasks: 95%% interval %.3g to %.3g over %d runs", s.name, p.Tasks, iv.Low, iv.High, iv.N)})
+		}
+	}
+	if len(ivs) == 0 {
+		return []xySeries{s}
+	}
+	return []xySeries{s, intervals(s.name, s.color, ivs)}
 }
 
 // manyMemory draws the client process's peak resident memory and its
@@ -58,47 +81,93 @@ func manyMemory(res *experiments.ManyTasksResult, models []string, server, stamp
 	var series []xySeries
 	var fits []string
 	for i, m := range models {
-		pts := pointsOf(res, m)
-		color := modelColor(m, i)
+		var runs []experiments.CallPoint
+		for _, p := range pointsOf(res, m) {
+			for _, c := range p.All() {
+				if c.Crash == "" && c.PeakLive > 0 && res.Added(c) > 0 {
+					runs = append(runs, c)
+				}
+			}
+		}
+		slices.SortStableFunc(runs, func(a, b experiments.CallPoint) int { return a.PeakLive - b.PeakLive })
+		if len(runs) == 0 {
+			continue
+		}
 		for _, fit := range res.Fits {
-			if fit.Model != m || len(pts) == 0 {
+			if fit.Model != m || fit.Exponent.N < 3 {
 				continue
 			}
-			line := xySeries{name: fmt.Sprintf("%s: %.1f KiB a task (R² %.3f)", m, fit.PerTask/1024, fit.R2), ideal: true}
-			lo, hi := float64(pts[0].PeakLive), float64(pts[len(pts)-1].PeakLive)
-			for _, x := range []float64{lo, hi} {
-				y := (fit.Base + fit.PerTask*x) / (1 << 20)
-				line.points = append(line.points, point{x: x, y: round(y, 2), name: fmt.Sprintf("fit: %.1f MiB + %.1f KiB × %.0f tasks = %.1f MiB", fit.Base/(1<<20), fit.PerTask/1024, x, y)})
+			e := fit.Exponent
+			line := xySeries{name: fmt.Sprintf("%s: ∝ tasks^%.2f [%.2f, %.2f]", m, e.Median, e.Low, e.High), ideal: true}
+			for _, x := range []float64{float64(runs[0].PeakLive), float64(runs[len(runs)-1].PeakLive)} {
+				y := fit.Coefficient * math.Pow(x, e.Median) / (1 << 20)
+				line.points = append(line.points, point{x: x, y: round(y, 4), name: fmt.Sprintf("fit: %.3g B × %.0f^%.3f = %.2f MiB", fit.Coefficient, x, e.Median, y)})
 			}
 			series = append(series, line)
-			fits = append(fits, fmt.Sprintf("%s %.1f KiB", m, fit.PerTask/1024))
+			fits = append(fits, fmt.Sprintf("%s %.1f KiB a task (the straight line's slope)", m, fit.PerTask/1024))
 		}
-		rss := xySeries{name: m + " · resident (RSS)", color: color, symbol: modelSymbol(m)}
-		heap := xySeries{name: m + " · Go heap + stacks", color: lighter(color), symbol: "rect"}
-		for _, p := range pts {
-			x := float64(p.PeakLive)
-			rss.points = append(rss.points, point{x: x, y: round(float64(p.PeakRSS)/(1<<20), 2),
-				name: fmt.Sprintf("%d tasks, %d live at once: %.1f MiB resident\nheap %.1f MiB, stacks %.1f MiB, %d goroutines", p.Tasks, p.PeakLive, mibf(p.PeakRSS), mibf(p.PeakHeap), mibf(p.PeakStacks), p.PeakGoroutines)})
-			heap.points = append(heap.points, point{x: x, y: round(float64(p.PeakHeap+p.PeakStacks)/(1<<20), 2),
-				name: fmt.Sprintf("%d tasks: heap %.1f MiB + goroutine stacks %.1f MiB", p.Tasks, mibf(p.PeakHeap), mibf(p.PeakStacks))})
+		added := xySeries{name: m + " · memory added, each run", color: modelColor(m, i), symbol: modelSymbol(m)}
+		for _, c := range runs {
+			a := res.Added(c)
+			added.points = append(added.points, point{x: float64(c.PeakLive), y: round(mibf(a), 4),
+				name: fmt.Sprintf("%d tasks, %d live at once: %.1f MiB added (%.1f MiB resident at the peak)\nheap %.1f MiB, stacks %.1f MiB, %d goroutines",
+					c.Tasks, c.PeakLive, mibf(a), mibf(c.PeakRSS), mibf(c.PeakHeap), mibf(c.PeakStacks), c.PeakGoroutines)})
 		}
-		if strings.HasPrefix(m, "cpython") {
-			series = append(series, rss) // its Go heap is the launcher's
-		} else {
-			series = append(series, rss, heap)
-		}
+		series = append(series, added)
 	}
 	f := frame{
 		title:   "Memory against live tasks",
-		context: "the client process's peak, each run · " + server,
-		note:    "dashed: a straight line fitted to the resident memory; per task: " + joinComma(fits),
+		context: "resident memory each run added to the client process (its peak less its start) · log-log: a slope of 1 is memory in proportion to the tasks · " + server,
+		note:    "dashed: the fit on log-log axes, its exponent with a 95% interval; " + joinComma(fits),
 		stamp:   stamp,
 	}
-	x := valueAxis("tasks alive at once (peak)")
-	x.Min = 0
-	y := yValue("memory (MiB)")
-	y.Min = 0
-	return xyChart("many_memory", f, x, y, series)
+	return xyChart("many_memory", f, logAxis("tasks alive at once (peak, log scale)"), yLog("memory added (MiB, log scale)"), series)
+}
+
+// manyExponent draws each model's exponent of memory against live tasks,
+// with its 95% interval, and the range the memory-per-task claim allows.
+func manyExponent(res *experiments.ManyTasksResult, models []string, server, stamp string) (*Chart, error) {
+	return exponentChart(res.Base(), "memory-per-task", models, "many_exponent", stamp)
+}
+
+// exponentChart draws, for each model with a verdict on claim (an
+// exponent of memory against live tasks), the exponent with its 95%
+// interval, and the range the claim allows; nil where no model has one.
+func exponentChart(r *experiments.Report, claim string, models []string, kind, stamp string) (*Chart, error) {
+	var cats []string
+	s := xySeries{name: "exponent of memory against live tasks", color: "#5470c6", symbol: "circle"}
+	var ivs []interval
+	var lo, hi float64
+	for _, m := range models {
+		v, ok := r.Verdict(claim, m)
+		if !ok {
+			continue
+		}
+		lo, hi = v.Bounds()
+		x := float64(len(cats))
+		cats = append(cats, m)
+		s.points = append(s.points, point{x: x, y: round(v.Measured, 4), name: fmt.Sprintf("%s: exponent %s (%s)", m, v.Estimate(), v.Outcome)}, point{x: x, y: math.NaN()})
+		ivs = append(ivs, interval{x: x, low: round(v.Low, 4), high: round(v.High, 4),
+			name: fmt.Sprintf("%s: 95%% interval %.3f to %.3f, least squares over %d runs", m, v.Low, v.High, v.Runs)})
+	}
+	if len(cats) == 0 {
+		return nil, nil
+	}
+	band := xySeries{name: "in proportion: the claim's range", ideal: true, points: []point{{x: 0, y: 1}, {x: float64(len(cats) - 1), y: 1}},
+		marks: []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("at least %.2f", lo), YAxis: round(lo, 4)}, {Name: fmt.Sprintf("at most %.2f", hi), YAxis: round(hi, 4)}}}
+	f := frame{
+		title:   "How memory grows with the live tasks: the exponent",
+		context: "memory ∝ live tasks^exponent, fitted on log-log axes over every run · 1: in proportion · bars: 95% intervals · dashed: the claim's range",
+		stamp:   stamp,
+	}
+	top := 1.5
+	for _, iv := range ivs {
+		top = math.Max(top, math.Ceil(iv.high*10)/10)
+	}
+	y := yValue("exponent")
+	y.Min, y.Max = 0, top
+	x := opts.XAxis{Type: "category", Data: cats, Name: "series", NameLocation: "middle", NameGap: 30}
+	return xyChart(kind, f, x, y, []xySeries{band, s, intervals(s.name, s.color, ivs)})
 }
 
 // manyFDs draws the client process's peak open descriptors against the
@@ -186,7 +255,7 @@ func manyErrors(res *experiments.ManyTasksResult, models []string, server, stamp
 	}
 	var groups []barGroup
 	for i, m := range models {
-		at := map[int]experiments.CallPoint{}
+		at := map[int]experiments.CallRuns{}
 		for _, p := range res.Points {
 			if p.Model == m {
 				at[p.Tasks] = p
@@ -246,10 +315,13 @@ func manyDelay(res *experiments.ManyTasksResult, models []string, server, stamp 
 		if loop {
 			other.name = m + " · largest heartbeat lag"
 		}
-		for _, p := range pointsOf(res, m) {
+		pts := pointsOf(res, m)
+		starts := medianSeries(start, pts, func(c experiments.CallPoint) float64 { return c.StartDelay.P99 }, posMs,
+			func(p experiments.CallRuns, v float64, runs string) string {
+				return fmt.Sprintf("%d tasks: p99 %.2f ms from creation to start%s", p.Tasks, v, runs)
+			})
+		for _, p := range pts {
 			x := float64(p.Tasks)
-			start.points = append(start.points, point{x: x, y: posMs(p.StartDelay.P99),
-				name: fmt.Sprintf("%d tasks: p99 %.2f ms from creation to start (max %.2f ms)", p.Tasks, p.StartDelay.P99, p.StartDelay.Max)})
 			if loop {
 				other.points = append(other.points, point{x: x, y: posMs(ms(p.MaxLoopLag)),
 					name: fmt.Sprintf("%d tasks: the loop's largest heartbeat lag %s", p.Tasks, fmtDur(p.MaxLoopLag))})
@@ -258,14 +330,14 @@ func manyDelay(res *experiments.ManyTasksResult, models []string, server, stamp 
 					name: fmt.Sprintf("%d tasks: goroutines waited, runnable, p99 %s (max %s; %d sampled)", p.Tasks, fmtDur(p.Sched.P99), fmtDur(p.Sched.Max), p.Sched.N)})
 			}
 		}
-		series = append(series, start)
+		series = append(series, starts...)
 		if len(other.points) > 0 {
 			series = append(series, other)
 		}
 	}
 	f := frame{
 		title:   "Scheduling delay against tasks",
-		context: "how long a task waits to start, and the scheduler's own delay · " + server,
+		context: "how long a task waits to start (the median of the runs, with 95% intervals where there were several), and the scheduler's own delay in the run shown · " + server,
 		stamp:   stamp,
 	}
 	return xyChart("many_delay", f, logAxis("tasks created at once (log scale)"), yLog("delay (ms, log scale)"), series)
@@ -276,15 +348,15 @@ func manyGC(res *experiments.ManyTasksResult, models []string, server, stamp str
 	var series []xySeries
 	for i, m := range models {
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
-		for _, p := range pointsOf(res, m) {
-			s.points = append(s.points, point{x: float64(p.Tasks), y: float64(p.GCCycles),
-				name: fmt.Sprintf("%d tasks: %d collections, %s of pauses; peak heap %.1f MiB", p.Tasks, p.GCCycles, fmtDur(p.GCPause), mibf(p.PeakHeap))})
-		}
-		series = append(series, s)
+		series = append(series, medianSeries(s, pointsOf(res, m), func(c experiments.CallPoint) float64 { return float64(c.GCCycles) },
+			func(v float64) float64 { return v },
+			func(p experiments.CallRuns, v float64, runs string) string {
+				return fmt.Sprintf("%d tasks: %.1f collections%s; the run shown: %s of pauses, peak heap %.1f MiB", p.Tasks, v, runs, fmtDur(p.GCPause), mibf(p.PeakHeap))
+			})...)
 	}
 	f := frame{
 		title:   "Garbage collections against tasks",
-		context: "the client process's collections during each run · " + server,
+		context: "the client process's collections during a run, the median of the runs with 95% intervals where there were several · " + server,
 		stamp:   stamp,
 	}
 	y := yValue("GC cycles")

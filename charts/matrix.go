@@ -8,6 +8,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/decision"
 )
 
 // matrixCharts are the matrix result's charts: runtime and memory as
@@ -26,8 +27,8 @@ func matrixCharts(res *experiments.MatrixResult) ([]*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	mem, err := matrixHeat(res, "matrix_memory", "Peak memory: each workload on each model",
-		"colour: peak resident memory the run added, worker processes included, log scale · framed ★: the framework's recommendation",
+	mem, err := matrixHeat(res, "matrix_memory", "Memory added: each workload on each model",
+		"colour: resident memory the run added, each run in a fresh process, worker processes whole, log scale · framed ★: the framework's recommendation",
 		stamp, func(c experiments.MatrixCell) (float64, string) {
 			mb := float64(c.Memory) / (1 << 20)
 			return math.Log10(math.Max(mb, 0.01)), experiments.FormatBytes(float64(c.Memory))
@@ -35,8 +36,118 @@ func matrixCharts(res *experiments.MatrixResult) ([]*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*Chart{rt, mem}, nil
+	out := []*Chart{rt, mem}
+	if c, err := matrixJudged(res, stamp); err != nil {
+		return nil, err
+	} else if c != nil {
+		out = append(out, c)
+	}
+	return out, nil
 }
+
+// matrixJudged draws what the framework's verdicts judge: on each row, the
+// recommended model's runtime over the fastest other model's, and on the
+// high-concurrency I/O row its memory over the least any other added, each
+// with its 95% interval and the bound its claim sets, a point per family
+// (Go's models, CPython's). It reads the verdicts, so it shows exactly the
+// figures they judged.
+func matrixJudged(res *experiments.MatrixResult, stamp string) (*Chart, error) {
+	type slot struct {
+		label string
+		short string // the category's first line
+		claim string
+		model map[bool]string // recommended model, by family (true: CPython)
+	}
+	var slots []slot
+	for _, w := range res.Workloads {
+		slots = append(slots, slot{label: w.Name + ": runtime", short: matrixShort(w) + ": runtime", claim: "framework-recommended",
+			model: map[bool]string{false: w.Recommended, true: w.RecommendedPython}})
+	}
+	for _, w := range res.Workloads {
+		if _, ok := res.Verdict("framework-memory", w.Recommended); ok {
+			slots = append(slots, slot{label: w.Name + ": memory", short: matrixShort(w) + ": memory", claim: "framework-memory",
+				model: map[bool]string{false: w.Recommended, true: w.RecommendedPython}})
+		} else if _, ok := res.Verdict("framework-memory", w.RecommendedPython); ok {
+			slots = append(slots, slot{label: w.Name + ": memory", short: matrixShort(w) + ": memory", claim: "framework-memory",
+				model: map[bool]string{false: w.Recommended, true: w.RecommendedPython}})
+		}
+	}
+	// A category per verdict, Go's models' first: the workload, the
+	// figure and the recommended model.
+	var cats []string
+	bounds := map[string]float64{}
+	var series []xySeries
+	lo, hi := 1.0, 1.0
+	for k, fam := range []struct {
+		py    bool
+		name  string
+		color string
+	}{{false, "Go's models", "#5470c6"}, {true, "CPython", "#ee6666"}} {
+		s := xySeries{name: fam.name, color: fam.color, symbol: []string{"circle", "diamond"}[k]}
+		var ivs []interval
+		for _, sl := range slots {
+			v, ok := res.Verdict(sl.claim, sl.model[fam.py])
+			if !ok {
+				continue
+			}
+			_, b := v.Bounds()
+			bounds[sl.claim] = b
+			x := float64(len(cats))
+			cats = append(cats, v.Model+" · "+sl.short)
+			what := "runtime over the fastest other model's"
+			if sl.claim == "framework-memory" {
+				what = "memory added over the least any other model added"
+			}
+			s.points = append(s.points, point{x: x, y: round(v.Measured, 4),
+				name: fmt.Sprintf("%s on %s: %s %s\n%s (at most %s) · %s", v.Model, sl.label, what, v.Estimate(), v.Outcome, fmtRatio(b), runsOf(v))},
+				point{x: x, y: math.NaN()})
+			if v.Runs > 1 && v.Low < v.High {
+				ivs = append(ivs, interval{x: x, low: round(v.Low, 4), high: round(v.High, 4),
+					name: fmt.Sprintf("%s on %s: 95%% interval %.3g to %.3g over %d runs", v.Model, sl.label, v.Low, v.High, v.Runs)})
+			}
+			lo, hi = math.Min(lo, math.Min(v.Low, v.Measured)), math.Max(hi, math.Max(v.High, math.Max(v.Measured, b)))
+		}
+		if len(s.points) == 0 {
+			continue
+		}
+		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(fam.name, fam.color, ivs))
+		}
+	}
+	if len(series) == 0 {
+		return nil, nil
+	}
+	ref := xySeries{name: "1: as the best other model", ideal: true, points: []point{{x: 0, y: 1}, {x: float64(len(cats) - 1), y: 1}}}
+	if b, ok := bounds["framework-recommended"]; ok {
+		ref.marks = append(ref.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("runtime: at most %s", fmtRatio(b)), YAxis: round(b, 4)})
+	}
+	if b, ok := bounds["framework-memory"]; ok {
+		ref.marks = append(ref.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("memory: at most %s", fmtRatio(b)), YAxis: round(b, 4)})
+	}
+	series = append([]xySeries{ref}, series...)
+	f := frame{
+		title:   "The framework's recommendation against the best other model",
+		context: fmt.Sprintf("the figures the verdicts judge, round by round: below 1, the recommendation beat every other model · bars: 95%% intervals · pools of %d threads and %d worker processes", res.Threads, res.Workers),
+		stamp:   stamp,
+	}
+	x := opts.XAxis{Type: "category", Data: cats, Name: "workload, figure and the recommended model", NameLocation: "middle", NameGap: 86,
+		AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 16}}
+	y := yLog("recommended / best other (×, log scale)")
+	y.Min, y.Max = round(math.Pow(10, math.Floor(math.Log10(lo*0.9))), 6), round(math.Pow(10, math.Ceil(math.Log10(hi*1.1))), 6)
+	return xyChart("matrix_judged", f, x, y, series)
+}
+
+// matrixShort names a workload in a few characters, e.g. "I/O × 200".
+func matrixShort(w experiments.MatrixWorkload) string {
+	if w.Class == decision.CPUBound {
+		return "CPU"
+	}
+	return fmt.Sprintf("I/O × %d", w.Concurrency)
+}
+
+// fmtRatio writes a ratio, e.g. "1.1×".
+func fmtRatio(x float64) string { return fmt.Sprintf("%.3g×", x) }
 
 // matrixHeat draws one figure of every cell as a heatmap: value gives the
 // colour (on whatever scale it chooses) and the cell's label.

@@ -44,6 +44,11 @@ func memoryCharts(res *experiments.MemoryResult) ([]*Chart, error) {
 	if err := add(memoryPerTask(res, stamp)); err != nil {
 		return nil, err
 	}
+	if c, err := exponentChart(res.Base(), "live-linear", memorySeriesNames(res), "memory_exponent", stamp); err != nil {
+		return nil, err
+	} else if c != nil {
+		out = append(out, c)
+	}
 	if slices.ContainsFunc(res.Series, func(s experiments.MemorySeries) bool { return len(s.Breakdown) > 0 }) {
 		if err := add(memoryBreakdown(res, stamp)); err != nil {
 			return nil, err
@@ -105,17 +110,44 @@ func memoryPerTask(res *experiments.MemoryResult, stamp string) (*Chart, error) 
 		if !math.IsNaN(s.R2) {
 			r2 = fmt.Sprintf(" · R² %.5f", s.R2)
 		}
-		g.names = append(g.names, fmt.Sprintf("%s: %s per task (slope of the fit%s)", s.Model, experiments.FormatBytes(s.PerTask), r2))
+		ci := ""
+		if c := s.PerTaskCI; c.N > 2 && c.Low < c.High {
+			ci = fmt.Sprintf(", 95%% interval %s to %s", experiments.FormatBytes(c.Low), experiments.FormatBytes(c.High))
+		}
+		g.names = append(g.names, fmt.Sprintf("%s: %s per task (slope of the fit over %d runs%s%s)", s.Model, experiments.FormatBytes(s.PerTask), s.PerTaskCI.N, ci, r2))
+	}
+	// The bounds the verdicts judge, from their claims: a goroutine's at
+	// most, and a quarter of a goroutine's bytes for an event loop's task.
+	var marks []opts.MarkLineNameYAxisItem
+	if v, ok := firstVerdict(res.Base(), "live-goroutine"); ok {
+		_, hi := v.Bounds()
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: a goroutine at most, its 2 KiB first stack and a little (live-goroutine)", experiments.FormatBytes(hi)), YAxis: round(hi, 1)})
+	}
+	if v, ok := firstVerdict(res.Base(), "live-loop"); ok {
+		if gs, ok := seriesNamed(res, "goroutines"); ok {
+			_, hi := v.Bounds()
+			q := hi * gs.PerTask
+			marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: an event loop's task at most, %.3g of a goroutine (live-loop)", experiments.FormatBytes(q), hi), YAxis: round(q, 1)})
+		}
 	}
 	f := frame{
 		title:   "Bytes per live task",
-		context: "the slope of the memory held against the live tasks (processes: per worker) · log scale",
+		context: "the slope of the memory held against the live tasks over every run (processes: per worker) · log scale · dashed: the bounds the verdicts judge",
 		stamp:   stamp,
 	}
 	y := yLog("bytes per live task (log scale)")
 	y.NameGap = 84 // clear of labels up to 10,000,000
-	return barChart("memory_pertask", f, cats, "series", y, []barGroup{g},
-		[]opts.MarkLineNameYAxisItem{{Name: "2 KiB: a goroutine's first stack", YAxis: 2048}})
+	return barChart("memory_pertask", f, cats, "series", y, []barGroup{g}, marks)
+}
+
+// seriesNamed is the memory result's series called name.
+func seriesNamed(res *experiments.MemoryResult, name string) (experiments.MemorySeries, bool) {
+	for _, s := range res.Series {
+		if s.Model == name {
+			return s, true
+		}
+	}
+	return experiments.MemorySeries{}, false
 }
 
 // memoryBreakdown stacks what one live task holds, part by part, for each

@@ -7,6 +7,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -96,23 +97,44 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 		{x: float64(lo), y: res.Capacity, name: fmt.Sprintf("capacity %.0f calls/s", res.Capacity)},
 		{x: float64(hi), y: res.Capacity, name: fmt.Sprintf("capacity %.0f calls/s", res.Capacity)},
 	}}
+	// The bounds the verdicts hold the runs at the most calls at once to.
+	for _, b := range []struct{ claim, name string }{
+		{"overload-goodput", "no semaphore: at most %s × capacity"}, {"capacity-semaphore", "semaphore: at least %s × capacity"}} {
+		if v, ok := firstVerdict(res.Base(), b.claim); ok {
+			lo, hi := v.Bounds()
+			x := hi
+			if b.claim == "capacity-semaphore" {
+				x = lo
+			}
+			capLine.marks = append(capLine.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf(b.name, fmt.Sprintf("%.3g", x)), YAxis: round(x*res.Capacity, 1)})
+		}
+	}
 	series := []xySeries{capLine}
 	for i, m := range models {
 		for _, l := range []int{0, limit} {
 			s := xySeries{name: m + " · " + semName(l), color: modeColor(m, i, l), symbol: modelSymbol(m)}
+			var ivs []interval
 			for _, p := range byMode(res, m, l) {
 				if p.Crash != "" {
 					continue
 				}
-				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(p.Throughput, 1),
-					name: fmt.Sprintf("%s, %d at once: %.0f calls/s\n%d answered in %s · %s", semName(l), p.Concurrency, p.Throughput, p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
+				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Throughput })
+				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 1),
+					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
+				if iv != nil {
+					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 1), high: round(iv.High, 1),
+						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
+				}
 			}
 			series = append(series, s)
+			if len(ivs) > 0 {
+				series = append(series, intervals(s.name, s.color, ivs))
+			}
 		}
 	}
 	f := frame{
 		title:   "Throughput against concurrency, without and with the semaphore",
-		context: server + fmt.Sprintf(" · clients limited to %s descriptors, timeout %s", param(res.Base(), "fd-limit"), param(res.Base(), "timeout")),
+		context: server + fmt.Sprintf(" · clients limited to %s descriptors, timeout %s · bars: 95%% intervals · dashed: the bounds the verdicts judge", param(res.Base(), "fd-limit"), param(res.Base(), "timeout")),
 		stamp:   stamp,
 	}
 	y := yValue("answered calls a second")
@@ -145,38 +167,67 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 		}
 		if l > 0 {
 			s := xySeries{name: "a call alone, p99 · " + semName(l), color: "#2e7d32", symbol: "rect"}
+			var ivs []interval
 			for _, p := range byMode(res, m, l) {
 				if p.Crash != "" || p.OK == 0 {
 					continue
 				}
-				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(p.CallLatency.P99, 3),
-					name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms\n(its task, with the wait for a slot: p99 %.1f ms)",
-						semName(l), p.Concurrency, p.CallLatency.P99, p.Latency.P99)})
+				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
+				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 3),
+					name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms%s\n(its task, with the wait for a slot: p99 %.1f ms in the run shown)",
+						semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.Latency.P99)})
+				if iv != nil {
+					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
+						name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
+				}
 			}
 			series = append(series, s)
+			if len(ivs) > 0 {
+				series = append(series, intervals(s.name, s.color, ivs))
+			}
 		}
 		for _, pct := range []string{"p99", "p95", "p50"} {
 			s := xySeries{name: pct + " · " + semName(l), color: shades[pct], symbol: pctSymbols[pct]}
+			var ivs []interval
 			for _, p := range byMode(res, m, l) {
 				if p.Crash != "" || p.OK == 0 {
 					continue
 				}
 				v := map[string]float64{"p50": p.Latency.P50, "p95": p.Latency.P95, "p99": p.Latency.P99}[pct]
+				runs := ""
+				if pct == "p99" { // the percentile tail-grows judges, over the runs
+					var iv *measure.CI
+					v, iv = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
+					runs = medianOf(p.CallRuns)
+					if iv != nil {
+						ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
+							name: fmt.Sprintf("%s, %d at once: p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
+					}
+				}
 				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(v, 3),
-					name: fmt.Sprintf("%s, %d at once: %s %.1f ms\n%d answered · a call alone: p99 %.1f ms · %s",
-						semName(l), p.Concurrency, pct, v, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
+					name: fmt.Sprintf("%s, %d at once: %s %.1f ms%s\nthe run shown: %d answered · a call alone: p99 %.1f ms · %s",
+						semName(l), p.Concurrency, pct, v, runs, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
 			}
 			series = append(series, s)
+			if len(ivs) > 0 {
+				series = append(series, intervals(s.name, s.color, ivs))
+			}
 		}
 	}
 	var marks []opts.MarkLineNameYAxisItem
 	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil && len(series) > 0 {
 		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
+	}
+	if v, ok := res.Verdict("semaphore-bounds-latency", m); ok {
+		_, hi := v.Bounds()
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("a call's p99 with the semaphore: at most %.1f ms", hi*1000), YAxis: round(hi*1000, 3)})
+	}
+	if len(series) > 0 {
 		series[0].marks = marks
 	}
 	f := frame{
 		title:   fmt.Sprintf("%s: latency against concurrency, without and with the semaphore", m),
-		context: "each answered call's task, creation to end (the wait for a slot included) · " + server,
+		context: "each answered call's task, creation to end (the wait for a slot included) · " + server + " · bars: 95% intervals over the runs at the sweep's ends",
 		note:    "failed calls have no latency: they are in the errors chart",
 		stamp:   stamp,
 	}
@@ -235,6 +286,34 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 	y := yValue("failed calls")
 	y.Min = 0
 	return barChart("nosem_errors", f, cats, "calls launched at once", y, groups, nil)
+}
+
+// repeated is a figure of a point: the median of its runs, with its 95%
+// interval where it ran more than once (nil otherwise).
+func repeated(p experiments.CallRuns, f func(experiments.CallPoint) float64) (float64, *measure.CI) {
+	if len(p.Repeats) < 2 {
+		return f(p.CallPoint), nil
+	}
+	ci := measure.MedianCI(p.Each(f), 0.95)
+	return ci.Median, &ci
+}
+
+// medianOf says " (median of N runs)" for a point that ran N times.
+func medianOf(p experiments.CallRuns) string {
+	if len(p.Repeats) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (median of %d runs)", len(p.Repeats))
+}
+
+// firstVerdict is the first verdict on claim, of any model.
+func firstVerdict(r *experiments.Report, claim string) (experiments.Verdict, bool) {
+	for _, v := range r.Verdicts {
+		if v.ClaimID == claim {
+			return v, true
+		}
+	}
+	return experiments.Verdict{}, false
 }
 
 // semName names a mode in a legend: "no semaphore" or "semaphore 50".

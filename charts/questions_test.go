@@ -1,54 +1,52 @@
 package charts
 
 import (
-	"context"
+	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 )
 
 // Small real results of the json, memory and matrix questions.
 var (
-	jsonResult = sync.OnceValues(func() (*experiments.JSONResult, error) {
-		p := experiments.JSON.Defaults()
-		p.Tasks, p.Wait, p.Payload, p.Repeat = 6, 5*time.Millisecond, 64<<10, 1
-		p.Payloads = []int{16 << 10, 64 << 10}
-		p.Models = []string{"eventloop", "eventloop+processes", "goroutines"}
-		return experiments.JSON.Run(context.Background(), &p, nil)
-	})
-	memoryResult = sync.OnceValues(func() (*experiments.MemoryResult, error) {
-		p := experiments.Memory.Defaults()
-		p.Tasks, p.Profile, p.Workers = 2000, 500, []int{1, 2}
-		p.Models = []string{"goroutines", "eventloop", "processes"}
-		return experiments.Memory.Run(context.Background(), &p, nil)
-	})
-	matrixResult = sync.OnceValues(func() (*experiments.MatrixResult, error) {
-		p := experiments.Matrix.Defaults()
-		p.Moderate, p.High, p.Wait, p.CPUTasks, p.CPU, p.Pool, p.Repeat = 4, 200, 5*time.Millisecond, 2, 5*time.Millisecond, 4, 1
-		p.Models = []string{"gil", "eventloop", "processes", "goroutines"}
-		return experiments.Matrix.Run(context.Background(), &p, nil)
-	})
+	// The json experiment as recorded: a quick run, CPython's asyncio
+	// beside every Go variant.
+	jsonResult = recordedResult(experiments.JSON, "json-quick")
+	// The memory experiment as recorded: a quick run, CPython's asyncio
+	// beside the models.
+	memoryResult = recordedResult(experiments.Memory, "memory-quick")
+	// The matrix as recorded by the experiments' tests: a quick run with
+	// CPython beside the models.
+	matrixResult = recordedResult(experiments.Matrix, "matrix-quick")
 )
 
 func TestForJSON(t *testing.T) {
 	res := must(jsonResult())(t)
-	loops := []SeriesInfo{}
+	var loops, sweep []SeriesInfo
 	for _, p := range res.Headline {
 		if p.Loop {
 			loops = append(loops, SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)})
 		}
 	}
-	three := []SeriesInfo{{"eventloop", 2}, {"eventloop+processes", 2}, {"goroutines", 2}}
+	for _, m := range []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"} {
+		sweep = append(sweep, SeriesInfo{m, 3})
+	}
+	// Each judged chart: the bounds, and the verdicts by outcome with their
+	// error bars (the recorded run's machine was busy: all inconclusive).
+	judged := func(n int) []SeriesInfo {
+		return []SeriesInfo{{"the claim's bound", 2 * n}, {"inconclusive", 2 * n}, {"inconclusive", 3 * n}}
+	}
 	cs := checkCharts(t, res, []want{
-		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 3}, {"p95", 3}, {"p99", 3}}},
+		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 9}, {"p95", 9}, {"p99", 9}}},
 		{"Event loop lag while the tasks encode", loops},
-		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 3}, {"without it (the model's baseline)", 3}}},
-		{"Tail latency against the payload", three},
-		{"Worst event loop lag against the payload", three[:2]},
-		{"Memory against the payload", three},
+		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 9}, {"without it (the model's baseline)", 9}}},
+		{"Tail latency against the payload", sweep},
+		{"Worst event loop lag against the payload", sweep[:4]},
+		{"Memory against the payload", sweep},
+		{"Tail latency over the same tasks' without the encoding", judged(9)},
+		{"Throughput over the same tasks' without the encoding", judged(9)},
+		{"The loop's lag, the offloading and the parallel encoders", judged(8)},
 	})
 	if p := parse(t, cs[3]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("sweep axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
@@ -56,18 +54,50 @@ func TestForJSON(t *testing.T) {
 	if !strings.Contains(cs[1].Option(), "one encoding") {
 		t.Error("lag chart lacks the encoding's line")
 	}
+	// The judged figures are the verdicts', with their bounds.
+	v, _ := res.Verdict("json-tail", "gil")
+	lo, _ := v.Bounds()
+	o := cs[6].Option()
+	if !strings.Contains(o, fmt.Sprintf("json-tail on gil: 95%% interval %.4g to %.4g", v.Low, v.High)) || !strings.Contains(o, fmt.Sprintf(`[5,%v,`, round(lo, 6))) {
+		t.Errorf("the tail chart lacks gil's interval or its bound %v", lo)
+	}
 }
 
 func TestForMemory(t *testing.T) {
 	res := must(memoryResult())(t)
+	// Each Go series and asyncio at four counts, the most six times; three
+	// pools of worker processes.
 	cs := checkCharts(t, res, []want{
-		{"Memory held by live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}, {"processes", 2}}},
-		{"Bytes per live task", []SeriesInfo{{"bytes per live task", 4}}},
+		{"Memory held by live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}, {"processes", 3}}},
+		{"Bytes per live task", []SeriesInfo{{"bytes per live task", 5}}},
+		{"How memory grows with the live tasks: the exponent", []SeriesInfo{{"in proportion: the claim's range", 2},
+			{"exponent of memory against live tasks", 10}, {"exponent of memory against live tasks", 15}}},
 		{"What a live task holds", breakdownSeries(res)},
-		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 4}, {"goroutines", 4}, {"eventloop", 4}}},
+		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}}},
 	})
-	if !strings.Contains(cs[2].Option(), `"stack":"task"`) {
+	if !strings.Contains(cs[3].Option(), `"stack":"task"`) {
 		t.Error("the breakdown's bars are not stacked")
+	}
+	// The per-task chart draws the bounds the verdicts judge: 3 KiB for a
+	// goroutine, a quarter of a goroutine's bytes for an event loop's task.
+	marks := map[float64]bool{}
+	for _, m := range parse(t, cs[1]).Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
+	}
+	g, _ := res.Verdict("live-goroutine", "goroutines")
+	_, hi := g.Bounds()
+	var gs experiments.MemorySeries
+	for _, s := range res.Series {
+		if s.Model == "goroutines" {
+			gs = s
+		}
+	}
+	if !marks[round(hi, 1)] || !marks[round(0.25*gs.PerTask, 1)] {
+		t.Errorf("per-task marks %v, want %v and a quarter of %v", marks, hi, gs.PerTask)
+	}
+	v, _ := res.Verdict("live-linear", "eventloop")
+	if !strings.Contains(cs[2].Option(), fmt.Sprintf("eventloop: 95%% interval %.3f to %.3f", v.Low, v.High)) {
+		t.Error("the exponent's interval is not the verdict's")
 	}
 }
 
@@ -106,17 +136,39 @@ func containsPart(xs []string, s string) bool {
 func TestForMatrix(t *testing.T) {
 	res := must(matrixResult())(t)
 	cs := checkCharts(t, res, []want{
-		{"Runtime: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
-		{"Peak memory: each workload on each model", []SeriesInfo{{"cells", 12}, {"the framework's recommendation", 3}}},
+		{"Runtime: each workload on each model", []SeriesInfo{{"cells", 21}, {"the framework's recommendation", 6}}},
+		{"Memory added: each workload on each model", []SeriesInfo{{"cells", 21}, {"the framework's recommendation", 6}}},
+		{"The framework's recommendation against the best other model", []SeriesInfo{{"1: as the best other model", 2},
+			{"Go's models", 8}, {"Go's models", 12}, {"CPython", 8}, {"CPython", 12}}},
 	})
 	p := parse(t, cs[0])
 	if rows := p.YAxis[0]["data"].([]any); len(rows) != 3 {
 		t.Errorf("rows %v", rows)
 	}
-	if cols := p.XAxis[0]["data"].([]any); len(cols) != 4 || cols[0] != "gil" {
+	if cols := p.XAxis[0]["data"].([]any); len(cols) != 7 || cols[0] != "gil" {
 		t.Errorf("columns %v", cols)
 	}
 	if !strings.Contains(cs[0].Option(), `"visualMap"`) || !strings.Contains(cs[0].Option(), "★") {
 		t.Error("no colour scale or no recommended cell")
+	}
+	// The judged figures: per family three runtimes and the memory at high
+	// concurrency, each point with its error bar, the bounds from the
+	// claims' data.
+	j := parse(t, cs[2])
+	if cats := j.XAxis[0]["data"].([]any); len(cats) != 8 || cats[0] != "gil · I/O × 20: runtime" || cats[3] != "eventloop · I/O × 200: memory" {
+		t.Errorf("categories %v", cats)
+	}
+	marks := map[float64]bool{}
+	for _, m := range j.Series[0].MarkLine.Data {
+		marks[m.YAxis] = true
+	}
+	for _, c := range experiments.Matrix.Claims() {
+		if (c.ID == "framework-recommended" || c.ID == "framework-memory") && !marks[round(1+c.Tolerance, 4)] {
+			t.Errorf("no bound at %v for %s: marks %v", 1+c.Tolerance, c.ID, marks)
+		}
+	}
+	v, _ := res.Verdict("framework-recommended", "gil")
+	if !strings.Contains(cs[2].Option(), fmt.Sprintf("gil on I/O, 20 waits at once: runtime: 95%% interval %.3g to %.3g over %d runs", v.Low, v.High, v.Runs)) {
+		t.Error("the gil's interval is not drawn as the verdict has it")
 	}
 }

@@ -53,6 +53,26 @@ func sleepingCharts(res *experiments.SleepingResult) ([]*Chart, error) {
 	}
 	out = append(out, c)
 
+	var items []judged
+	for _, id := range []string{"sleep-overlap", "sleep-adds-up"} {
+		for _, v := range res.Verdicts {
+			if v.ClaimID == id {
+				label := v.Model + " · all at once"
+				if id == "sleep-adds-up" {
+					label = v.Model + " · one after another"
+				}
+				items = append(items, judged{label: label, v: relative(v)})
+			}
+		}
+	}
+	c, err = judgedChart("sleeping_judged", "Wall times against the claims", work+" · over what each claim expects: all at once one wait, one after another tasks × wait", stamp, "wall time / expected (×)", items)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		out = append(out, c)
+	}
+
 	var lanes []lane
 	for _, p := range res.Points {
 		if validRun(res.Base(), p.Concurrent) {

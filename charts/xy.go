@@ -55,6 +55,9 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 	c := gocharts.NewLine()
 	c.SetGlobalOptions(f.globals()...)
 	c.SetGlobalOptions(gocharts.WithXAxisOpts(x), gocharts.WithYAxisOpts(y))
+	if x.Type == "category" {
+		c.SetXAxis(x.Data) // a line chart takes its categories here: points are [index, y]
+	}
 	b := build{kind: kind, frame: f}
 	// Formula curves first, so the measurements draw over them.
 	ordered := make([]xySeries, 0, len(series))

@@ -95,14 +95,15 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return 3 + len(models)
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
 		return 3 + 4
-	case "sleeping": // wall and CPU time, utilisation while waiting, the timeline
-		return 3
+	case "sleeping": // wall and CPU time, utilisation while waiting, the walls against the claims, the timeline
+		return 4
 	case "no-semaphore": // throughput, then per series its latency and its errors
 		return 1 + 2*len(models)
-	case "many-tasks": // memory, descriptors by count and over time, errors, delay, GC
-		return 6
-	case "json": // latency, the loops' lag, throughput; over the payloads: p99, lag, memory
+	case "many-tasks": // memory, its exponent, descriptors by count and over time, errors, delay, GC
+		return 7
+	case "json": // latency, the loops' lag, throughput; over the payloads: p99, lag, memory; the judged tail, throughput and loop
 		loop, goLoop, goAny := 0, 0, 0
+		judgedLoop := min(1, has("eventloop")+has("cpython")+has("eventloop+gil-threads"))
 		for _, m := range models {
 			if strings.HasPrefix(m, "eventloop") {
 				goLoop = 1
@@ -114,11 +115,11 @@ func expectedCharts(t *testing.T, n notebook) int {
 				goAny = 1
 			}
 		}
-		return 2 + loop + goAny*(2+goLoop)
-	case "memory": // memory by live tasks, per task, and (in-process series) breakdown, creation
-		return 2 + 2*min(1, has("goroutines")+has("eventloop")+has("cpython"))
-	case "matrix": // runtime and memory heatmaps
-		return 2
+		return 2 + loop + goAny*(2+goLoop) + 2 + judgedLoop
+	case "memory": // memory by live tasks, per task, the exponent, and (in-process series) breakdown, creation
+		return 3 + 2*min(1, has("goroutines")+has("eventloop")+has("cpython"))
+	case "matrix": // runtime and memory heatmaps, the recommendation against the best other model
+		return 3
 	}
 	t.Fatalf("no expected chart count for question %q", n.q.Name())
 	return 0

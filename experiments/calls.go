@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/loopback"
@@ -70,6 +72,98 @@ type CallPoint struct {
 	Samples []model.ChildSample `json:"samples,omitempty"`
 }
 
+// CallRuns are one setting's runs: the run the tables and charts show and,
+// where the setting ran more than once, every run, whose figures are
+// judged.
+type CallRuns struct {
+	// CallPoint is the run shown: of several, the one whose answered calls
+	// a second are nearest their median.
+	CallPoint
+	// Repeats are every run, in round order, where there were several
+	// (CallPoint is one of them). They carry no Samples: the shown run's
+	// are CallPoint's.
+	Repeats []CallPoint `json:"repeats,omitempty"`
+}
+
+// callRuns gathers a setting's runs.
+func callRuns(runs []CallPoint) CallRuns {
+	var p CallRuns
+	if len(runs) == 0 {
+		return p
+	}
+	p.CallPoint = runs[representative(runs, func(c CallPoint) float64 { return c.Throughput })]
+	if len(runs) > 1 {
+		p.Repeats = slices.Clone(runs)
+		for i := range p.Repeats {
+			p.Repeats[i].Samples = nil
+		}
+	}
+	return p
+}
+
+// All are the setting's runs: its Repeats, or its one run.
+func (p CallRuns) All() []CallPoint {
+	if len(p.Repeats) > 0 {
+		return p.Repeats
+	}
+	return []CallPoint{p.CallPoint}
+}
+
+// Each is f of each of the setting's runs, for a verdict's samples.
+func (p CallRuns) Each(f func(CallPoint) float64) []float64 {
+	var out []float64
+	for _, c := range p.All() {
+		out = append(out, f(c))
+	}
+	return out
+}
+
+// FailedShare is the share of a run's calls that failed, of any kind; a
+// run whose client process died failed every call.
+func (p CallPoint) FailedShare() float64 {
+	if p.Crash != "" {
+		return 1
+	}
+	return share(p.Failed(), p.Tasks)
+}
+
+// representative is the index of the item whose figure is nearest the
+// items' median.
+func representative[T any](xs []T, figure func(T) float64) int {
+	fs := make([]float64, len(xs))
+	for i, x := range xs {
+		fs[i] = figure(x)
+	}
+	m := measure.Median(fs)
+	best := 0
+	for i, f := range fs {
+		if math.Abs(f-m) < math.Abs(fs[best]-m) {
+			best = i
+		}
+	}
+	return best
+}
+
+// share is n of total as a fraction, 0 for none.
+func share(n, total int) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return float64(n) / float64(total)
+}
+
+// runIndexes are the indexes in Report.Runs of the calls' runs (a run
+// whose client died has none), for Report.busy.
+func runIndexes(pts ...CallPoint) []int {
+	var out []int
+	for _, c := range pts {
+		if c.Run >= 0 {
+			out = append(out, c.Run)
+		}
+	}
+	return out
+}
+
 // Failed is how many calls failed, of any kind.
 func (p CallPoint) Failed() int {
 	n := 0
@@ -134,6 +228,49 @@ func (r *Report) runCalls(ctx context.Context, tr *tracker, stage string, weight
 	}
 	pt.Run = r.record(label, run)
 	return pt, nil
+}
+
+// runSettings runs each of ends rounds times, interleaved (A B C A B C …),
+// then each of between once, and returns every setting's runs in order.
+// name says what a setting is, for progress.
+func runSettings(rounds int, ends, between []callSetting, name func(callSetting) string, run func(st callSetting, stage string) (CallPoint, error)) (map[callSetting][]CallPoint, error) {
+	runs := map[callSetting][]CallPoint{}
+	err := interleave(rounds, len(ends), func(k, a int) error {
+		st := ends[a]
+		stage := name(st)
+		if rounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
+		}
+		pt, err := run(st, stage)
+		runs[st] = append(runs[st], pt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range between {
+		pt, err := run(st, name(st))
+		if err != nil {
+			return nil, err
+		}
+		runs[st] = []CallPoint{pt}
+	}
+	return runs, nil
+}
+
+// figureOver writes f over a setting's runs: the median [95% interval].
+func (p CallRuns) figureOver(f func(CallPoint) float64, format string) string {
+	c := measure.MedianCI(p.Each(f), level)
+	return figure(c.Median, c.Low, c.High, c.N, format)
+}
+
+// capacityFigure writes the answered calls a second over a server's
+// capacity (calls a second), over the setting's runs, or "-" for none.
+func (p CallRuns) capacityFigure(capacity float64) string {
+	if capacity <= 0 {
+		return "-"
+	}
+	return p.figureOver(func(c CallPoint) float64 { return c.Throughput / capacity }, "%.3f")
 }
 
 // fill takes the point's figures from a child's run.

@@ -40,6 +40,21 @@ const (
 	Holds        Outcome = "holds"
 	DoesNotHold  Outcome = "does not hold"
 	Inconclusive Outcome = "inconclusive"
+	// Observed is the outcome of an observation (see Kind): what happened,
+	// with no bound to hold it against.
+	Observed Outcome = "observed"
+)
+
+// Kind says what a claim is: a test (the zero value), which a measurement
+// can pass or fail, or an observation, a claim worded as a possibility
+// ("possible crash"), which any outcome agrees with: its verdict reports
+// what happened, not whether it held.
+type Kind string
+
+// The kinds of claim.
+const (
+	Test        Kind = ""
+	Observation Kind = "observation"
 )
 
 // Claim is one of the lecture's claims, as data: what a question lists
@@ -53,6 +68,9 @@ type Claim struct {
 	Quantity string `json:"quantity"`
 	// Predicts is the prediction: a value, a bound or a formula.
 	Predicts string `json:"predicts"`
+	// Kind is Test, or Observation for a claim whose verdict reports
+	// what happened (it has no Compare).
+	Kind Kind `json:"kind,omitempty"`
 	// Compare, Tolerance and Slack say when a measurement agrees (see
 	// Compare). Tolerances are the tolerances of the models named where
 	// they differ from Tolerance.
@@ -101,6 +119,8 @@ type Verdict struct {
 	ClaimID string `json:"claim_id"`
 	Claim   string `json:"claim"`
 	Model   string `json:"model"`
+	// Kind is the claim's: an observation's Outcome is Observed.
+	Kind Kind `json:"kind,omitempty"`
 	// Measured is the figure judged: the median of Runs runs, with its 95%
 	// confidence interval [Low, High] (for one run or a figure without an
 	// interval, Low = High = Measured).
@@ -141,7 +161,7 @@ const busyShare = 0.25
 // interval, the claim's range for the model, and the outcome (see Outcome).
 func (c Claim) Judge(m Measurement) Verdict {
 	v := Verdict{
-		ClaimID: c.ID, Claim: c.Text, Model: m.Model,
+		ClaimID: c.ID, Claim: c.Text, Model: m.Model, Kind: c.Kind,
 		Expected: m.Expected, Unit: m.Unit, Compare: c.Compare,
 		Tolerance: c.ToleranceFor(m.Model), Slack: c.Slack,
 		Busy: m.Busy, Detail: m.Detail,
@@ -156,6 +176,10 @@ func (c Claim) Judge(m Measurement) Verdict {
 		// says so.
 		v.Measured, v.Low, v.High, v.Expected = finite(v.Measured), finite(v.Low), finite(v.High), finite(v.Expected)
 		v.Outcome, v.Reason = Inconclusive, "nothing was measured to judge"
+		return v
+	}
+	if c.Kind == Observation {
+		v.Outcome = Observed
 		return v
 	}
 	lo, hi := v.Bounds()
@@ -260,6 +284,9 @@ func (v Verdict) Rule() string {
 		return "at least " + num(lo)
 	case Between:
 		return fmt.Sprintf("from %s to %s", num(lo), num(hi))
+	}
+	if v.Kind == Observation {
+		return "what happens: an observation"
 	}
 	return string(v.Compare)
 }

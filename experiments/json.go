@@ -31,8 +31,11 @@ type JSONParams struct {
 	Executor int
 	// Heartbeat is the event loop's lag probe period.
 	Heartbeat time.Duration
-	// Repeat is how many times each variant runs at the headline payload,
-	// interleaved; the fastest run counts. Zero means once.
+	// Repeat is how many times the baselines and each variant run at the
+	// headline payload, the variants taking turns: their medians and 95%
+	// intervals are judged. 0 is six where the longest of those runs takes
+	// under two seconds, three otherwise (repeatsFor). The sweep's other
+	// payloads run once.
 	Repeat int
 	// Python is the cpython model's interpreter (see model.FindPython).
 	Python string
@@ -53,20 +56,20 @@ func (p *JSONParams) Params() []Param {
 		namesParam(&p.Models, "models", "variants: the event loop inline and offloading to an executor (threads: Go's, in parallel; gil-threads: CPython's, sharing a GIL with the loop; processes), goroutines, gil threads, cpython (asyncio inline, with threads, with processes)", jsonVariantNames),
 		intParam(&p.Executor, "executor", "executor pool size (0: one per core)", 0, model.MaxWorkers),
 		durationParam(&p.Heartbeat, "heartbeat", "event loop lag probe period", time.Millisecond, time.Second),
-		intParam(&p.Repeat, "repeat", "runs of each variant at the headline payload, the fastest counting (0: one)", 0, 10),
+		intParam(&p.Repeat, "repeat", "runs of the baselines and each variant at the headline payload, interleaved (0: six where the longest takes under 2 s, three otherwise; the sweep's other payloads run once)", 0, 20),
 		pythonParam(&p.Python),
 	}
 }
 
 // defaultJSON is the setting: 100 tasks at once, each waiting 100 ms then
-// encoding 1 MiB of JSON, on every Go variant, the fastest of three runs
-// each; payloads from 64 KiB to 4 MiB.
+// encoding 1 MiB of JSON, on every Go variant, each run several times
+// (repeatsFor); payloads from 64 KiB to 4 MiB.
 func defaultJSON() JSONParams {
 	return JSONParams{
 		Tasks: 100, Wait: 100 * time.Millisecond, Payload: 1 << 20,
 		Payloads:  []int{64 << 10, 256 << 10, 1 << 20, 4 << 20},
 		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"},
-		Heartbeat: 5 * time.Millisecond, Repeat: 3,
+		Heartbeat: 5 * time.Millisecond,
 	}
 }
 
@@ -111,6 +114,55 @@ type JSONPoint struct {
 	Workers int64 `json:"workers_memory_bytes,omitempty"`
 	// Serialise is the time spent sending steps and results over pipes.
 	Serialise time.Duration `json:"serialise_ns,omitempty"`
+	// EncodeCores is the process's CPU time (its workers' included) over
+	// the time from the first encoding's start to the last one's end: how
+	// many cores the encodings kept busy, which a GIL holds to one however
+	// the encodings' wall intervals overlap.
+	EncodeCores float64 `json:"encode_cores,omitempty"`
+	// Repeats are every run at this setting, in round order, where it ran
+	// more than once; the point's own figures are the run whose wall time
+	// is nearest their median.
+	Repeats []JSONPoint `json:"repeats,omitempty"`
+}
+
+// All are the point's runs: its Repeats, or itself.
+func (p JSONPoint) All() []JSONPoint {
+	if len(p.Repeats) > 0 {
+		return p.Repeats
+	}
+	return []JSONPoint{p}
+}
+
+// Each is f of each of the point's runs.
+func (p JSONPoint) Each(f func(JSONPoint) float64) []float64 {
+	var out []float64
+	for _, r := range p.All() {
+		out = append(out, f(r))
+	}
+	return out
+}
+
+// runs are the indexes of the point's runs in Report.Runs.
+func (p JSONPoint) runs() []int {
+	var out []int
+	for _, r := range p.All() {
+		if r.Run >= 0 {
+			out = append(out, r.Run)
+		}
+	}
+	return out
+}
+
+// jsonRuns gathers a setting's runs into its point.
+func jsonRuns(runs []JSONPoint) JSONPoint {
+	if len(runs) == 0 {
+		return JSONPoint{Run: -1}
+	}
+	p := runs[representative(runs, func(r JSONPoint) float64 { return float64(r.Wall) })]
+	if len(runs) > 1 {
+		p.Repeats = runs
+	}
+	return p
 }
 
 // JSONResult is the result of the json experiment.
@@ -131,49 +183,49 @@ var (
 	claimJSONLoopBlocks = Claim{
 		ID:       "json-loop-blocks",
 		Text:     "If each task did large JSON serialization, the event loop blocks longer: nothing else runs while a task encodes",
-		Quantity: "worst heartbeat lag (ms)",
-		Predicts: "at least one encoding's time",
+		Quantity: "worst heartbeat lag over the mean encoding's time, run by run (×)",
+		Predicts: "at least one encoding's time: 0.9× and up",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
 	claimJSONTail = Claim{
 		ID:       "json-tail",
 		Text:     "Latency increases, tail latency spikes: the encodings queue up behind one another",
-		Quantity: "p99 latency over the same tasks' p99 without the encoding (×)",
+		Quantity: "p99 latency over the same tasks' p99 without the encoding, round by round (×)",
 		Predicts: "a spike: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
 	}
 	claimJSONThroughput = Claim{
 		ID:       "json-throughput",
 		Text:     "Throughput drops",
-		Quantity: "tasks per second over the same tasks' rate without the encoding (×)",
+		Quantity: "tasks per second over the same tasks' rate without the encoding, round by round (×)",
 		Predicts: "a drop: at most 0.9×",
 		Compare:  AtMost, Tolerance: 0,
 	}
 	claimJSONOffload = Claim{
 		ID:       "json-offload",
 		Text:     "This is why inference systems offload heavy compute to worker pools: with the encoding in worker processes the loop stays responsive",
-		Quantity: "worst heartbeat lag with a process executor (ms)",
-		Predicts: "at most a tenth of the lag when the loop encodes itself",
+		Quantity: "worst heartbeat lag with a process executor over that when the loop encodes itself, round by round (×)",
+		Predicts: "at most a tenth",
 		Compare:  AtMost, Tolerance: 0,
 	}
 	claimJSONGILHeld = Claim{
 		ID:       "json-gil-held",
 		Text:     "Serialization happens in Python space → GIL locked → no parallelism: a thread pool does not free the loop, which waits for the GIL as long as an encoding holds it",
-		Quantity: "worst heartbeat lag with a thread executor whose threads share a GIL with the loop (ms)",
-		Predicts: "at least one encoding's time, as if the loop encoded itself",
+		Quantity: "worst heartbeat lag with a thread executor whose threads share a GIL with the loop, over the mean encoding's time, run by run (×)",
+		Predicts: "at least one encoding's time (0.9× and up), as if the loop encoded itself",
 		Compare:  AtLeast, Tolerance: 0.10,
 	}
 	claimJSONParallel = Claim{
 		ID:       "json-parallel",
 		Text:     "Without a GIL the encodings run in parallel: goroutines (and Go's own threads) encode about cores × as fast as one event loop",
-		Quantity: "encodings per second over the event loop's, encoding inline (×)",
+		Quantity: "encodings per second over the event loop's, encoding inline, round by round (×)",
 		Predicts: "min(cores, threads), less what the garbage collector takes: encoding allocates, and the collector's share of the CPU comes out of the cores the encodings share, where a single loop leaves it a core of its own",
 		Compare:  AtLeast, Tolerance: 0.35,
 	}
 	claimJSONMemory = Claim{
 		ID:       "json-memory",
 		Text:     "Memory grows due to larger objects",
-		Quantity: "slope of the most memory a run's objects took at once (the heap's peak less its start) against the payload, fitted over the sweep (bytes per payload byte)",
+		Quantity: "slope of the most memory a run's objects took at once (the heap's peak less its start) against the payload, fitted over every run of the sweep, with its 95% interval (bytes per payload byte)",
 		Predicts: "at least 1: a byte of memory, at least, for every byte of payload",
 		Compare:  AtLeast, Tolerance: 0,
 	}
@@ -273,13 +325,23 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 	res.Encoded = model.EncodedSize(p.Payload)
 
 	var bases []jsonVariant
-	total := 0.0
+	longest := 0.0
 	for _, v := range vs {
 		if !slices.ContainsFunc(bases, func(b jsonVariant) bool { return b.base() == v.base() }) {
 			bases = append(bases, v)
-			total += seconds(p.Wait)
 		}
-		total += float64(max(1, p.Repeat)) * (seconds(p.Wait) + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+		longest = max(longest, seconds(p.Wait)+float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+	}
+	rounds := p.Repeat
+	if rounds == 0 {
+		rounds = repeatsFor(time.Duration(longest * float64(time.Second)))
+	}
+	total := 0.0
+	for range bases {
+		total += float64(rounds) * seconds(p.Wait)
+	}
+	for _, v := range vs {
+		total += float64(rounds) * (seconds(p.Wait) + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
 		if v.model != "cpython" {
 			for _, s := range sizes {
 				if s != p.Payload {
@@ -320,27 +382,36 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 		}
 		return pt, nil
 	}
-	for _, v := range bases {
-		pt, err := one(v, 0, true)
-		if err != nil {
-			return err
-		}
-		res.Baselines = append(res.Baselines, pt)
+	// The baselines and the headline, rounds times, interleaved: a variant
+	// and the baseline it is compared with run under the same conditions
+	// of a shared machine.
+	type arm struct {
+		v        jsonVariant
+		baseline bool
 	}
-	// The headline, Repeat times, interleaved: a variant and the one it is
-	// compared with run under the same conditions of a shared machine.
-	best := make([]JSONPoint, len(vs))
-	err = interleave(max(1, p.Repeat), len(vs), func(rep, k int) error {
-		pt, err := one(vs[k], p.Payload, false)
-		if err == nil && (rep == 0 || pt.Wall < best[k].Wall) {
-			best[k] = pt
-		}
+	var arms []arm
+	for _, v := range bases {
+		arms = append(arms, arm{v, true})
+	}
+	for _, v := range vs {
+		arms = append(arms, arm{v, false})
+	}
+	byArm := make([][]JSONPoint, len(arms))
+	err = interleave(rounds, len(arms), func(_, k int) error {
+		pt, err := one(arms[k].v, p.Payload, arms[k].baseline)
+		byArm[k] = append(byArm[k], pt)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	res.Headline = best
+	for k, a := range arms {
+		if a.baseline {
+			res.Baselines = append(res.Baselines, jsonRuns(byArm[k]))
+		} else {
+			res.Headline = append(res.Headline, jsonRuns(byArm[k]))
+		}
+	}
 	for _, s := range sizes {
 		for _, v := range vs {
 			if v.model == "cpython" {
@@ -392,6 +463,7 @@ func jsonPoint(run *model.Run, i int) JSONPoint {
 		pt.Encode = sum / time.Duration(n)
 		if last > first {
 			pt.EncodeRate = float64(n) / (last - first).Seconds()
+			pt.EncodeCores = ratio(t.CPU(), last-first)
 		}
 		pt.MaxEncoding = mostAtOnce(run.Spans, model.KindEncode)
 	}
@@ -419,7 +491,8 @@ func (res *JSONResult) baseline(base string) (JSONPoint, bool) {
 }
 
 // judgeJSON judges the lecture's claims on every variant at the headline
-// payload, and the memory claim over the sweep.
+// payload, run by run against its baseline and against the loop encoding
+// inline, and the memory claim over the sweep.
 func judgeJSON(res *JSONResult) judgement {
 	var j judgement
 	p := paramsOf[JSONParams](&res.Report)
@@ -428,9 +501,6 @@ func judgeJSON(res *JSONResult) judgement {
 		vs = append(vs, variantOf(pt.Model))
 	}
 	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
-	if p.Repeat > 1 {
-		detail += fmt.Sprintf(", fastest of %d", p.Repeat)
-	}
 	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
 	inline := map[string]JSONPoint{} // the loop encoding itself, by model
 	for _, v := range vs {
@@ -441,19 +511,18 @@ func judgeJSON(res *JSONResult) judgement {
 	for _, v := range vs {
 		pt := res.headline(v.name)
 		if b, ok := res.baseline(v.base()); ok && b.Latency.P99 > 0 && b.Throughput > 0 {
-			busy := res.busy(pt.Run, b.Run)
-			j.add(claimJSONTail.Judge(Measurement{Model: v.name, Value: pt.Latency.P99 / b.Latency.P99, Expected: 2, Unit: "×", Busy: busy,
-				Detail: fmt.Sprintf("%s; p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50)}))
-			j.add(claimJSONThroughput.Judge(Measurement{Model: v.name, Value: pt.Throughput / b.Throughput, Expected: 0.9, Unit: "×", Busy: busy,
-				Detail: fmt.Sprintf("%s; %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput)}))
+			busy := res.busy(append(pt.runs(), b.runs()...)...)
+			j.add(claimJSONTail.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Latency.P99 }), Expected: 2, Unit: "×", Busy: busy,
+				Detail: fmt.Sprintf("%s; the runs shown: p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50)}))
+			j.add(claimJSONThroughput.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Throughput }), Expected: 0.9, Unit: "×", Busy: busy,
+				Detail: fmt.Sprintf("%s; the runs shown: %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput)}))
 		}
-		lags := fmt.Sprintf("%s; worst lag %s, mean encoding %s, at most %d encoding at once", detail, f(pt.MaxLoopLag), f(pt.Encode), pt.MaxEncoding)
-		lag := func(c Claim, expected float64, detail string) Verdict {
-			return c.Judge(Measurement{Model: v.name, Value: ms(pt.MaxLoopLag), Expected: expected, Unit: "ms", Detail: detail, Busy: res.busy(pt.Run)})
-		}
+		lags := fmt.Sprintf("%s; the run shown: worst lag %s, mean encoding %s, %.2f cores busy while encoding", detail, f(pt.MaxLoopLag), f(pt.Encode), pt.EncodeCores)
+		// lagOverEncode is each run's worst lag over its mean encoding.
+		lagOverEncode := pt.Each(func(x JSONPoint) float64 { return ratio(x.MaxLoopLag, max(x.Encode, time.Microsecond)) })
 		switch {
 		case v.loop() && v.ex == "":
-			j.add(lag(claimJSONLoopBlocks, ms(pt.Encode), lags))
+			j.add(claimJSONLoopBlocks.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
 		case v.loop() && v.ex == model.ExecProcesses:
 			in, ok := inline[v.model]
 			if !ok {
@@ -463,9 +532,10 @@ func judgeJSON(res *JSONResult) judgement {
 			if n := jsonWorkers(res, pt); n > 0 {
 				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, inMiB(pt.Workers), f(pt.Serialise))
 			}
-			j.add(lag(claimJSONOffload, ms(in.MaxLoopLag)/10, d))
+			j.add(claimJSONOffload.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return ms(x.MaxLoopLag) }), Expected: 0.1, Unit: "× the inline lag",
+				Detail: d, Busy: res.busy(append(pt.runs(), in.runs()...)...)}))
 		case v.gilBound():
-			j.add(lag(claimJSONGILHeld, ms(pt.Encode), lags))
+			j.add(claimJSONGILHeld.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
 		}
 		if in, ok := inline["eventloop"]; ok && in.EncodeRate > 0 && (v.name == "goroutines" || v.name == "eventloop+threads") {
 			want := float64(res.Cores)
@@ -478,9 +548,10 @@ func judgeJSON(res *JSONResult) judgement {
 				}
 				return res.Runs[p.Run].Totals.GCCycles
 			}
-			j.add(claimJSONParallel.Judge(Measurement{Model: v.name, Value: pt.EncodeRate / in.EncodeRate, Expected: want, Unit: "×", Busy: res.busy(pt.Run, in.Run),
-				Detail: fmt.Sprintf("%s; %.0f encodings/s against the event loop's %.0f; at most %d at once; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
-					detail, pt.EncodeRate, in.EncodeRate, pt.MaxEncoding, res.Cores, gc(pt), gc(in))}))
+			j.add(claimJSONParallel.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return x.EncodeRate }), Expected: want, Unit: "×",
+				Busy: res.busy(append(pt.runs(), in.runs()...)...),
+				Detail: fmt.Sprintf("%s; the runs shown: %.0f encodings/s against the event loop's %.0f; %.2f cores busy while encoding; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
+					detail, pt.EncodeRate, in.EncodeRate, pt.EncodeCores, res.Cores, gc(pt), gc(in))}))
 		}
 	}
 	// Memory against payload, per Go variant.
@@ -491,19 +562,35 @@ func judgeJSON(res *JSONResult) judgement {
 		var xs, ys []float64
 		var parts []string
 		for _, pt := range res.Sweep {
-			if pt.Model == v.name && pt.Run >= 0 {
-				xs, ys = append(xs, float64(pt.Payload)), append(ys, float64(pt.Memory))
-				parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), inMiB(pt.Memory)))
+			if pt.Model != v.name || pt.Run < 0 {
+				continue
 			}
+			for _, r := range pt.All() {
+				xs, ys = append(xs, float64(r.Payload)), append(ys, float64(r.Memory))
+			}
+			parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), inMiB(pt.Memory)))
 		}
-		if len(xs) < 2 {
+		if len(xs) < 3 {
 			continue
 		}
-		_, slope, r2 := measure.LinearFit(xs, ys)
-		j.add(claimJSONMemory.Judge(Measurement{Model: v.name, Value: slope, Expected: 1, Unit: "B/B",
-			Detail: fmt.Sprintf("%d tasks; peak memory added by payload: %s; R² %.3f", p.Tasks, strings.Join(parts, ", "), r2)}))
+		ci := measure.SlopeCI(xs, ys, level)
+		_, _, r2 := measure.LinearFit(xs, ys)
+		j.add(claimJSONMemory.Judge(Measurement{Model: v.name, Interval: &ci, Expected: 1, Unit: "B/B",
+			Detail: fmt.Sprintf("%d tasks; peak memory added by payload (the runs shown): %s; R² %.3f; the headline payload's every run, the others' one", p.Tasks, strings.Join(parts, ", "), r2)}))
 	}
 	return j
+}
+
+// pairedJSON is f of each run of a over f of the run of the same round of
+// b: the runs of a round are back to back, so a pair saw the same machine.
+func pairedJSON(a, b JSONPoint, f func(JSONPoint) float64) []float64 {
+	x, y := a.All(), b.All()
+	n := min(len(x), len(y))
+	out := make([]float64, 0, n)
+	for i := range n {
+		out = append(out, f(x[i])/f(y[i]))
+	}
+	return out
 }
 
 // executorSize is the pools' size for a parameter value (0: one per core).

@@ -11,9 +11,9 @@ func (res *JSONResult) Tables() []Table {
 	p, _ := res.Params.(*JSONParams)
 	head := Table{
 		Title: "Each variant at the headline payload",
-		Columns: []string{"variant", "payload", "wall", "tasks/s", "p50", "p95", "p99", "worst loop lag",
-			"encoding", "at once", "memory added", "workers' memory"},
-		Note: "latencies from each task's submission to its end; encoding: the mean encode segment (on goroutines stretched by time-slicing); memory added: peak resident memory less that at the start",
+		Columns: []string{"variant", "payload", "runs", "wall", "tasks/s", "p50", "p95", "p99", "worst loop lag",
+			"encoding", "cores busy", "memory added", "workers' memory"},
+		Note: "the run whose wall time is nearest the runs' median; latencies from each task's submission to its end; encoding: the mean encode segment (on goroutines stretched by time-slicing); cores busy: CPU time over the time from the first encoding's start to the last one's end; memory added: the heap's peak less its start (Go), resident memory (CPython)",
 	}
 	if p != nil {
 		head.Title = fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s", p.Tasks, p.Wait, FormatSize(p.Payload))
@@ -22,7 +22,7 @@ func (res *JSONResult) Tables() []Table {
 		payload, lag, enc, at, workers := "none", "-", "-", "-", "-"
 		if !pt.Baseline {
 			payload = FormatSize(pt.Payload)
-			enc, at = showDur(pt.Encode), fmt.Sprint(pt.MaxEncoding)
+			enc, at = showDur(pt.Encode), fmt.Sprintf("%.2f", pt.EncodeCores)
 		}
 		if pt.Loop || pt.MaxLoopLag > 0 {
 			lag = showDur(pt.MaxLoopLag)
@@ -30,7 +30,7 @@ func (res *JSONResult) Tables() []Table {
 		if pt.Workers > 0 {
 			workers = fmt.Sprintf("%.1f MiB", inMiB(pt.Workers))
 		}
-		return []string{pt.Model, payload, showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
+		return []string{pt.Model, payload, fmt.Sprint(len(pt.All())), showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
 			msDur(pt.Latency.P50), msDur(pt.Latency.P95), msDur(pt.Latency.P99), lag, enc, at,
 			fmt.Sprintf("%.1f MiB", inMiB(pt.Memory)), workers}
 	}

@@ -11,7 +11,7 @@ func (res *ManyTasksResult) Tables() []Table {
 	calls := Table{
 		Title:   "Calls by task count",
 		Columns: []string{"model", "tasks", "answered", "errors", "wall", "p50", "p99", "σ", "start p99", "loop lag"},
-		Note:    "p50, p99, σ: answered calls, task creation to end; start p99: a task's wait from creation to its start; loop lag: the event loop's largest heartbeat lag",
+		Note:    "p50, p99, σ: answered calls, task creation to end; start p99: a task's wait from creation to its start; loop lag: the event loop's largest heartbeat lag. Where a count ran several times, the run whose answered calls a second are nearest their median",
 	}
 	held := Table{
 		Title:   "What the client process held and spent",
@@ -37,15 +37,36 @@ func (res *ManyTasksResult) Tables() []Table {
 		held.Rows = append(held.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.PeakLive), fmt.Sprintf("%d / %d", p.PeakFDs, p.NoFile),
 			mib(p.PeakRSS), heap, stacks, gs, fmt.Sprint(p.GCCycles), showDur(p.GCPause), showDur(p.CPU)})
 	}
+	ends := Table{
+		Title:   "At the sweep's ends, over the runs",
+		Columns: []string{"model", "tasks", "runs", "failed", "× capacity", "p99", "σ", "start p99", "loop lag", "GC cycles", "memory added"},
+		Note:    "the median of the runs [95% interval]: the figures the verdicts judge; failed as a share of the calls; × capacity: answered calls a second over workers / service time",
+	}
+	for _, p := range res.Points {
+		if len(p.Repeats) == 0 {
+			continue
+		}
+		ci, capacity := p.figureOver, p.capacityFigure(res.Capacity)
+		ends.Rows = append(ends.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(len(p.Repeats)),
+			ci(CallPoint.FailedShare, "%.3f"), capacity,
+			ci(func(c CallPoint) float64 { return c.Latency.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return c.Latency.Std }, "%.1f ms"),
+			ci(func(c CallPoint) float64 { return c.StartDelay.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return ms(c.MaxLoopLag) }, "%.1f ms"),
+			ci(func(c CallPoint) float64 { return float64(c.GCCycles) }, "%.0f"), ci(func(c CallPoint) float64 { return inMiB(res.Added(c)) }, "%.1f MiB")})
+	}
 	out := []Table{calls, held}
+	if len(ends.Rows) > 0 {
+		out = append(out, ends)
+	}
 	if len(res.Fits) > 0 {
 		fits := Table{
 			Title:   "Memory per live task",
-			Columns: []string{"model", "per task", "base", "R²", "runs"},
-			Note:    "a straight line through the client process's peak resident memory against its peak live tasks",
+			Columns: []string{"model", "exponent", "per task", "base", "R²", "runs"},
+			Note:    "the resident memory each run added to the client process against its peak live tasks: the exponent fitted on log-log axes [95% interval] (1: in proportion), and a straight line's slope, intercept and R²",
 		}
 		for _, f := range res.Fits {
-			fits.Rows = append(fits.Rows, []string{f.Model, fmt.Sprintf("%.1f KiB", f.PerTask/1024), fmt.Sprintf("%.1f MiB", f.Base/(1<<20)), fmt.Sprintf("%.4f", f.R2), fmt.Sprint(f.Points)})
+			e := f.Exponent
+			fits.Rows = append(fits.Rows, []string{f.Model, figure(e.Median, e.Low, e.High, e.N, "%.3f"), fmt.Sprintf("%.1f KiB", f.PerTask/1024),
+				fmt.Sprintf("%.1f MiB", f.Base/(1<<20)), fmt.Sprintf("%.4f", f.R2), fmt.Sprint(f.Points)})
 		}
 		out = append(out, fits)
 	}

@@ -1,22 +1,24 @@
 package experiments
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Tables are the matrix result's figures: runtime and memory per cell, and
 // how each model ran each workload.
 func (res *MatrixResult) Tables() []Table {
 	var models []string
 	for _, c := range res.Cells {
-		if !containsString(models, c.Model) {
-			models = append(models, c.Model)
-		}
+		models = appendNew(models, c.Model)
 	}
 	rt := Table{Title: "Runtime (× the fastest in its row and family)", Columns: append([]string{"workload", "framework"}, models...),
-		Note: "★ the framework's recommendation; runtime from the first submission to the last task's end, process pools started before it (see the workers' start-up below); Go's models and CPython's are ranked apart"}
-	mem := Table{Title: "Peak memory added", Columns: append([]string{"workload"}, models...),
-		Note: "peak resident memory the run added to this process (to the interpreter, for cpython), plus its worker processes' peak resident memory"}
+		Note: "★ the framework's recommendation; the median of the runs [95% interval]; runtime from the first submission to the last task's end, process pools started before it (see the start-up below); Go's models and CPython's are ranked apart"}
+	mem := Table{Title: "Memory added", Columns: append([]string{"workload"}, models...),
+		Note: "each run in a fresh process: its peak resident memory less that as the clock started (CPython: the interpreter's), plus every worker process's whole peak; the median of the runs [95% interval]"}
 	how := Table{Title: "How each model ran each workload", Columns: append([]string{"workload"}, models...),
-		Note: fmt.Sprintf("I/O on a process pool: the waits queue for at most --pool workers and run that many at a time; CPU pools (threads and processes): one per core (%d)", res.Cores)}
+		Note: fmt.Sprintf("the pools a program gets by default on %d cores: ThreadPoolExecutor's min(32, cores + 4) = %d threads (--threads), ProcessPoolExecutor's one worker per core = %d (--workers); the event loops and goroutines run every task at once unless --semaphore limits them",
+			res.Cores, res.Threads, res.Workers)}
 	for _, w := range res.Workloads {
 		r := []string{w.Name, w.Rule}
 		m := []string{w.Name}
@@ -31,14 +33,14 @@ func (res *MatrixResult) Tables() []Table {
 			if c.Recommended {
 				star = "★ "
 			}
-			r = append(r, fmt.Sprintf("%s%s (%.2f×)", star, showDur(c.Runtime), c.Ratio))
-			m = append(m, FormatBytes(float64(c.Memory)))
+			r = append(r, fmt.Sprintf("%s%s (%.2f×)", star, durFigure(c.Runtime, c.Low, c.High, len(c.Walls)), c.Ratio))
+			m = append(m, bytesFigure(c.Memory, c.MemoryLow, c.MemoryHigh, len(c.Memories)))
 			h = append(h, matrixHow(name, c.Concurrency))
 		}
 		rt.Rows, mem.Rows, how.Rows = append(rt.Rows, r), append(mem.Rows, m), append(how.Rows, h)
 	}
 	setup := Table{Title: "Starting the pools (not in the runtime)", Columns: []string{"workload", "model", "start-up"},
-		Note: "CPython's includes starting the interpreter, for every flavor"}
+		Note: "the median of the runs; CPython's includes starting the interpreter, for every flavor"}
 	for _, c := range res.Cells {
 		if c.Setup > 0 {
 			setup.Rows = append(setup.Rows, []string{c.Workload, c.Model, showDur(c.Setup)})
@@ -51,22 +53,33 @@ func (res *MatrixResult) Tables() []Table {
 	return out
 }
 
+// durFigure writes a duration's median with its interval, e.g. "1.002 s
+// [1.001 s, 1.004 s]", or the figure alone for one run.
+func durFigure(median, low, high time.Duration, runs int) string {
+	return figureOf(median, low, high, runs, showDur)
+}
+
+// bytesFigure writes a byte count's median with its interval.
+func bytesFigure(median, low, high int64, runs int) string {
+	return figureOf(median, low, high, runs, func(x int64) string { return FormatBytes(float64(x)) })
+}
+
+// figureOf writes a median and its interval with f, or the median alone
+// for one run.
+func figureOf[T any](median, low, high T, runs int, f func(T) string) string {
+	if runs <= 1 {
+		return f(median)
+	}
+	return fmt.Sprintf("%s [%s, %s]", f(median), f(low), f(high))
+}
+
 // matrixHow says what a model's concurrency was.
 func matrixHow(model string, n int) string {
 	switch model {
 	case "gil", "cpython threads":
-		return fmt.Sprintf("%d threads", n)
+		return fmt.Sprintf("a pool of %d threads", n)
 	case "processes", "cpython processes":
-		return fmt.Sprintf("%d worker processes", n)
+		return fmt.Sprintf("a pool of %d worker processes", n)
 	}
-	return fmt.Sprintf("all at once (%d)", n)
-}
-
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return fmt.Sprintf("%d at once", n)
 }

@@ -31,6 +31,11 @@ type MemoryParams struct {
 	// Profile is how many live tasks the heap breakdown runs, under a
 	// memory profile that records every allocation (0: no breakdown).
 	Profile int
+	// Repeat is how many times each series' most live tasks run, the
+	// series taking turns: 0 is six where the longest of those runs takes
+	// under two seconds, three otherwise (repeatsFor). The sweep's other
+	// counts run once.
+	Repeat int
 	// Python is the cpython model's interpreter (see model.FindPython).
 	Python string
 }
@@ -43,13 +48,15 @@ func (p *MemoryParams) Params() []Param {
 		intsParam(&p.Workers, "workers", "the processes model's pool sizes, one live task per worker", 1, model.MaxWorkers, 8),
 		intParam(&p.PythonTasks, "python-tasks", "the most live asyncio tasks, swept like --tasks", 1, model.MaxPythonLive),
 		intParam(&p.Profile, "profile", "live tasks for the heap breakdown by allocation site (0: none)", 0, 200_000),
+		intParam(&p.Repeat, "repeat", "runs of each series' most live tasks, series interleaved (0: six where the longest takes under 2 s, three otherwise; the other counts run once)", 0, 20),
 		pythonParam(&p.Python),
 	}
 }
 
 // defaultMemory is the setting: up to a million live tasks on goroutines
 // and the event loop, 100,000 on CPython's asyncio, one to eight worker
-// processes, the breakdown at 10,000.
+// processes, the breakdown at 10,000; the most live tasks three times each
+// (a million goroutines take several seconds).
 func defaultMemory() MemoryParams {
 	return MemoryParams{
 		Tasks: 1_000_000, Models: []string{"goroutines", "eventloop", "processes", "cpython"},
@@ -81,16 +88,24 @@ type MemoryPoint struct {
 	Create time.Duration `json:"create_ns,omitempty"`
 	// Run indexes Report.Runs (processes), or is -1.
 	Run int `json:"run"`
+	// Round is which of the repeated runs at the most live tasks this is,
+	// from 1; 0 for a count that ran once.
+	Round int `json:"round,omitempty"`
 }
 
 // MemorySeries is one series' fit and breakdown.
 type MemorySeries struct {
 	Model string `json:"model"`
 	// PerTask is the slope of Total against live tasks: the bytes each
-	// further task adds; Intercept and R2 complete the fit.
-	PerTask   float64 `json:"per_task_bytes"`
-	Intercept float64 `json:"intercept_bytes"`
-	R2        float64 `json:"r2"`
+	// further task adds, with its 95% interval PerTaskCI; Intercept and R2
+	// complete the fit.
+	PerTask   float64    `json:"per_task_bytes"`
+	PerTaskCI measure.CI `json:"per_task_ci"`
+	Intercept float64    `json:"intercept_bytes"`
+	R2        float64    `json:"r2"`
+	// Exponent is the slope of log(Total) against log(live tasks), with its
+	// 95% interval: 1 is memory in proportion to the tasks.
+	Exponent measure.CI `json:"exponent"`
 	// Breakdown is what a task holds, by allocation site (Go, from a
 	// memory profile at Profile tasks, with the stacks and the runtime's
 	// metadata added) or by type of object (CPython), in bytes per task.
@@ -127,22 +142,22 @@ var (
 	claimLiveLinear = Claim{
 		ID:       "live-linear",
 		Text:     "Memory usage scales with the number of live coroutines: each task is an object graph, and all of them sit in memory simultaneously",
-		Quantity: "R² of a straight line through the memory held against the live tasks",
-		Predicts: "a straight line: R² near 1",
-		Compare:  AtLeast, Tolerance: 0.01,
+		Quantity: "exponent of the memory held against the live tasks, fitted on log-log axes over every run (worker processes for processes), with its 95% interval",
+		Predicts: "in proportion: an exponent from 0.9 to 1.1",
+		Compare:  Within, Tolerance: 0.1,
 	}
 	claimLiveGoroutine = Claim{
 		ID:       "live-goroutine",
 		Text:     "A goroutine costs its minimum stack, 2 KiB, plus a little",
-		Quantity: "bytes each further live goroutine adds (the fit's slope)",
+		Quantity: "bytes each further live goroutine adds: the slope of a straight line through every run, with its 95% interval",
 		Predicts: "2 KiB of stack and under 1 KiB more: at most 3 KiB",
 		Compare:  AtMost, Tolerance: 0,
 	}
 	claimLiveLoop = Claim{
 		ID:       "live-loop",
 		Text:     "Async scales to thousands of concurrent tasks at minimal memory cost: an event loop's task is resumable state, not a stack",
-		Quantity: "bytes per live task on the event loop over bytes per live goroutine",
-		Predicts: "well below: at most a quarter",
+		Quantity: "bytes per live task at the most live tasks, on the event loop model and on CPython's asyncio, over bytes per live goroutine at its most, round by round",
+		Predicts: "well below a goroutine: at most a quarter",
 		Compare:  AtMost, Tolerance: 0,
 	}
 	claimLiveProcesses = Claim{
@@ -220,18 +235,39 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 			res.Python = in
 		}
 	}
-	total := 0.0
+	// The series measured at each count of a sweep: the live models' up to
+	// Tasks, asyncio's up to PythonTasks.
+	all := slices.Clone(live)
+	sweep, top := map[string][]int{}, map[string]int{}
 	for _, s := range live {
-		for _, n := range liveSweep(p.Tasks) {
-			total += 0.05 + float64(n)*liveCost(liveName(s))
-		}
-		if p.Profile > 0 {
-			total += 0.05 + float64(p.Profile)*liveCost(liveName(s))*5
-		}
+		sweep[s] = liveSweep(p.Tasks)
 	}
 	if py {
-		for _, n := range liveSweep(p.PythonTasks) {
-			total += 0.2 + float64(n)*liveCost(seriesAsyncio)
+		all = append(all, seriesAsyncio)
+		sweep[seriesAsyncio] = liveSweep(p.PythonTasks)
+	}
+	longest := 0.0
+	for _, s := range all {
+		top[s] = slices.Max(sweep[s])
+		longest = max(longest, liveWeight(liveName(s), top[s]))
+	}
+	rounds := p.Repeat
+	if rounds == 0 {
+		rounds = repeatsFor(time.Duration(longest * float64(time.Second)))
+	}
+	total := 0.0
+	for _, s := range all {
+		for _, n := range sweep[s] {
+			w := liveWeight(liveName(s), n)
+			if n == top[s] {
+				w *= float64(rounds)
+			}
+			total += w
+		}
+	}
+	for _, s := range live {
+		if p.Profile > 0 {
+			total += 0.05 + float64(p.Profile)*liveCost(liveName(s))*5
 		}
 	}
 	procs := slices.Contains(p.Models, "processes")
@@ -243,52 +279,73 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 	tr.expect(total)
 
 	sites := map[string]*model.LiveMemory{} // the breakdown runs, by series
-	for _, s := range live {
+	// one measures series s (a MeasureLive model, or seriesAsyncio) at n
+	// live tasks.
+	one := func(s string, n, round int) error {
 		name := liveName(s)
-		for _, n := range liveSweep(p.Tasks) {
-			done := tr.stage(fmt.Sprintf("%s, %d live tasks", name, n), 0.05+float64(n)*liveCost(name))
-			lm, err := model.MeasureLive(ctx, s, n, false)
-			if err != nil {
-				return err
-			}
-			if done != nil {
-				done(1, 1)
-			}
-			res.Points = append(res.Points, MemoryPoint{
-				Model: name, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), Stacks: lm.Stacks, Heap: lm.HeapObjects,
-				RSS: lm.RSS, Create: lm.Create, Run: -1,
-			})
-			if _, ok := sites[name]; !ok || n == p.Tasks {
-				sites[name] = lm // the recorder's cost, until the profile run replaces it
-			}
+		stage := fmt.Sprintf("%s, %d live tasks", name, n)
+		if round > 0 {
+			stage += fmt.Sprintf(" (run %d of %d)", round, rounds)
 		}
-		if p.Profile > 0 {
-			done := tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, p.Profile), 0.05+float64(p.Profile)*liveCost(name)*5)
-			lm, err := model.MeasureLive(ctx, s, p.Profile, true)
-			if err != nil {
-				return err
+		done := tr.stage(stage, liveWeight(name, n))
+		var lm *model.LiveMemory
+		var err error
+		if s == seriesAsyncio {
+			lm, err = model.PythonLive(ctx, p.Python, n)
+		} else {
+			lm, err = model.MeasureLive(ctx, s, n, false)
+		}
+		if err != nil {
+			return err
+		}
+		if done != nil {
+			done(1, 1)
+		}
+		pt := MemoryPoint{Model: name, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), RSS: lm.RSS, Create: lm.Create, Run: -1, Round: round}
+		if s != seriesAsyncio {
+			pt.Stacks, pt.Heap = lm.Stacks, lm.HeapObjects
+		}
+		res.Points = append(res.Points, pt)
+		if _, ok := sites[name]; !ok || s == seriesAsyncio || n == top[s] {
+			sites[name] = lm // the recorder's cost (Go), the objects by type (CPython), until a profile run replaces it
+		}
+		return nil
+	}
+	// The sweep's smaller counts once each, then the most live tasks of
+	// every series, rounds times, the series taking turns.
+	for _, s := range all {
+		for _, n := range sweep[s] {
+			if n != top[s] {
+				if err := one(s, n, 0); err != nil {
+					return err
+				}
 			}
-			if done != nil {
-				done(1, 1)
-			}
-			sites[name] = lm
 		}
 	}
-	if py {
-		for _, n := range liveSweep(p.PythonTasks) {
-			done := tr.stage(fmt.Sprintf("%s, %d live tasks", seriesAsyncio, n), 0.2+float64(n)*liveCost(seriesAsyncio))
-			lm, err := model.PythonLive(ctx, p.Python, n)
-			if err != nil {
-				return err
-			}
-			if done != nil {
-				done(1, 1)
-			}
-			res.Points = append(res.Points, MemoryPoint{
-				Model: seriesAsyncio, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), RSS: lm.RSS, Create: lm.Create, Run: -1,
-			})
-			sites[seriesAsyncio] = lm
+	err := interleave(rounds, len(all), func(k, a int) error {
+		r := k + 1
+		if rounds == 1 {
+			r = 0
 		}
+		return one(all[a], top[all[a]], r)
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range live {
+		if p.Profile == 0 {
+			continue
+		}
+		name := liveName(s)
+		done := tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, p.Profile), 0.05+float64(p.Profile)*liveCost(name)*5)
+		lm, err := model.MeasureLive(ctx, s, p.Profile, true)
+		if err != nil {
+			return err
+		}
+		if done != nil {
+			done(1, 1)
+		}
+		sites[name] = lm
 	}
 	if procs {
 		for _, w := range slices.Compact(slices.Sorted(slices.Values(p.Workers))) {
@@ -309,6 +366,15 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 	}
 	res.fitMemory(sites)
 	return nil
+}
+
+// liveWeight is about how long measuring n live tasks of a series takes,
+// in seconds, for progress and the number of repeats.
+func liveWeight(series string, n int) float64 {
+	if series == seriesAsyncio {
+		return 0.2 + float64(n)*liveCost(series)
+	}
+	return 0.05 + float64(n)*liveCost(series)
 }
 
 // liveName is a MeasureLive model's series name.
@@ -338,7 +404,7 @@ func (res *MemoryResult) points(name string) []MemoryPoint {
 			out = append(out, pt)
 		}
 	}
-	slices.SortFunc(out, func(a, b MemoryPoint) int { return a.Tasks - b.Tasks })
+	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Tasks - b.Tasks })
 	return out
 }
 
@@ -347,16 +413,7 @@ func (res *MemoryResult) fitMemory(sites map[string]*model.LiveMemory) {
 	for _, name := range res.seriesNames() {
 		pts := res.points(name)
 		s := MemorySeries{Model: name}
-		var xs, ys []float64
-		for _, pt := range pts {
-			xs, ys = append(xs, float64(pt.Tasks)), append(ys, float64(pt.Total))
-		}
-		switch {
-		case len(xs) >= 2:
-			s.Intercept, s.PerTask, s.R2 = measure.LinearFit(xs, ys)
-		case len(xs) == 1:
-			s.PerTask, s.R2 = pts[0].PerTask, math.NaN()
-		}
+		s.fit(pts)
 		if last := pts[len(pts)-1]; last.Create > 0 && name != "processes" {
 			s.CreatePerTask = last.Create / time.Duration(max(last.Tasks, 1))
 		}
@@ -367,6 +424,30 @@ func (res *MemoryResult) fitMemory(sites map[string]*model.LiveMemory) {
 			s.Breakdown = breakdown(lm, pts[len(pts)-1])
 		}
 		res.Series = append(res.Series, s)
+	}
+}
+
+// fit fits the memory held against the live tasks over every run: a
+// straight line (its slope with a 95% interval), and on log-log axes the
+// exponent, with its interval.
+func (s *MemorySeries) fit(pts []MemoryPoint) {
+	var xs, ys, lx, ly []float64
+	for _, pt := range pts {
+		xs, ys = append(xs, float64(pt.Tasks)), append(ys, float64(pt.Total))
+		if pt.Total > 0 {
+			lx, ly = append(lx, math.Log(float64(pt.Tasks))), append(ly, math.Log(float64(pt.Total)))
+		}
+	}
+	switch {
+	case len(xs) >= 2:
+		s.Intercept, s.PerTask, s.R2 = measure.LinearFit(xs, ys)
+		s.PerTaskCI = measure.SlopeCI(xs, ys, level)
+	case len(xs) == 1:
+		s.PerTask, s.R2 = pts[0].PerTask, math.NaN()
+		s.PerTaskCI = measure.CI{Median: s.PerTask, Low: s.PerTask, High: s.PerTask, N: 1, Level: level, Method: measure.OneValue}
+	}
+	if distinct(lx) >= 2 {
+		s.Exponent = measure.SlopeCI(lx, ly, level)
 	}
 }
 
@@ -418,36 +499,54 @@ func judgeMemory(res *MemoryResult) judgement {
 	var j judgement
 	for _, s := range res.Series {
 		pts := res.points(s.Model)
-		if len(pts) < 3 {
+		counts := map[int]bool{}
+		for _, pt := range pts {
+			counts[pt.Tasks] = true
+		}
+		if len(counts) < 3 || s.Exponent.N < 3 {
 			continue
 		}
 		unit := "live tasks"
 		if s.Model == "processes" {
 			unit = "worker processes"
 		}
-		j.add(claimLiveLinear.Judge(Measurement{Model: s.Model, Value: s.R2, Expected: 1, Unit: "R²",
-			Detail: fmt.Sprintf("%d points from %d to %d %s; %s per task, intercept %s", len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit,
-				FormatBytes(s.PerTask), FormatBytes(s.Intercept))}))
+		e := s.Exponent
+		j.add(claimLiveLinear.Judge(Measurement{Model: s.Model, Interval: &e, Expected: 1, Unit: "exponent",
+			Detail: fmt.Sprintf("memory ∝ %s^%.3f over %d runs from %d to %d %s; a straight line: %s per task, intercept %s, R² %.5f",
+				unit, e.Median, len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit, FormatBytes(s.PerTask), FormatBytes(s.Intercept), s.R2)}))
 	}
 	for _, name := range []string{seriesBare, "goroutines"} {
 		s, ok := res.series(name)
 		if !ok {
 			continue
 		}
-		last := res.points(name)
-		top := last[len(last)-1]
-		detail := fmt.Sprintf("the fit over %d to %d live tasks; at %d: %s of stack and %s of heap per task",
-			last[0].Tasks, top.Tasks, top.Tasks, FormatBytes(float64(top.Stacks)/float64(top.Tasks)), FormatBytes(float64(top.Heap)/float64(top.Tasks)))
-		v := claimLiveGoroutine.Judge(Measurement{Model: name, Value: s.PerTask, Expected: 3072, Unit: "B", Detail: detail})
+		pts := res.points(name)
+		top := pts[len(pts)-1]
+		detail := fmt.Sprintf("the fit over %d runs from %d to %d live tasks; at %d: %s of stack and %s of heap per task",
+			len(pts), pts[0].Tasks, top.Tasks, top.Tasks, FormatBytes(float64(top.Stacks)/float64(top.Tasks)), FormatBytes(float64(top.Heap)/float64(top.Tasks)))
+		ci := s.PerTaskCI
+		v := claimLiveGoroutine.Judge(Measurement{Model: name, Interval: &ci, Expected: 3072, Unit: "B", Detail: detail})
 		if v.Outcome == DoesNotHold && top.Stacks > int64(top.Tasks)*2048 {
 			v.Detail += "; the stack grew past its 2 KiB start: a task parked in a select on a timer and its context, a few calls deep, needs more than 2 KiB less the runtime's guard, and a goroutine's stack grows by doubling"
 		}
 		j.add(v)
 	}
-	if g, ok := res.series("goroutines"); ok && g.PerTask > 0 {
-		if e, ok := res.series("eventloop"); ok {
-			j.add(claimLiveLoop.Judge(Measurement{Model: "eventloop", Value: e.PerTask / g.PerTask, Expected: 0.25, Unit: "×",
-				Detail: fmt.Sprintf("%s per event loop task, %s per goroutine", FormatBytes(e.PerTask), FormatBytes(g.PerTask))}))
+	// An event loop's task against a goroutine, each at its most live
+	// tasks, round by round.
+	if g := res.atMost("goroutines"); len(g) > 0 {
+		for _, name := range []string{"eventloop", seriesAsyncio} {
+			e := res.atMost(name)
+			if len(e) == 0 {
+				continue
+			}
+			n := min(len(e), len(g))
+			ratios := make([]float64, n)
+			for i := range n {
+				ratios[i] = e[i].PerTask / g[i].PerTask
+			}
+			j.add(claimLiveLoop.Judge(Measurement{Model: name, Samples: ratios, Expected: 0.25, Unit: "×",
+				Detail: fmt.Sprintf("%s per task at %d live tasks, %s per goroutine at %d (medians of %d and %d runs)",
+					FormatBytes(medianPerTask(e)), e[0].Tasks, FormatBytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
 		}
 	}
 	if pts := res.points("processes"); len(pts) > 0 {
@@ -478,6 +577,41 @@ func judgeMemory(res *MemoryResult) judgement {
 			Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, FormatBytes(s.PerTask))}))
 	}
 	return j
+}
+
+// atMost is series name's runs at its most live tasks, in round order.
+func (res *MemoryResult) atMost(name string) []MemoryPoint {
+	pts := res.points(name)
+	if len(pts) == 0 {
+		return nil
+	}
+	top := pts[len(pts)-1].Tasks
+	var out []MemoryPoint
+	for _, pt := range pts {
+		if pt.Tasks == top {
+			out = append(out, pt)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Round - b.Round })
+	return out
+}
+
+// medianPerTask is the median bytes per task of pts.
+func medianPerTask(pts []MemoryPoint) float64 {
+	xs := make([]float64, len(pts))
+	for i, pt := range pts {
+		xs[i] = pt.PerTask
+	}
+	return measure.Median(xs)
+}
+
+// distinct is how many different values xs holds.
+func distinct(xs []float64) int {
+	seen := map[float64]bool{}
+	for _, x := range xs {
+		seen[x] = true
+	}
+	return len(seen)
 }
 
 // FormatBytes writes a byte count with a unit: "2719 B", "11.1 KiB",

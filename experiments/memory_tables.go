@@ -10,9 +10,9 @@ import (
 func (res *MemoryResult) Tables() []Table {
 	per := Table{
 		Title:   "Bytes per live task",
-		Columns: []string{"series", "per task (fit)", "R²", "most tasks", "memory then", "RSS added then", "time to create", "per task", "bookkeeping (not counted)"},
-		Note: "per task: the slope of the memory held against the live tasks (processes: per worker); memory: the Go runtime's memory in use (heap, stacks, metadata) after a collection, " +
-			"CPython's tracemalloc count, or the workers' peak resident memory; each Go point in a fresh child process",
+		Columns: []string{"series", "per task (fit)", "exponent", "R²", "most tasks", "memory then", "RSS added then", "time to create", "per task", "bookkeeping (not counted)"},
+		Note: "per task: the slope of a straight line through the memory held against the live tasks (processes: per worker) [95% interval]; exponent: the slope on log-log axes [95% interval], 1 for memory in proportion; " +
+			"memory: the Go runtime's memory in use (heap, stacks, metadata) after a collection, CPython's tracemalloc count, or the workers' peak resident memory; each Go point in a fresh child process; the most live tasks run several times, the last run shown",
 	}
 	for _, s := range res.Series {
 		pts := res.points(s.Model)
@@ -35,7 +35,15 @@ func (res *MemoryResult) Tables() []Table {
 		if top.RSS != 0 {
 			rss = FormatBytes(float64(top.RSS))
 		}
-		per.Rows = append(per.Rows, []string{s.Model, FormatBytes(s.PerTask), r2, fmt.Sprint(top.Tasks), FormatBytes(float64(top.Total)), rss, create, each, rec})
+		c, e := s.PerTaskCI, s.Exponent
+		perTask, exponent := FormatBytes(s.PerTask), "-"
+		if c.N > 2 && c.Low < c.High {
+			perTask = fmt.Sprintf("%s [%s, %s]", FormatBytes(c.Median), FormatBytes(c.Low), FormatBytes(c.High))
+		}
+		if e.N > 2 {
+			exponent = figure(e.Median, e.Low, e.High, e.N, "%.3f")
+		}
+		per.Rows = append(per.Rows, []string{s.Model, perTask, exponent, r2, fmt.Sprint(top.Tasks), FormatBytes(float64(top.Total)), rss, create, each, rec})
 	}
 	out := []Table{per}
 	parts := Table{
@@ -55,7 +63,7 @@ func (res *MemoryResult) Tables() []Table {
 	if len(parts.Rows) > 0 {
 		out = append(out, parts)
 	}
-	all := Table{Title: "Every point", Columns: []string{"series", "live tasks", "memory", "per task", "stacks", "heap", "RSS added", "time to create"}}
+	all := Table{Title: "Every point", Columns: []string{"series", "live tasks", "run", "memory", "per task", "stacks", "heap", "RSS added", "time to create"}}
 	for _, pt := range res.Points {
 		st, hp, rss, cr := "-", "-", "-", "-"
 		if pt.Stacks > 0 {
@@ -70,7 +78,11 @@ func (res *MemoryResult) Tables() []Table {
 		if pt.Create > 0 {
 			cr = showDur(pt.Create)
 		}
-		all.Rows = append(all.Rows, []string{pt.Model, fmt.Sprint(pt.Tasks), FormatBytes(float64(pt.Total)), FormatBytes(pt.PerTask), st, hp, rss, cr})
+		run := "-"
+		if pt.Round > 0 {
+			run = fmt.Sprint(pt.Round)
+		}
+		all.Rows = append(all.Rows, []string{pt.Model, fmt.Sprint(pt.Tasks), run, FormatBytes(float64(pt.Total)), FormatBytes(pt.PerTask), st, hp, rss, cr})
 	}
 	return append(out, all)
 }

@@ -29,6 +29,11 @@ type NoSemaphoreParams struct {
 	// FDLimit is the clients' descriptor limit: the soft RLIMIT_NOFILE of
 	// the child process they run in.
 	FDLimit int
+	// Repeat is how many times the sweep's two ends (the fewest calls at
+	// once and the most, the lecture's 1000) run in each mode, the models
+	// taking turns: their medians and 95% intervals are judged. The
+	// concurrencies between run once.
+	Repeat int
 	// Models are the models the clients run on.
 	Models []string
 	// Python is the cpython model's interpreter (see model.FindPython).
@@ -45,6 +50,7 @@ func (p *NoSemaphoreParams) Params() []Param {
 		intParam(&p.Backlog, "backlog", "the server's listen backlog (the kernel caps it at net.core.somaxconn)", 1, loopback.MaxBacklog),
 		durationParam(&p.Timeout, "timeout", "each call's client-side timeout, connecting included", 10*time.Millisecond, time.Minute),
 		intParam(&p.FDLimit, "fd-limit", "the clients' descriptor limit (RLIMIT_NOFILE of their process)", 32, 1<<20),
+		intParam(&p.Repeat, "repeat", "runs at the fewest and the most calls at once, each mode, models interleaved (median and 95% interval judged; the concurrencies between run once)", 1, 20),
 		namesParam(&p.Models, "models", "models the clients run on (cpython: CPython's asyncio)", []string{"goroutines", "eventloop", "gil", "cpython"}),
 		pythonParam(&p.Python),
 	}
@@ -53,12 +59,13 @@ func (p *NoSemaphoreParams) Params() []Param {
 // defaultNoSemaphore is the lecture's setting: up to 1000 calls at once
 // against a server of 10 workers at 10 ms (1000 calls a second) with
 // asyncio's default backlog of 100, clients limited to 256 descriptors,
-// with no semaphore and with one of 50.
+// with no semaphore and with one of 50; the 10 and the 1000 six times each
+// (a run takes about a second).
 func defaultNoSemaphore() NoSemaphoreParams {
 	return NoSemaphoreParams{
 		Concurrency: []int{10, 50, 100, 200, 500, 1000},
 		Limit:       50, Workers: 10, Service: 10 * time.Millisecond, Backlog: 100,
-		Timeout: time.Second, FDLimit: 256,
+		Timeout: time.Second, FDLimit: 256, Repeat: repeatsFor(time.Second),
 		Models: []string{"goroutines", "eventloop", "cpython"},
 	}
 }
@@ -71,9 +78,9 @@ func quickNoSemaphore(p *NoSemaphoreParams) {
 }
 
 // NoSemaphorePoint is one model at one concurrency, with or without the
-// semaphore.
+// semaphore, from one run or several.
 type NoSemaphorePoint struct {
-	CallPoint
+	CallRuns
 	// Concurrency is the calls launched at once; Semaphore the limit on
 	// those in flight, or 0 for none.
 	Concurrency int `json:"concurrency"`
@@ -106,70 +113,77 @@ var (
 	claimTailGrows = Claim{
 		ID:       "tail-grows",
 		Text:     "If you remove the semaphore limit entirely: increased latency, increased tail latency",
-		Quantity: "p99 latency of the answered calls at the highest concurrency over that at the lowest, without a semaphore (×)",
+		Quantity: "p99 latency of the answered calls at the most calls at once over that at the fewest, without a semaphore, round by round (×)",
 		Predicts: "grows: at least 2×",
 		Compare:  AtLeast, Tolerance: 0,
+	}
+	claimOverload = Claim{
+		ID:       "overload-fails",
+		Text:     "Overload: with every call launched at once and no limit, calls fail",
+		Quantity: "share of the calls at the most calls at once, without a semaphore, that failed: timed out, or found no descriptor, or were refused or reset",
+		Predicts: "a real share: at least a tenth",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+	claimTimeouts = Claim{
+		ID:       "timeouts",
+		Text:     "Overload: timeouts",
+		Quantity: "share of the calls at the most calls at once, without a semaphore, that timed out",
+		Predicts: "some: at least 1%",
+		Compare:  AtLeast, Tolerance: 0,
+	}
+	claimGoodput = Claim{
+		ID:       "overload-goodput",
+		Text:     "Overload: without a limit the server is not used better but worse: the calls it answers a second fall below its capacity",
+		Quantity: "answered calls a second at the most calls at once, without a semaphore, over the server's capacity, workers / service time (×)",
+		Predicts: "below capacity: at most 0.9×",
+		Compare:  AtMost, Tolerance: 0,
 	}
 	claimFilesAbove = Claim{
 		ID:       "too-many-files-above",
 		Text:     "Open file descriptor limits: with more calls at once than descriptors, \"too many open files\"",
-		Quantity: "calls failing with too many open files, at the concurrencies above the clients' descriptor limit, without a semaphore",
+		Quantity: "calls failing with too many open files in a run at a concurrency above the clients' descriptor limit, without a semaphore (the most calls at once, its runs' median)",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
 	claimFilesBelow = Claim{
 		ID:       "too-many-files-below",
 		Text:     "Below the descriptor limit, no call runs out of descriptors",
-		Quantity: "the most calls failing with too many open files at a concurrency below the limit, without a semaphore",
+		Quantity: "the most calls failing with too many open files in any run at a concurrency below the limit, without a semaphore",
 		Predicts: "none: 0",
 		Compare:  AtMost, Tolerance: 0,
-	}
-	claimTimeouts = Claim{
-		ID:       "timeouts",
-		Text:     "Overload: timeouts",
-		Quantity: "calls timing out at the highest concurrency, without a semaphore",
-		Predicts: "some: at least 1",
-		Compare:  AtLeast, Tolerance: 0,
 	}
 	claimQueueOverflows = Claim{
 		ID:       "queue-overflows",
 		Text:     "Connection pool exhaustion: the server's queue of waiting connections fills, and connections are dropped",
-		Quantity: "connection attempts the kernel dropped for a full accept queue (TcpExt ListenOverflows) at the highest concurrency, without a semaphore",
+		Quantity: "connection attempts the kernel dropped for a full accept queue (TcpExt ListenOverflows) in a run at the most calls at once, without a semaphore (its runs' median)",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
 	claimPossibleCrash = Claim{
 		ID:       "possible-crash",
+		Kind:     Observation,
 		Text:     "Possible crash",
-		Quantity: "client processes that died, over the sweep without a semaphore",
-		Predicts: "at least 1",
-		Compare:  AtLeast, Tolerance: 0,
-	}
-	claimCapacityNoSemaphore = Claim{
-		ID:       "capacity-no-semaphore",
-		Text:     "Throughput is capped by the server's capacity, about workers / service time, without a semaphore",
-		Quantity: "answered calls a second at the highest concurrency, without a semaphore",
-		Predicts: "the capacity, workers / service time",
-		Compare:  Within, Tolerance: 0.25,
+		Quantity: "runs, without a semaphore, whose client process died rather than counting its failed calls",
+		Predicts: "a possibility: whether it happens is reported, not judged",
 	}
 	claimCapacitySemaphore = Claim{
 		ID:       "capacity-semaphore",
-		Text:     "Throughput is capped by the server's capacity, about workers / service time, with the semaphore",
-		Quantity: "answered calls a second at the highest concurrency, with the semaphore",
-		Predicts: "the capacity, workers / service time",
-		Compare:  Within, Tolerance: 0.25,
+		Text:     "The semaphore prevents overload: the server stays busy at its capacity, workers / service time",
+		Quantity: "answered calls a second at the most calls at once, with the semaphore, over the server's capacity (×)",
+		Predicts: "the capacity: at least 0.75× (the batch's first and last calls leave workers idle), and no more than 2% above it",
+		Compare:  Between, Tolerance: 0.02, Slack: 0.25,
 	}
 	claimSemaphoreBounds = Claim{
 		ID:       "semaphore-bounds-latency",
 		Text:     "The semaphore prevents overload: a call's latency stays near the service time × the queue it finds",
-		Quantity: "the worst p99 over the sweep of a call's own latency (connect to answer), with the semaphore (s)",
-		Predicts: "ceil(min(limit, concurrency) / workers) × service, plus 2 ms to connect and be scheduled",
+		Quantity: "p99 of a call's own latency (connect to answer) at the most calls at once, with the semaphore (s)",
+		Predicts: "ceil(min(limit, concurrency) / workers) × service, plus 2 ms to connect and be scheduled: at most 50% over",
 		Compare:  AtMost, Tolerance: 0.5,
 	}
 	claimSemaphoreNoErrors = Claim{
 		ID:       "semaphore-no-errors",
 		Text:     "With the semaphore: no \"too many open files\", no timeouts",
-		Quantity: "calls failing, of any kind, over the sweep with the semaphore",
+		Quantity: "share of the calls that failed, of any kind, over every run with the semaphore",
 		Predicts: "none: 0",
 		Compare:  AtMost, Tolerance: 0,
 	}
@@ -180,15 +194,24 @@ var NoSemaphore = define(about{
 	name:    "no-semaphore",
 	title:   "Removing the semaphore: real calls, a finite server, a descriptor limit",
 	lecture: "Q4",
-	summary: "up to 1000 real loopback calls at once against a server of finite capacity, clients limited to 256 descriptors, with and without a semaphore of 50: tail latency, timeouts, errors by kind, throughput",
-	claims: []Claim{claimTailGrows, claimFilesAbove, claimFilesBelow, claimTimeouts, claimQueueOverflows, claimPossibleCrash,
-		claimCapacityNoSemaphore, claimCapacitySemaphore, claimSemaphoreBounds, claimSemaphoreNoErrors},
+	summary: "up to 1000 real loopback calls at once against a server of finite capacity, clients limited to 256 descriptors, with and without a semaphore of 50: failed calls, throughput against capacity, tail latency, whether the client survives",
+	claims: []Claim{claimTailGrows, claimOverload, claimTimeouts, claimGoodput, claimFilesAbove, claimFilesBelow, claimQueueOverflows, claimPossibleCrash,
+		claimCapacitySemaphore, claimSemaphoreBounds, claimSemaphoreNoErrors},
 }, defaultNoSemaphore, quickNoSemaphore, measureNoSemaphore, judgeNoSemaphore)
 
-// measureNoSemaphore runs the no-semaphore experiment: for each model and
-// concurrency, the calls all at once with no semaphore, then under the
-// semaphore, each batch in a child process limited to FDLimit descriptors
-// against a fresh server in this one.
+// callSetting is one batch a call experiment runs: a series at a
+// concurrency under a semaphore (0: none).
+type callSetting struct {
+	s           series
+	concurrency int
+	limit       int
+}
+
+// measureNoSemaphore runs the no-semaphore experiment: the sweep's fewest
+// and most calls at once, without and with the semaphore, Repeat times,
+// the models taking turns; then the concurrencies between once each. Every
+// batch runs in a child process limited to FDLimit descriptors against a
+// fresh server in this one.
 func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaphoreResult, tr *tracker) error {
 	srv := loopback.Config{Workers: p.Workers, Backlog: p.Backlog, Service: p.Service}
 	res.Capacity = srv.Capacity()
@@ -197,29 +220,55 @@ func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaph
 	if err != nil {
 		return err
 	}
+	lo, hi := slices.Min(p.Concurrency), slices.Max(p.Concurrency)
 	// Progress is weighted by the expected seconds of each run.
-	drain := func(n int) float64 { return seconds(queueBound(n, p.Workers, p.Service)) + 0.05 }
-	total := 0.0
-	for _, c := range p.Concurrency {
-		total += 2*drain(c) + seconds(p.Timeout)*boolf(c > p.Workers+p.Backlog+1)
+	weight := func(st callSetting) float64 {
+		w := seconds(queueBound(st.concurrency, p.Workers, p.Service)) + 0.05
+		if st.limit == 0 && st.concurrency > p.Workers+p.Backlog+1 {
+			w += seconds(p.Timeout)
+		}
+		return w
 	}
-	tr.expect(total * float64(len(ss)))
+	var ends, between []callSetting
 	for _, s := range ss {
-		for _, c := range p.Concurrency {
-			for _, limit := range []int{0, p.Limit} {
-				slots, weight := c, drain(c)+seconds(p.Timeout)*boolf(c > p.Workers+p.Backlog+1)
-				if limit > 0 {
-					slots, weight = min(c, limit), drain(c)
+		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Concurrency))) {
+			for _, l := range []int{0, p.Limit} {
+				if c == lo || c == hi {
+					ends = append(ends, callSetting{s, c, l})
+				} else {
+					between = append(between, callSetting{s, c, l})
 				}
-				stage := fmt.Sprintf("%s, %d calls at once, %s", s, c, semMode(limit))
-				pt, err := res.runCalls(ctx, tr, stage, weight, fmt.Sprintf("concurrency=%d %s", c, semMode(limit)), callBatch{
-					series: s, tasks: c, slots: slots, server: srv, timeout: p.Timeout, python: p.Python,
-					child: model.ChildOptions{NoFile: p.FDLimit, Sample: 5 * time.Millisecond},
-				})
-				if err != nil {
-					return err
-				}
-				res.Points = append(res.Points, NoSemaphorePoint{CallPoint: pt, Concurrency: c, Semaphore: limit})
+			}
+		}
+	}
+	total := 0.0
+	for _, st := range ends {
+		total += weight(st) * float64(p.Repeat)
+	}
+	for _, st := range between {
+		total += weight(st)
+	}
+	tr.expect(total)
+	run := func(st callSetting, stage string) (CallPoint, error) {
+		slots := st.concurrency
+		if st.limit > 0 {
+			slots = min(st.concurrency, st.limit)
+		}
+		return res.runCalls(ctx, tr, stage, weight(st), fmt.Sprintf("concurrency=%d %s", st.concurrency, semMode(st.limit)), callBatch{
+			series: st.s, tasks: st.concurrency, slots: slots, server: srv, timeout: p.Timeout, python: p.Python,
+			child: model.ChildOptions{NoFile: p.FDLimit, Sample: 5 * time.Millisecond},
+		})
+	}
+	runs, err := runSettings(p.Repeat, ends, between, func(st callSetting) string {
+		return fmt.Sprintf("%s, %d calls at once, %s", st.s, st.concurrency, semMode(st.limit))
+	}, run)
+	if err != nil {
+		return err
+	}
+	for _, s := range ss {
+		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Concurrency))) {
+			for _, l := range []int{0, p.Limit} {
+				res.Points = append(res.Points, NoSemaphorePoint{CallRuns: callRuns(runs[callSetting{s, c, l}]), Concurrency: c, Semaphore: l})
 			}
 		}
 	}
@@ -247,13 +296,6 @@ func queueBound(n, workers int, service time.Duration) time.Duration {
 	return time.Duration(math.Ceil(float64(n)/float64(workers))) * service
 }
 
-func boolf(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // points returns the model's points in one mode, by concurrency.
 func (res *NoSemaphoreResult) points(m string, limit int) []NoSemaphorePoint {
 	var out []NoSemaphorePoint
@@ -273,45 +315,52 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		return
 	}
 	// Without the semaphore.
-	var ran []NoSemaphorePoint
-	crashes := 0
+	var all []CallPoint
 	for _, pt := range free {
-		if pt.Crash != "" {
-			crashes++
-			continue
-		}
-		if pt.OK > 0 {
-			ran = append(ran, pt)
-		}
+		all = append(all, pt.All()...)
 	}
-	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(crashes), Expected: 1, Unit: "processes",
-		Detail: fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(free), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(free))}))
-	if len(ran) >= 2 && ran[0].Concurrency < ran[len(ran)-1].Concurrency {
-		lo, hi := ran[0], ran[len(ran)-1]
-		j.add(claimTailGrows.Judge(Measurement{Model: m, Value: hi.Latency.P99 / lo.Latency.P99, Expected: 2, Unit: "×", Busy: res.busy(lo.Run, hi.Run),
-			Detail: fmt.Sprintf("p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
+	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(len(all) - len(runIndexes(all...))), Unit: "runs",
+		Detail: fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(all), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(all))}))
+	lo, hi := free[0], free[len(free)-1]
+	top := fmt.Sprintf("%d calls at once, %d runs; the server holds %d (%d workers, a queue of %d), timeout %s", hi.Concurrency, len(hi.All()), p.Workers+hi.Server.Backlog+1, p.Workers, hi.Server.Backlog+1, p.Timeout)
+	j.add(claimOverload.Judge(Measurement{Model: m, Samples: hi.Each(CallPoint.FailedShare), Expected: 0.1, Unit: "of the calls",
+		Detail: fmt.Sprintf("%s; the run shown: %s", top, errorsText(hi.Errors))}))
+	j.add(claimTimeouts.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return share(c.Errors[model.ErrTimeout], c.Tasks) }), Expected: 0.01, Unit: "of the calls",
+		Detail: fmt.Sprintf("%s; timed out in the run shown: %d of %d", top, hi.Errors[model.ErrTimeout], hi.Tasks)}))
+	if hi.Crash == "" && res.Capacity > 0 {
+		j.add(claimGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
+			Busy:   res.busy(runIndexes(hi.All()...)...),
+			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f (%d workers / %s)", top, hi.OK, showDur(hi.Wall), hi.Throughput, res.Capacity, p.Workers, p.Service)}))
+	}
+	if lo.Concurrency < hi.Concurrency && lo.Crash == "" && hi.Crash == "" {
+		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: pairedP99(hi.All(), lo.All()), Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), hi.All()...)...)...),
+			Detail: fmt.Sprintf("the runs shown: p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
 				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, showDur(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
 	}
-	above, below, maxBelow, nAbove, nBelow := 0, 0, 0, 0, 0
-	for _, pt := range free {
+	j.add(claimQueueOverflows.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return float64(c.Server.ListenOverflows) }), Expected: 1, Unit: "connections",
+		Detail: fmt.Sprintf("%d calls at once; the run shown: the accept queue peaked at %d of %d, %d SYNs dropped, the server answered %d; the kernel counts drops for every listener on the machine, this server's and any other's",
+			hi.Concurrency, hi.Server.PeakQueue, hi.Server.Backlog+1, hi.Server.ListenOverflows, hi.Server.Served)}))
+	var above *NoSemaphorePoint
+	below, maxBelow, nBelow := 0, 0, 0
+	for i, pt := range free {
 		if pt.Crash != "" {
 			continue
 		}
-		switch files := pt.Errors[model.ErrTooManyFiles]; {
+		switch {
 		case pt.Concurrency+pt.BaseFDs > pt.NoFile:
-			above += files
-			nAbove++
+			above = &free[i] // the most calls at once above the limit
 		case pt.Concurrency+pt.BaseFDs+belowMargin <= pt.NoFile:
-			below = max(below, files)
-			if files > 0 {
-				maxBelow = pt.Concurrency
+			for _, c := range pt.All() {
+				if f := c.Errors[model.ErrTooManyFiles]; f > below {
+					below, maxBelow = f, pt.Concurrency
+				}
 			}
 			nBelow++
 		}
 	}
-	if nAbove > 0 {
-		j.add(claimFilesAbove.Judge(Measurement{Model: m, Value: float64(above), Expected: 1, Unit: "calls",
-			Detail: fmt.Sprintf("%d concurrencies above the limit of %d descriptors (%d already open); %s", nAbove, p.FDLimit, free[0].BaseFDs, filesText(free, true))}))
+	if above != nil {
+		j.add(claimFilesAbove.Judge(Measurement{Model: m, Samples: above.Each(func(c CallPoint) float64 { return float64(c.Errors[model.ErrTooManyFiles]) }), Expected: 1, Unit: "calls",
+			Detail: fmt.Sprintf("%d calls at once against a limit of %d descriptors (%d already open); by concurrency: %s", above.Concurrency, p.FDLimit, above.BaseFDs, filesText(free, true))}))
 	} else {
 		j.note("%s: no concurrency was above the clients' %d descriptors: raise --concurrency or lower --fd-limit to see them run out", m, p.FDLimit)
 	}
@@ -320,48 +369,59 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		if below > 0 {
 			d += fmt.Sprintf("; %d at %d calls at once", below, maxBelow)
 		}
-		j.add(claimFilesBelow.Judge(Measurement{Model: m, Value: float64(below), Expected: 0, Unit: "calls",
-			Detail: d}))
-	}
-	if top := free[len(free)-1]; top.Crash == "" {
-		room := p.Workers + top.Server.Backlog + 1
-		j.add(claimTimeouts.Judge(Measurement{Model: m, Value: float64(top.Errors[model.ErrTimeout]), Expected: 1, Unit: "calls",
-			Detail: fmt.Sprintf("%d calls at once, timeout %s; the server holds %d (%d workers, a queue of %d): %s", top.Concurrency, p.Timeout, room, p.Workers, top.Server.Backlog+1, errorsText(top.Errors))}))
-		j.add(claimQueueOverflows.Judge(Measurement{Model: m, Value: float64(top.Server.ListenOverflows), Expected: 1, Unit: "connections",
-			Detail: fmt.Sprintf("%d calls at once; the accept queue peaked at %d of %d; %d SYNs dropped, the server answered %d", top.Concurrency, top.Server.PeakQueue, top.Server.Backlog+1, top.Server.ListenOverflows, top.Server.Served)}))
-		j.add(claimCapacityNoSemaphore.Judge(Measurement{Model: m, Value: top.Throughput, Expected: res.Capacity, Unit: "calls/s", Busy: res.busy(top.Run),
-			Detail: fmt.Sprintf("%d calls at once: %d answered in %s; capacity %d workers / %s", top.Concurrency, top.OK, showDur(top.Wall), p.Workers, p.Service)}))
+		j.add(claimFilesBelow.Judge(Measurement{Model: m, Value: float64(below), Expected: 0, Unit: "calls", Detail: d}))
 	}
 
 	// With the semaphore.
 	if len(limited) == 0 {
 		return
 	}
-	errs, worst := 0, NoSemaphorePoint{}
-	ratio := -1.0
+	failed, calls, runs := 0, 0, 0
 	for _, pt := range limited {
-		errs += pt.Failed()
-		if pt.Crash != "" {
-			errs += pt.Tasks
-			continue
-		}
-		b := queueBound(min(pt.Concurrency, p.Limit), p.Workers, p.Service) + connectAllowance
-		if r := pt.CallLatency.P99 / ms(b); r > ratio {
-			ratio, worst = r, pt
+		for _, c := range pt.All() {
+			failed, calls, runs = failed+int(math.Round(c.FailedShare()*float64(c.Tasks))), calls+c.Tasks, runs+1
 		}
 	}
-	j.add(claimSemaphoreNoErrors.Judge(Measurement{Model: m, Value: float64(errs), Expected: 0, Unit: "calls",
-		Detail: fmt.Sprintf("%d runs from %d to %d calls at once under a semaphore of %d", len(limited), limited[0].Concurrency, limited[len(limited)-1].Concurrency, p.Limit)}))
-	if worst.Model != "" {
-		b := queueBound(min(worst.Concurrency, p.Limit), p.Workers, p.Service)
-		j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Value: worst.CallLatency.P99 / 1000, Expected: seconds(b + connectAllowance), Unit: "s", Busy: res.busy(worst.Run),
-			Detail: fmt.Sprintf("worst at %d calls at once: a call's p99 %.1f ms against ceil(%d / %d) × %s = %s, + 2 ms; with the wait for a slot, the task's p99 was %.1f ms",
-				worst.Concurrency, worst.CallLatency.P99, min(worst.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), worst.Latency.P99)}))
+	j.add(claimSemaphoreNoErrors.Judge(Measurement{Model: m, Value: share(failed, calls), Expected: 0, Unit: "of the calls",
+		Detail: fmt.Sprintf("%d of %d calls failed in %d runs from %d to %d calls at once under a semaphore of %d", failed, calls, runs, limited[0].Concurrency, limited[len(limited)-1].Concurrency, p.Limit)}))
+	lim := limited[len(limited)-1]
+	if lim.Crash != "" {
+		return
 	}
-	if top := limited[len(limited)-1]; top.Crash == "" {
-		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Value: top.Throughput, Expected: res.Capacity, Unit: "calls/s", Busy: res.busy(top.Run),
-			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d: %d answered in %s; capacity %d workers / %s", top.Concurrency, p.Limit, top.OK, showDur(top.Wall), p.Workers, p.Service)}))
+	b := queueBound(min(lim.Concurrency, p.Limit), p.Workers, p.Service)
+	j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.CallLatency.P99 / 1000 }), Expected: seconds(b + connectAllowance), Unit: "s",
+		Busy: res.busy(runIndexes(lim.All()...)...),
+		Detail: fmt.Sprintf("%d calls at once, %d runs: a call's p99 against ceil(%d / %d) × %s = %s, + 2 ms; the run shown: %.1f ms, and with the wait for a slot the task's p99 %.1f ms; at every concurrency (the run shown): %s",
+			lim.Concurrency, len(lim.All()), min(lim.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), lim.CallLatency.P99, lim.Latency.P99, callP99Text(limited))}))
+	if res.Capacity > 0 {
+		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 1, Unit: "× capacity",
+			Busy:   res.busy(runIndexes(lim.All()...)...),
+			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d, %d runs; the run shown: %d answered in %s, %.0f calls/s; capacity %d workers / %s = %.0f calls/s", lim.Concurrency, p.Limit, len(lim.All()), lim.OK, showDur(lim.Wall), lim.Throughput, p.Workers, p.Service, res.Capacity)}))
 	}
+}
+
+// pairedP99 is the p99 latency of each run at hi over that of the run of
+// the same round at lo.
+func pairedP99(hi, lo []CallPoint) []float64 {
+	n := min(len(hi), len(lo))
+	out := make([]float64, 0, n)
+	for i := range n {
+		out = append(out, ratioOr(hi[i].Latency.P99, lo[i].Latency.P99, 0.001))
+	}
+	return out
+}
+
+// callP99Text lists a call's p99 by concurrency, e.g. "10: 5.2 ms, 100:
+// 12.0 ms".
+func callP99Text(pts []NoSemaphorePoint) string {
+	s := ""
+	for _, pt := range pts {
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d: %.1f ms", pt.Concurrency, pt.CallLatency.P99)
+	}
+	return s
 }
 
 // connectAllowance is the time a call may take beyond the server's
@@ -375,11 +435,11 @@ const connectAllowance = 2 * time.Millisecond
 const belowMargin = 16
 
 // crashText says which runs' clients died, or that none did.
-func crashText(pts []NoSemaphorePoint) string {
+func crashText(pts []CallPoint) string {
 	s := ""
 	for _, pt := range pts {
 		if pt.Crash != "" {
-			s += fmt.Sprintf("at %d: %s; ", pt.Concurrency, pt.Crash)
+			s += fmt.Sprintf("at %d: %s; ", pt.Tasks, pt.Crash)
 		}
 	}
 	if s == "" {

@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"time"
+
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // Tables are the no-semaphore result's figures: per model, mode and
@@ -12,7 +14,7 @@ func (res *NoSemaphoreResult) Tables() []Table {
 	calls := Table{
 		Title:   "Calls by concurrency, without and with the semaphore",
 		Columns: []string{"model", "mode", "at once", "answered", "errors", "calls/s", "p50", "p95", "p99", "call p99"},
-		Note: fmt.Sprintf("p50, p95, p99: each answered call's task from creation to end (the wait for a semaphore slot included); call p99: the call alone, connect to answer. The server's capacity: %.0f calls/s.",
+		Note: fmt.Sprintf("p50, p95, p99: each answered call's task from creation to end (the wait for a semaphore slot included); call p99: the call alone, connect to answer. The server's capacity: %.0f calls/s. Where a setting ran several times, the run whose calls/s is nearest their median.",
 			res.Capacity),
 	}
 	seen := Table{
@@ -32,7 +34,25 @@ func (res *NoSemaphoreResult) Tables() []Table {
 			fmt.Sprintf("%d / %d", p.Server.PeakQueue, p.Server.Backlog+1), fmt.Sprint(p.Server.ListenOverflows),
 			fmt.Sprint(p.Server.Served), fmt.Sprint(p.Server.Stale)})
 	}
-	return []Table{calls, seen}
+	ends := Table{
+		Title:   "At the sweep's ends, over the runs",
+		Columns: []string{"model", "mode", "at once", "runs", "failed", "timed out", "× capacity", "p99", "call p99"},
+		Note:    "the median of the runs [95% interval]: the figures the verdicts judge; failed and timed out as shares of the calls",
+	}
+	for _, p := range res.Points {
+		if len(p.Repeats) == 0 {
+			continue
+		}
+		ci, capacity := p.figureOver, p.capacityFigure(res.Capacity)
+		ends.Rows = append(ends.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency), fmt.Sprint(len(p.Repeats)),
+			ci(CallPoint.FailedShare, "%.3f"), ci(func(c CallPoint) float64 { return share(c.Errors[model.ErrTimeout], c.Tasks) }, "%.3f"), capacity,
+			ci(func(c CallPoint) float64 { return c.Latency.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return c.CallLatency.P99 }, "%.1f ms")})
+	}
+	out := []Table{calls, seen}
+	if len(ends.Rows) > 0 {
+		out = append(out, ends)
+	}
+	return out
 }
 
 // msText writes a latency in milliseconds, or "-" for none.

@@ -6,68 +6,6 @@ import (
 	"testing"
 )
 
-// Tasks that wait and then encode JSON, on every Go variant: the loop
-// blocks, the tail spikes, throughput drops; offloading to processes frees
-// the loop, a GIL shared with the loop does not; memory grows with the
-// payload. Goroutines and Go's threads encode at once (their speedup, which
-// the garbage collector's share of two cores holds to about 1.3×, is judged
-// but not required here).
-func TestJSONQuick(t *testing.T) {
-	res := runQuick(t, JSON, "json-loop-blocks", "json-tail", "json-throughput", "json-offload", "json-gil-held", "json-memory")
-	checkJSON(t, res)
-	p := JSON.Quick()
-	if len(res.Headline) != len(p.Models) || len(res.Sweep) != len(p.Models)*len(p.Payloads) || len(res.Baselines) != 3 {
-		t.Fatalf("%d headline, %d sweep, %d baseline points", len(res.Headline), len(res.Sweep), len(res.Baselines))
-	}
-	in, procs := res.headline("eventloop"), res.headline("eventloop+processes")
-	if in.MaxLoopLag < in.Encode || procs.MaxLoopLag >= in.MaxLoopLag/5 {
-		t.Errorf("worst lag inline %v (encoding %v), with processes %v", in.MaxLoopLag, in.Encode, procs.MaxLoopLag)
-	}
-	if res.headline("eventloop+gil-threads").MaxEncoding != 1 || res.headline("gil").MaxEncoding != 1 {
-		t.Error("encodings under a GIL ran at once")
-	}
-	if res.headline("goroutines").MaxEncoding < 2 || res.headline("eventloop+threads").MaxEncoding != 2 {
-		t.Error("goroutines or Go's executor threads did not encode at once")
-	}
-	if _, ok := res.Verdict("json-parallel", "goroutines"); !ok {
-		t.Error("no json-parallel verdict")
-	}
-	if procs.Workers <= 0 || procs.Serialise <= 0 || res.Encoded < p.Payload {
-		t.Errorf("processes: workers' memory %d, serialise %v; encoded %d bytes", procs.Workers, procs.Serialise, res.Encoded)
-	}
-	if ts := res.Tables(); len(ts) != 2 || len(ts[0].Rows) != len(res.Baselines)+len(res.Headline) {
-		t.Errorf("tables %+v", ts)
-	}
-	decoded(t, JSON, res)
-}
-
-// Live tasks' memory on every model: straight lines, a bare goroutine at
-// its 2 KiB stack and a little, the event loop's tasks far smaller, worker
-// processes in megabytes, asyncio's tasks made of the objects the lecture
-// lists.
-func TestMemoryQuick(t *testing.T) {
-	res := runQuick(t, Memory, "live-linear", "live-loop", "live-processes")
-	checkJSON(t, res)
-	if v, ok := res.Verdict("live-goroutine", seriesBare); !ok || !v.Holds {
-		t.Errorf("bare goroutines: %+v", v)
-	}
-	for _, s := range res.Series {
-		t.Logf("%s: %.0f B per task, R² %.5f, %d parts", s.Model, s.PerTask, s.R2, len(s.Breakdown))
-		if s.Model != "processes" && (s.PerTask <= 0 || len(s.Breakdown) == 0) {
-			t.Errorf("%s: %+v", s.Model, s)
-		}
-	}
-	if res.Python != nil {
-		if v, ok := res.Verdict("live-objects", seriesAsyncio); !ok || !v.Holds {
-			t.Errorf("asyncio objects: %+v", v)
-		}
-	}
-	if len(res.Tables()) != 3 {
-		t.Errorf("%d tables", len(res.Tables()))
-	}
-	decoded(t, Memory, res)
-}
-
 // The sweep's points, and the bad values its parameter refuses.
 func TestLiveSweep(t *testing.T) {
 	for top, want := range map[int]string{1_000_000: "[1000 10000 100000 1000000]", 20_000: "[20 200 2000 20000]", 500: "[5 50 500]", 10: "[1 10]"} {
@@ -79,39 +17,6 @@ func TestLiveSweep(t *testing.T) {
 	if err := Set(&p, "tasks", "5000000"); err == nil || !strings.Contains(err.Error(), "5000000 is out of range") {
 		t.Errorf("tasks=5000000: %v", err)
 	}
-}
-
-// The framework's matrix: each row's recommended model within 10% of the
-// best on the CPython-style models, threads gaining nothing on CPU, process
-// pools costing memory and time on I/O.
-func TestMatrixQuick(t *testing.T) {
-	res := runQuick(t, Matrix, "framework-recommended", "wrong-threads-cpu", "wrong-processes-io", "wrong-processes-io-time")
-	checkJSON(t, res)
-	p := Matrix.Quick()
-	if len(res.Cells) != 3*len(p.Models) || len(res.Workloads) != 3 {
-		t.Fatalf("%d cells, %d workloads", len(res.Cells), len(res.Workloads))
-	}
-	for _, w := range res.Workloads {
-		n := 0
-		for _, c := range res.Cells {
-			if c.Workload == w.Key && c.Recommended {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s: %d recommended cells", w.Key, n)
-		}
-	}
-	if c, _ := res.Cell("io-high", "processes"); c.Concurrency != p.Pool || c.Setup <= 0 {
-		t.Errorf("processes on high I/O: %+v", c)
-	}
-	if c, _ := res.Cell("io-high", "gil"); c.Concurrency != p.High {
-		t.Errorf("gil on high I/O: %d threads", c.Concurrency)
-	}
-	if len(res.Tables()) != 4 {
-		t.Errorf("%d tables", len(res.Tables()))
-	}
-	decoded(t, Matrix, res)
 }
 
 // decoded checks that res comes back from its JSON with its points.

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/boundlab/boundlab/experiments/model"
-	"github.com/boundlab/boundlab/internal/golden"
 )
 
 // Judging is tested on results recorded from real runs (testdata/*.json),
@@ -129,47 +128,6 @@ func nearestMedian(r *Report, h SemaphorePoint) int {
 		}
 	}
 	return best
-}
-
-// checkGolden checks the golden files of a recorded result of q
-// (testdata/<name>-quick.json): its verdict lines judged again, as
-// recorded and on a quiet machine, and its tables.
-func checkGolden[P, R any, RP interface {
-	*R
-	Result
-}](t *testing.T, q *Question[P, R], name string, judge func(RP) judgement) {
-	t.Helper()
-	r := RP(recorded(t, q, name+"-quick"))
-	j := judge(r)
-	if len(j.verdicts) != len(r.Base().Verdicts) {
-		t.Errorf("%d verdicts judged again, %d recorded", len(j.verdicts), len(r.Base().Verdicts))
-	}
-	golden.Check(t, name+"-verdicts", verdictLines(j.verdicts))
-	golden.Check(t, name+"-tables", tablesText(r.Tables()))
-	quiet(r.Base())
-	golden.Check(t, name+"-verdicts-quiet", verdictLines(judge(r).verdicts))
-}
-
-// checkClaimsListed checks that the claims judged are those listed:
-// every claim judged is listed, and every claim listed is judged.
-func checkClaimsListed(t *testing.T, claims []Claim, vs []Verdict) {
-	t.Helper()
-	listed := map[string]bool{}
-	for _, c := range claims {
-		listed[c.ID] = true
-	}
-	judged := map[string]bool{}
-	for _, v := range vs {
-		judged[v.ClaimID] = true
-		if !listed[v.ClaimID] {
-			t.Errorf("judged %s, which Claims does not list", v.ClaimID)
-		}
-	}
-	for id := range listed {
-		if !judged[id] {
-			t.Errorf("listed %s, never judged", id)
-		}
-	}
 }
 
 // checkCase checks a table test's case: of vs, exactly one is on claim and

@@ -24,6 +24,11 @@ type SleepingParams struct {
 	Sequential bool
 	// Interval is the utilisation sampling interval.
 	Interval time.Duration
+	// Repeat is how many times each model runs the tasks all at once, the
+	// models taking turns: the median and its 95% interval are judged. 0
+	// is six for a wait under two seconds (repeatsFor); the runs one after
+	// another repeat as repeatsFor says for their tasks × wait.
+	Repeat int
 	// Python is the cpython model's interpreter (see model.FindPython).
 	Python string
 }
@@ -36,14 +41,15 @@ func (p *SleepingParams) Params() []Param {
 		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads and asyncio)", []string{"goroutines", "gil", "eventloop", "processes", "cpython"}),
 		boolParam(&p.Sequential, "sequential", "also run the tasks one after another, for contrast"),
 		durationParam(&p.Interval, "interval", "CPU utilisation sampling interval", measure.MinInterval, time.Second),
+		intParam(&p.Repeat, "repeat", "runs of each model all at once, models interleaved (0: six for a wait under 2 s, three otherwise; one after another: as many as its length allows)", 0, 20),
 		pythonParam(&p.Python),
 	}
 }
 
 // defaultSleeping is the lecture's setting: five tasks each waiting one
-// second, all at once and one after another, on every model and on
-// CPython's threads and asyncio (where python3 is found), sampled every
-// 100 ms.
+// second, all at once (six runs of each model) and one after another
+// (three), on every model and on CPython's threads and asyncio (where
+// python3 is found), sampled every 100 ms.
 func defaultSleeping() SleepingParams {
 	return SleepingParams{
 		Tasks: 5, Wait: time.Second, Sequential: true, Interval: measure.DefaultInterval,
@@ -59,10 +65,20 @@ type SleepingPoint struct {
 	// Model is the model, and for cpython its mechanism ("cpython
 	// threads", "cpython asyncio").
 	Model string `json:"model"`
-	// Concurrent indexes Report.Runs: the tasks all at once. Sequential
-	// is the run one after another, or -1.
+	// Concurrent indexes Report.Runs: the run all at once shown, the one
+	// whose wall time is nearest the runs' median. Sequential is the run
+	// one after another shown, or -1.
 	Concurrent int `json:"concurrent_run"`
 	Sequential int `json:"sequential_run"`
+	// Walls and Utilisations are every run all at once, in round order,
+	// with Runs their indexes in Report.Runs; SequentialWalls and
+	// SequentialRuns every run one after another. The verdicts judge their
+	// medians and 95% intervals; the figures below are the runs shown.
+	Runs            []int           `json:"runs"`
+	Walls           []time.Duration `json:"walls_ns"`
+	Utilisations    []float64       `json:"utilisations_cores"`
+	SequentialRuns  []int           `json:"sequential_runs,omitempty"`
+	SequentialWalls []time.Duration `json:"sequential_walls_ns,omitempty"`
 	// Wall is the concurrent run's wall time, to the last task's end.
 	// Spawn is the time it took to start worker processes before the clock
 	// started, and Stop the time to stop them after the last task ended
@@ -99,21 +115,21 @@ var (
 	claimSleepOverlap = Claim{
 		ID:       "sleep-overlap",
 		Text:     "Five threads each waiting one second for I/O finish in one second total: overlapping waiting hides latency",
-		Quantity: "wall time of the tasks all at once (s)",
+		Quantity: "wall time of the tasks all at once, the median of the runs with its 95% interval (s)",
 		Predicts: "one wait",
 		Compare:  Within, Tolerance: 0.03,
 	}
 	claimSleepIdle = Claim{
 		ID:       "sleep-idle",
 		Text:     "The reason runtime didn't increase: sleep does not consume CPU",
-		Quantity: "CPU utilisation of the process and its workers while the tasks wait (cores: CPU time over wall time)",
+		Quantity: "CPU utilisation of the process and its workers while the tasks wait (cores: CPU time over wall time), the median of the runs",
 		Predicts: "near 0: at most 5% of one core",
 		Compare:  AtMost, Tolerance: 0,
 	}
 	claimSleepAddsUp = Claim{
 		ID:       "sleep-adds-up",
 		Text:     "Without overlap the waits add up: one after another, the tasks take tasks × the wait",
-		Quantity: "wall time one after another (s)",
+		Quantity: "wall time one after another, the median of the runs with its 95% interval (s)",
 		Predicts: "tasks × wait",
 		Compare:  Within, Tolerance: 0.03,
 	}
@@ -129,54 +145,90 @@ var Sleeping = define(about{
 }, defaultSleeping, quickSleeping, measureSleeping, judgeSleeping)
 
 // measureSleeping runs the sleeping experiment: on each model the tasks
-// all at once, then, if asked, one after another, each run sampled for CPU
-// utilisation from /proc (this process and its worker processes).
+// all at once, Repeat times, the models taking turns, then one after
+// another, if asked, as many times as their length allows; each run
+// sampled for CPU utilisation from /proc (this process and its worker
+// processes).
 func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult, tr *tracker) error {
-	per := seconds(p.Wait)
-	if p.Sequential {
-		per += seconds(p.Wait) * float64(p.Tasks)
-	}
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorAsyncio)
 	if err != nil {
 		return err
 	}
-	tr.expect(per * float64(len(ss)))
+	rounds := p.Repeat
+	if rounds == 0 {
+		rounds = repeatsFor(p.Wait)
+	}
+	seqRounds := 0
+	if p.Sequential {
+		seqRounds = repeatsFor(p.Wait * time.Duration(p.Tasks))
+	}
+	tr.expect(float64(len(ss)) * (float64(rounds)*seconds(p.Wait) + float64(seqRounds)*seconds(p.Wait)*float64(p.Tasks)))
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait)))
 	// The eventloop model's lag probe fires once a wait, not every 10 ms:
 	// asyncio has no such timer, and its wake-ups would be CPU the
 	// lecture's program does not spend.
 	base := model.Config{Concurrency: p.Tasks, Heartbeat: p.Wait}
-	for _, s := range ss {
-		m, cfg := s.String(), s.config(base, p.Python)
-		sr, err := sampledRun(ctx, tr, fmt.Sprintf("%s, all %d at once", m, p.Tasks), seconds(p.Wait), s.model, tasks, cfg, p.Interval)
+	type sampledRunAt struct {
+		index int
+		s     sampled
+	}
+	all := make([][]sampledRunAt, len(ss))
+	err = interleave(rounds, len(ss), func(k, a int) error {
+		s := ss[a]
+		stage := fmt.Sprintf("%s, all %d at once", s, p.Tasks)
+		if rounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
+		}
+		sr, err := sampledRun(ctx, tr, stage, seconds(p.Wait), s.model, tasks, s.config(base, p.Python), p.Interval)
 		if err != nil {
 			return err
 		}
-		pt := SleepingPoint{
-			Model:       m,
-			Concurrent:  res.record(fmt.Sprintf("all %d at once", p.Tasks), sr.run),
-			Sequential:  -1,
-			Wall:        tasksEnd(sr.run),
-			Spawn:       sr.run.Totals.Setup,
-			Utilisation: sr.utilisation(),
-			CallCPU:     sr.usage.CPU,
-			Usage:       sr.usage,
-			ClockStart:  sr.clockStart,
+		all[a] = append(all[a], sampledRunAt{res.record(fmt.Sprintf("all %d at once", p.Tasks), sr.run), sr})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	seq := make([][]sampledRunAt, len(ss))
+	err = interleave(seqRounds, len(ss), func(k, a int) error {
+		s := ss[a]
+		one := s.config(base, p.Python)
+		one.Concurrency = 1
+		stage := fmt.Sprintf("%s, one after another", s)
+		if seqRounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, seqRounds)
 		}
+		sq, err := sampledRun(ctx, tr, stage, seconds(p.Wait)*float64(p.Tasks), s.model, tasks, one, p.Interval)
+		if err != nil {
+			return err
+		}
+		seq[a] = append(seq[a], sampledRunAt{res.record("one after another", sq.run), sq})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for a, s := range ss {
+		pt := SleepingPoint{Model: s.String(), Sequential: -1}
+		for _, r := range all[a] {
+			pt.Runs, pt.Walls, pt.Utilisations = append(pt.Runs, r.index), append(pt.Walls, tasksEnd(r.s.run)), append(pt.Utilisations, r.s.utilisation())
+		}
+		shown := all[a][representative(all[a], func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
+		sr := shown.s
+		pt.Concurrent, pt.Wall, pt.Spawn = shown.index, tasksEnd(sr.run), sr.run.Totals.Setup
+		pt.Utilisation, pt.CallCPU, pt.Usage, pt.ClockStart = sr.utilisation(), sr.usage.CPU, sr.usage, sr.clockStart
 		pt.CPU = time.Duration(pt.Utilisation * float64(pt.Wall))
 		if pt.Spawn > 0 {
 			pt.Stop = sr.run.Totals.Wall - pt.Wall
 		}
-		if p.Sequential {
-			one := cfg
-			one.Concurrency = 1
-			sq, err := sampledRun(ctx, tr, m+", one after another", seconds(p.Wait)*float64(p.Tasks), s.model, tasks, one, p.Interval)
-			if err != nil {
-				return err
+		if len(seq[a]) > 0 {
+			for _, r := range seq[a] {
+				pt.SequentialRuns, pt.SequentialWalls = append(pt.SequentialRuns, r.index), append(pt.SequentialWalls, tasksEnd(r.s.run))
 			}
-			pt.Sequential = res.record("one after another", sq.run)
-			pt.SequentialWall = tasksEnd(sq.run)
-			pt.SequentialUtilisation = sq.utilisation()
+			sh := seq[a][representative(seq[a], func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
+			pt.Sequential = sh.index
+			pt.SequentialWall = tasksEnd(sh.s.run)
+			pt.SequentialUtilisation = sh.s.utilisation()
 			pt.Speedup = ratio(pt.SequentialWall, pt.Wall)
 		}
 		res.Points = append(res.Points, pt)
@@ -194,28 +246,51 @@ func judgeSleeping(res *SleepingResult) judgement {
 	return j
 }
 
-// judgePoint judges one model's point.
+// judgePoint judges one model's point: its runs all at once and one after
+// another.
 func (res *SleepingResult) judgePoint(j *judgement, p *SleepingParams, pt SleepingPoint) {
 	detail := fmt.Sprintf("%d tasks each waiting %s", p.Tasks, p.Wait)
 	overlap := detail
 	if pt.Spawn > 0 {
 		all := pt.Spawn + pt.Wall + pt.Stop
-		overlap += fmt.Sprintf("; starting %s took %s before the clock started, stopping %s after the last task: counted, the run would take %s (%s)",
+		overlap += fmt.Sprintf("; the run shown: starting %s took %s before the clock started, stopping %s after the last task: counted, the run would take %s (%s)",
 			startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(all), relDiff(seconds(all), seconds(p.Wait)))
 	}
-	j.add(claimSleepOverlap.Judge(Measurement{Model: pt.Model, Value: seconds(pt.Wall), Expected: seconds(p.Wait), Unit: "s", Busy: res.busy(pt.Concurrent),
+	j.add(claimSleepOverlap.Judge(Measurement{Model: pt.Model, Samples: secondsOf(pt.sleepWalls()), Expected: seconds(p.Wait), Unit: "s", Busy: res.busy(pt.Runs...),
 		Detail: overlap}))
-	j.add(claimSleepIdle.Judge(Measurement{Model: pt.Model, Value: pt.Utilisation, Expected: 0.05, Unit: "cores",
-		Detail: fmt.Sprintf("%s; %s of CPU over %s of waiting, sampled every %s; %s over the whole run, starting and stopping included",
+	j.add(claimSleepIdle.Judge(Measurement{Model: pt.Model, Samples: pt.sleepUtilisations(), Expected: 0.05, Unit: "cores",
+		Detail: fmt.Sprintf("%s; the run shown: %s of CPU over %s of waiting, sampled every %s; %s over the whole run, starting and stopping included",
 			detail, showDur(pt.CPU), showDur(pt.Wall), p.Interval, showDur(pt.CallCPU))}))
 	if pt.Sequential >= 0 {
-		j.add(claimSleepAddsUp.Judge(Measurement{Model: pt.Model, Value: seconds(pt.SequentialWall), Expected: seconds(p.Wait) * float64(p.Tasks), Unit: "s", Busy: res.busy(pt.Sequential),
-			Detail: fmt.Sprintf("%s, one after another; %.2fx slower than all at once", detail, pt.Speedup)}))
+		seq := pt.SequentialWalls
+		if len(seq) == 0 { // a result recorded before the runs were kept
+			seq = []time.Duration{pt.SequentialWall}
+		}
+		j.add(claimSleepAddsUp.Judge(Measurement{Model: pt.Model, Samples: secondsOf(seq), Expected: seconds(p.Wait) * float64(p.Tasks), Unit: "s", Busy: res.busy(pt.SequentialRuns...),
+			Detail: fmt.Sprintf("%s, one after another; the runs shown: %.2fx slower than all at once", detail, pt.Speedup)}))
 	}
 	if pt.Spawn > 0 {
 		j.note("%s: starting %s took %s and stopping %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
 			pt.Model, startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall))
 	}
+}
+
+// sleepWalls are the point's walls all at once: every run's, or the run
+// shown's where the runs were not kept.
+func (pt SleepingPoint) sleepWalls() []time.Duration {
+	if len(pt.Walls) > 0 {
+		return pt.Walls
+	}
+	return []time.Duration{pt.Wall}
+}
+
+// sleepUtilisations are the point's utilisations while waiting, as
+// sleepWalls.
+func (pt SleepingPoint) sleepUtilisations() []float64 {
+	if len(pt.Utilisations) > 0 {
+		return pt.Utilisations
+	}
+	return []float64{pt.Utilisation}
 }
 
 // startedWhat names what a model starts before its clock: worker

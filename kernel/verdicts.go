@@ -82,9 +82,13 @@ func count(r *experiments.Report, o experiments.Outcome) int {
 // tally says how the verdicts came out, e.g. "3 of 5 verdicts hold, 1
 // inconclusive".
 func tally(r *experiments.Report) string {
-	s := fmt.Sprintf("%d of %d verdicts hold", held(r), len(r.Verdicts))
+	obs := count(r, experiments.Observed)
+	s := fmt.Sprintf("%d of %d verdicts hold", held(r), len(r.Verdicts)-obs)
 	if n := count(r, experiments.Inconclusive); n > 0 {
 		s += fmt.Sprintf(", %d inconclusive", n)
+	}
+	if obs > 0 {
+		s += fmt.Sprintf("; %d observations", obs)
 	}
 	return s
 }
@@ -123,6 +127,7 @@ func summaryHTML(res experiments.Result) string {
 // outcomeColor is how an outcome is marked in a table.
 var outcomeColor = map[experiments.Outcome]string{
 	experiments.Holds: "#1a7f37", experiments.DoesNotHold: "#b35900", experiments.Inconclusive: "#6e6e6e",
+	experiments.Observed: "#1f5fa8",
 }
 
 // where is a verdict's detail, with why it is inconclusive first.
@@ -167,12 +172,13 @@ func findingsMarkdown(r *experiments.Report) string {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "*Note:* %s\n\n", mdEscape.Replace(n))
 	}
-	for _, o := range []experiments.Outcome{experiments.DoesNotHold, experiments.Inconclusive, experiments.Holds} {
+	for _, o := range []experiments.Outcome{experiments.DoesNotHold, experiments.Inconclusive, experiments.Holds, experiments.Observed} {
 		for _, v := range r.Verdicts {
 			if v.Outcome != o {
 				continue
 			}
-			word := map[experiments.Outcome]string{experiments.Holds: "held", experiments.DoesNotHold: "did **not** hold", experiments.Inconclusive: "was **inconclusive**"}[o]
+			word := map[experiments.Outcome]string{experiments.Holds: "held", experiments.DoesNotHold: "did **not** hold", experiments.Inconclusive: "was **inconclusive**",
+				experiments.Observed: "is an observation, not a test"}[o]
 			why := ""
 			if v.Reason != "" {
 				why = ": " + mdEscape.Replace(v.Reason)

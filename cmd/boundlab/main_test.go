@@ -266,10 +266,10 @@ func TestRunHTML(t *testing.T) {
 	if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "<title>Waiting overlaps; it uses no CPU</title>") {
 		t.Errorf("not the result's page: %.200s", html)
 	}
-	// The sleeping result draws three charts: wall and CPU time, the
-	// utilisation over time, the timeline.
-	if n, inits := strings.Count(html, `class="boundlab-chart"`), strings.Count(html, "echarts.init("); n != 3 || inits != 3 {
-		t.Errorf("%d chart containers and %d echarts.init calls, want 3 each", n, inits)
+	// The sleeping result draws four charts: wall and CPU time, the
+	// utilisation over time, the walls against the claims, the timeline.
+	if n, inits := strings.Count(html, `class="boundlab-chart"`), strings.Count(html, "echarts.init("); n != 4 || inits != 4 {
+		t.Errorf("%d chart containers and %d echarts.init calls, want 4 each", n, inits)
 	}
 	if strings.Contains(html, "<script src=") {
 		t.Error("the page loads a script from elsewhere")

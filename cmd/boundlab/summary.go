@@ -42,14 +42,17 @@ func printVerdicts(w io.Writer, vs []experiments.Verdict) {
 	for _, v := range vs {
 		n[v.Outcome]++
 	}
-	fmt.Fprintf(w, "Verdicts: %d of %d hold", n[experiments.Holds], len(vs))
+	fmt.Fprintf(w, "Verdicts: %d of %d hold", n[experiments.Holds], len(vs)-n[experiments.Observed])
 	if n[experiments.Inconclusive] > 0 {
 		fmt.Fprintf(w, ", %d inconclusive", n[experiments.Inconclusive])
+	}
+	if n[experiments.Observed] > 0 {
+		fmt.Fprintf(w, "; %d observations", n[experiments.Observed])
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, v := range vs {
-		mark := map[experiments.Outcome]string{experiments.Holds: "holds", experiments.DoesNotHold: "DOES NOT HOLD", experiments.Inconclusive: "inconclusive"}[v.Outcome]
+		mark := map[experiments.Outcome]string{experiments.Holds: "holds", experiments.DoesNotHold: "DOES NOT HOLD", experiments.Inconclusive: "inconclusive", experiments.Observed: "observed"}[v.Outcome]
 		detail := v.Detail
 		if v.Reason != "" {
 			detail = "why: " + v.Reason + "; " + detail

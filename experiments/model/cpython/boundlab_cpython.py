@@ -410,6 +410,9 @@ def main():
     if req.get("switch_interval_ns"):
         sys.setswitchinterval(req["switch_interval_ns"] / 1e9)
     rec = Recorder(req)
+    # Encode steps' documents are built now, before any flavor starts its
+    # clock (in its worker processes, a process pool builds its own).
+    boundlab_encode.prepare_documents(rec.tasks)
     flavor(req, rec)
     out = rec.finish()
     out["setup"] = rec.setup
