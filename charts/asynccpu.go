@@ -38,10 +38,16 @@ func asyncCPUCharts(res *experiments.AsyncCPUResult) ([]*Chart, error) {
 		}
 		out = append(out, c)
 	}
-	if lanes := concurrentLanes(res); len(lanes) > 0 {
+	if lanes, traced := concurrentLanes(res); len(lanes) > 0 {
+		which := "the runs all at once nearest the median wall"
+		if traced == len(lanes) {
+			which = "a run all at once of each, traced apart from the measured runs (tracing slows a run a little)"
+		} else if traced > 0 {
+			which = "runs all at once: traced apart from the measured runs where they could be, else the measured run nearest the median wall"
+		}
 		f := frame{
 			title:   fmt.Sprintf("All at once: %s, started together", work),
-			context: "the concurrent runs on one time axis · a row per semaphore slot",
+			context: which + " · on one time axis · a row per semaphore slot",
 			stamp:   stamp,
 		}
 		c, err := timeline(f, lanes...)
@@ -65,20 +71,30 @@ func isLoop(pt experiments.AsyncCPUPoint) bool {
 }
 
 // concurrentLanes are the event loops' (the eventloop model's and CPython's
-// asyncio) and goroutines' concurrent runs, or, if the result has none of
-// them, every model's.
-func concurrentLanes(res *experiments.AsyncCPUResult) []lane {
-	pick := func(keep func(string) bool) []lane {
+// asyncio) and goroutines' runs all at once, or, if the result has none of
+// them, every model's: each series' traced run where it has one (see
+// experiments.AsyncCPUPoint.Traced), else its measured run nearest the
+// median. traced counts the lanes that are traced runs.
+func concurrentLanes(res *experiments.AsyncCPUResult) (lanes []lane, traced int) {
+	pick := func(keep func(string) bool) ([]lane, int) {
 		var ls []lane
+		n := 0
 		for _, pt := range res.Points {
-			if keep(pt.Model) && validRun(res.Base(), pt.Concurrent) {
+			if !keep(pt.Model) {
+				continue
+			}
+			switch {
+			case validRun(res.Base(), pt.Traced) && res.Runs[pt.Traced].Trace != nil:
+				ls = append(ls, lane{prefix: pt.Model + " · ", run: res.Runs[pt.Traced].Run})
+				n++
+			case validRun(res.Base(), pt.Concurrent):
 				ls = append(ls, lane{prefix: pt.Model + " · ", run: res.Runs[pt.Concurrent].Run})
 			}
 		}
-		return ls
+		return ls, n
 	}
-	if ls := pick(func(m string) bool { return m == "eventloop" || m == "cpython asyncio" || m == "goroutines" }); len(ls) > 0 {
-		return ls
+	if ls, n := pick(func(m string) bool { return m == "eventloop" || m == "cpython asyncio" || m == "goroutines" }); len(ls) > 0 {
+		return ls, n
 	}
 	return pick(func(string) bool { return true })
 }
@@ -160,7 +176,7 @@ func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, 
 	top := 1.0
 	for i, pt := range res.Points {
 		cats = append(cats, pt.Model)
-		label := fmt.Sprintf("%s: %s as measured, over %d rounds · at most %d computing at once", pt.Model, pt.Text(), len(pt.Speedups), pt.MaxComputing)
+		label := fmt.Sprintf("%s: %s as measured, over %d rounds · most on a CPU at once, in a traced run: %s", pt.Model, pt.Text(), len(pt.Speedups), pt.OnCPUText())
 		if len(pt.Calibrated) > 0 {
 			label += fmt.Sprintf("\nat the calibrated speed %.3f× (CPU %.2f× calibrated): an explanation, not judged", pt.CalibratedSpeedup, pt.Slowdown)
 		}

@@ -302,22 +302,28 @@ func TestGIL(t *testing.T) {
 // The async-cpu charts of the recorded quick run (4 tasks × 30 ms, six
 // rounds, every model and CPython's asyncio): the loops' lag, the speedups
 // with error bars and each claim's prediction and bounds, the concurrent
-// runs on one axis.
+// runs on one axis, traced: each task on a CPU and waiting for one.
 func TestForAsyncCPU(t *testing.T) {
 	res := must(asyncCPUResult())(t)
 	var lanes, lags []SeriesInfo
-	cpu := 0
+	on, waiting := 0, 0
 	for _, pt := range res.Points {
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" {
 			lags = append(lags, SeriesInfo{pt.Model + " heartbeat lag", len(res.Runs[pt.Concurrent].LoopLag)})
 		}
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" || pt.Model == "goroutines" {
-			for _, s := range res.Runs[pt.Concurrent].Spans {
-				cpu += len(s.Segments)
+			for _, s := range res.Runs[pt.Traced].Spans {
+				for _, g := range s.Sched {
+					if g.Kind == model.KindOnCPU {
+						on++
+					} else {
+						waiting++
+					}
+				}
 			}
 		}
 	}
-	lanes = []SeriesInfo{{"cpu", cpu}}
+	lanes = []SeriesInfo{{"on a CPU", on}, {"waiting for a CPU", waiting}}
 	n := len(res.Points)
 	cs := checkCharts(t, res, []want{
 		{"Event loop lag", lags},
@@ -328,6 +334,21 @@ func TestForAsyncCPU(t *testing.T) {
 	rows := fmt.Sprint(tl.YAxis[0]["data"])
 	if !strings.HasPrefix(rows, "[eventloop · worker 0 goroutines · worker 0") {
 		t.Errorf("combined timeline rows %s", rows)
+	}
+	// The subtitle says the runs were traced apart, how, and the most on
+	// a CPU at once, as the points count it.
+	most := map[string]int{}
+	for _, pt := range res.Points {
+		most[pt.Model] = pt.MaxComputingLow
+	}
+	for _, want := range []string{"traced apart from the measured runs", "eventloop, goroutines from Go's execution tracer", "cpython asyncio from each thread's CPU clock",
+		fmt.Sprintf("most tasks on a CPU at once: eventloop %d, goroutines %d, cpython asyncio %d", most["eventloop"], most["goroutines"], most["cpython asyncio"])} {
+		if !strings.Contains(tl.Title.Subtext, want) {
+			t.Errorf("timeline subtitle %q lacks %q", tl.Title.Subtext, want)
+		}
+	}
+	if most["goroutines"] > res.Stamp.GOMAXPROCS || most["eventloop"] != 1 {
+		t.Errorf("recorded run: most on a CPU at once %v with GOMAXPROCS %d", most, res.Stamp.GOMAXPROCS)
 	}
 	if !strings.Contains(cs[0].Option(), "longest CPU step") {
 		t.Error("lag chart has no longest-CPU-step line")

@@ -31,8 +31,20 @@ var (
 		model.KindSerialise: "#8e6cc0", // pickling: purple
 		model.KindCall:      "#2a9d8f", // a loopback call: teal
 		model.KindEncode:    "#c2185b", // encoding JSON: deep pink
+		// A traced CPU step: computing, the cpu red; waiting for a core,
+		// the same red washed out, so that a row reads as one step whose
+		// solid parts are the computing.
+		model.KindOnCPU:    "#d9534f",
+		model.KindRunnable: "#f3c1bf",
 	}
-	kindOrder   = []model.Kind{model.KindCPU, model.KindWait, model.KindGIL, model.KindSerialise, model.KindCall, model.KindEncode}
+	kindOrder = []model.Kind{model.KindOnCPU, model.KindRunnable, model.KindCPU, model.KindWait, model.KindGIL,
+		model.KindSerialise, model.KindCall, model.KindEncode}
+	// kindNames are the legend's words for the kinds a student would not
+	// read at a glance; the others go by their own names.
+	kindNames = map[model.Kind]string{
+		model.KindOnCPU:    "on a CPU",
+		model.KindRunnable: "waiting for a CPU",
+	}
 	otherKind   = "#9e9e9e"
 	modelColors = map[string]string{
 		"eventloop":  "#5470c6",
@@ -67,6 +79,14 @@ func modelColor(name string, i int) string {
 		return c
 	}
 	return spareColors[i%len(spareColors)]
+}
+
+// kindName is the legend's name of a segment kind.
+func kindName(k model.Kind) string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return string(k)
 }
 
 // kindColor is the colour of a segment kind.

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -26,8 +28,14 @@ const kindTask model.Kind = "task"
 // process or semaphore slot), time in ms from the run's start across, and
 // one bar per segment, coloured by its kind (cpu, wait, gil-wait,
 // serialise). Waits that overlap show as bars stacked in time on many rows;
-// CPU that serialises shows as bars that never overlap. The chart has no
-// machine stamp: the charts For makes from a result do.
+// CPU that serialises shows as bars that never overlap. In a traced run
+// (model.Config.Trace) a CPU step is drawn as what its task did inside it:
+// solid red "on a CPU", washed-out red "waiting for a CPU" (runnable, no
+// core free), so that tasks that merely overlap in wall time are not read
+// as computing at once; the subtitle says how the scheduling was taken and
+// the most tasks on a CPU at once. An untraced run's cpu bars are its
+// steps from start to end, which the subtitle says where several overlap.
+// The chart has no machine stamp: the charts For makes from a result do.
 func Timeline(run *model.Run, title string) (*Chart, error) {
 	if run == nil {
 		return nil, errors.New("charts: timeline of a nil run")
@@ -73,17 +81,19 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 			if len(s.Segments) == 0 && s.End > s.Start {
 				bars = append(bars, bar{row: r, kind: kindTask, start: s.Start, end: s.End, task: s.Task, last: s.Task, n: 1})
 			}
-			for _, g := range s.Segments {
+			for _, g := range drawn(s) {
 				end = max(end, g.End)
 				bars = append(bars, bar{row: r, kind: g.Kind, start: g.Start, end: g.End, task: s.Task, last: s.Task, n: 1})
 			}
 		}
 	}
 	bars, note := capBars(bars, end)
-	if f.note == "" {
-		f.note = note
-	} else if note != "" {
-		f.note += " · " + note
+	for _, n := range []string{schedNote(lanes), note} {
+		if f.note == "" {
+			f.note = n
+		} else if n != "" {
+			f.note += " · " + n
+		}
 	}
 	if f.context == "" && len(lanes) == 1 {
 		r := lanes[0].run
@@ -99,6 +109,68 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 		}
 	}
 	return drawTimeline(f, rows, bars, "worker: "+noun)
+}
+
+// drawn are the segments a span is drawn with: its steps, and where it
+// was traced its CPU steps replaced by what its task did inside them (on a
+// CPU, waiting for one).
+func drawn(s model.Span) []model.Segment {
+	if len(s.Sched) == 0 {
+		return s.Segments
+	}
+	out := make([]model.Segment, 0, len(s.Segments)+len(s.Sched))
+	for _, g := range s.Segments {
+		if g.Kind != model.KindCPU {
+			out = append(out, g)
+		}
+	}
+	return append(out, s.Sched...)
+}
+
+// schedNote says, for the subtitle, how the lanes' runs were traced and the
+// most tasks each had on a CPU at once (over overlaps longer than twice the
+// trace's resolution), or, for untraced runs whose CPU steps overlap, that
+// a cpu bar is a step's wall time, waiting for a CPU included.
+func schedNote(lanes []lane) string {
+	var traced, overlapping []string
+	how := map[string][]string{} // a trace's description -> the lanes traced so
+	var order []string
+	for _, ln := range lanes {
+		name := strings.TrimSuffix(ln.prefix, " · ")
+		if name == "" {
+			name = ln.run.Series()
+		}
+		if t := ln.run.Trace; t != nil {
+			most := measure.MostAtOnce(model.Intervals(ln.run.Spans, model.KindOnCPU), 2*t.Resolution)
+			traced = append(traced, fmt.Sprintf("%s %d", name, most))
+			d := t.String()
+			if _, ok := how[d]; !ok {
+				order = append(order, d)
+			}
+			how[d] = append(how[d], name)
+			continue
+		}
+		if measure.MostAtOnce(model.Intervals(ln.run.Spans, model.KindCPU), 0) > 1 {
+			overlapping = append(overlapping, name)
+		}
+	}
+	var parts []string
+	if len(traced) > 0 {
+		var hs []string
+		for _, d := range order {
+			if len(lanes) == 1 {
+				hs = append(hs, "from "+d)
+				continue
+			}
+			hs = append(hs, strings.Join(how[d], ", ")+" from "+d)
+		}
+		parts = append(parts, "on a CPU and waiting for one: "+strings.Join(hs, "; "),
+			"most tasks on a CPU at once: "+strings.Join(traced, ", "))
+	}
+	if len(overlapping) > 0 {
+		parts = append(parts, "cpu: a step from its start to its end, not traced: waiting for a CPU inside it is drawn as cpu too ("+strings.Join(overlapping, ", ")+")")
+	}
+	return strings.Join(parts, "\n")
 }
 
 // rowNoun says what a timeline row is under a model (a series: "cpython
@@ -256,13 +328,13 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 			// dimensions from the first value unless told.
 			"dimensions": timelineDims,
 		}
-		c.AddSeries(string(k), data,
+		c.AddSeries(kindName(k), data,
 			gocharts.WithCustomChartOpts(opts.CustomChart{RenderItem: jsFunc("timelineBar")}),
 			gocharts.WithEncodeOpts(opts.Encode{X: []int{1, 2}, Y: 0}),
 			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: kindColor(k)}),
 			gocharts.WithSeriesAnimation(false),
 		)
-		b.series = append(b.series, SeriesInfo{Name: string(k), Points: len(data)})
+		b.series = append(b.series, SeriesInfo{Name: kindName(k), Points: len(data)})
 	}
 	// Below the subtitle, room for the y axis' name above the rows.
 	top := 44 + 17*f.lines() + 22

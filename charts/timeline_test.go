@@ -139,3 +139,56 @@ func TestTimelineHeight(t *testing.T) {
 		t.Errorf("heights %d and %d, want %d and %d", small.Height(), big.Height(), minTimeline, maxTimeline)
 	}
 }
+
+// tracedRun is handRun's gil run traced: a task's CPU steps drawn as on a
+// CPU and waiting for one, its other segments as they are.
+func tracedRun() *model.Run {
+	r := &model.Run{
+		Model: "goroutines", Concurrency: 2, Tasks: 2,
+		Spans: []model.Span{
+			{Task: 0, Worker: 0, Start: 0, End: 30 * msec,
+				Segments: []model.Segment{seg(model.KindCPU, 0, 20), seg(model.KindWait, 20, 30)},
+				Sched:    []model.Segment{seg(model.KindOnCPU, 0, 10), seg(model.KindRunnable, 10, 15), seg(model.KindOnCPU, 15, 20)}},
+			{Task: 1, Worker: 1, Start: 0, End: 20 * msec,
+				Segments: []model.Segment{seg(model.KindCPU, 0, 20)},
+				Sched:    []model.Segment{seg(model.KindRunnable, 0, 10), seg(model.KindOnCPU, 10, 20)}},
+		},
+		Totals: model.Totals{Wall: 30 * msec},
+		Trace:  &model.TraceInfo{Source: model.TraceGo, Resolution: time.Microsecond},
+	}
+	return r
+}
+
+func TestTimelineTraced(t *testing.T) {
+	c := must(Timeline(tracedRun(), "traced"))(t)
+	want := []SeriesInfo{{"on a CPU", 3}, {"waiting for a CPU", 2}, {"wait", 1}}
+	if fmt.Sprint(c.Series()) != fmt.Sprint(want) {
+		t.Errorf("series %v, want %v: the CPU steps replaced by their scheduling", c.Series(), want)
+	}
+	checkChart(t, c, "")
+	p := parse(t, c)
+	// The runnable bar of task 0: row 0, 10 to 15 ms, task 0, in the
+	// compact encoding.
+	if v := fmt.Sprint(p.Series[1].Data[0]); v != "[0 10 15 0]" {
+		t.Errorf("waiting bar %s", v)
+	}
+	for _, s := range []string{"on a CPU and waiting for one: from Go's execution tracer", "most tasks on a CPU at once: goroutines 2"} {
+		if !strings.Contains(p.Title.Subtext, s) {
+			t.Errorf("subtitle %q lacks %q", p.Title.Subtext, s)
+		}
+	}
+	// The same run untraced: its two CPU steps overlap, and the subtitle
+	// says a cpu bar may hold a wait for a CPU.
+	r := tracedRun()
+	r.Trace = nil
+	for i := range r.Spans {
+		r.Spans[i].Sched = nil
+	}
+	u := parse(t, must(Timeline(r, "untraced"))(t))
+	if !strings.Contains(u.Title.Subtext, "cpu: a step from its start to its end, not traced") {
+		t.Errorf("untraced subtitle %q does not say what a cpu bar is", u.Title.Subtext)
+	}
+	if h := parse(t, must(Timeline(handRun(), "gil"))(t)); strings.Contains(h.Title.Subtext, "not traced") {
+		t.Errorf("a run whose CPU steps never overlap needs no caveat: %q", h.Title.Subtext)
+	}
+}

@@ -3,9 +3,11 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -75,9 +77,19 @@ type AsyncCPUPoint struct {
 	LongestSteps []time.Duration `json:"longest_cpu_steps_ns"`
 	MaxLoopLag   time.Duration   `json:"max_loop_lag_ns,omitempty"`
 	LongestStep  time.Duration   `json:"longest_cpu_step_ns"`
-	// MaxComputing is the most tasks computing at the same moment in the
-	// Concurrent run.
-	MaxComputing int `json:"max_computing"`
+	// Traced indexes Report.Runs: the tasks all at once once more, traced
+	// (model.Config.Trace), apart from the measured runs; the run the
+	// timeline draws. A result without one (recorded before it existed, or
+	// where the tracer could not start) has no traced run there.
+	Traced int `json:"traced_run"`
+	// MaxComputing is the most tasks on a CPU at the same instant in the
+	// traced run, read from its on-CPU stretches; MaxComputingLow the most
+	// that stayed on a CPU together for longer than twice the trace's
+	// resolution (Resolution), what the trace can tell from an artefact of
+	// its edges. Both are -1 where there is no traced run.
+	MaxComputing    int           `json:"max_computing"`
+	MaxComputingLow int           `json:"max_computing_low"`
+	Resolution      time.Duration `json:"trace_resolution_ns,omitempty"`
 }
 
 // AsyncCPUResult is the result of the async-cpu experiment.
@@ -105,7 +117,7 @@ var (
 	claimAsyncOneAtATime = Claim{
 		ID:       "async-one-at-a-time",
 		Text:     "asyncio improves I/O concurrency, not CPU parallelism: one task computes at a time",
-		Quantity: "most tasks computing at the same moment",
+		Quantity: "most tasks on a CPU at the same instant, all at once, in a run traced apart from the measured ones (Go's execution tracer; CPython: the thread's CPU clock): counted at any instant, and over overlaps longer than twice the trace's resolution (tasks)",
 		Predicts: "1",
 		Compare:  AtMost, Tolerance: 0,
 	}
@@ -157,22 +169,28 @@ func measureAsyncCPU(ctx context.Context, p *AsyncCPUParams, res *AsyncCPUResult
 		arms = append(arms, arm{stage: s.String() + ", all at once", weight: work, model: s.model, tasks: tasks, cfg: cfg})
 		labels = append(labels, "one after another", fmt.Sprintf("all %d at once", p.Tasks))
 	}
-	tr.expect(weight(p.Repeat, arms))
+	// Then each series all at once, traced, for the timeline and for how
+	// many tasks were on a CPU at once.
+	tr.expect(weight(p.Repeat, arms) + weight(1, arms)/2)
 	runs, err := res.runArms(ctx, tr, p.Repeat, arms, func(a int) string { return labels[a] })
 	if err != nil {
 		return err
 	}
 	calibrated := time.Duration(p.Tasks) * model.Calibrate().DurationOf(tasks[0].Steps[0].Units)
 	for k, s := range ss {
-		res.Points = append(res.Points, res.asyncPoint(s, runs[2*k], runs[2*k+1], calibrated))
+		traced, err := res.traceArm(ctx, tr, arms[2*k+1], labels[2*k+1]+", traced")
+		if err != nil {
+			return err
+		}
+		res.Points = append(res.Points, res.asyncPoint(s, runs[2*k], runs[2*k+1], traced, calibrated))
 	}
 	return nil
 }
 
 // asyncPoint reads series s's runs one after another (seq) and all at once
-// (con), round by round; work is the tasks' calibrated time, for the
-// calibrated figures beside CPython's.
-func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, work time.Duration) AsyncCPUPoint {
+// (con), round by round, and its traced run; work is the tasks' calibrated
+// time, for the calibrated figures beside CPython's.
+func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, traced int, work time.Duration) AsyncCPUPoint {
 	r := &res.Report
 	wall := func(run *model.Run) time.Duration { return run.Totals.Wall }
 	pt := AsyncCPUPoint{
@@ -188,8 +206,12 @@ func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, work time.Durati
 	if !s.eventLoop() {
 		pt.MaxLoopLags, pt.MaxLoopLag = nil, 0
 	}
-	if pt.Concurrent >= 0 {
-		pt.MaxComputing = maxConcurrentCPU(r.Runs[pt.Concurrent].Spans)
+	pt.Traced, pt.MaxComputing, pt.MaxComputingLow = traced, -1, -1
+	if run := r.traced(traced); run != nil {
+		on := model.Intervals(run.Spans, model.KindOnCPU)
+		pt.Resolution = run.Trace.Resolution
+		pt.MaxComputing = measure.MostAtOnce(on, 0)
+		pt.MaxComputingLow = measure.MostAtOnce(on, 2*pt.Resolution)
 	}
 	return pt
 }
@@ -227,8 +249,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 			}
 			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Samples: lags, Expected: 1, Unit: "× longest step", Busy: r.busy(pt.ConcurrentRuns...),
 				Detail: fmt.Sprintf("worst lag %s, longest CPU step %s (medians); a heartbeat due every %s", showDur(pt.MaxLoopLag), showDur(pt.LongestStep), p.Heartbeat)}))
-			j.add(claimAsyncOneAtATime.Judge(Measurement{Model: pt.Model, Value: float64(pt.MaxComputing), Expected: 1, Unit: "tasks",
-				Detail: fmt.Sprintf("%d tasks × %s CPU all at once, in the run nearest the median wall", p.Tasks, p.CPU)}))
+			j.add(r.judgeOneAtATime(pt, p))
 		case s.model == "gil":
 			j.add(speedup(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %d threads against one", detail, p.Tasks)))
 		default:
@@ -239,6 +260,33 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 		j.add(v)
 	}
 	return j
+}
+
+// judgeOneAtATime judges how many of an event loop's tasks were on a CPU
+// at once in its traced run: the count at any instant, with the count over
+// overlaps longer than twice the trace's resolution as the low end of its
+// interval, so that an overlap only the trace's edges could make is
+// inconclusive. Without a traced run there is nothing to judge: the CPU
+// steps' wall intervals cannot tell a task computing from one waiting for
+// a CPU.
+func (r *AsyncCPUResult) judgeOneAtATime(pt AsyncCPUPoint, p *AsyncCPUParams) Verdict {
+	m := Measurement{Model: pt.Model, Expected: 1, Unit: "tasks", Value: math.NaN(),
+		Detail: fmt.Sprintf("%d tasks × %s CPU all at once", p.Tasks, p.CPU)}
+	run := r.traced(pt.Traced)
+	if run == nil || pt.MaxComputing < 0 {
+		v := claimAsyncOneAtATime.Judge(m)
+		v.Reason = "no traced run in this result: the CPU steps' wall intervals cannot tell a task on a CPU from one waiting for it"
+		return v
+	}
+	m.Interval = &measure.CI{Median: float64(pt.MaxComputing), Low: float64(min(pt.MaxComputingLow, pt.MaxComputing)), High: float64(pt.MaxComputing), N: 1}
+	m.Detail += fmt.Sprintf(", in a run traced apart from the measured ones (wall %s), on a CPU as %s saw it: %d at any instant, %d for longer than %s",
+		showDur(run.Totals.Wall), run.Trace, pt.MaxComputing, pt.MaxComputingLow, showDur(2*pt.Resolution))
+	v := claimAsyncOneAtATime.Judge(m)
+	if v.Outcome == Inconclusive {
+		v.Reason = fmt.Sprintf("%d tasks were on a CPU together only for moments shorter than %s, twice the trace's resolution: the overlap may be the trace's, not the tasks'",
+			pt.MaxComputing, showDur(2*pt.Resolution))
+	}
+	return v
 }
 
 // judgeFidelity holds the eventloop model's worst lag, all tasks at once,

@@ -2,10 +2,12 @@ package experiments
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -24,7 +26,7 @@ func TestRecordAsyncCPU(t *testing.T) {
 	}
 	var keep []int
 	for _, pt := range res.Points {
-		keep = append(keep, pt.Concurrent)
+		keep = append(keep, pt.Concurrent, pt.Traced)
 	}
 	save(t, "async-cpu-quick", res, keep...)
 }
@@ -57,6 +59,12 @@ func lags(m string, f func(k int, step time.Duration) time.Duration) asyncEdit {
 		}
 		p.MaxLoopLag = medianDuration(p.MaxLoopLags)
 	})
+}
+
+// onCPU sets series m's most tasks on a CPU at once in its traced run: at
+// any instant, and for longer than twice the trace's resolution.
+func onCPU(m string, most, low int) asyncEdit {
+	return asyncPoint(m, func(p *AsyncCPUPoint) { p.MaxComputing, p.MaxComputingLow = most, low })
 }
 
 // pyLags sets asyncio's worst lags, run by run, to f of the eventloop
@@ -98,9 +106,14 @@ func TestJudgeAsyncCPU(t *testing.T) {
 		})}, Inconclusive, "straddles the bound 0.9"},
 		{"asyncio's own loop blocked", "async-blocks-loop", py, true, []asyncEdit{lags(py, func(_ int, s time.Duration) time.Duration { return 3 * s })}, Holds, ""},
 
-		// async-one-at-a-time: at most one task computing at once.
-		{"one at a time", "async-one-at-a-time", el, false, nil, Holds, ""},
-		{"two at once", "async-one-at-a-time", el, false, []asyncEdit{asyncPoint(el, func(p *AsyncCPUPoint) { p.MaxComputing = 2 })}, DoesNotHold, ""},
+		// async-one-at-a-time: at most one task on a CPU at once, in the
+		// traced run.
+		{"one at a time", "async-one-at-a-time", el, false, nil, Holds, "Go's execution tracer"},
+		{"asyncio one at a time", "async-one-at-a-time", py, false, nil, Holds, "CPU clock"},
+		{"two at once", "async-one-at-a-time", el, false, []asyncEdit{onCPU(el, 2, 2)}, DoesNotHold, ""},
+		{"two at once within the trace's resolution", "async-one-at-a-time", py, false, []asyncEdit{onCPU(py, 2, 1)}, Inconclusive, "the overlap may be the trace's"},
+		{"no traced run", "async-one-at-a-time", el, false, []asyncEdit{asyncPoint(el, func(p *AsyncCPUPoint) { p.Traced = -1 })}, Inconclusive, "no traced run"},
+		{"a result recorded before traced runs", "async-one-at-a-time", el, false, []asyncEdit{asyncPoint(el, func(p *AsyncCPUPoint) { p.Traced = p.Concurrent })}, Inconclusive, "no traced run"},
 
 		// threads-no-speedup on the gil model's threads: at most 1.15x.
 		{"gil threads, no speedup", "threads-no-speedup", gil, true, []asyncEdit{asyncSpeedups(gil, one...)}, Holds, ""},
@@ -147,7 +160,9 @@ func TestAsyncCPUClaimsListed(t *testing.T) {
 // verdicts. It checks the mechanism, which a busy machine cannot fake: the
 // event loop never runs two tasks' code at once, a timer due during a CPU
 // step fires only after it (the worst lag at least the longest step less
-// one heartbeat period), and gil threads keep at most one core busy.
+// one heartbeat period), gil threads keep at most one core busy, and each
+// model's traced run has its tasks on a CPU no more at once than the
+// runtime has Ps (one for the event loop and the gil model).
 func TestAsyncCPUQuick(t *testing.T) {
 	p := AsyncCPU.Quick()
 	p.Models = append(p.Models, "gil")
@@ -162,6 +177,20 @@ func TestAsyncCPUQuick(t *testing.T) {
 	}
 	checkVerdicts(t, &res.Report, AsyncCPU.Claims(), p.Repeat, "lag-fidelity")
 	for _, pt := range res.Points {
+		// Go's tracer for the Go models, exact to its clock; the worker
+		// processes' clocks, counted over overlaps they can place.
+		limit, source, most := 1, model.TraceGo, pt.MaxComputing
+		switch pt.Model {
+		case "goroutines":
+			limit = runtime.GOMAXPROCS(0)
+		case "processes":
+			limit, source, most = runtime.NumCPU(), model.TraceClock, pt.MaxComputingLow
+		}
+		if run := res.traced(pt.Traced); run == nil || run.Trace.Source != source {
+			t.Errorf("%s: run %d is not traced from %s", pt.Model, pt.Traced, source)
+		} else if most < 1 || most > limit {
+			t.Errorf("%s: %d tasks on a CPU at once in the traced run, want 1 to %d", pt.Model, most, limit)
+		}
 		if len(pt.Speedups) != p.Repeat || !slices.Contains(pt.ConcurrentRuns, pt.Concurrent) || !slices.Contains(pt.SequentialRuns, pt.Sequential) {
 			t.Errorf("%s: %d speedups, runs %v / %v, drawn %d / %d", pt.Model, len(pt.Speedups), pt.SequentialRuns, pt.ConcurrentRuns, pt.Sequential, pt.Concurrent)
 		}
@@ -169,7 +198,7 @@ func TestAsyncCPUQuick(t *testing.T) {
 			run := res.Runs[i].Run
 			switch pt.Model {
 			case "eventloop":
-				if model.Overlaps(run.Spans, model.KindCPU, 0) {
+				if measure.MostAtOnce(model.Intervals(run.Spans, model.KindCPU), 0) > 1 {
 					t.Errorf("eventloop, round %d: two tasks computed at once", k)
 				}
 				if lag, step := run.Totals.MaxLoopLag, longestSegment(run.Spans, model.KindCPU); lag < step-p.Heartbeat {

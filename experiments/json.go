@@ -465,7 +465,7 @@ func jsonPoint(run *model.Run, i int) JSONPoint {
 			pt.EncodeRate = float64(n) / (last - first).Seconds()
 			pt.EncodeCores = ratio(t.CPU(), last-first)
 		}
-		pt.MaxEncoding = mostAtOnce(run.Spans, model.KindEncode)
+		pt.MaxEncoding = measure.MostAtOnce(model.Intervals(run.Spans, model.KindEncode), 0)
 	}
 	return pt
 }
@@ -611,16 +611,3 @@ func jsonWorkers(res *JSONResult, pt JSONPoint) int {
 
 // inMiB is n bytes in MiB.
 func inMiB(n int64) float64 { return float64(n) / (1 << 20) }
-
-// mostAtOnce is the most segments of kind k in progress at once.
-func mostAtOnce(spans []model.Span, k model.Kind) int {
-	var iv []measure.Interval
-	for _, s := range spans {
-		for _, g := range s.Segments {
-			if g.Kind == k && g.End > g.Start {
-				iv = append(iv, measure.Interval{Start: g.Start, End: g.End})
-			}
-		}
-	}
-	return measure.MostAtOnce(iv)
-}

@@ -476,35 +476,6 @@ func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 // seconds converts d to floating-point seconds.
 func seconds(d time.Duration) float64 { return d.Seconds() }
 
-// maxConcurrentCPU is the most tasks computing at the same moment, read off
-// the spans' CPU segments.
-func maxConcurrentCPU(spans []model.Span) int {
-	type edge struct {
-		at    time.Duration
-		delta int
-	}
-	var es []edge
-	for _, s := range spans {
-		for _, sg := range s.Segments {
-			if sg.Kind == model.KindCPU && sg.End > sg.Start {
-				es = append(es, edge{sg.Start, 1}, edge{sg.End, -1})
-			}
-		}
-	}
-	sort.Slice(es, func(i, j int) bool {
-		if es[i].at != es[j].at {
-			return es[i].at < es[j].at
-		}
-		return es[i].delta < es[j].delta
-	})
-	cur, best := 0, 0
-	for _, e := range es {
-		cur += e.delta
-		best = max(best, cur)
-	}
-	return best
-}
-
 func paramValues(p Params) map[string]string {
 	m := map[string]string{}
 	for _, x := range p.Params() {

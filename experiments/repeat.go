@@ -76,3 +76,32 @@ func (r *Report) runArms(ctx context.Context, tr *tracker, rounds int, arms []ar
 	})
 	return out, err
 }
+
+// traceArm runs arm a once more with its tasks' scheduling traced
+// (model.Config.Trace: when each task was on a CPU and when it waited for
+// one), apart from the measured runs, since tracing costs a run some
+// speed, and records it under label. It returns the run's index in r.Runs,
+// or -1, with a note, where the run could not be traced (Go's execution
+// tracer already on in this process, say): a timeline then draws an
+// untraced run.
+func (r *Report) traceArm(ctx context.Context, tr *tracker, a arm, label string) (int, error) {
+	cfg := a.cfg
+	cfg.Trace = true
+	run, err := runModel(ctx, tr, a.stage+", traced", a.weight, a.model, a.tasks, cfg)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return -1, err
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("%s: no traced run (%v); its timeline draws a measured run, untraced", a.stage, err))
+		return -1, nil
+	}
+	return r.record(label, run), nil
+}
+
+// traced is run i of r if it is a traced run (see traceArm), else nil.
+func (r *Report) traced(i int) *model.Run {
+	if i < 0 || i >= len(r.Runs) || r.Runs[i].Run == nil || r.Runs[i].Trace == nil {
+		return nil
+	}
+	return r.Runs[i].Run
+}

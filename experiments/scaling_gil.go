@@ -237,7 +237,7 @@ func holding(run *model.Run) (map[int]time.Duration, int) {
 			}
 		}
 	}
-	return held, measure.MostAtOnce(iv)
+	return held, measure.MostAtOnce(iv, 0)
 }
 
 // workers lists the workers that ran a task in run, in order.

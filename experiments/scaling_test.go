@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/experiments/pyprof"
 )
@@ -273,7 +274,7 @@ func TestScalingQuick(t *testing.T) {
 		}
 		for _, i := range pt.Runs {
 			run := res.Runs[i].Run
-			if model.Overlaps(run.Spans, model.KindCPU, 100*time.Microsecond) {
+			if measure.MostAtOnce(model.Intervals(run.Spans, model.KindCPU), 100*time.Microsecond) > 1 {
 				t.Errorf("gil at %d threads: two threads computed at once", pt.Workers)
 			}
 			if c := coresUsed(run); c > 1.1 {

@@ -142,6 +142,16 @@ func threads(pid int) []int {
 	return out
 }
 
+// ThreadSchedstat is the calling thread's time on a CPU and its run-queue
+// delay (time spent runnable, waiting for a CPU) so far, from the kernel's
+// scheduler statistics (/proc/thread-self/schedstat); ok is false where
+// the kernel keeps none. The kernel adds a stretch of queueing when it
+// ends. The caller should be locked to its thread
+// (runtime.LockOSThread) for two readings to be of one thread.
+func ThreadSchedstat() (exec, delay time.Duration, ok bool) {
+	return schedstat("/proc/thread-self/")
+}
+
 // schedstat reads a thread's time on a CPU and its run queue delay from
 // its schedstat file, in nanoseconds; ok is false where the kernel keeps
 // none (or the thread has gone); task is the thread's /proc directory,

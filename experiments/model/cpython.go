@@ -144,6 +144,8 @@ type pyRequest struct {
 	Tasks          []pyTask `json:"tasks,omitempty"`
 	Live           int      `json:"live,omitempty"` // mode "memory": see PythonLive
 	Executor       int      `json:"executor,omitempty"`
+	// Trace asks for the CPU steps' scheduling (see TraceClock).
+	Trace bool `json:"trace,omitempty"`
 }
 
 type pyTask struct {
@@ -200,6 +202,7 @@ type pyResult struct {
 		End      int64     `json:"end"`
 		CPU      int64     `json:"cpu_ns"`
 		Segments []monoSeg `json:"segments"`
+		Sched    []monoSeg `json:"sched"`
 		Err      string    `json:"error"`
 		ErrKind  ErrKind   `json:"error_kind"`
 	} `json:"spans"`
@@ -226,6 +229,9 @@ type pyResult struct {
 	Setup struct {
 		StartMethod string `json:"start_method"`
 	} `json:"setup"`
+	// TraceResolution, in a traced run, is how far an edge of a step's
+	// scheduling may be off.
+	TraceResolution int64 `json:"trace_resolution_ns"`
 }
 
 // Run runs the batch on CPython, by cfg.Flavor: the embedded script reads
@@ -263,7 +269,7 @@ func (m cpythonModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, 
 	req := pyRequest{
 		Mode: "run", Flavor: flavor, Concurrency: cfg.Concurrency, NsPerRound: in.NsPerRound,
 		HeartbeatNs: int64(cmp0(cfg.Heartbeat, DefaultHeartbeat)), SwitchInterval: int64(cfg.SwitchInterval),
-		Tasks: make([]pyTask, len(tasks)), Executor: cfg.Executor,
+		Tasks: make([]pyTask, len(tasks)), Executor: cfg.Executor, Trace: cfg.Trace,
 	}
 	var cal Calibration
 	for i, t := range tasks {
@@ -332,8 +338,9 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 	for i, s := range res.Spans {
 		sp := Span{Task: s.Task, Worker: s.Worker, Queued: off(s.Queued), Start: off(s.Start), End: off(s.End),
 			CPU: time.Duration(s.CPU), Err: s.Err, ErrKind: s.ErrKind}
-		for _, g := range s.Segments {
-			sp.Segments = append(sp.Segments, Segment{Kind: g.Kind, Start: off(g.Start), End: off(g.End)})
+		sp.Segments = onTimeline(s.Segments, off)
+		if len(s.Sched) > 0 {
+			sp.Sched = onTimeline(s.Sched, off)
 		}
 		run.Spans[i] = sp
 		t.TaskCPU += sp.CPU
@@ -342,6 +349,9 @@ func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 			continue
 		}
 		lat = append(lat, sp.Latency())
+	}
+	if cfg.Trace {
+		run.Trace = &TraceInfo{Source: TraceClock, Resolution: time.Duration(res.TraceResolution)}
 	}
 	t.Wall = off(res.End)
 	t.Setup = time.Duration(res.T0 - launched)
@@ -378,7 +388,7 @@ func peakOverlap(spans []Span, from func(Span) time.Duration) int {
 	for i, s := range spans {
 		iv[i] = measure.Interval{Start: from(s), End: s.End}
 	}
-	return measure.MostAtOnce(iv)
+	return measure.MostAtOnce(iv, 0)
 }
 
 // FindPython resolves the interpreter the cpython model would run: python

@@ -139,7 +139,7 @@ func TestCPythonThreadsGIL(t *testing.T) {
 	if p := float64(two.Totals.TaskCPU) / float64(two.Totals.Wall); p > 1.1 {
 		t.Fatalf("2 Python threads used %.2f s of CPU per second", p)
 	}
-	if Overlaps(two.Spans, KindCPU, 500*time.Microsecond) {
+	if overlaps(two.Spans, KindCPU, 500*time.Microsecond) {
 		t.Fatal("CPU segments of two Python threads overlap")
 	}
 	if two.Totals.Switches < 4 || !hasKind(two.Spans, KindGIL) {
@@ -163,7 +163,7 @@ func TestCPythonWaitsOverlap(t *testing.T) {
 		if r.Totals.Wall < 100*time.Millisecond || r.Totals.Wall > 250*time.Millisecond {
 			t.Errorf("%s: 5 waits of 100 ms at once took %v", flavor, r.Totals.Wall)
 		}
-		if !Overlaps(r.Spans, KindWait, 0) {
+		if !overlaps(r.Spans, KindWait, 0) {
 			t.Errorf("%s: waits did not overlap", flavor)
 		}
 		if r.Series() != "cpython "+flavor {
@@ -179,10 +179,10 @@ func TestCPythonAsyncio(t *testing.T) {
 	needPython(t)
 	task := NewTask(CPUFor(5*time.Millisecond), Wait(30*time.Millisecond), CPUFor(5*time.Millisecond))
 	r := runPy(t, FlavorAsyncio, Repeat(10, task), 10)
-	if Overlaps(r.Spans, KindCPU, 0) {
+	if overlaps(r.Spans, KindCPU, 0) {
 		t.Fatal("asyncio: CPU segments of different tasks overlap")
 	}
-	if !Overlaps(r.Spans, KindWait, 0) {
+	if !overlaps(r.Spans, KindWait, 0) {
 		t.Fatal("asyncio: waits did not overlap")
 	}
 	checkSpans(t, r)
@@ -204,7 +204,7 @@ func TestCPythonAsyncio(t *testing.T) {
 func TestCPythonProcesses(t *testing.T) {
 	needPython(t)
 	r := runPy(t, FlavorProcesses, Repeat(4, NewTask(CPUFor(60*time.Millisecond))), 2)
-	if runtime.NumCPU() >= 2 && !Overlaps(r.Spans, KindCPU, 0) {
+	if runtime.NumCPU() >= 2 && !overlaps(r.Spans, KindCPU, 0) {
 		t.Fatal("processes: CPU never ran in parallel")
 	}
 	if len(r.Workers) != 2 || r.Totals.Setup <= 0 {

@@ -77,7 +77,7 @@ func TestEncodeHoldsGIL(t *testing.T) {
 	size := 4 << 20
 	PrepareEncode(size)
 	r := run(t, "gil", Repeat(2, NewTask(Encode(size))), Config{Concurrency: 2, SwitchInterval: time.Millisecond})
-	if Overlaps(r.Spans, KindEncode, 0) {
+	if overlaps(r.Spans, KindEncode, 0) {
 		t.Fatal("two encodes ran at once under the GIL")
 	}
 	first, second := r.Spans[0], r.Spans[1]

@@ -34,7 +34,13 @@ func (m eventloop) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, err
 	if heartbeat <= 0 {
 		heartbeat = DefaultHeartbeat
 	}
+	tr, err := startTrace(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.stop()
 	l := &loop{ctx: ctx, p: p, tasks: tasks, r: newRecorder(tasks, cfg)}
+	l.r.traced = tr != nil
 	defer l.closeCalls()
 	if err := l.startOffload(ctx, cfg); err != nil {
 		return nil, err
@@ -59,6 +65,9 @@ func (m eventloop) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, err
 	run.LoopLag = l.lags
 	for _, s := range l.lags {
 		run.Totals.MaxLoopLag = max(run.Totals.MaxLoopLag, s.Lag)
+	}
+	if err := tr.apply(run, l.r.align); err != nil {
+		return nil, err
 	}
 	return run, nil
 }
@@ -216,6 +225,7 @@ func (l *loop) advance(c *coro) {
 		}
 		switch s.Kind {
 		case KindCPU:
+			l.r.traceCPU(c.i)
 			start := l.r.now()
 			c0 := measure.ThreadCPU()
 			burn(s.Units, checkEvery, func() bool { return l.ctx.Err() == nil })

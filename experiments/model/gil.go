@@ -136,7 +136,13 @@ func (m gilModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, erro
 	if err := validate(tasks, cfg); err != nil {
 		return nil, err
 	}
+	tr, err := startTrace(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.stop()
 	r := newRecorder(tasks, cfg)
+	r.traced = tr != nil
 	g := NewGIL(cfg.SwitchInterval)
 	queue := make(chan int, len(tasks))
 	var wg sync.WaitGroup
@@ -163,6 +169,9 @@ func (m gilModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, erro
 	}
 	run := r.finish(m.Name(), cfg)
 	run.Totals.Switches = g.Switches()
+	if err := tr.apply(run, r.align); err != nil {
+		return nil, err
+	}
 	return run, nil
 }
 
@@ -190,6 +199,7 @@ func gilThread(ctx context.Context, r *recorder, g *GIL, w int, tasks []Task, qu
 func gilStep(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
 	switch s.Kind {
 	case KindCPU:
+		r.traceCPU(i)
 		start := r.now()
 		c0 := measure.ThreadCPU()
 		burn(s.Units, gilCheckEvery, func() bool {
@@ -199,6 +209,7 @@ func gilStep(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
 				waitFrom := r.now()
 				g.Yield(w)
 				r.segment(i, KindGIL, waitFrom)
+				r.traceCPU(i)
 				start = r.now()
 				c0 = measure.ThreadCPU()
 			}

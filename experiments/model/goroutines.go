@@ -27,7 +27,13 @@ func (g goroutines) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, er
 	if err := validate(tasks, cfg); err != nil {
 		return nil, err
 	}
+	tr, err := startTrace(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.stop()
 	r := newRecorder(tasks, cfg)
+	r.traced = tr != nil
 	slots := make(chan int, cfg.Concurrency)
 	for s := range cfg.Concurrency {
 		slots <- s
@@ -60,11 +66,18 @@ func (g goroutines) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, er
 	if err := ctx.Err(); err != nil {
 		return nil, r.cancelled(g.Name(), err)
 	}
-	return r.finish(g.Name(), cfg), nil
+	run := r.finish(g.Name(), cfg)
+	if err := tr.apply(run, r.align); err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // goStep runs one step on the calling goroutine.
 func goStep(ctx context.Context, r *recorder, i int, s Step) error {
+	if s.Kind == KindCPU {
+		r.traceCPU(i)
+	}
 	start := r.now()
 	switch s.Kind {
 	case KindCPU:
@@ -92,7 +105,9 @@ func goStep(ctx context.Context, r *recorder, i int, s Step) error {
 // measured: with more goroutines than Ps, every preemption of a pinned
 // goroutine becomes an OS thread hand-off, and 8 tasks on 2 cores ran 1.66x
 // faster than one after another instead of 1.97x. Per-task CPU is therefore
-// left at zero on this model; the run's totals have the process's CPU.
+// left at zero on this model; the run's totals have the process's CPU, and
+// a traced run (Config.Trace) when each task's goroutine was on a CPU, from
+// Go's execution tracer.
 func compute(ctx context.Context, units int64) error {
 	burn(units, checkEvery, func() bool { return ctx.Err() == nil })
 	return ctx.Err()

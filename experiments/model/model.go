@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -56,6 +55,13 @@ type Config struct {
 	// (to sample it with py-spy, say). It must return quickly. Other models
 	// ignore it.
 	Started func(pid int)
+	// Trace records, for each task, when its goroutine or thread was on a
+	// CPU and when it was runnable, waiting for one, inside its CPU steps
+	// (Span.Sched; see TraceInfo for how and how exactly). It costs the run
+	// some speed, so a question traces a run of its own, apart from the
+	// runs it measures. Two traced runs of the Go models in one process
+	// take turns.
+	Trace bool
 
 	// probe, if set, watches the batch's tasks come alive (live.go).
 	probe *liveProbe
@@ -111,6 +117,12 @@ type recorder struct {
 
 	rss0  int64      // resident memory as the clock started
 	probe *liveProbe // see live.go
+
+	// traced is set when Go's execution tracer records the run (trace.go);
+	// align is how long after t0 the trace's mark of t0 was made. clocked
+	// is set when worker processes trace their CPU steps (trace_clock.go).
+	traced, clocked bool
+	align           time.Duration
 }
 
 func newRecorder(tasks []Task, cfg Config) *recorder {
@@ -130,6 +142,7 @@ func (r *recorder) begin() {
 	r.u0 = measure.ReadUsage()
 	r.busy0 = measure.MachineBusy()
 	r.t0 = time.Now()
+	r.align = r.traceStart()
 }
 
 // now is the offset from the run's start.
@@ -220,28 +233,4 @@ func (r *recorder) finish(name string, cfg Config) *Run {
 // cancelled wraps a context error with how far the batch got.
 func (r *recorder) cancelled(name string, err error) error {
 	return fmt.Errorf("%s: stopped after %d of %d tasks: %w", name, r.done.Load(), r.total, err)
-}
-
-// Overlaps reports whether any two segments of kind k, in different tasks,
-// overlap in time by more than slack. It is how tests and verdicts check,
-// from the spans alone, that a model ran CPU work one task at a time.
-func Overlaps(spans []Span, k Kind, slack time.Duration) bool {
-	type iv struct{ s, e time.Duration }
-	var ivs []iv
-	for _, sp := range spans {
-		for _, sg := range sp.Segments {
-			if sg.Kind == k {
-				ivs = append(ivs, iv{sg.Start, sg.End})
-			}
-		}
-	}
-	slices.SortFunc(ivs, func(a, b iv) int { return int(a.s - b.s) })
-	var end time.Duration
-	for i, v := range ivs {
-		if i > 0 && v.s+slack < end {
-			return true
-		}
-		end = max(end, v.e)
-	}
-	return false
 }

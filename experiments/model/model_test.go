@@ -88,7 +88,7 @@ func TestGILSerialisesCPU(t *testing.T) {
 	if speedup := float64(one.Totals.Wall) / float64(two.Totals.Wall); speedup > 1.2 {
 		t.Fatalf("gil: 2 threads ran %.2fx faster than 1 (%v vs %v); CPU work did not serialise", speedup, two.Totals.Wall, one.Totals.Wall)
 	}
-	if Overlaps(two.Spans, KindCPU, 100*time.Microsecond) {
+	if overlaps(two.Spans, KindCPU, 100*time.Microsecond) {
 		t.Fatal("gil: CPU segments of two threads overlap in time")
 	}
 	// Both threads ran at once, taking turns: hand-overs happened.
@@ -140,10 +140,10 @@ func TestGILReleasesOnWait(t *testing.T) {
 func TestEventloopOneAtATime(t *testing.T) {
 	task := NewTask(CPUFor(5*time.Millisecond), Wait(30*time.Millisecond), CPUFor(5*time.Millisecond))
 	r := run(t, "eventloop", Repeat(10, task), Config{Concurrency: 10})
-	if Overlaps(r.Spans, KindCPU, 0) {
+	if overlaps(r.Spans, KindCPU, 0) {
 		t.Fatal("eventloop: CPU segments of different tasks overlap")
 	}
-	if !Overlaps(r.Spans, KindWait, 0) {
+	if !overlaps(r.Spans, KindWait, 0) {
 		t.Fatal("eventloop: waits did not overlap")
 	}
 	// The first task's wait starts when its first step ends; the loop

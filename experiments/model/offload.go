@@ -301,6 +301,7 @@ func (l *loop) gilWorker(x *executor, w int) {
 // threadCPU computes a CPU step on a thread of its own, reading the
 // thread's CPU clock.
 func threadCPU(ctx context.Context, r *recorder, i int, s Step) error {
+	r.traceCPU(i)
 	start := r.now()
 	c0 := measure.ThreadCPU()
 	burn(s.Units, checkEvery, func() bool { return ctx.Err() == nil })

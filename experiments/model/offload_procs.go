@@ -143,7 +143,7 @@ func (l *loop) dispatchStep(pp *procPool, w int, c *coro) (terr, err error) {
 	off := func(mono int64) time.Duration { return time.Duration(mono - pp.mono0) }
 
 	start := r.now()
-	b, err := json.Marshal(taskMsg{I: c.i, Steps: []Step{l.step(c)}})
+	b, err := json.Marshal(taskMsg{I: c.i, Steps: []Step{l.step(c)}, Trace: r.traced})
 	if err != nil {
 		return nil, fmt.Errorf("encode task %d: %w", c.i, err)
 	}
@@ -169,9 +169,8 @@ func (l *loop) dispatchStep(pp *procPool, w int, c *coro) (terr, err error) {
 	}
 	dec = r.now() - decStart
 	span := &r.spans[c.i]
-	for _, s := range res.Segments {
-		span.Segments = append(span.Segments, Segment{Kind: s.Kind, Start: off(s.Start), End: off(s.End)})
-	}
+	span.Segments = append(span.Segments, onTimeline(res.Segments, off)...)
+	span.Sched = append(span.Sched, onTimeline(res.Sched, off)...)
 	span.CPU += time.Duration(res.CPU)
 	// The result's trip back: the worker's encoding, the pipe, and this
 	// side's decoding.

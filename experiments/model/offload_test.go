@@ -80,19 +80,19 @@ func TestOffloadThreadsAndGIL(t *testing.T) {
 		enc := longest(gil, KindEncode)
 		t.Logf("attempt %d: threads wall %v, max lag %v; gil-threads wall %v, max lag %v, longest encode %v, %d switches",
 			attempt, threads.Totals.Wall, threads.Totals.MaxLoopLag, gil.Totals.Wall, gil.Totals.MaxLoopLag, enc, gil.Totals.Switches)
-		if Overlaps(gil.Spans, KindEncode, 0) {
+		if overlaps(gil.Spans, KindEncode, 0) {
 			t.Fatal("gil-threads: two encodes ran at once")
 		}
 		if gil.Totals.Switches < 2 {
 			t.Fatalf("gil-threads: %d hand-overs of the GIL", gil.Totals.Switches)
 		}
-		ok := Overlaps(threads.Spans, KindEncode, time.Millisecond) && gil.Totals.MaxLoopLag >= enc*9/10
+		ok := overlaps(threads.Spans, KindEncode, time.Millisecond) && gil.Totals.MaxLoopLag >= enc*9/10
 		if ok {
 			return
 		}
 		if attempt == 3 {
 			t.Fatalf("threads overlapped: %v; gil-threads' max lag %v against an encode of %v",
-				Overlaps(threads.Spans, KindEncode, time.Millisecond), gil.Totals.MaxLoopLag, enc)
+				overlaps(threads.Spans, KindEncode, time.Millisecond), gil.Totals.MaxLoopLag, enc)
 		}
 	}
 }

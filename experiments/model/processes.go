@@ -38,6 +38,8 @@ type taskMsg struct {
 	I       int    `json:"i"`
 	Steps   []Step `json:"steps"`
 	Payload []byte `json:"payload,omitempty"`
+	// Trace asks for the CPU steps' scheduling (clockBurn).
+	Trace bool `json:"trace,omitempty"`
 }
 
 // resultMsg is what a worker sends back: its hello (I < 0) or one task's
@@ -49,6 +51,8 @@ type resultMsg struct {
 	End      int64     `json:"end,omitempty"`
 	CPU      int64     `json:"cpu_ns,omitempty"`
 	Segments []monoSeg `json:"segments,omitempty"`
+	// Sched is the CPU steps' scheduling, asked for by taskMsg.Trace.
+	Sched []monoSeg `json:"sched,omitempty"`
 	// Decode is the worker's time to decode the task. Encode, the time it
 	// took to encode a result, comes in a trailer line after the result.
 	Decode  int64  `json:"decode_ns,omitempty"`
@@ -162,6 +166,7 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 	}
 
 	r := newRecorder(tasks, cfg)
+	r.clocked = cfg.Trace
 	payloads := makePayloads(tasks)
 	queue := make(chan int, len(tasks))
 	r.begin()
@@ -221,6 +226,9 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 	}
 	run := r.finish(m.Name(), cfg)
 	run.Totals.Setup = setup
+	if cfg.Trace {
+		run.Trace = &TraceInfo{Source: TraceClock, Resolution: clockResolution()}
+	}
 	for w, p := range procs {
 		run.Workers = append(run.Workers, p.stat)
 		run.Totals.Serialise += serialise[w]
@@ -279,7 +287,7 @@ func startWorker(exe string) (*proc, error) {
 func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byte) (time.Duration, error) {
 	r.started(i, w)
 	start := r.now()
-	b, err := json.Marshal(taskMsg{I: i, Steps: t.Steps, Payload: payload})
+	b, err := json.Marshal(taskMsg{I: i, Steps: t.Steps, Payload: payload, Trace: r.clocked})
 	if err != nil {
 		return 0, fmt.Errorf("encode task %d: %w", i, err)
 	}
@@ -308,9 +316,8 @@ func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byt
 	}
 	dec = r.now() - decStart
 	off := func(mono int64) time.Duration { return time.Duration(mono - mono0) }
-	for _, s := range res.Segments {
-		r.spans[i].Segments = append(r.spans[i].Segments, Segment{Kind: s.Kind, Start: off(s.Start), End: off(s.End)})
-	}
+	r.spans[i].Segments = append(r.spans[i].Segments, onTimeline(res.Segments, off)...)
+	r.spans[i].Sched = append(r.spans[i].Sched, onTimeline(res.Sched, off)...)
 	r.spans[i].CPU = time.Duration(res.CPU)
 	// The result's serialisation: the worker's encoding, the pipe, and the
 	// parent's decoding.

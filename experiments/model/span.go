@@ -13,6 +13,14 @@ const (
 	KindSerialise Kind = "serialise"
 )
 
+// Scheduling kinds, the segments of Span.Sched: inside a CPU step, when the
+// task's goroutine or thread was on a CPU, and when it was ready to run but
+// waiting for one (runnable: the scheduler had no CPU free for it).
+const (
+	KindOnCPU    Kind = "on-cpu"
+	KindRunnable Kind = "runnable"
+)
+
 // Segment is a stretch of time inside a task: a step running, or the task
 // waiting for the GIL. Times are offsets from the run's start.
 type Segment struct {
@@ -37,6 +45,14 @@ type Span struct {
 	// of its own (see compute).
 	CPU      time.Duration `json:"cpu_ns"`
 	Segments []Segment     `json:"segments,omitempty"`
+	// Sched, in a traced run (Config.Trace), splits the task's CPU steps
+	// into when its goroutine or thread was on a CPU (KindOnCPU) and when
+	// it was runnable, waiting for a CPU (KindRunnable), in time order; a
+	// stretch of a step in neither (a goroutine blocked by the garbage
+	// collector, say) has no segment here. Run.Trace says where it came
+	// from. Empty in a run that was not traced, and in results saved before
+	// it existed.
+	Sched []Segment `json:"sched,omitempty"`
 	// Err says why the task did not complete, if it did not.
 	Err string `json:"error,omitempty"`
 	// ErrKind classifies Err for counting: see ErrKind.
@@ -128,6 +144,9 @@ type Run struct {
 	// Interpreter is the Python interpreter that ran the batch (cpython
 	// model).
 	Interpreter *Interpreter `json:"interpreter,omitempty"`
+	// Trace, in a traced run (Config.Trace), says where the spans' Sched
+	// came from and how exact it is; nil in a run not traced.
+	Trace *TraceInfo `json:"trace,omitempty"`
 }
 
 // Series is the name a run goes by in results and charts: the model's name,

@@ -67,7 +67,11 @@ func serveWorker(in io.Reader, out io.Writer) error {
 			s0 := measure.Mono()
 			switch s.Kind {
 			case KindCPU:
-				burn(s.Units, 0, nil)
+				if t.Trace {
+					res.Sched = append(res.Sched, clockBurn(s.Units)...)
+				} else {
+					burn(s.Units, 0, nil)
+				}
 			case KindWait:
 				_ = sleep(context.Background(), s.Duration)
 			case KindCall:

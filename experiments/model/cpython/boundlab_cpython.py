@@ -246,7 +246,7 @@ def run_threads(req, rec):
     # With two threads or more, a stretch of a CPU step in which its thread
     # did not run is, almost always, a wait for the GIL: record it. With one
     # it can only be the OS running something else: leave it in the step.
-    ctx = {"ns_per_round": req["ns_per_round"], "gaps": req["concurrency"] > 1}
+    ctx = {"ns_per_round": req["ns_per_round"], "gaps": req["concurrency"] > 1, "trace": req.get("trace", False)}
     ids = WorkerIds()
 
     def job(i):
@@ -274,7 +274,7 @@ def run_asyncio(req, rec):
     heartbeat: a timer every heartbeat_ns whose lateness is the loop's lag."""
     import asyncio
 
-    ctx = {"ns_per_round": req["ns_per_round"]}
+    ctx = {"ns_per_round": req["ns_per_round"], "trace": req.get("trace", False)}
     period = req.get("heartbeat_ns", 10_000_000) / 1e9
     # run_in_executor's pools, started before the clock (boundlab_encode).
     ctx["executors"] = boundlab_encode.start_executors(rec.tasks, req)
@@ -337,7 +337,7 @@ def run_processes(req, rec):
 
     mp = multiprocessing.get_context(req.get("start_method") or None)
     n = req["concurrency"]
-    ctx = {"ns_per_round": req["ns_per_round"]}
+    ctx = {"ns_per_round": req["ns_per_round"], "trace": req.get("trace", False)}
     payloads = [payload_for(t) for t in rec.tasks]
     pool_start = mono()
     with ProcessPoolExecutor(max_workers=n, mp_context=mp) as pool:
@@ -416,6 +416,11 @@ def main():
     flavor(req, rec)
     out = rec.finish()
     out["setup"] = rec.setup
+    if req.get("trace"):
+        # How far an edge of a traced step's scheduling may be off: a
+        # stretch off the CPU is placed mid-chunk, and a shorter one than
+        # SCHED_GAP_NS is not seen (boundlab_steps.burn).
+        out["trace_resolution_ns"] = round(steps.CHUNK * req["ns_per_round"]) + steps.SCHED_GAP_NS
     json.dump(out, sys.stdout)
 
 

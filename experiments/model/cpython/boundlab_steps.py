@@ -45,6 +45,12 @@ CHUNK = 200
 # in which the thread waited: for the GIL, or, rarely, for a core.
 GAP_NS = 200_000
 
+# In a traced run a chunk whose wall time exceeds its CPU time by more than
+# SCHED_GAP_NS held a stretch off the CPU: a thread sharing a core with
+# others is switched out for about 100 us at a time, and an undisturbed
+# chunk's two clocks agree to a few microseconds.
+SCHED_GAP_NS = 30_000
+
 
 def _mix(x, rounds):
     for _ in range(rounds):
@@ -55,36 +61,77 @@ def _mix(x, rounds):
     return x
 
 
-def burn(rounds, segments=None, gaps=False):
+def run_delay():
+    """The calling thread's run-queue delay so far, in ns: the kernel's
+    account of its time runnable, waiting for a CPU
+    (/proc/thread-self/schedstat); None where the kernel keeps none."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def burn(rounds, segments=None, gaps=False, sched=None, chunk_ns=0):
     """Compute `rounds` rounds of mixing on the calling thread.
 
     Appends ("cpu", start, end) segments to `segments` if given; with
     gaps=True, a stretch in which the thread did not run (it was waiting
     for the GIL) becomes a "gil-wait" segment between two cpu ones, placed
-    mid-chunk (the wait happened somewhere in it). Returns the thread's CPU
-    time spent, in ns.
+    mid-chunk (the wait happened somewhere in it). With a `sched` list (a
+    traced run), the step's scheduling goes there too: "on-cpu" but for the
+    stretches off the CPU longer than SCHED_GAP_NS, of which the part the
+    kernel counted as run-queue delay is "runnable", placed at the
+    stretch's end (a thread woken with the GIL queues for a core then). Without gaps, a lone computing thread
+    off its CPU can only be waiting for one: where the kernel keeps no
+    run-queue delay, the whole stretch is runnable. chunk_ns, if given, is
+    what a chunk's computing costs, to place a stretch in a chunk whose CPU
+    time also holds the GIL's hand-over. Returns the thread's CPU time
+    spent, in ns.
     """
     x = SEED ^ rounds
     start = t_prev = mono()
     c_start = c_prev = thread_cpu()
-    seg_start = start
+    seg_start = on_start = start
+    d_prev = run_delay() if sched is not None else None
+    look = segments is not None and (gaps or sched is not None)
+    least = SCHED_GAP_NS if sched is not None else GAP_NS
     done = 0
     while done < rounds:
         n = min(CHUNK, rounds - done)
         x = _mix(x, n)
         done += n
         t, c = mono(), thread_cpu()
-        if gaps and segments is not None:
-            ran = c - c_prev
-            if (t - t_prev) - ran > GAP_NS:
-                gap_start = t_prev + ran // 2
-                gap_end = t - (ran - ran // 2)
+        ran = c - c_prev
+        off = (t - t_prev) - ran
+        if look and off > least:
+            # The chunk's computing, half each side of the stretch: no more
+            # than a chunk costs (chunk_ns, where known), since a thread
+            # waiting for the GIL spends some CPU in the waiting itself.
+            work = min(ran, chunk_ns) if chunk_ns else ran
+            gap_start = t_prev + work // 2
+            gap_end = t - (work - work // 2)
+            queued = 0
+            if sched is not None:
+                d = run_delay()
+                if d is not None and d_prev is not None:
+                    queued = min(max(d - d_prev, 0), gap_end - gap_start)
+                elif not gaps:
+                    queued = gap_end - gap_start
+                d_prev = d
+                sched.append(seg("on-cpu", on_start, gap_start))
+                if queued:
+                    sched.append(seg("runnable", gap_end - queued, gap_end))
+                on_start = gap_end
+            if gaps and off > GAP_NS and gap_end - queued > gap_start:
                 segments.append(seg("cpu", seg_start, gap_start))
-                segments.append(seg("gil-wait", gap_start, gap_end))
-                seg_start = gap_end
+                segments.append(seg("gil-wait", gap_start, gap_end - queued))
+                seg_start = gap_end - queued
         t_prev, c_prev = t, c
     if segments is not None:
         segments.append(seg("cpu", seg_start, t_prev))
+    if sched is not None:
+        sched.append(seg("on-cpu", on_start, t_prev))
     _sink.append(x & 1)
     del _sink[:-1]
     return c_prev - c_start
@@ -139,19 +186,22 @@ def seg(kind, start, end):
 
 def new_span(i):
     return {"task": i, "worker": -1, "queued": 0, "start": 0, "end": 0,
-            "cpu_ns": 0, "segments": [], "error": ""}
+            "cpu_ns": 0, "segments": [], "sched": [], "error": ""}
 
 
 # --- Step kinds ------------------------------------------------------------
 #
 # A step is a dict: {"kind": "cpu", "ns": N} computes for N ns (converted to
 # rounds with the run's calibration); {"kind": "wait", "ns": N} sleeps N ns.
-# ctx carries the calibration and whether to look for GIL waits.
+# ctx carries the calibration, whether to look for GIL waits, and whether
+# the run is traced (its CPU steps' scheduling recorded in span["sched"]).
 
 
 def cpu_sync(step, span, ctx):
+    sched = span["sched"] if ctx.get("trace") else None
     span["cpu_ns"] += burn(rounds_for(step["ns"], ctx["ns_per_round"]),
-                           span["segments"], ctx.get("gaps", False))
+                           span["segments"], ctx.get("gaps", False), sched,
+                           round(CHUNK * ctx["ns_per_round"]))
 
 
 def wait_sync(step, span, ctx):
