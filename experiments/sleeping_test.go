@@ -34,7 +34,7 @@ func waitsAtOnce(run *model.Run) int {
 			}
 		}
 	}
-	return measure.MostAtOnce(iv)
+	return measure.MostAtOnce(iv, 0)
 }
 
 // Five tasks waiting, for real, on every model: all at once every wait is
