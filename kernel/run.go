@@ -19,6 +19,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // Flags binds p's parameters to the cell program's command-line flags, so
@@ -85,6 +86,8 @@ func cellArgs() []string {
 // parameters, an interruption or a failure it shows one line and returns
 // nil.
 func Run(q *experiments.Question, p experiments.Params) experiments.Result {
+	entered := time.Now()
+	measure.RecordPhase("run entered", entered, entered)
 	if err := applyArgs(p, cellArgs()); err != nil {
 		ShowError(err)
 		return nil
@@ -92,7 +95,10 @@ func Run(q *experiments.Question, p experiments.Params) experiments.Result {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgress(q.Title)
+	endExperiment := measure.Phase("experiment")
 	res, err := q.Run(ctx, p, bar.update)
+	endExperiment()
+	defer measure.Phase("display")()
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name)

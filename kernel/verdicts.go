@@ -10,6 +10,7 @@ import (
 
 	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // ShowResult shows every chart of a result, then its verdicts. It does
@@ -18,6 +19,7 @@ func ShowResult(res experiments.Result) {
 	if res == nil {
 		return
 	}
+	defer measure.Phase("display")()
 	cs, err := charts.For(res)
 	if err != nil {
 		ShowError(err)

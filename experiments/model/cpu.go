@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // roundsPerUnit is how many rounds of the mixing function make one unit of
@@ -72,7 +74,10 @@ var (
 // Calibrate measures the cost of a unit of CPU work once per process (about
 // 100 ms the first time) and returns it.
 func Calibrate() Calibration {
-	calOnce.Do(func() { cal = measureCalibration(7, 10*time.Millisecond) })
+	calOnce.Do(func() {
+		defer measure.Phase("cpu calibration")()
+		cal = measureCalibration(7, 10*time.Millisecond)
+	})
 	return cal
 }
 

@@ -183,6 +183,13 @@ type pyProbe struct {
 		NsPerRound        float64 `json:"ns_per_round"`
 		SlowestNsPerRound float64 `json:"slowest_ns_per_round"`
 	} `json:"calibration"`
+	// Timing is CLOCK_MONOTONIC: when the script started running (the
+	// interpreter had started) and when the calibration began and ended.
+	Timing struct {
+		Started        int64 `json:"started_ns"`
+		CalibrateStart int64 `json:"calibrate_start_ns"`
+		CalibrateEnd   int64 `json:"calibrate_end_ns"`
+	} `json:"timing"`
 }
 
 // pyResult is the script's answer to a run. Times are CLOCK_MONOTONIC ns.
@@ -431,7 +438,9 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 		c := *in
 		return &c, nil
 	}
-	out, _, err := runPython(ctx, path, pyRequest{Mode: "probe", Calibrate: true}, nil)
+	end := measure.Phase("cpython probe")
+	out, launched, err := runPython(ctx, path, pyRequest{Mode: "probe", Calibrate: true}, nil)
+	end()
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("cpython: probe %s: %w", path, cerr)
@@ -441,6 +450,10 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 	var p pyProbe
 	if err := json.Unmarshal(out, &p); err != nil || p.Calibration.NsPerRound <= 0 {
 		return nil, &UnavailableError{Reason: fmt.Sprintf("%s gave no usable answer to the probe (%v): %.200s", path, err, out)}
+	}
+	if tm := p.Timing; tm.Started > 0 && tm.CalibrateEnd > 0 {
+		measure.RecordPhase("cpython start", measure.MonoTime(launched), measure.MonoTime(tm.Started))
+		measure.RecordPhase("cpython calibration", measure.MonoTime(tm.CalibrateStart), measure.MonoTime(tm.CalibrateEnd))
 	}
 	f := p.Interpreter
 	in := &Interpreter{

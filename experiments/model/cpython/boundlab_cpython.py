@@ -10,7 +10,8 @@ A request is either a probe:
     {"mode": "probe", "calibrate": true}
 
 which answers with the interpreter's facts and, if asked, the calibration
-of the CPU loop; or a run:
+of the CPU loop (with when the interpreter started and the calibration ran,
+for a benchmark of the notebook's overhead); or a run:
 
     {"mode": "run", "flavor": "threads" | "asyncio" | "processes",
      "concurrency": N, "ns_per_round": F, "heartbeat_ns": N,
@@ -34,7 +35,11 @@ Each flavor is the lecture's mechanism as a Python programmer writes it:
 To add a flavor, write run_<flavor>(req, rec) and add it to FLAVORS.
 """
 
-import gc
+import time
+
+STARTED_NS = time.monotonic_ns()  # the interpreter has started: for the probe's timing
+
+import gc  # noqa: E402 (the imports below come after the start time)
 import json
 import os
 import platform
@@ -395,7 +400,9 @@ def main():
     if mode == "probe":
         out = {"schema": SCHEMA, "interpreter": interpreter_facts()}
         if req.get("calibrate"):
+            t = mono()
             out["calibration"] = steps.calibrate()
+            out["timing"] = {"started_ns": STARTED_NS, "calibrate_start_ns": t, "calibrate_end_ns": mono()}
         json.dump(out, sys.stdout)
         return
     if mode == "memory":  # live tasks' memory: boundlab_memory.py
