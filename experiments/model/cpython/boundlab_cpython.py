@@ -50,12 +50,22 @@ import sys
 import sysconfig
 import threading
 
-import boundlab_encode
-import boundlab_memory
-import boundlab_steps as steps
+import boundlab_cpu
+
+# Imported by load_run_modules, for a run only: a probe needs none of them.
+boundlab_encode = boundlab_memory = steps = None
 
 SCHEMA = 1
-mono = steps.mono
+mono = boundlab_cpu.mono
+
+
+def load_run_modules():
+    """Import what a run needs (asyncio among it), which a probe, run in
+    every notebook cell that uses this model, does without."""
+    global boundlab_encode, boundlab_memory, steps
+    import boundlab_encode
+    import boundlab_memory
+    import boundlab_steps as steps
 
 
 # --- Facts -----------------------------------------------------------------
@@ -406,13 +416,13 @@ def main():
         for key, kw in (("calibrate", {}), ("check", {"trials": 5, "pause_s": 0})):
             if req.get(key):
                 t = mono()
-                out["calibration"] = steps.calibrate(**kw)
+                out["calibration"] = boundlab_cpu.calibrate(**kw)
                 out["timing"] = {"started_ns": STARTED_NS, "calibrate_start_ns": t, "calibrate_end_ns": mono()}
                 break
         json.dump(out, sys.stdout)
         return
+    load_run_modules()
     if mode == "memory":  # live tasks' memory: boundlab_memory.py
-        import boundlab_memory
         json.dump(boundlab_memory.run(req), sys.stdout)
         return
     if mode != "run":
