@@ -53,7 +53,7 @@ type Calibration struct {
 	NsPerUnit float64 `json:"ns_per_unit"`
 	// Checked is set when NsPerUnit was measured by an earlier process and
 	// kept (see CacheDirEnv): the fastest time per unit of this process's
-	// short re-check, which agreed with NsPerUnit within RecheckTolerance.
+	// short re-check, which agreed with NsPerUnit (see RecheckSlower).
 	// It is 0 when this process measured NsPerUnit itself.
 	Checked float64 `json:"checked_ns_per_unit,omitempty"`
 	// At is when NsPerUnit was measured.
@@ -125,12 +125,14 @@ func measureCalibration(trials int, each time.Duration) (Calibration, int64) {
 // agrees), two at least and seven at most, and returns the fastest time
 // per unit. A trial on a busy machine can only be slower than on an idle
 // one: more trials give the fastest more chances to be an undisturbed one,
-// as in a full calibration, while an idle machine needs only two.
+// as in a full calibration, while an idle machine needs only two. It stops
+// at once when the fastest is faster than kept allows: more trials can
+// only be faster still.
 func recheck(n int64, kept float64) float64 {
 	best := math.Inf(1)
 	for i := range 7 {
 		best = min(best, fastestTrial(n, 1))
-		if i >= 1 && agrees(best, kept) {
+		if best < kept*(1-RecheckFaster) || i >= 1 && agrees(best, kept) {
 			break
 		}
 	}

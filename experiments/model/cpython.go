@@ -94,8 +94,8 @@ type Interpreter struct {
 	SlowestNsPerRound float64 `json:"slowest_ns_per_round"`
 	// CheckedNsPerRound is set when NsPerRound was measured by an earlier
 	// process and kept (see CacheDirEnv): the fastest trial of this
-	// process's short re-check, which agreed with NsPerRound within
-	// RecheckTolerance. It is 0 when this process measured NsPerRound.
+	// process's short re-check, which agreed with NsPerRound (see
+	// RecheckSlower). It is 0 when this process measured NsPerRound.
 	CheckedNsPerRound float64 `json:"checked_ns_per_round,omitempty"`
 	// CalibratedAt is when NsPerRound was measured.
 	CalibratedAt time.Time `json:"calibrated_at,omitzero"`
