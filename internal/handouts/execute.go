@@ -34,6 +34,7 @@ type pyEvent struct {
 	Seconds float64  `json:"seconds"`
 	Outputs []Output `json:"outputs"`
 	Error   string   `json:"error"`
+	Text    string   `json:"text"`
 }
 
 // execution is one notebook being executed.
@@ -135,6 +136,8 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			case "cell_start":
 				x.current = ev.Index
 				x.emit(Event{Kind: CellStarted, Cell: ev.Index + 1, Line: x.line(ev.Index)})
+			case "cell_progress":
+				x.emit(Event{Kind: CellProgress, Cell: ev.Index + 1, Line: x.line(ev.Index), Text: ev.Text})
 			case "cell_end":
 				d := time.Duration(ev.Seconds * float64(time.Second))
 				x.cells = append(x.cells, CellTime{Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})

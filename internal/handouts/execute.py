@@ -9,9 +9,14 @@ notebook to EXECUTED. Progress goes to standard output as JSON lines:
   {"event": "start", "cells": N, "kernel": NAME}
   {"event": "kernel_ready"}
   {"event": "cell_start", "index": I}
+  {"event": "cell_progress", "index": I, "text": TEXT}
   {"event": "cell_end", "index": I, "seconds": S, "status": "ok", "outputs": [...]}
   {"event": "done"}
   {"event": "fatal", "error": TEXT}
+
+"cell_progress" is the running cell's own progress bar as text (the
+text/plain form of the display kernel.Run updates in place, whose display
+id begins with "boundlab_progress_"), at most four times a second.
 
 The events get a descriptor of their own: the kernel and everything it
 starts inherit standard output pointed at standard error, so a process left
@@ -28,6 +33,11 @@ import time
 _events = os.fdopen(os.dup(1), "w", encoding="utf-8")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
+
+
+# The display id of kernel.Run's progress bar begins with this (see
+# progressIDPrefix in kernel/run.go).
+PROGRESS_ID = "boundlab_progress_"
 
 
 def emit(event, **fields):
@@ -72,7 +82,23 @@ def main(argv):
              seconds=time.monotonic() - started.get(cell_index, time.monotonic()),
              status=content.get("status", ""), outputs=cell.get("outputs", []))
 
-    client = NotebookClient(
+    progress = {"at": 0.0}
+
+    class Client(NotebookClient):
+        def process_message(self, msg, cell, cell_index):
+            if msg["msg_type"] in ("display_data", "update_display_data"):
+                report_progress(msg["content"], cell_index)
+            return super().process_message(msg, cell, cell_index)
+
+    def report_progress(content, cell_index):
+        display = (content.get("transient") or {}).get("display_id") or ""
+        text = (content.get("data") or {}).get("text/plain")
+        now = time.monotonic()
+        if display.startswith(PROGRESS_ID) and text and now - progress["at"] >= 0.25:
+            progress["at"] = now
+            emit("cell_progress", index=cell_index, text=text)
+
+    client = Client(
         nb,
         kernel_name=kernel,
         timeout=None,  # boundlab handouts --timeout limits the whole notebook
