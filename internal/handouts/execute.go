@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,11 @@ type execution struct {
 	report func(Event)
 	base   Event // the notebook's fields of every event
 
+	// With release set, the cells from index gate on wait until it is
+	// closed (see execute.py).
+	gate    int
+	release <-chan struct{}
+
 	current int // the running cell, from 0; -1 before the first
 	cells   []CellTime
 }
@@ -65,10 +71,18 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	}
 	defer logf.Close()
 
-	cmd := exec.Command(x.o.Jupyter.Python, x.script, src, dst, workdir)
+	args := []string{x.script, src, dst, workdir}
+	if x.release != nil {
+		args = append(args, strconv.Itoa(x.gate))
+	}
+	cmd := exec.Command(x.o.Jupyter.Python, args...)
 	cmd.Dir = workdir
 	cmd.Env = x.o.env()
 	cmd.Stderr = logf
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("%s: %w", x.nb.Name(), err)
+	}
 	// Its own process group: a terminal's Ctrl-C reaches this process
 	// only, which stops the run in order. If this process dies, Python
 	// gets SIGTERM and shuts the kernel down.
@@ -99,6 +113,19 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("%s: start %s: %w", x.nb.Name(), x.o.Jupyter.Python, err)
 	}
 	go readEvents(stdout, events, logf, readDone)
+	go func() {
+		// The line that opens the gate; a closed stdin is all the
+		// script sees when it has no gate or ends first.
+		defer stdin.Close()
+		if x.release == nil {
+			return
+		}
+		select {
+		case <-x.release:
+			_, _ = io.WriteString(stdin, "go\n")
+		case <-readDone:
+		}
+	}()
 
 	pid := cmd.Process.Pid
 	procs := newProcTracker()
@@ -133,6 +160,8 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			switch ev.Event {
 			case "kernel_ready":
 				x.emit(Event{Kind: KernelReady})
+			case "waiting":
+				x.emit(Event{Kind: Waiting, Cell: ev.Index + 1, Line: x.line(ev.Index)})
 			case "cell_start":
 				x.current = ev.Index
 				x.emit(Event{Kind: CellStarted, Cell: ev.Index + 1, Line: x.line(ev.Index)})

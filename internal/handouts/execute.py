@@ -1,13 +1,17 @@
 """Execute one notebook for `boundlab handouts`, with nbclient.
 
-Usage: python3 execute.py SOURCE.ipynb EXECUTED.ipynb WORKDIR
+Usage: python3 execute.py SOURCE.ipynb EXECUTED.ipynb WORKDIR [GATE]
 
 Runs every cell of SOURCE on the kernel its metadata names, with WORKDIR as
 the kernel's working directory (GoNB's GONB_DIR), and writes the executed
-notebook to EXECUTED. Progress goes to standard output as JSON lines:
+notebook to EXECUTED. With GATE, a cell index, the first code cell from
+GATE on waits, before it runs, for a line on standard input: the cells
+above it (the set-up, which measures nothing) run while the build finishes
+the previous notebook. Progress goes to standard output as JSON lines:
 
   {"event": "start", "cells": N, "kernel": NAME}
   {"event": "kernel_ready"}
+  {"event": "waiting", "index": I}
   {"event": "cell_start", "index": I}
   {"event": "cell_progress", "index": I, "text": TEXT}
   {"event": "cell_end", "index": I, "seconds": S, "status": "ok", "outputs": [...]}
@@ -47,10 +51,11 @@ def emit(event, **fields):
 
 
 def main(argv):
-    if len(argv) != 4:
-        emit("fatal", error="usage: execute.py SOURCE EXECUTED WORKDIR")
+    if len(argv) not in (4, 5):
+        emit("fatal", error="usage: execute.py SOURCE EXECUTED WORKDIR [GATE]")
         return 2
     src, dst, workdir = argv[1], argv[2], argv[3]
+    gate = {"index": int(argv[4]) if len(argv) == 5 else None}
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -73,6 +78,10 @@ def main(argv):
 
     def on_cell_start(cell, cell_index, **_):
         if runs(cell):
+            if gate["index"] is not None and cell_index >= gate["index"]:
+                gate["index"] = None
+                emit("waiting", index=cell_index)
+                sys.stdin.readline()
             started[cell_index] = time.monotonic()
             emit("cell_start", index=cell_index)
 

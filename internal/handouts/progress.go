@@ -20,6 +20,10 @@ const (
 	NotebookStarted EventKind = iota
 	// KernelReady: the kernel answers.
 	KernelReady
+	// Waiting: the notebook's set-up cells have run; its next cell (Cell,
+	// Line) waits until the previous notebook's handout is written, so
+	// that nothing else runs beside what it measures.
+	Waiting
 	// CellStarted: a code cell runs. Cell and Line are set.
 	CellStarted
 	// CellProgress: the running cell's own progress, as its progress bar
@@ -68,6 +72,7 @@ type Printer struct {
 
 	mu     sync.Mutex
 	line   string    // the running step
+	owner  int       // the notebook (Index) whose step it is
 	detail string    // the running cell's progress bar
 	since  time.Time // when the running step began
 	shown  time.Time // when a progress line was last printed (not a terminal)
@@ -143,7 +148,7 @@ func (p *Printer) Event(e Event) {
 	defer p.mu.Unlock()
 	head := fmt.Sprintf("[%d/%d] %s:", e.Index, e.Total, e.Notebook)
 	running := func(s string) {
-		p.line, p.detail, p.since = head+" "+s, "", time.Now()
+		p.line, p.owner, p.detail, p.since = head+" "+s, e.Index, "", time.Now()
 		p.shown = p.since
 		if p.tty {
 			p.redraw()
@@ -164,6 +169,8 @@ func (p *Printer) Event(e Event) {
 		running("starting the kernel…")
 	case KernelReady:
 		running("kernel ready…")
+	case Waiting:
+		running(fmt.Sprintf("cell %d/%d waits for the previous handout…", e.Cell, e.Cells))
 	case CellStarted:
 		running(fmt.Sprintf("cell %d/%d running…", e.Cell, e.Cells))
 	case CellProgress:
@@ -184,15 +191,24 @@ func (p *Printer) Event(e Event) {
 		}
 		running("exporting HTML…")
 	case NotebookDone:
-		p.line = ""
+		p.end(e.Index)
 		msg := fmt.Sprintf("done in %s", seconds(e.Elapsed))
 		if h := e.Handout; h != nil {
 			msg += fmt.Sprintf(": %d charts, %s", h.Charts, FormatBytes(h.Size))
 		}
 		permanent(msg)
 	case NotebookFailed:
-		p.line = ""
+		p.end(e.Index)
 		permanent(fmt.Sprintf("failed after %s", seconds(e.Elapsed)))
+	}
+}
+
+// end drops the running step if it is notebook index's: the next
+// notebook may already be running while a handout is written. p.mu is
+// held.
+func (p *Printer) end(index int) {
+	if p.owner == index {
+		p.line = ""
 	}
 }
 
