@@ -112,3 +112,19 @@ func TestRunSavesForLast(t *testing.T) {
 		t.Fatalf("Last = %#v", back)
 	}
 }
+
+// The progress bar, as HTML and as text, escaped in the HTML only.
+func TestProgressContent(t *testing.T) {
+	h, text := progressContent(0.4, "The <semaphore>", "goroutines, limit 1", 3*time.Minute+200*time.Millisecond)
+	if want := "[########------------]  40% goroutines, limit 1 · about 3m0s left · The <semaphore>"; text != want {
+		t.Errorf("text:\n got %q\nwant %q", text, want)
+	}
+	for _, want := range []string{`class="boundlab-progress"`, `<progress value="400" max="1000"`, "<b> 40%</b> The &lt;semaphore&gt; · goroutines, limit 1 · about 3m0s left"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, h)
+		}
+	}
+	if _, text := progressContent(1, "T", "done", 0); text != "[####################] 100% done · T" {
+		t.Errorf("done: %q", text)
+	}
+}

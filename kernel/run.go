@@ -11,14 +11,17 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"encoding/json"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // Flags binds p's parameters to the cell program's command-line flags, so
@@ -92,6 +95,8 @@ func Run[P, R any, PP interface {
 	*R
 	experiments.Result
 }](q *experiments.Question[P, R], p PP) RP {
+	entered := time.Now()
+	measure.RecordPhase("run entered", entered, entered)
 	if err := applyArgs(p, cellArgs()); err != nil {
 		ShowError(err)
 		return nil
@@ -99,7 +104,10 @@ func Run[P, R any, PP interface {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgress(q.Title())
+	endExperiment := measure.Phase("experiment")
 	res, err := q.Run(ctx, p, bar.update)
+	endExperiment()
+	defer measure.Phase("display")()
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name())
@@ -159,40 +167,74 @@ func save(question string, res experiments.Result) error {
 }
 
 // progress is a live progress bar in an output that updates in place
-// (GoNB's display-update by id), at most ten times a second.
+// (GoNB's display-update by id), at most ten times a second. The output
+// holds the bar twice: as HTML for a notebook's page, and as a line of
+// text, which a terminal shows (boundlab handouts prints it while the
+// cell runs). Its update may be called from several goroutines at once.
 type progress struct {
 	id, title string
 	start     time.Time
-	last      time.Time
-	shown     bool
+
+	mu    sync.Mutex
+	last  time.Time
+	shown bool
 }
 
 func newProgress(title string) *progress {
 	p := &progress{title: title, start: time.Now()}
 	if gonbui.IsNotebook {
-		p.id = "boundlab_progress_" + gonbui.UniqueId()
+		p.id = progressIDPrefix + gonbui.UniqueId()
 	}
 	return p
 }
+
+// progressIDPrefix begins the display id of every progress bar, which tells
+// the bar's updates from a cell's other outputs.
+const progressIDPrefix = "boundlab_progress_"
 
 func (p *progress) update(pr experiments.Progress) {
 	if p.id == "" || pr.Total <= 0 {
 		return
 	}
+	// A report that comes while another is being shown is not needed: the
+	// bar shows at most ten a second.
+	if !p.mu.TryLock() {
+		return
+	}
+	defer p.mu.Unlock()
 	now := time.Now()
 	if p.shown && now.Sub(p.last) < 100*time.Millisecond {
 		return
 	}
 	p.last, p.shown = now, true
 	frac := min(1, max(0, pr.Done/pr.Total))
-	eta := ""
+	var left time.Duration
 	if frac > 0.01 && now.Sub(p.start) > time.Second {
-		left := time.Duration(float64(now.Sub(p.start)) * (1 - frac) / frac)
+		left = time.Duration(float64(now.Sub(p.start)) * (1 - frac) / frac)
+	}
+	h, text := progressContent(frac, p.title, pr.Stage, left)
+	gonbui.SendData(&protocol.DisplayData{
+		Data:      map[protocol.MIMEType]any{protocol.MIMETextHTML: h, protocol.MIMETextPlain: text},
+		DisplayID: p.id,
+	})
+}
+
+// progressContent is the bar at frac (0 to 1) done, with the time left if
+// known (left > 0), as HTML and as a line of text.
+func progressContent(frac float64, title, stage string, left time.Duration) (h, text string) {
+	eta := ""
+	if left > 0 {
 		eta = fmt.Sprintf(" · about %s left", left.Round(time.Second))
 	}
-	gonbui.UpdateHTML(p.id, fmt.Sprintf(
+	const width = 20
+	n := int(frac*width + 0.5)
+	h = fmt.Sprintf(
 		`<div class="boundlab-progress" style="font-family:sans-serif"><progress value="%.0f" max="1000" style="width:320px;vertical-align:middle"></progress> <b>%3.0f%%</b> %s · %s%s</div>`,
-		frac*1000, frac*100, html.EscapeString(p.title), html.EscapeString(pr.Stage), eta))
+		frac*1000, frac*100, html.EscapeString(title), html.EscapeString(stage), eta)
+	// The text leads with what changes, so that a line cut to a terminal's
+	// width keeps it.
+	text = fmt.Sprintf("[%s%s] %3.0f%% %s%s · %s", strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, stage, eta, title)
+	return h, text
 }
 
 // finish clears the bar (an update of its display to nothing) and shows the
@@ -206,8 +248,13 @@ func (p *progress) finish(htmlContent, text string) {
 		fmt.Println(text)
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.shown {
-		gonbui.UpdateHTML(p.id, "")
+		gonbui.SendData(&protocol.DisplayData{
+			Data:      map[protocol.MIMEType]any{protocol.MIMETextHTML: "", protocol.MIMETextPlain: ""},
+			DisplayID: p.id,
+		})
 	}
 	gonbui.DisplayHTML(htmlContent)
 	gonbui.Sync()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 )
 
 // ShowResult shows every chart of a result, then its verdicts. It does
@@ -19,6 +20,7 @@ func ShowResult(res experiments.Result) {
 	if isNil(res) {
 		return
 	}
+	defer measure.Phase("display")()
 	cs, err := charts.For(res)
 	if err != nil {
 		ShowError(err)

@@ -108,7 +108,8 @@ func TestHelp(t *testing.T) {
 
 // A run with --json - writes only JSON to stdout (the summary goes to
 // stderr), with the verdicts at the top level; no progress bar off a
-// terminal.
+// terminal. Two models, each all at once and one after another, and each
+// once more traced (where its tasks were on a CPU): six runs.
 func TestRunJSON(t *testing.T) {
 	out, errs, code := cli(t, "run", "async-cpu", "--quick", "--tasks", "2", "--models", "eventloop,goroutines", "--repeat", "1", "--json", "-")
 	if code != 0 {
@@ -133,7 +134,7 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%.500s", err, out)
 	}
-	if doc.Question != "async-cpu" || doc.Params["tasks"] != "2" || len(doc.Runs) != 4 || len(doc.Verdicts) == 0 {
+	if doc.Question != "async-cpu" || doc.Params["tasks"] != "2" || len(doc.Runs) != 6 || len(doc.Verdicts) == 0 {
 		t.Fatalf("JSON: question %q params %v runs %d verdicts %d", doc.Question, doc.Params, len(doc.Runs), len(doc.Verdicts))
 	}
 	for _, v := range doc.Verdicts {

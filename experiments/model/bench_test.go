@@ -2,6 +2,8 @@ package model
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -51,4 +53,49 @@ func BenchmarkWaitOvershoot(b *testing.B) {
 			b.ReportMetric(float64(late.Microseconds())/float64(b.N*10), "µs-late/wait")
 		})
 	}
+}
+
+// BenchmarkWaitBatch runs 1000 tasks that each wait 100 ms, all at once,
+// on the goroutines and eventloop models and, for reference, on bare
+// goroutines (one per task calling time.Sleep: no semaphore, no records,
+// no cancellation), in turn, and reports for each the median over the
+// rounds of the wall time over the 100 ms a task waits ("ratio": the
+// semaphore sweep's ratio at limit 1000). Run with -benchtime=3x or more.
+func BenchmarkWaitBatch(b *testing.B) {
+	const n, d = 1000, 100 * time.Millisecond
+	tasks := Repeat(n, NewTask(Wait(d)))
+	ratios := map[string][]float64{}
+	for range b.N {
+		for _, name := range []string{"goroutines", "eventloop"} {
+			m, _ := Get(name)
+			r, err := m.Run(context.Background(), tasks, Config{Concurrency: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ratios[name] = append(ratios[name], float64(r.Totals.Wall)/float64(d))
+		}
+		ratios["bare"] = append(ratios["bare"], float64(bareSleeps(n, d))/float64(d))
+	}
+	for name, rs := range ratios {
+		slices.Sort(rs)
+		b.ReportMetric(rs[len(rs)/2], name+"-ratio")
+	}
+}
+
+// bareSleeps starts n goroutines that each sleep d and returns the time
+// from the first start to the last end.
+func bareSleeps(n int, d time.Duration) time.Duration {
+	var wg sync.WaitGroup
+	wg.Add(n)
+	ends := make([]time.Duration, n)
+	t0 := time.Now()
+	for i := range n {
+		go func() {
+			time.Sleep(d)
+			ends[i] = time.Since(t0)
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+	return slices.Max(ends)
 }

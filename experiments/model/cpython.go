@@ -92,6 +92,13 @@ type Interpreter struct {
 	// third for moments (where Go's tight loop is steady), and a trial can
 	// be interrupted outright.
 	SlowestNsPerRound float64 `json:"slowest_ns_per_round"`
+	// CheckedNsPerRound is set when NsPerRound was measured by an earlier
+	// process and kept (see CacheDirEnv): the fastest trial of this
+	// process's short re-check, which agreed with NsPerRound (see
+	// RecheckSlower). It is 0 when this process measured NsPerRound.
+	CheckedNsPerRound float64 `json:"checked_ns_per_round,omitempty"`
+	// CalibratedAt is when NsPerRound was measured.
+	CalibratedAt time.Time `json:"calibrated_at,omitzero"`
 }
 
 // String says which interpreter it is in a few words, e.g. "CPython 3.11.7
@@ -135,6 +142,7 @@ func (cpythonModel) Describe() string {
 type pyRequest struct {
 	Mode           string   `json:"mode"`
 	Calibrate      bool     `json:"calibrate,omitempty"`
+	Check          bool     `json:"check,omitempty"`
 	Flavor         string   `json:"flavor,omitempty"`
 	Concurrency    int      `json:"concurrency,omitempty"`
 	NsPerRound     float64  `json:"ns_per_round,omitempty"`
@@ -185,6 +193,13 @@ type pyProbe struct {
 		NsPerRound        float64 `json:"ns_per_round"`
 		SlowestNsPerRound float64 `json:"slowest_ns_per_round"`
 	} `json:"calibration"`
+	// Timing is CLOCK_MONOTONIC: when the script started running (the
+	// interpreter had started) and when the calibration began and ended.
+	Timing struct {
+		Started        int64 `json:"started_ns"`
+		CalibrateStart int64 `json:"calibrate_start_ns"`
+		CalibrateEnd   int64 `json:"calibrate_end_ns"`
+	} `json:"timing"`
 }
 
 // pyResult is the script's answer to a run. Times are CLOCK_MONOTONIC ns.
@@ -428,8 +443,10 @@ var probes = struct {
 // Probe finds the interpreter (see FindPython), asks it what it is and
 // calibrates its CPU loop, once per interpreter per process: every run
 // after the first uses the same calibration, as every Go model uses the
-// same Calibrate, so that runs of one experiment do the same work. A
-// missing or unusable interpreter gives an UnavailableError.
+// same Calibrate, so that runs of one experiment do the same work. The
+// calibration is a full one (about 1.5 s), or one kept from an earlier
+// process (see CacheDirEnv) that a short re-check in this one agreed with.
+// A missing or unusable interpreter gives an UnavailableError.
 func Probe(ctx context.Context, python string) (*Interpreter, error) {
 	path, err := FindPython(python)
 	if err != nil {
@@ -441,7 +458,72 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 		c := *in
 		return &c, nil
 	}
-	out, _, err := runPython(ctx, path, pyRequest{Mode: "probe", Calibrate: true}, nil, nil)
+	end := measure.Phase("cpython probe")
+	in, err := probe(ctx, path)
+	end()
+	if err != nil {
+		return nil, err
+	}
+	probes.byPath[path] = in
+	c := *in
+	return &c, nil
+}
+
+// probe runs the interpreter found at path: a short re-check where a
+// calibration of it is kept, and, unless the re-check agrees with the kept
+// one, a full calibration, which is then kept.
+func probe(ctx context.Context, path string) (*Interpreter, error) {
+	target := path
+	if exe, ok := sessionPython(path); ok {
+		// The interpreter behind path (a pyenv shim, say) as resolved
+		// earlier in this kernel session: running it directly saves
+		// the shim's 100 ms.
+		target = exe
+		if key, ok := pythonCalibrationKey(exe); !ok {
+			target = path
+		} else if _, ok := lookupCalibration(key); !ok {
+			return probeFull(ctx, path, target)
+		}
+	}
+	if calibrationFile() == "" {
+		return probeFull(ctx, path, target)
+	}
+	in, err := probeOnce(ctx, path, target, "check")
+	if err != nil {
+		return nil, err
+	}
+	if key, ok := pythonCalibrationKey(in.Executable); ok {
+		if k, ok := lookupCalibration(key); ok && k.Version == in.Version && agrees(in.NsPerRound, k.NsPer) {
+			in.CheckedNsPerRound = in.NsPerRound
+			in.NsPerRound, in.SlowestNsPerRound, in.CalibratedAt = k.NsPer, k.Slowest, k.At
+			rememberSessionPython(path, in.Executable)
+			return in, nil
+		}
+	}
+	return probeFull(ctx, path, in.Executable)
+}
+
+// probeFull calibrates the interpreter found at path, run as target, in
+// full, and keeps the calibration.
+func probeFull(ctx context.Context, path, target string) (*Interpreter, error) {
+	in, err := probeOnce(ctx, path, target, "calibrate")
+	if err != nil {
+		return nil, err
+	}
+	if key, ok := pythonCalibrationKey(in.Executable); ok {
+		keepCalibration(keptCalibration{Key: key, NsPer: in.NsPerRound, Slowest: in.SlowestNsPerRound, Version: in.Version, At: in.CalibratedAt})
+	}
+	rememberSessionPython(path, in.Executable)
+	return in, nil
+}
+
+// probeOnce runs target (the interpreter found at path, or what it
+// resolved to) with a probe that calibrates ("calibrate") or re-checks
+// ("check"), and returns what it answered, the calibration or the
+// re-check in NsPerRound.
+func probeOnce(ctx context.Context, path, target, mode string) (*Interpreter, error) {
+	req := pyRequest{Mode: "probe", Calibrate: mode == "calibrate", Check: mode == "check"}
+	out, launched, err := runPython(ctx, target, req, nil, nil)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("cpython: probe %s: %w", path, cerr)
@@ -452,22 +534,29 @@ func Probe(ctx context.Context, python string) (*Interpreter, error) {
 	if err := json.Unmarshal(out, &p); err != nil || p.Calibration.NsPerRound <= 0 {
 		return nil, &UnavailableError{Reason: fmt.Sprintf("%s gave no usable answer to the probe (%v): %.200s", path, err, out)}
 	}
+	if tm := p.Timing; tm.Started > 0 && tm.CalibrateEnd > 0 {
+		name := "cpython calibration"
+		if mode == "check" {
+			name += " check"
+		}
+		measure.RecordPhase("cpython start", measure.MonoTime(launched), measure.MonoTime(tm.Started))
+		measure.RecordPhase(name, measure.MonoTime(tm.CalibrateStart), measure.MonoTime(tm.CalibrateEnd))
+	}
 	f := p.Interpreter
 	in := &Interpreter{
 		Path: path, Executable: f.Executable, Implementation: f.Implementation, Version: f.Version,
 		Compiler: f.Compiler, FreeThreaded: f.FreeThreaded, GILEnabled: f.GILEnabled,
 		SwitchInterval: time.Duration(f.SwitchInterval), StartMethod: f.StartMethod, CPUs: f.CPUs,
 		NsPerRound: p.Calibration.NsPerRound, SlowestNsPerRound: p.Calibration.SlowestNsPerRound,
+		CalibratedAt: time.Now().UTC(),
 	}
 	// Run sys.executable from now on: a pyenv shim costs 100 ms a start.
 	if in.Executable == "" {
-		in.Executable = path
+		in.Executable = target
 	} else if _, err := os.Stat(in.Executable); err != nil {
-		in.Executable = path
+		in.Executable = target
 	}
-	probes.byPath[path] = in
-	c := *in
-	return &c, nil
+	return in, nil
 }
 
 // runPython runs the embedded script on python with req on stdin and

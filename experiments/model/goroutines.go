@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,45 +33,121 @@ func (g goroutines) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, er
 		return nil, err
 	}
 	defer tr.stop()
-	r := newRecorder(tasks, cfg)
-	r.traced = tr != nil
-	slots := make(chan int, cfg.Concurrency)
+	b := &goBatch{ctx: ctx, r: newRecorder(tasks, cfg), tasks: tasks, slots: make(chan int, cfg.Concurrency)}
+	b.r.traced = tr != nil
 	for s := range cfg.Concurrency {
-		slots <- s
+		b.slots <- s
 	}
-	var wg sync.WaitGroup
-	r.begin()
+	b.wg.Add(len(tasks))
+	b.r.begin()
+	b.waiting = newWaiters(len(tasks))
+	stop := context.AfterFunc(ctx, b.wakeAll)
 	for i := range tasks {
-		r.queued(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var slot int
-			select {
-			case slot = <-slots:
-			case <-ctx.Done():
-				return
-			}
-			r.started(i, slot)
-			var err error
-			for _, s := range tasks[i].Steps {
-				if err = goStep(ctx, r, i, s); err != nil {
-					break
-				}
-			}
-			r.ended(i, err)
-			slots <- slot
-		}()
+		b.r.queued(i)
+		go b.task(i)
 	}
-	wg.Wait()
+	b.wg.Wait()
+	stop()
 	if err := ctx.Err(); err != nil {
-		return nil, r.cancelled(g.Name(), err)
+		return nil, b.r.cancelled(g.Name(), err)
 	}
-	run := r.finish(g.Name(), cfg)
-	if err := tr.apply(run, r.align); err != nil {
+	run := b.r.finish(g.Name(), cfg)
+	if err := tr.apply(run, b.r.align); err != nil {
 		return nil, err
 	}
 	return run, nil
+}
+
+// goBatch is a batch running on the goroutines model.
+type goBatch struct {
+	ctx   context.Context
+	r     *recorder
+	tasks []Task
+	slots chan int
+	wg    sync.WaitGroup
+	// waiting holds each task's timer while it waits on it, so that
+	// wakeAll can fire them when ctx is done.
+	waiting []atomic.Pointer[time.Timer]
+}
+
+// newWaiters makes the registry of waiting timers (a function of its own,
+// so that the memory profile names it).
+func newWaiters(n int) []atomic.Pointer[time.Timer] { return make([]atomic.Pointer[time.Timer], n) }
+
+// task runs task i on its own goroutine: it takes a slot, runs its steps in
+// order and gives the slot back. Its stack stays shallow, so that a
+// goroutine waiting in a step keeps the 2 KiB stack it starts with.
+func (b *goBatch) task(i int) {
+	slot, ok := b.acquire()
+	if !ok {
+		b.wg.Done()
+		return
+	}
+	b.r.started(i, slot)
+	var err error
+	steps := b.tasks[i].Steps
+	for k := range steps {
+		if steps[k].Kind == KindWait {
+			err = b.wait(i, steps[k].Duration)
+		} else {
+			err = goStep(b.ctx, b.r, i, steps[k])
+		}
+		if err != nil {
+			break
+		}
+	}
+	b.r.ended(i, err)
+	b.slots <- slot
+	b.wg.Done()
+}
+
+// acquire takes a slot, at once if one is free, else when one is given back
+// or ctx is done (ok false).
+func (b *goBatch) acquire() (slot int, ok bool) {
+	select {
+	case slot = <-b.slots:
+		return slot, true
+	default:
+	}
+	select {
+	case slot = <-b.slots:
+		return slot, true
+	case <-b.ctx.Done():
+		return 0, false
+	}
+}
+
+// wait is a Wait step: task i's goroutine parks on a timer of d. To honour
+// cancellation it receives from the timer's channel alone, and wakeAll
+// fires the timer at once when ctx is done: a receive from one channel
+// costs the goroutine one channel wait and a shallow stack, where a select
+// on the timer and ctx.Done() cost two and grew its stack to 4 KiB.
+func (b *goBatch) wait(i int, d time.Duration) error {
+	start := b.r.now()
+	b.r.parked()
+	if d > 0 {
+		t := time.NewTimer(d)
+		b.waiting[i].Store(t)
+		// A ctx done before the Store is seen here; one done after it
+		// finds the timer in wakeAll.
+		if b.ctx.Err() == nil {
+			<-t.C
+		} else {
+			t.Stop()
+		}
+		b.waiting[i].Store(nil)
+	}
+	b.r.segment(i, KindWait, start)
+	return b.ctx.Err()
+}
+
+// wakeAll fires the timer of every waiting task now: ctx is done.
+func (b *goBatch) wakeAll() {
+	for i := range b.waiting {
+		if t := b.waiting[i].Load(); t != nil {
+			t.Reset(0)
+		}
+	}
 }
 
 // goStep runs one step on the calling goroutine.

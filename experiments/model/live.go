@@ -177,9 +177,10 @@ func heapSites() map[string]siteBytes {
 var siteLabels = []struct{ fn, label string }{
 	{"runtime.malg", "goroutine descriptor (runtime.g)"},
 	{"runtime.allgadd", "the runtime's list of goroutines"},
-	{"runtime.acquireSudog", "channel waits (sudog, one per channel in the select)"},
+	{"runtime.acquireSudog", "channel waits (sudog, one per channel waited on)"},
 	{"runtime.(*timers).addHeap", "the runtime's timer heap"},
 	{"time.NewTimer", "timer (time.NewTimer: timer and channel)"},
+	{"model.newWaiters", "the batch's registry of waiting timers (to cancel them)"},
 	{"model.goroutines.Run", "task closure (the go statement)"},
 	{"model.(*loop).callSoon", "ready queue (loop.callSoon)"},
 	{"model.(*timerHeap).Push", "timer heap entry (loop.callAt)"},

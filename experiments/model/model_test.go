@@ -232,6 +232,26 @@ func TestCancel(t *testing.T) {
 	})
 }
 
+// A goroutines batch cancelled while its tasks are still starting their
+// waits stops promptly: a task that parks on its timer just after the
+// cancellation fired the waiting timers still sees it.
+func TestGoroutinesCancelWhileStarting(t *testing.T) {
+	tasks := Repeat(2000, NewTask(Wait(time.Hour)))
+	for _, after := range []time.Duration{0, 100 * time.Microsecond, 500 * time.Microsecond, 2 * time.Millisecond} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(after, cancel)
+		t0 := time.Now()
+		_, err := mustGet(t, "goroutines").Run(ctx, tasks, Config{Concurrency: 2000})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled after %v: err = %v, want context.Canceled", after, err)
+		}
+		if el := time.Since(t0); el > 5*time.Second {
+			t.Errorf("cancelled after %v: took %v to stop", after, el)
+		}
+		cancel()
+	}
+}
+
 // children lists the PIDs whose parent is this process.
 func children(t *testing.T) []int {
 	t.Helper()

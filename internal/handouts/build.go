@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -76,11 +77,15 @@ type CellTime struct {
 // Build executes each job's notebook on its kernel, with its overrides
 // injected after the parameters cell, and writes the handout
 // OutDir/NAME.html. The notebooks run one after another, each with the
-// notebook's directory as the kernel's working directory. A notebook with
-// a failing cell (a *CellError) or a page that is not self-contained gets
-// no handout; the others are still built, and the error joins every
-// failure. When ctx is done, Build stops the running notebook's kernel and
-// every process below it, and returns ctx's error.
+// notebook's directory as the kernel's working directory. While a
+// notebook's handout is exported, the next notebook's kernel starts and its
+// set-up cells (those down to its parameters cell, which measure nothing)
+// run; its next cell waits until the handout is written, so that no
+// experiment runs beside anything of the build's. A notebook with a
+// failing cell (a *CellError) or a page that is not self-contained gets no
+// handout; the others are still built, and the error joins every failure.
+// When ctx is done, Build stops the running notebook's kernel and every
+// process below it, and returns ctx's error.
 func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 	if o.Jupyter.Command == "" || o.Jupyter.Python == "" {
 		return nil, errors.New("handouts: no Jupyter (want its jupyter command and its Python)")
@@ -111,26 +116,62 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 		return nil, fmt.Errorf("handouts: %w", err)
 	}
 
+	type outcome struct {
+		h   *Handout
+		err error
+	}
 	var (
-		out  []Handout
-		errs []error
+		results = make([]outcome, len(jobs))
+		wg      sync.WaitGroup
+		// written is closed once the previous notebook's handout is
+		// written (or failed): the next notebook's gate waits for it.
+		written = make(chan struct{})
 	)
+	close(written)
+	failed := func(i int, start time.Time, err error) {
+		results[i].err = err
+		o.report(Event{Kind: NotebookFailed, Notebook: jobs[i].Name(), Index: i + 1, Total: len(jobs), Elapsed: time.Since(start), Err: err})
+	}
 	for i, j := range jobs {
 		b := &builder{o: &o, job: j, tmp: filepath.Join(tmp, fmt.Sprintf("%02d", i+1)),
 			script: script, templateDir: templateDir,
 			base: Event{Notebook: j.Name(), Index: i + 1, Total: len(jobs)}}
 		start := time.Now()
-		h, err := b.build(ctx)
+		x, executed, err := b.execute(ctx, written)
 		if err != nil {
-			o.report(Event{Kind: NotebookFailed, Notebook: j.Name(), Index: i + 1, Total: len(jobs), Elapsed: time.Since(start), Err: err})
+			failed(i, start, err)
 			if ctx.Err() != nil {
-				return out, err
+				break
 			}
-			errs = append(errs, err)
 			continue
 		}
-		out = append(out, *h)
-		o.report(Event{Kind: NotebookDone, Notebook: j.Name(), Index: i + 1, Total: len(jobs), Elapsed: h.Elapsed, Handout: h})
+		done := make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done)
+			h, err := b.finish(ctx, executed, x.cells, start)
+			if err != nil {
+				failed(i, start, err)
+				return
+			}
+			results[i].h = h
+			o.report(Event{Kind: NotebookDone, Notebook: j.Name(), Index: i + 1, Total: len(jobs), Elapsed: h.Elapsed, Handout: h})
+		}()
+		written = done
+	}
+	wg.Wait()
+	var (
+		out  []Handout
+		errs []error
+	)
+	for _, r := range results {
+		switch {
+		case r.h != nil:
+			out = append(out, *r.h)
+		case r.err != nil:
+			errs = append(errs, r.err)
+		}
 	}
 	return out, errors.Join(errs...)
 }
@@ -145,23 +186,25 @@ type builder struct {
 	base        Event
 }
 
-func (b *builder) build(ctx context.Context) (*Handout, error) {
-	start := time.Now()
+// execute runs the job's notebook, its cells from the first one after the
+// parameters cell on only once release is closed, and returns the
+// execution and the executed notebook's path.
+func (b *builder) execute(ctx context.Context, release <-chan struct{}) (*execution, string, error) {
 	name := b.job.Name()
 	if err := os.MkdirAll(filepath.Join(b.tmp, "executed"), 0o755); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
 	nb, err := b.prepare()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	src := filepath.Join(b.tmp, name+".ipynb")
 	data, err := nb.Marshal()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := os.WriteFile(src, data, 0o644); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
 
 	e := b.base
@@ -170,11 +213,32 @@ func (b *builder) build(ctx context.Context) (*Handout, error) {
 	nctx, cancel := context.WithTimeoutCause(ctx, b.o.Timeout, fmt.Errorf("%w after %s (boundlab handouts --timeout)", errTimeout, b.o.Timeout))
 	defer cancel()
 	executed := filepath.Join(b.tmp, "executed", name+".ipynb")
-	x := &execution{o: b.o, nb: nb, script: b.script, log: filepath.Join(b.tmp, "kernel.log"), report: b.o.Progress, base: b.base}
+	x := &execution{o: b.o, nb: nb, script: b.script, log: filepath.Join(b.tmp, "kernel.log"), report: b.o.Progress, base: b.base,
+		gate: b.gate(), release: release}
 	if err := x.run(nctx, src, executed); err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	return x, executed, nil
+}
 
+// gate is the index, in the prepared notebook, of the first cell that may
+// measure: the one after the parameters cell and the injected overrides.
+// Without a parameters cell every cell may.
+func (b *builder) gate() int {
+	if b.job.Question == nil {
+		return 0
+	}
+	g := b.job.Params.Index + 1
+	if len(b.job.Overrides) > 0 {
+		g++
+	}
+	return g
+}
+
+// finish exports the executed notebook, checks the page and writes it.
+func (b *builder) finish(ctx context.Context, executed string, cells []CellTime, start time.Time) (*Handout, error) {
+	name := b.job.Name()
+	e := b.base
 	e.Kind = Exporting
 	b.o.report(e)
 	page, err := exportHTML(ctx, b.o, b.templateDir, executed, filepath.Join(b.tmp, "html"), name)
@@ -194,7 +258,7 @@ func (b *builder) build(ctx context.Context) (*Handout, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n, Parts: Measure(html),
-		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: x.cells}, nil
+		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: cells}, nil
 }
 
 // prepare returns a copy of the job's notebook with the overrides

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ type pyEvent struct {
 	Seconds float64  `json:"seconds"`
 	Outputs []Output `json:"outputs"`
 	Error   string   `json:"error"`
+	Text    string   `json:"text"`
 }
 
 // execution is one notebook being executed.
@@ -44,6 +46,11 @@ type execution struct {
 	log    string    // where the kernel's log goes
 	report func(Event)
 	base   Event // the notebook's fields of every event
+
+	// With release set, the cells from index gate on wait until it is
+	// closed (see execute.py).
+	gate    int
+	release <-chan struct{}
 
 	current int // the running cell, from 0; -1 before the first
 	cells   []CellTime
@@ -64,10 +71,18 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	}
 	defer logf.Close()
 
-	cmd := exec.Command(x.o.Jupyter.Python, x.script, src, dst, workdir)
+	args := []string{x.script, src, dst, workdir}
+	if x.release != nil {
+		args = append(args, strconv.Itoa(x.gate))
+	}
+	cmd := exec.Command(x.o.Jupyter.Python, args...)
 	cmd.Dir = workdir
 	cmd.Env = x.o.env()
 	cmd.Stderr = logf
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("%s: %w", x.nb.Name(), err)
+	}
 	// Its own process group: a terminal's Ctrl-C reaches this process
 	// only, which stops the run in order. If this process dies, Python
 	// gets SIGTERM and shuts the kernel down.
@@ -98,6 +113,19 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("%s: start %s: %w", x.nb.Name(), x.o.Jupyter.Python, err)
 	}
 	go readEvents(stdout, events, logf, readDone)
+	go func() {
+		// The line that opens the gate; a closed stdin is all the
+		// script sees when it has no gate or ends first.
+		defer stdin.Close()
+		if x.release == nil {
+			return
+		}
+		select {
+		case <-x.release:
+			_, _ = io.WriteString(stdin, "go\n")
+		case <-readDone:
+		}
+	}()
 
 	pid := cmd.Process.Pid
 	procs := newProcTracker()
@@ -132,9 +160,13 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			switch ev.Event {
 			case "kernel_ready":
 				x.emit(Event{Kind: KernelReady})
+			case "waiting":
+				x.emit(Event{Kind: Waiting, Cell: ev.Index + 1, Line: x.line(ev.Index)})
 			case "cell_start":
 				x.current = ev.Index
 				x.emit(Event{Kind: CellStarted, Cell: ev.Index + 1, Line: x.line(ev.Index)})
+			case "cell_progress":
+				x.emit(Event{Kind: CellProgress, Cell: ev.Index + 1, Line: x.line(ev.Index), Text: ev.Text})
 			case "cell_end":
 				d := time.Duration(ev.Seconds * float64(time.Second))
 				x.cells = append(x.cells, CellTime{Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})

@@ -1,17 +1,26 @@
 """Execute one notebook for `boundlab handouts`, with nbclient.
 
-Usage: python3 execute.py SOURCE.ipynb EXECUTED.ipynb WORKDIR
+Usage: python3 execute.py SOURCE.ipynb EXECUTED.ipynb WORKDIR [GATE]
 
 Runs every cell of SOURCE on the kernel its metadata names, with WORKDIR as
 the kernel's working directory (GoNB's GONB_DIR), and writes the executed
-notebook to EXECUTED. Progress goes to standard output as JSON lines:
+notebook to EXECUTED. With GATE, a cell index, the first code cell from
+GATE on waits, before it runs, for a line on standard input: the cells
+above it (the set-up, which measures nothing) run while the build finishes
+the previous notebook. Progress goes to standard output as JSON lines:
 
   {"event": "start", "cells": N, "kernel": NAME}
   {"event": "kernel_ready"}
+  {"event": "waiting", "index": I}
   {"event": "cell_start", "index": I}
+  {"event": "cell_progress", "index": I, "text": TEXT}
   {"event": "cell_end", "index": I, "seconds": S, "status": "ok", "outputs": [...]}
   {"event": "done"}
   {"event": "fatal", "error": TEXT}
+
+"cell_progress" is the running cell's own progress bar as text (the
+text/plain form of the display kernel.Run updates in place, whose display
+id begins with "boundlab_progress_"), at most four times a second.
 
 The events get a descriptor of their own: the kernel and everything it
 starts inherit standard output pointed at standard error, so a process left
@@ -30,6 +39,11 @@ os.dup2(2, 1)
 sys.stdout = sys.stderr
 
 
+# The display id of kernel.Run's progress bar begins with this (see
+# progressIDPrefix in kernel/run.go).
+PROGRESS_ID = "boundlab_progress_"
+
+
 def emit(event, **fields):
     fields["event"] = event
     _events.write(json.dumps(fields) + "\n")
@@ -37,10 +51,11 @@ def emit(event, **fields):
 
 
 def main(argv):
-    if len(argv) != 4:
-        emit("fatal", error="usage: execute.py SOURCE EXECUTED WORKDIR")
+    if len(argv) not in (4, 5):
+        emit("fatal", error="usage: execute.py SOURCE EXECUTED WORKDIR [GATE]")
         return 2
     src, dst, workdir = argv[1], argv[2], argv[3]
+    gate = {"index": int(argv[4]) if len(argv) == 5 else None}
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -63,6 +78,10 @@ def main(argv):
 
     def on_cell_start(cell, cell_index, **_):
         if runs(cell):
+            if gate["index"] is not None and cell_index >= gate["index"]:
+                gate["index"] = None
+                emit("waiting", index=cell_index)
+                sys.stdin.readline()
             started[cell_index] = time.monotonic()
             emit("cell_start", index=cell_index)
 
@@ -72,7 +91,23 @@ def main(argv):
              seconds=time.monotonic() - started.get(cell_index, time.monotonic()),
              status=content.get("status", ""), outputs=cell.get("outputs", []))
 
-    client = NotebookClient(
+    progress = {"at": 0.0}
+
+    class Client(NotebookClient):
+        def process_message(self, msg, cell, cell_index):
+            if msg["msg_type"] in ("display_data", "update_display_data"):
+                report_progress(msg["content"], cell_index)
+            return super().process_message(msg, cell, cell_index)
+
+    def report_progress(content, cell_index):
+        display = (content.get("transient") or {}).get("display_id") or ""
+        text = (content.get("data") or {}).get("text/plain")
+        now = time.monotonic()
+        if display.startswith(PROGRESS_ID) and text and now - progress["at"] >= 0.25:
+            progress["at"] = now
+            emit("cell_progress", index=cell_index, text=text)
+
+    client = Client(
         nb,
         kernel_name=kernel,
         timeout=None,  # boundlab handouts --timeout limits the whole notebook

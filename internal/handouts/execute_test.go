@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,6 +37,14 @@ func fakeExecutor(t *testing.T, events []string, body string) (python, dir strin
 // runFake runs a notebook of three code cells through the fake executor.
 func runFake(t *testing.T, ctx context.Context, python, dir string) (*execution, error) {
 	t.Helper()
+	x, _, err := runFakeGated(t, ctx, python, dir, nil)
+	return x, err
+}
+
+// runFakeGated is runFake with the cells from the second on gated by
+// release, and returns the events too.
+func runFakeGated(t *testing.T, ctx context.Context, python, dir string, release <-chan struct{}) (*execution, []Event, error) {
+	t.Helper()
 	nbPath := filepath.Join(dir, "nb.ipynb")
 	doc := `{"cells": [
 	  {"cell_type": "code", "metadata": {}, "source": ["%%\n", "first()"], "outputs": []},
@@ -52,12 +61,12 @@ func runFake(t *testing.T, ctx context.Context, python, dir string) (*execution,
 	var got []Event
 	x := &execution{o: &Options{Jupyter: Jupyter{Python: python}}, nb: nb, script: "execute.py",
 		log: filepath.Join(dir, "kernel.log"), base: Event{Notebook: "nb", Index: 1, Total: 1},
-		report: func(e Event) { got = append(got, e) }}
+		report: func(e Event) { got = append(got, e) }, gate: 1, release: release}
 	err = x.run(ctx, nbPath, filepath.Join(dir, "out.ipynb"))
 	if len(got) == 0 || got[0].Kind != KernelReady {
 		t.Errorf("events %+v", got)
 	}
-	return x, err
+	return x, got, err
 }
 
 // kernelGone waits briefly for the fake kernel to be gone.
@@ -159,6 +168,38 @@ func TestExecuteEnds(t *testing.T) {
 	python, dir = fakeExecutor(t, []string{evReady, evStart, evOK, `{"event": "done"}`}, "sleep 0.5\nexit 0")
 	if _, err := runFake(t, context.Background(), python, dir); err != nil {
 		t.Errorf("a good run: %v", err)
+	}
+	kernelGone(t, dir)
+}
+
+// A gated run passes the gate index and waits, at the gate, for the line
+// that release sends.
+func TestExecuteGate(t *testing.T) {
+	python, dir := fakeExecutor(t, []string{evReady, `{"event": "waiting", "index": 1}`},
+		"read line\necho \"$5 $line\" > \"$4/gate\"\n"+
+			"printf '%s\\n' '"+evStart+"' '"+evOK+"' '{\"event\": \"done\"}'")
+	release := make(chan struct{})
+	opened := time.Now().Add(300 * time.Millisecond)
+	time.AfterFunc(time.Until(opened), func() { close(release) })
+	x, events, err := runFakeGated(t, context.Background(), python, dir, release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Now().Before(opened) {
+		t.Error("the run ended before the gate opened")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "gate")); err != nil || string(b) != "1 go\n" {
+		t.Errorf("the executor saw gate and line %q (%v), want \"1 go\"", b, err)
+	}
+	var kinds []EventKind
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
+	}
+	if want := []EventKind{KernelReady, Waiting, CellStarted, CellFinished}; !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+	if len(x.cells) != 1 {
+		t.Errorf("cells %+v", x.cells)
 	}
 	kernelGone(t, dir)
 }

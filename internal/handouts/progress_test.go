@@ -16,6 +16,9 @@ func events() []Event {
 		at(nb, func(e *Event) { e.Kind = KernelReady }),
 		at(nb, func(e *Event) { e.Kind, e.Cell, e.Line = CellStarted, 10, "%% res := kernel.Run()" }),
 		at(nb, func(e *Event) {
+			e.Kind, e.Cell, e.Text = CellProgress, 10, "[####----------------]  20% goroutines, limit 1 · about 5m0s left · Semaphore"
+		}),
+		at(nb, func(e *Event) {
 			e.Kind, e.Cell, e.Line, e.Elapsed = CellFinished, 10, "%% res := kernel.Run()", 12300*time.Millisecond
 		}),
 		at(nb, func(e *Event) { e.Kind = Exporting }),
@@ -29,7 +32,8 @@ func events() []Event {
 func TestPrinterPlain(t *testing.T) {
 	var b strings.Builder
 	p := NewPrinter(&b, false)
-	for _, e := range events() {
+	es := events()
+	for _, e := range es {
 		p.Event(e)
 	}
 	p.Close()
@@ -45,6 +49,47 @@ func TestPrinterPlain(t *testing.T) {
 	}
 }
 
+// Elsewhere than on a terminal, the running cell's progress is a line of
+// its own every progressEvery.
+func TestPrinterPlainProgress(t *testing.T) {
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 0
+	var b strings.Builder
+	p := NewPrinter(&b, false)
+	es := events()
+	p.Event(es[2])
+	p.Event(es[3])
+	p.Close()
+	want := "[1/2] 01-async-cpu: cell 10/14 running for 0.0s  [####----------------]  20% goroutines, limit 1 · about 5m0s left · Semaphore\n"
+	if b.String() != want {
+		t.Errorf("got:\n%q\nwant:\n%q", b.String(), want)
+	}
+}
+
+// A terminal's line shows the running cell's progress, cut to the
+// terminal's width.
+func TestPrinterTerminalProgress(t *testing.T) {
+	var b syncBuilder
+	p := NewPrinter(&b, true)
+	p.mu.Lock()
+	p.width = 60
+	p.mu.Unlock()
+	es := events()
+	p.Event(es[2])
+	p.Event(es[3])
+	p.Close()
+	out := b.String()
+	want := "\r\033[K[1/2] 01-async-cpu: cell 10/14 running… 0.0s  [####-------…"
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%q", want, out)
+	}
+	for _, l := range strings.Split(out, "\r\033[K") {
+		if n := len([]rune(l)); n >= 60 {
+			t.Errorf("a line of %d runes on a terminal 60 wide: %q", n, l)
+		}
+	}
+}
+
 func TestPrinterTerminal(t *testing.T) {
 	var b syncBuilder
 	p := NewPrinter(&b, true)
@@ -52,8 +97,8 @@ func TestPrinterTerminal(t *testing.T) {
 	p.Event(es[0])
 	p.Event(es[2])
 	time.Sleep(250 * time.Millisecond)
-	p.Event(es[3])
-	p.Event(es[5])
+	p.Event(es[4])
+	p.Event(es[6])
 	p.Close()
 	out := b.String()
 	for _, want := range []string{

@@ -10,7 +10,10 @@ A request is either a probe:
     {"mode": "probe", "calibrate": true}
 
 which answers with the interpreter's facts and, if asked, the calibration
-of the CPU loop; or a run:
+of the CPU loop ("check": true instead asks for a short one, to re-check a
+calibration kept from an earlier run), with when the interpreter started
+and the calibration ran, for a benchmark of the notebook's overhead; or a
+run:
 
     {"mode": "run", "flavor": "threads" | "asyncio" | "processes",
      "concurrency": N, "ns_per_round": F, "heartbeat_ns": N,
@@ -34,7 +37,11 @@ Each flavor is the lecture's mechanism as a Python programmer writes it:
 To add a flavor, write run_<flavor>(req, rec) and add it to FLAVORS.
 """
 
-import gc
+import time
+
+STARTED_NS = time.monotonic_ns()  # the interpreter has started: for the probe's timing
+
+import gc  # noqa: E402 (the imports below come after the start time)
 import json
 import os
 import platform
@@ -43,12 +50,22 @@ import sys
 import sysconfig
 import threading
 
-import boundlab_encode
-import boundlab_memory
-import boundlab_steps as steps
+import boundlab_cpu
+
+# Imported by load_run_modules, for a run only: a probe needs none of them.
+boundlab_encode = boundlab_memory = steps = None
 
 SCHEMA = 1
-mono = steps.mono
+mono = boundlab_cpu.mono
+
+
+def load_run_modules():
+    """Import what a run needs (asyncio among it), which a probe, run in
+    every notebook cell that uses this model, does without."""
+    global boundlab_encode, boundlab_memory, steps
+    import boundlab_encode
+    import boundlab_memory
+    import boundlab_steps as steps
 
 
 # --- Facts -----------------------------------------------------------------
@@ -394,12 +411,18 @@ def main():
     mode = req.get("mode")
     if mode == "probe":
         out = {"schema": SCHEMA, "interpreter": interpreter_facts()}
-        if req.get("calibrate"):
-            out["calibration"] = steps.calibrate()
+        # "calibrate": the full calibration; "check": a short re-check of a
+        # kept one (five trials in a row, about 60 ms).
+        for key, kw in (("calibrate", {}), ("check", {"trials": 5, "pause_s": 0})):
+            if req.get(key):
+                t = mono()
+                out["calibration"] = boundlab_cpu.calibrate(**kw)
+                out["timing"] = {"started_ns": STARTED_NS, "calibrate_start_ns": t, "calibrate_end_ns": mono()}
+                break
         json.dump(out, sys.stdout)
         return
+    load_run_modules()
     if mode == "memory":  # live tasks' memory: boundlab_memory.py
-        import boundlab_memory
         json.dump(boundlab_memory.run(req), sys.stdout)
         return
     if mode != "run":
