@@ -453,7 +453,7 @@ func (c Column) Outcomes() string {
 	total := len(c.Result.Base().Verdicts)
 	var parts []string
 	for _, o := range []struct {
-		o          experiments.Outcome
+		o            experiments.Outcome
 		one, several string
 	}{{experiments.Holds, "holds", "hold"}, {experiments.DoesNotHold, "does not hold", "do not hold"}, {experiments.Inconclusive, "inconclusive", "inconclusive"}} {
 		switch k := n[o.o]; {
