@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,16 +26,10 @@ func TestComparePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["stamp"].(map[string]any)["gomaxprocs"] = 1
-	doc["cores"] = 1
-	if b, err = json.Marshal(doc); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(one, b, 0o644); err != nil {
+	// The recorded JSON is compact: its stamp's GOMAXPROCS and the cores
+	// the run could use are each written once.
+	edit := strings.NewReplacer(`"gomaxprocs":2,`, `"gomaxprocs":1,`, `"cores":2,"points"`, `"cores":1,"points"`)
+	if err := os.WriteFile(one, []byte(edit.Replace(string(b))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
