@@ -28,6 +28,7 @@ func everyChart(t *testing.T) []*Chart {
 	for _, res := range results {
 		cs = append(cs, must(For(res))(t)...)
 	}
+	cs = append(cs, compareCharts(t)...)
 	return append(cs, must(Timeline(handRun(), "by hand"))(t))
 }
 

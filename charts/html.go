@@ -215,6 +215,12 @@ const loaderScript = `<script>
 // charts one under another at full width. It loads nothing from the
 // network. It fails, writing nothing, when the library is not embedded.
 func WritePage(w io.Writer, title string, charts ...*Chart) error {
+	return writePage(w, title, "", "", charts)
+}
+
+// writePage writes WritePage's page with lead, HTML the caller made safe,
+// between the header and the charts, and css added to the page's style.
+func writePage(w io.Writer, title, lead, css string, charts []*Chart) error {
 	lib, err := LibraryTag()
 	if err != nil {
 		return fmt.Errorf("write page %q: %w", title, err)
@@ -223,7 +229,7 @@ func WritePage(w io.Writer, title string, charts ...*Chart) error {
 	t := html.EscapeString(title)
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	b.WriteString("<title>" + t + "</title>\n<style>\n" + pageCSS + "</style>\n")
+	b.WriteString("<title>" + t + "</title>\n<style>\n" + pageCSS + css + "</style>\n")
 	b.WriteString(lib)
 	b.WriteString("</head>\n<body>\n<header>\n<h1>" + t + "</h1>\n")
 	var stamps []string
@@ -238,7 +244,7 @@ func WritePage(w io.Writer, title string, charts ...*Chart) error {
 	for _, s := range stamps {
 		b.WriteString("<p class=\"stamp\">measured on " + html.EscapeString(s) + "</p>\n")
 	}
-	b.WriteString("</header>\n<main>\n")
+	b.WriteString("</header>\n<main>\n" + lead)
 	for _, c := range charts {
 		s, err := Snippet(c)
 		if err != nil {

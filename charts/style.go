@@ -261,12 +261,15 @@ func whiskerSeries(color string) []gocharts.SeriesOpts {
 	}
 }
 
-// idealSeries is the look of a formula's curve: a dashed grey line, no
-// markers, drawn under the measurements.
-func idealSeries() []gocharts.SeriesOpts {
+// idealSeries is the look of a formula's curve: a dashed line, grey unless
+// color is given, no markers, drawn under the measurements.
+func idealSeries(color string) []gocharts.SeriesOpts {
+	if color == "" {
+		color = idealColor
+	}
 	return []gocharts.SeriesOpts{
 		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "none", ShowSymbol: opts.Bool(false)}),
-		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
-		gocharts.WithLineStyleOpts(opts.LineStyle{Color: idealColor, Width: 2, Type: "dashed"}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		gocharts.WithLineStyleOpts(opts.LineStyle{Color: color, Width: 2, Type: "dashed"}),
 	}
 }

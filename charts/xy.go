@@ -79,7 +79,7 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 		look := lineSeries(s.color, s.symbol)
 		switch {
 		case s.ideal:
-			look = idealSeries()
+			look = idealSeries(s.color)
 		case s.whiskers:
 			look = whiskerSeries(s.color)
 		}

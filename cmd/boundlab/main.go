@@ -13,6 +13,7 @@
 //	boundlab lab [JUPYTER ARGS]
 //	boundlab handouts [-p name=value ...] [--quick] [--out DIR] [--timeout D] [NOTEBOOK ...]
 //	boundlab sizes PAGE.html ...
+//	boundlab compare [--html FILE] RESULT.json ...
 //
 // Exit status: 0 when the experiment ran (verdicts that do not hold are
 // findings, and are shown), 1 when it failed, 2 for bad usage, 130 when
@@ -49,6 +50,8 @@ Usage:
   boundlab handouts [flags] [NB ...]  execute the notebooks and write them as HTML to handouts/
                                       (-p name=value, --quick, --out DIR, --timeout D; see --help)
   boundlab sizes PAGE.html ...        what a page's bytes are: library, styles, data, scripts, text
+  boundlab compare A.json B.json ...  results of one question side by side, a column per machine
+                                      (--html FILE: also as one offline page with the charts overlaid)
 
 Run flags common to every experiment:
   --quick          start from quick parameters (seconds, not minutes)
@@ -115,9 +118,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return handoutsCmd(ctx, args[1:], stdout, stderr)
 	case "sizes":
 		return sizesCmd(ctx, args[1:], stdout, stderr)
+	case "compare":
+		return compareCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return errHelp
 	}
-	return usagef("unknown command %q (commands: list, run, diagnose, setup, doctor, lab, handouts, sizes)", args[0])
+	return usagef("unknown command %q (commands: list, run, diagnose, setup, doctor, lab, handouts, sizes, compare)", args[0])
 }

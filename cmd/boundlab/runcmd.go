@@ -64,19 +64,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		out = f
 	}
 
-	var page *os.File
-	if *htmlOut != "" {
-		// Fail before a long run, not after it, if the page cannot be written
-		// or the charts' library is missing.
-		if _, err := charts.Library(); err != nil {
-			return usagef("--html: %v", err)
-		}
-		f, err := os.Create(*htmlOut)
-		if err != nil {
-			return usagef("--html: %v", err)
-		}
-		defer f.Close()
-		page = f
+	page, err := createPage(*htmlOut)
+	if err != nil {
+		return err
+	}
+	if page != nil {
+		defer page.Close()
 	}
 
 	bar := newProgressBar(stderr, !*quiet)
