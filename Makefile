@@ -26,14 +26,16 @@ doctor:
 # Tests that need a set-up piece (the ECharts build, Jupyter, Chromium) fail,
 # not skip: BOUNDLAB_REQUIRE_ASSETS and BOUNDLAB_REQUIRE_E2E.
 # -p 1: one package at a time, so that no compiling runs beside the timing
-# tests (on two CPUs it makes the parallel-speedup claims fail).
+# tests (on two CPUs it makes the parallel-speedup claims fail). -timeout:
+# the browser tests drive JupyterLab, Notebook 7 and the handouts for real,
+# over ten minutes in all (go test's default limit per package).
 test: export BOUNDLAB_REQUIRE_ASSETS = 1
 test: export BOUNDLAB_REQUIRE_E2E = 1
 test:
 	$(BOUNDLAB) setup --tests
 	$(GO) build ./...
 	$(GO) vet ./...
-	$(GO) test -p 1 ./...
+	$(GO) test -p 1 -timeout 45m ./...
 
 build:
 	$(GO) build ./...

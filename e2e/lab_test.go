@@ -327,8 +327,11 @@ func labRerunSaveReload(t *testing.T, p *labPage, i int, line string, before []c
 			t.Errorf("chart %d is the same chart (%s) after the rerun", k, after[k].ID)
 		}
 	}
-	if b4, now := timelinePoints(t, before), timelinePoints(t, after); b4*tasks != now*4 {
-		t.Errorf("the timeline has %d points for %d tasks, %d before for 4", now, tasks, b4)
+	// The timeline is drawn from the rerun's own result: its title names
+	// the tasks that ran (a traced run's segments per task vary with the
+	// scheduling, so its points are not a multiple of the tasks).
+	if b4, now := timelineTitle(t, before), timelineTitle(t, after); !strings.Contains(b4, " 4 tasks") || !strings.Contains(now, fmt.Sprintf(" %d tasks", tasks)) {
+		t.Errorf("the timeline is %q after the rerun with %d tasks, %q before with 4", now, tasks, b4)
 	}
 	p.checkNoProblems("after the rerun")
 
@@ -355,20 +358,16 @@ func labRerunSaveReload(t *testing.T, p *labPage, i int, line string, before []c
 	p.screenshot("lab-reloaded-"+p.nb, i)
 }
 
-// timelinePoints counts the points of the "All at once" timeline.
-func timelinePoints(t *testing.T, cs []chartState) int {
+// timelineTitle is the title of the "All at once" timeline.
+func timelineTitle(t *testing.T, cs []chartState) string {
 	t.Helper()
 	for _, c := range cs {
 		if strings.HasPrefix(c.Title, "All at once") {
-			n := 0
-			for _, s := range c.Got {
-				n += s.Points
-			}
-			return n
+			return c.Title
 		}
 	}
 	t.Fatalf("no timeline chart (All at once…) among %d charts", len(cs))
-	return 0
+	return ""
 }
 
 // labUntrusted opens the saved notebook in dir on a server with a fresh
