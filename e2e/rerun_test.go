@@ -20,6 +20,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 var reruns = flag.Int("reruns", 6, "TestRerunPhases: reruns of the experiment cell after the first run")
@@ -70,18 +71,18 @@ func TestRerunPhases(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(append([]string(nil), r.env...), measure.PhaseEnv+"="+phasePath)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
 		t.Fatal(err)
 	}
-	w := watch(cmd.Process.Pid)
+	w := watch(child.Pid())
 	t.Cleanup(w.killAlive)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- child.Wait() }()
 	select {
 	case err = <-done:
 	case <-time.After(10 * time.Minute):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		child.Kill(syscall.SIGKILL)
 		err = fmt.Errorf("still running after 10 minutes: %w", <-done)
 	}
 	w.finish()

@@ -22,6 +22,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // Flags binds p's parameters to the cell program's command-line flags, so
@@ -151,19 +152,14 @@ func resultPath(question string) string {
 }
 
 func save(question string, res experiments.Result) error {
-	path := resultPath(question)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("save result: %w", err)
-	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	if err := proc.WriteFile(resultPath(question), b, 0o644); err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // progress is a live progress bar in an output that updates in place
