@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/boundlab/boundlab/experiments"
 )
 
 // TestBadParameterFailsCell runs 01-async-cpu's experiment cell in one
@@ -22,11 +20,7 @@ import (
 func TestBadParameterFailsCell(t *testing.T) {
 	r := need(t)
 	const name = "01-async-cpu"
-	q, err := experiments.Lookup("async-cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quick := quickFlags(q)
+	quick := quickFlagsOf(t, "async-cpu")
 	lines := []string{"%% " + quick, "%% " + replaceFlag(quick, "tasks", "0")}
 	dir := copyNotebooks(t, r, "badparam", name)
 	runs, log := runRerun(t, r, dir, map[string]any{

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/internal/proc"
 )
@@ -42,11 +41,7 @@ var reruns = flag.Int("reruns", 6, "TestRerunPhases: reruns of the experiment ce
 func TestRerunPhases(t *testing.T) {
 	r := need(t)
 	const name = "01-async-cpu"
-	q, err := experiments.Lookup("async-cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quick := quickFlags(q)
+	quick := quickFlagsOf(t, "async-cpu")
 	lines := []string{"%% " + quick}
 	for i := range *reruns {
 		lines = append(lines, "%% "+replaceFlag(quick, "tasks", strconv.Itoa(3+i%2)))

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // helperEnv makes this test binary, re-executed, run helperMain.
@@ -52,6 +54,20 @@ func readPid(t *testing.T, r *bufio.Reader) int {
 	return pid
 }
 
+// startReading starts cmd with Start and reads the pid it prints first.
+func startReading(t *testing.T, cmd *exec.Cmd) (*Child, int) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Start(cmd, syscall.SIGKILL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, readPid(t, bufio.NewReader(out))
+}
+
 // gone waits up to five seconds for process id to stop running.
 func gone(id ID) bool {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -65,16 +81,7 @@ func gone(id ID) bool {
 // A child started with Start leads a group of its own; Kill reaches its
 // own children, which Descendants finds.
 func TestStartKillGroup(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 60 & echo $!; wait")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Start(cmd, syscall.SIGKILL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sleep := readPid(t, bufio.NewReader(out))
+	c, sleep := startReading(t, exec.Command("sh", "-c", "sleep 60 & echo $!; wait"))
 	if pgid, _ := syscall.Getpgid(c.Pid()); pgid != c.Pid() {
 		t.Errorf("child %d is in group %d, want a group of its own", c.Pid(), pgid)
 	}
@@ -115,15 +122,7 @@ func TestStartDeathSignal(t *testing.T) {
 	}
 	helper := exec.Command(exe)
 	helper.Env = append(os.Environ(), helperEnv+"=1")
-	out, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := Start(helper, syscall.SIGKILL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sleep := readPid(t, bufio.NewReader(out))
+	h, sleep := startReading(t, helper)
 	id, running, ok := Identify(sleep)
 	if !ok || !running {
 		t.Fatalf("sleep %d: running %v, found %v", sleep, running, ok)
@@ -179,21 +178,17 @@ func TestIdentify(t *testing.T) {
 
 // A Tracker stops what left the group: a process in a session of its own.
 func TestTracker(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "setsid sleep 60 & wait")
-	c, err := Start(cmd, syscall.SIGKILL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, pid := startReading(t, exec.Command("sh", "-c", "setsid sleep 60 & echo $!; wait"))
 	var tr Tracker
 	var sleep Process
-	for deadline := time.Now().Add(5 * time.Second); sleep.PID == 0; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); sleep.PID == 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no sleep below %d; seen %+v", c.Pid(), tr.Seen())
+			t.Fatalf("sleep %d not seen below %d; seen %+v", pid, c.Pid(), tr.Seen())
 		}
 		tr.Scan(c.Pid())
 		for _, p := range tr.Seen() {
-			if strings.HasPrefix(p.Cmd, "sleep 60") {
-				sleep = p
+			if sid, _ := unix.Getsid(pid); p.PID == pid && sid == pid {
+				sleep = p // seen, and in a session of its own
 			}
 		}
 	}

@@ -128,7 +128,8 @@ func scanParents() func(int) []int {
 // Process is a process a Tracker has seen.
 type Process struct {
 	ID
-	// Cmd is its command line, its arguments separated by spaces.
+	// Cmd is its command line when first seen (a process may exec another
+	// program later), its arguments separated by spaces.
 	Cmd string
 }
 
