@@ -113,6 +113,7 @@ def problems(cell):
 
 def texts(cell):
     """The cell's outputs as text: streams, and HTML with its tags removed."""
+    import html
     import re
     out = []
     for o in cell.get("outputs", []):
@@ -123,7 +124,7 @@ def texts(cell):
             h = data.get("text/html")
             if isinstance(h, list):
                 h = "".join(h)
-            out.append(re.sub(r"<[^>]*>", "", h) if h else data.get("text/plain", ""))
+            out.append(html.unescape(re.sub(r"<[^>]*>", "", h)) if h else data.get("text/plain", ""))
         elif o.get("output_type") == "error":
             out.append("%s: %s" % (o.get("ename"), o.get("evalue")))
     return [t for t in out if t]
