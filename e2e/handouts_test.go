@@ -389,7 +389,7 @@ wait:
 		}
 	}
 	time.Sleep(2 * time.Second)
-	w.scan(cmd.Process.Pid)
+	w.Scan(cmd.Process.Pid)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // frontEnd is a Jupyter front end a test drives.
@@ -119,15 +121,15 @@ func startJupyter(t *testing.T, r *rig, fe frontEnd, dir string, o serverOptions
 	cmd := exec.Command(r.jupyter, args...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.pid = cmd.Process.Pid
-	w := watch(cmd.Process.Pid)
+	s.pid = child.Pid()
+	w := watch(child.Pid())
 	exited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		_ = child.Wait()
 		logf.Close()
 		close(exited)
 	}()
@@ -138,7 +140,7 @@ func startJupyter(t *testing.T, r *rig, fe frontEnd, dir string, o serverOptions
 		case <-exited:
 		case <-time.After(30 * time.Second):
 			t.Errorf("jupyter %s did not stop within 30s of SIGTERM", fe.name)
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			child.Kill(syscall.SIGKILL)
 			<-exited
 		}
 		w.finish()

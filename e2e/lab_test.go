@@ -467,16 +467,10 @@ func TestLabInterrupt(t *testing.T) {
 // (a re-executed cell program with BOUNDLAB_WORKER in its environment).
 func workers(w *watcher) []int {
 	var out []int
-	w.mu.Lock()
-	pids := make([]int, 0, len(w.seen))
-	for pid := range w.seen {
-		pids = append(pids, pid)
-	}
-	w.mu.Unlock()
-	for _, pid := range pids {
-		env, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
+	for _, p := range w.Seen() {
+		env, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), "environ"))
 		if err == nil && strings.Contains("\x00"+string(env), "\x00BOUNDLAB_WORKER=") {
-			out = append(out, pid)
+			out = append(out, p.PID)
 		}
 	}
 	return out

@@ -22,6 +22,17 @@ func tailLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// quickFlagsOf are the flags that turn question's defaults into its quick
+// parameters, for an experiment cell's %% line.
+func quickFlagsOf(t *testing.T, question string) string {
+	t.Helper()
+	q, err := experiments.Lookup(question)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return quickFlags(q)
+}
+
 // quickFlags are the flags that turn q's defaults into its quick
 // parameters, for an experiment cell's %% line.
 func quickFlags(q experiments.Experiment) string {
@@ -74,10 +85,6 @@ func classicFrontEnd(r *rig) frontEnd {
 func TestLiveNotebook(t *testing.T) {
 	r := need(t)
 	const name = "01-async-cpu"
-	q, err := experiments.Lookup("async-cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := copyNotebooks(t, r, "live", name)
 	srv := startJupyter(t, r, classicFrontEnd(r), dir, serverOptions{})
 	b := newBrowser(t, r, false)
@@ -100,7 +107,7 @@ func TestLiveNotebook(t *testing.T) {
 			t.Fatalf("the experiment cell now reads %q", got)
 		}
 	}
-	quick := quickFlags(q)
+	quick := quickFlagsOf(t, "async-cpu")
 	setLine("%% " + quick)
 
 	// Sample the page for the live progress bar while the cells run.

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 var reruns = flag.Int("reruns", 6, "TestRerunPhases: reruns of the experiment cell after the first run")
@@ -41,70 +41,21 @@ var reruns = flag.Int("reruns", 6, "TestRerunPhases: reruns of the experiment ce
 func TestRerunPhases(t *testing.T) {
 	r := need(t)
 	const name = "01-async-cpu"
-	q, err := experiments.Lookup("async-cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quick := quickFlags(q)
+	quick := quickFlagsOf(t, "async-cpu")
 	lines := []string{"%% " + quick}
 	for i := range *reruns {
 		lines = append(lines, "%% "+replaceFlag(quick, "tasks", strconv.Itoa(3+i%2)))
 	}
 	dir := copyNotebooks(t, r, "rerun", name)
 	tmp := t.TempDir()
-	cfgPath, logPath := filepath.Join(tmp, "config.json"), filepath.Join(tmp, "kernel.log")
-	phasePath, eventsPath := filepath.Join(tmp, "phases.jsonl"), filepath.Join(tmp, "events.jsonl")
-	cfg, _ := json.Marshal(map[string]any{
-		"notebook": filepath.Join(dir, name+".ipynb"), "workdir": dir, "match": "kernel.Run(",
-		"lines": lines, "kernel_args": []string{"-v=2"}, "events": eventsPath,
-	})
-	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(r.jup.Python, filepath.Join(r.root, "e2e", "testdata", "rerun.py"), cfgPath)
-	cmd.Dir = dir
-	cmd.Env = append(append([]string(nil), r.env...), measure.PhaseEnv+"="+phasePath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := watch(cmd.Process.Pid)
-	t.Cleanup(w.killAlive)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Minute):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = fmt.Errorf("still running after 10 minutes: %w", <-done)
-	}
-	w.finish()
-	logText, _ := os.ReadFile(logPath)
-	events, _ := os.ReadFile(eventsPath)
-	if err != nil {
-		t.Fatalf("rerun.py: %v\n%s\nits log ends:\n%s", err, events, tailLines(string(logText), 30))
-	}
-
-	var runs []rerunRun
-	for _, l := range strings.Split(strings.TrimSpace(string(events)), "\n") {
-		var ev rerunRun
-		if err := json.Unmarshal([]byte(l), &ev); err != nil {
-			t.Fatalf("rerun.py: %q: %v", l, err)
-		}
-		switch ev.Event {
-		case "fatal":
-			t.Fatalf("rerun.py: %s\nits log ends:\n%s", ev.Error, tailLines(string(logText), 30))
-		case "run":
-			if ev.Status != "ok" || len(ev.Errors) > 0 {
-				t.Fatalf("run %d (%s): status %q, errors %q", ev.Index, ev.Line, ev.Status, ev.Errors)
-			}
-			runs = append(runs, ev)
+	phasePath := filepath.Join(tmp, "phases.jsonl")
+	runs, logText := runRerun(t, r, dir, map[string]any{
+		"notebook": filepath.Join(dir, name+".ipynb"), "match": "kernel.Run(",
+		"lines": lines, "kernel_args": []string{"-v=2"},
+	}, measure.PhaseEnv+"="+phasePath)
+	for _, ev := range runs {
+		if ev.Status != "ok" || len(ev.Errors) > 0 {
+			t.Fatalf("run %d (%s): status %q, errors %q", ev.Index, ev.Line, ev.Status, ev.Errors)
 		}
 	}
 	if len(runs) != len(lines) {
@@ -128,9 +79,66 @@ func TestRerunPhases(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(r.artifacts, "rerun-phases.txt"), []byte(table), 0o644); err != nil {
 		t.Error(err)
 	}
+}
+
+// runRerun runs testdata/rerun.py on cfg (its "workdir" and "events" are
+// filled in) in dir, with env added to the rig's environment, and returns
+// its runs and the log of it and the kernel. It fails the test if the
+// script fails, takes over ten minutes, or reports a fatal event.
+func runRerun(t *testing.T, r *rig, dir string, cfg map[string]any, env ...string) (runs []rerunRun, log string) {
+	t.Helper()
+	tmp := t.TempDir()
+	cfgPath, logPath, eventsPath := filepath.Join(tmp, "config.json"), filepath.Join(tmp, "kernel.log"), filepath.Join(tmp, "events.jsonl")
+	cfg["workdir"], cfg["events"] = dir, eventsPath
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(r.jup.Python, filepath.Join(r.root, "e2e", "testdata", "rerun.py"), cfgPath)
+	cmd.Dir = dir
+	cmd.Env = append(append([]string(nil), r.env...), env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watch(child.Pid())
+	t.Cleanup(w.killAlive)
+	done := make(chan error, 1)
+	go func() { done <- child.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Minute):
+		child.Kill(syscall.SIGKILL)
+		err = fmt.Errorf("still running after 10 minutes: %w", <-done)
+	}
+	w.finish()
 	if left := w.alive(); len(left) > 0 {
 		t.Errorf("processes left behind (now killed): %v", left)
 	}
+	logText, _ := os.ReadFile(logPath)
+	events, _ := os.ReadFile(eventsPath)
+	if err != nil {
+		t.Fatalf("rerun.py: %v\n%s\nits log ends:\n%s", err, events, tailLines(string(logText), 30))
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(events)), "\n") {
+		var ev rerunRun
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("rerun.py: %q: %v", l, err)
+		}
+		switch ev.Event {
+		case "fatal":
+			t.Fatalf("rerun.py: %s\nits log ends:\n%s", ev.Error, tailLines(string(logText), 30))
+		case "run":
+			runs = append(runs, ev)
+		}
+	}
+	return runs, string(logText)
 }
 
 // rerunRun is one run of the cell as rerun.py reports it; times are Unix
@@ -146,6 +154,10 @@ type rerunRun struct {
 	Status   string   `json:"status"`
 	Messages [][]any  `json:"messages"`
 	Errors   []string `json:"errors"`
+	// Texts are the run's outputs as text (HTML tags removed); After, the
+	// outputs of the config's "after" cell, run after it.
+	Texts []string `json:"texts"`
+	After []string `json:"after"`
 }
 
 // unixSeconds is a time.time() reading, to the microsecond.

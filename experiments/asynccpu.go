@@ -46,7 +46,7 @@ func (p *AsyncCPUParams) Params() []Param {
 // each way (repeatsFor: under a second a run).
 func defaultAsyncCPU() AsyncCPUParams {
 	return AsyncCPUParams{Tasks: 8, CPU: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond,
-		Models: []string{"eventloop", "goroutines", "processes"}, Repeat: repeatsFor(8 * 50 * time.Millisecond)}
+		Models: []string{"eventloop", "goroutines", "processes", "cpython"}, Repeat: repeatsFor(8 * 50 * time.Millisecond)}
 }
 
 // quickAsyncCPU is four tasks of 30 ms.

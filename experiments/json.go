@@ -68,7 +68,7 @@ func defaultJSON() JSONParams {
 	return JSONParams{
 		Tasks: 100, Wait: 100 * time.Millisecond, Payload: 1 << 20,
 		Payloads:  []int{64 << 10, 256 << 10, 1 << 20, 4 << 20},
-		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"},
+		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"},
 		Heartbeat: 5 * time.Millisecond,
 	}
 }

@@ -72,7 +72,7 @@ func (p *MatrixParams) Params() []Param {
 func defaultMatrix() MatrixParams {
 	return MatrixParams{
 		Moderate: 50, High: 1000, Wait: 50 * time.Millisecond, CPUTasks: 16, CPU: 50 * time.Millisecond,
-		Models: []string{"gil", "eventloop", "processes", "goroutines"},
+		Models: []string{"gil", "eventloop", "processes", "goroutines", "cpython"},
 	}
 }
 

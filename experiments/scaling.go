@@ -65,7 +65,7 @@ func (p *ScalingParams) Params() []Param {
 func defaultScaling() ScalingParams {
 	return ScalingParams{
 		Tasks: 16, CPU: 50 * time.Millisecond, Workers: []int{1, 2, 4, 8},
-		Models:         []string{"gil", "goroutines", "processes"},
+		Models:         []string{"gil", "goroutines", "processes", "cpython"},
 		Payloads:       []int{1 << 10, 64 << 10, 1 << 20, 4 << 20},
 		SwitchInterval: model.DefaultSwitchInterval,
 		Repeat:         repeatsFor(16 * 50 * time.Millisecond),

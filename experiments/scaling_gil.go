@@ -13,6 +13,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/experiments/pyprof"
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
@@ -290,7 +291,7 @@ func (s *spying) attach(pid int) {
 			s.err = err
 			return
 		}
-		if _, running, ok := measure.ProcStart(pid); !ok || !running {
+		if _, running, ok := proc.Identify(pid); !ok || !running {
 			s.err = fmt.Errorf("the interpreter ended before py-spy could attach: %w", err)
 			return
 		}

@@ -58,7 +58,7 @@ func defaultSemaphore() SemaphoreParams {
 		Limits:    []int{1, 10, 50, 100, 200, 500, 1000},
 		Latencies: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond, time.Second},
 		Repeat:    repeatsFor(time.Second),
-		Models:    []string{"eventloop", "goroutines"},
+		Models:    []string{"eventloop", "goroutines", "cpython"},
 	}
 }
 

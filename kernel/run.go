@@ -22,6 +22,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // Flags binds p's parameters to the cell program's command-line flags, so
@@ -46,12 +47,12 @@ func Override(p experiments.Params, overrides ...string) {
 	for _, kv := range overrides {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
-			fmt.Fprintf(os.Stderr, "override %q: want name=value\n", kv)
-			os.Exit(2)
+			fail(fmt.Errorf("override %q: %w", kv, errNotNameValue))
+			return
 		}
 		if err := experiments.Set(p, name, value); err != nil {
-			fmt.Fprintf(os.Stderr, "override: %v\n", err)
-			os.Exit(2)
+			fail(fmt.Errorf("override: %w", err))
+			return
 		}
 	}
 }
@@ -86,8 +87,8 @@ func cellArgs() []string {
 // the run's summary shown as a new output. It saves the result for later
 // cells (see Last) and returns it, typed:
 // kernel.Run(experiments.Semaphore, &params) is a *experiments.SemaphoreResult.
-// On bad parameters, an interruption or a failure it shows one line and
-// returns nil.
+// On bad parameters, an interruption or a failure the cell fails (see
+// fail): it shows one line and ends, and Last then says the run failed.
 func Run[P, R any, PP interface {
 	*P
 	experiments.Params
@@ -98,7 +99,7 @@ func Run[P, R any, PP interface {
 	entered := time.Now()
 	measure.RecordPhase("run entered", entered, entered)
 	if err := applyArgs(p, cellArgs()); err != nil {
-		ShowError(err)
+		failRun(q.Name(), err)
 		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,7 +113,8 @@ func Run[P, R any, PP interface {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("%s: interrupted; stopped cleanly", q.Name())
 		}
-		bar.finish(errorHTML(err), "error: "+err.Error())
+		bar.clear()
+		failRun(q.Name(), err)
 		return nil
 	}
 	if err := save(q.Name(), RP(res)); err != nil {
@@ -129,6 +131,10 @@ func Last[P, R any, RP interface {
 	*R
 	experiments.Result
 }](q *experiments.Question[P, R]) RP {
+	if err := lastFailure(q.Name()); err != nil {
+		ShowError(err)
+		return nil
+	}
 	b, err := os.ReadFile(resultPath(q.Name()))
 	if err != nil {
 		ShowError(fmt.Errorf("no %s result yet in this kernel session: run the experiment cell above first", q.Name()))
@@ -151,19 +157,15 @@ func resultPath(question string) string {
 }
 
 func save(question string, res experiments.Result) error {
-	path := resultPath(question)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("save result: %w", err)
-	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	if err := proc.WriteFile(resultPath(question), b, 0o644); err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}
-	return os.Rename(tmp, path)
+	_ = os.Remove(failedPath(question))
+	return nil
 }
 
 // progress is a live progress bar in an output that updates in place
@@ -248,14 +250,19 @@ func (p *progress) finish(htmlContent, text string) {
 		fmt.Println(text)
 		return
 	}
+	p.clear()
+	gonbui.DisplayHTML(htmlContent)
+	gonbui.Sync()
+}
+
+// clear clears the bar, if it was shown.
+func (p *progress) clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.shown {
+	if p.id != "" && p.shown {
 		gonbui.SendData(&protocol.DisplayData{
 			Data:      map[protocol.MIMEType]any{protocol.MIMETextHTML: "", protocol.MIMETextPlain: ""},
 			DisplayID: p.id,
 		})
 	}
-	gonbui.DisplayHTML(htmlContent)
-	gonbui.Sync()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/pyprof"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 const diagnoseUsage = `boundlab diagnose [flags] -- COMMAND [ARGS]
@@ -209,18 +210,17 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 	if !isTerminal(os.Stdin) {
 		cmd.Stdin = os.Stdin
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	rep := &diagnoseReport{Command: a.command, Started: time.Now().UTC().Truncate(time.Millisecond), Stamp: measure.NewStamp()}
 	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
+	child, err := proc.Start(cmd, 0)
+	if err != nil {
 		return nil, fmt.Errorf("diagnose: start %s: %w", a.command[0], err)
 	}
-	pgid := cmd.Process.Pid
-	killGroup := func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
+	killGroup := func() { child.Kill(syscall.SIGKILL) }
 	sampler, err := measure.StartSampler(cmd.Process.Pid, a.interval)
 	if err != nil {
 		killGroup()
-		_ = cmd.Wait()
+		_ = child.Wait()
 		return nil, fmt.Errorf("diagnose: %w", err)
 	}
 	exited := make(chan error, 1)
@@ -238,7 +238,7 @@ func diagnose(ctx context.Context, a *diagnoseArgs, stdout, stderr io.Writer) (*
 	rep.Wall = time.Since(t0)
 	rep.Usage = sampler.Stop()
 	killGroup() // what it left running
-	if err := cmd.Wait(); err != nil && cmd.ProcessState == nil {
+	if err := child.Wait(); err != nil && cmd.ProcessState == nil {
 		return nil, fmt.Errorf("diagnose: %w", errors.Join(waitErr, err))
 	}
 	rep.ExitCode = cmd.ProcessState.ExitCode()

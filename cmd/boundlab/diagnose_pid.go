@@ -11,6 +11,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/pyprof"
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
@@ -51,7 +52,7 @@ func checkPIDArgs(a *diagnoseArgs, set map[string]bool) error {
 func diagnosePID(ctx context.Context, a *diagnoseArgs, _, _ io.Writer) (*diagnoseReport, error) {
 	rep := &diagnoseReport{PID: a.pid, Process: a.process, For: a.duration,
 		Started: time.Now().UTC().Truncate(time.Millisecond), Stamp: measure.NewStamp()}
-	start, _, _ := measure.ProcStart(a.pid)
+	id, _, _ := proc.Identify(a.pid)
 	t0 := time.Now()
 	sampler, err := measure.StartSampler(a.pid, a.interval)
 	if err != nil {
@@ -76,7 +77,7 @@ wait:
 			rep.Interrupted = true
 			break wait
 		case <-poll.C:
-			if s, running, ok := measure.ProcStart(a.pid); !ok || !running || s != start {
+			if !id.Running() {
 				rep.Ended = fmt.Sprintf("the process exited after %s", dur(time.Since(t0)))
 				break wait
 			}

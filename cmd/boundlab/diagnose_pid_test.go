@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/pyprof"
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
@@ -53,14 +54,14 @@ func runningPython(t *testing.T, code string) int {
 	t.Helper()
 	needPython(t)
 	py := exec.Command("python3", "-c", code)
-	py.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, _ := py.StdoutPipe()
-	if err := py.Start(); err != nil {
+	child, err := proc.Start(py, syscall.SIGKILL)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		syscall.Kill(-py.Process.Pid, syscall.SIGKILL)
-		py.Wait()
+		child.Kill(syscall.SIGKILL)
+		_ = child.Wait()
 	})
 	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
 		t.Fatalf("python said %q", line)

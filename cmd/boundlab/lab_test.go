@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
@@ -140,7 +141,7 @@ func TestLab(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	defer func() {
 		if cmd.ProcessState == nil {
-			for _, p := range setup.Descendants(cmd.Process.Pid) {
+			for _, p := range proc.Descendants(cmd.Process.Pid) {
 				_ = syscall.Kill(p, syscall.SIGKILL)
 			}
 			_ = cmd.Process.Kill()
@@ -188,7 +189,7 @@ func TestLab(t *testing.T) {
 	}
 	var procs []int
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		procs = setup.Descendants(cmd.Process.Pid)
+		procs = proc.Descendants(cmd.Process.Pid)
 		if hasCommand(procs, "gonb") {
 			break
 		}
@@ -198,7 +199,7 @@ func TestLab(t *testing.T) {
 	}
 	// The kernel starts gopls: wait for it too, so that its end is checked.
 	for end := time.Now().Add(3 * time.Second); time.Now().Before(end) && !hasCommand(procs, "gopls"); time.Sleep(50 * time.Millisecond) {
-		procs = setup.Descendants(cmd.Process.Pid)
+		procs = proc.Descendants(cmd.Process.Pid)
 	}
 
 	_ = cmd.Process.Signal(syscall.SIGINT)

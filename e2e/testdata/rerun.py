@@ -3,14 +3,18 @@
 Usage: python3 rerun.py CONFIG.json
 
 CONFIG holds {"notebook": PATH, "workdir": DIR, "match": TEXT,
-"lines": [LINE, ...], "kernel_args": [ARG, ...], "events": PATH}. The script starts the
-notebook's kernel (with kernel_args after the kernel spec's own), runs
-every code cell above the first one containing TEXT, then runs that cell
-once per LINE with its first line replaced by LINE. For each run it appends
-one JSON line to the events file:
+"lines": [LINE, ...], "kernel_args": [ARG, ...], "events": PATH} and
+optionally "after": SOURCE. The script starts the notebook's kernel (with
+kernel_args after the kernel spec's own), runs every code cell above the
+first one containing TEXT, then runs that cell once per LINE with its first
+line replaced by LINE, each time followed by a cell of SOURCE if given. For
+each run it appends one JSON line to the events file:
 
   {"event": "run", "index": I, "line": LINE, "sent": T, "reply": T,
-   "idle": T, "status": S, "messages": [[T, TYPE], ...], "errors": [...]}
+   "idle": T, "status": S, "messages": [[T, TYPE], ...], "errors": [...],
+   "texts": [...], "after": [...]}
+
+("texts" are the cell's outputs as text, "after" the after cell's.)
 
 with times in Unix seconds (time.time(), the clock the kernel's log and
 the cell program's phase log use too): "sent" just before nbclient sends
@@ -86,7 +90,12 @@ def main(argv):
             run.clear()
             run["messages"] = []
             client.execute_cell(cell, target)
-            emit("run", index=k, line=line, errors=problems(cell), **run)
+            after = []
+            if cfg.get("after"):
+                extra = nbformat.v4.new_code_cell(cfg["after"])
+                client.execute_cell(extra, target + 1)
+                after = texts(extra)
+            emit("run", index=k, line=line, errors=problems(cell), texts=texts(cell), after=after, **run)
     emit("done")
     return 0
 
@@ -100,6 +109,25 @@ def problems(cell):
         elif o.get("output_type") == "stream" and o.get("name") == "stderr":
             out.append(o.get("text", "").strip()[:300])
     return out
+
+
+def texts(cell):
+    """The cell's outputs as text: streams, and HTML with its tags removed."""
+    import html
+    import re
+    out = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            out.append(o.get("text", ""))
+        elif o.get("output_type") in ("display_data", "execute_result", "update_display_data"):
+            data = o.get("data", {})
+            h = data.get("text/html")
+            if isinstance(h, list):
+                h = "".join(h)
+            out.append(html.unescape(re.sub(r"<[^>]*>", "", h)) if h else data.get("text/plain", ""))
+        elif o.get("output_type") == "error":
+            out.append("%s: %s" % (o.get("ename"), o.get("evalue")))
+    return [t for t in out if t]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // OpenFDs counts the file descriptors process pid has open, from
@@ -65,40 +67,11 @@ func EphemeralPorts() (lo, hi int, err error) {
 	return lo, hi, nil
 }
 
-// Descendants lists process pid and every process below it (its
-// children, theirs, ...), from the threads' children files, falling back
-// to a scan of /proc where the kernel keeps none.
-func Descendants(pid int) []int {
-	out := []int{pid}
-	var scan map[int][]int
-	for i := 0; i < len(out); i++ {
-		p := out[i]
-		var kids []int
-		ok := true
-		for _, tid := range threads(p) {
-			k, kok := children("/proc/" + strconv.Itoa(p) + "/task/" + strconv.Itoa(tid) + "/")
-			if !kok {
-				ok = false
-				break
-			}
-			kids = append(kids, k...)
-		}
-		if !ok {
-			if scan == nil {
-				scan = parents()
-			}
-			kids = scan[p]
-		}
-		out = append(out, kids...)
-	}
-	return out
-}
-
 // TreeFDs counts the descriptors open in process pid and every process
 // below it, and their resident memory in bytes: what a program that runs
 // others (a launcher starting a Python interpreter) holds in all.
 func TreeFDs(pid int) (fds int, rss int64, err error) {
-	for i, p := range Descendants(pid) {
+	for i, p := range append([]int{pid}, proc.Descendants(pid)...) {
 		n, err := OpenFDs(p)
 		if err != nil {
 			if i == 0 {

@@ -215,19 +215,3 @@ func parents() map[int][]int {
 	}
 	return out
 }
-
-// ProcStart reads process pid's start time from /proc/pid/stat (clock
-// ticks since boot), which tells it from a later process given the same
-// pid, and whether it still runs (it is not a zombie waiting to be reaped).
-// ok is false where there is no such process.
-func ProcStart(pid int) (start uint64, running, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false, false
-	}
-	s, err := parseStat(pid, b)
-	if err != nil {
-		return 0, false, false
-	}
-	return s.start, !s.zombie, true
-}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // CacheDirEnv names the environment variable that says where calibrations
@@ -130,18 +131,7 @@ func keepCalibration(c keptCalibration) {
 	if err != nil {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".calibration-*.json")
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(b)
-	cerr := f.Close()
-	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
-		_ = os.Remove(f.Name())
-	}
+	_ = proc.WriteFile(path, b, 0o644)
 }
 
 // agrees reports whether a re-check agrees with a kept calibration (see
@@ -243,9 +233,6 @@ func rememberSessionPython(path, exe string) {
 	}
 	m[sessionPythonKey(path)] = exe
 	if b, err := json.Marshal(m); err == nil {
-		tmp := f + ".tmp"
-		if os.WriteFile(tmp, b, 0o644) == nil {
-			_ = os.Rename(tmp, f)
-		}
+		_ = proc.WriteFile(f, b, 0o644)
 	}
 }

@@ -155,7 +155,7 @@ func RunInChild(ctx context.Context, name string, tasks []Task, cfg Config, opts
 		}
 		return nil, fmt.Errorf("child: start: %w", err)
 	}
-	pid := g.pid
+	pid := g.child.Pid()
 
 	w := &childWatch{pid: pid, every: opts.Sample, started: make(chan struct{}), done: make(chan struct{})}
 	var wg sync.WaitGroup

@@ -609,7 +609,7 @@ func runPython(ctx context.Context, python string, req pyRequest, progress func(
 		return nil, 0, fmt.Errorf("start %s: %w", python, err)
 	}
 	if started != nil {
-		started(g.pid)
+		started(g.child.Pid())
 	}
 
 	reports := make(chan struct{})

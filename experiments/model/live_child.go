@@ -74,7 +74,7 @@ func MeasureLive(ctx context.Context, name string, n int, profile bool) (*LiveMe
 		}
 		return nil, fmt.Errorf("live memory: start the child: %w", err)
 	}
-	pid := g.pid
+	pid := g.child.Pid()
 	werr := g.wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("live memory %s, %d tasks: stopped: %w", name, n, err)

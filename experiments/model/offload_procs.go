@@ -16,7 +16,7 @@ import (
 // procPool is the process executor's workers: the processes model's
 // worker processes, driven one step at a time.
 type procPool struct {
-	procs []*proc
+	procs []*workerProc
 	// ser is each worker's serialisation time, both sides of its pipes.
 	ser     []time.Duration
 	stopCtx func() bool
@@ -34,7 +34,7 @@ func startPool(ctx context.Context, n int) (*procPool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find this program to re-execute: %w", err)
 	}
-	pool := &procPool{procs: make([]*proc, 0, n), ser: make([]time.Duration, n)}
+	pool := &procPool{procs: make([]*workerProc, 0, n), ser: make([]time.Duration, n)}
 	pool.stopCtx = context.AfterFunc(ctx, pool.killAll)
 	errs := make(chan error, n)
 	for w := range n {
@@ -61,9 +61,7 @@ func startPool(ctx context.Context, n int) (*procPool, error) {
 func (pp *procPool) killAll() {
 	pp.kill.Do(func() {
 		for _, p := range pp.procs {
-			if p.cmd.Process != nil {
-				_ = p.cmd.Process.Kill()
-			}
+			p.child.Kill(syscall.SIGKILL)
 		}
 	})
 }
@@ -77,15 +75,8 @@ func (pp *procPool) stop() {
 			_ = p.in.Close()
 		}
 		for _, p := range pp.procs {
-			done := make(chan struct{})
-			go func() { _ = p.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(2 * time.Second):
-				pp.killAll()
-				<-done
-			}
-			if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && p.stat.PeakRSS == 0 {
+			p.reap(pp.killAll)
+			if ru, ok := p.child.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && p.stat.PeakRSS == 0 {
 				p.stat.PeakRSS = ru.Maxrss * 1024 // no report: see workerPeak
 			}
 			_ = p.outF.Close()

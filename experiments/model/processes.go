@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // MaxWorkers bounds the processes model's pool size.
@@ -74,9 +75,9 @@ type monoSeg struct {
 	End   int64 `json:"end"`
 }
 
-// proc is the parent's handle on one worker.
-type proc struct {
-	cmd   *exec.Cmd
+// workerProc is the parent's handle on one worker.
+type workerProc struct {
+	child *proc.Child
 	in    io.WriteCloser // the worker's task pipe
 	out   *bufio.Reader  // the worker's result pipe
 	outF  *os.File
@@ -104,13 +105,13 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 	defer cancel()
 
 	setup0 := time.Now()
-	procs := make([]*proc, cfg.Concurrency)
+	procs := make([]*workerProc, cfg.Concurrency)
 	var kill sync.Once
 	killAll := func() {
 		kill.Do(func() {
 			for _, p := range procs {
-				if p != nil && p.cmd.Process != nil {
-					_ = p.cmd.Process.Kill()
+				if p != nil {
+					p.child.Kill(syscall.SIGKILL)
 				}
 			}
 		})
@@ -126,16 +127,8 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 			_ = p.in.Close()
 		}
 		for _, p := range procs {
-			if p == nil || p.cmd.ProcessState != nil {
-				continue
-			}
-			done := make(chan struct{})
-			go func() { _ = p.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(2 * time.Second):
-				killAll()
-				<-done
+			if p != nil {
+				p.reap(killAll)
 			}
 		}
 	}()
@@ -191,7 +184,7 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 				d, err := dispatch(r, mono0, p, w, i, tasks[i], payloads[i])
 				serialise[w] += d
 				if err != nil {
-					failures <- fmt.Errorf("worker %d (pid %d): %w", w, p.cmd.Process.Pid, err)
+					failures <- fmt.Errorf("worker %d (pid %d): %w", w, p.child.Pid(), err)
 					cancel()
 					return
 				}
@@ -214,13 +207,13 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 		_ = p.in.Close()
 	}
 	for _, p := range procs {
-		if err := p.cmd.Wait(); err != nil {
-			return nil, fmt.Errorf("processes: worker pid %d: %w", p.cmd.Process.Pid, err)
+		if err := p.child.Wait(); err != nil {
+			return nil, fmt.Errorf("processes: worker pid %d: %w", p.child.Pid(), err)
 		}
 		// The worker's own report (workerPeak); rusage's ru_maxrss is only a
 		// fallback, since it includes the parent's resident memory at the
 		// moment of the exec.
-		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && p.stat.PeakRSS == 0 {
+		if ru, ok := p.child.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && p.stat.PeakRSS == 0 {
 			p.stat.PeakRSS = ru.Maxrss * 1024
 		}
 	}
@@ -238,10 +231,10 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 
 // awaitHello waits for worker w's first message, which says it is ready,
 // and records its spawn time.
-func (p *proc) awaitHello(w int) error {
+func (p *workerProc) awaitHello(w int) error {
 	var hello resultMsg
 	if err := readMsg(p.out, &hello); err != nil {
-		return fmt.Errorf("worker %d (pid %d) did not start: %w", w, p.cmd.Process.Pid, err)
+		return fmt.Errorf("worker %d (pid %d) did not start: %w", w, p.child.Pid(), err)
 	}
 	p.stat.Spawn = time.Since(p.spawn)
 	return nil
@@ -251,7 +244,7 @@ func (p *proc) awaitHello(w int) error {
 // task pipe on fd 3 and its result pipe on fd 4, in its own process group
 // (so a terminal's Ctrl-C reaches the parent, which kills it) and with a
 // parent-death signal (so it dies if the parent is killed outright).
-func startWorker(exe string) (*proc, error) {
+func startWorker(exe string) (*workerProc, error) {
 	taskR, taskW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -268,9 +261,8 @@ func startWorker(exe string) (*proc, error) {
 	cmd.Stdout = nil
 	cmd.Stderr = os.Stderr
 	cmd.ExtraFiles = []*os.File{taskR, resW}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &proc{cmd: cmd, in: taskW, out: bufio.NewReaderSize(resR, 1<<16), outF: resR, spawn: time.Now()}
-	err = cmd.Start()
+	spawn := time.Now()
+	child, err := proc.Start(cmd, syscall.SIGKILL)
 	taskR.Close()
 	resW.Close()
 	if err != nil {
@@ -278,13 +270,27 @@ func startWorker(exe string) (*proc, error) {
 		resR.Close()
 		return nil, err
 	}
-	p.stat.PID = cmd.Process.Pid
+	p := &workerProc{child: child, in: taskW, out: bufio.NewReaderSize(resR, 1<<16), outF: resR, spawn: spawn}
+	p.stat.PID = child.Pid()
 	return p, nil
+}
+
+// reap waits for the worker to exit, calling kill if it has not within
+// two seconds.
+func (p *workerProc) reap(kill func()) {
+	done := make(chan struct{})
+	go func() { _ = p.child.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		kill()
+		<-done
+	}
 }
 
 // dispatch sends task i to worker p, waits for its result and records the
 // span. It returns the serialisation time spent on both sides.
-func dispatch(r *recorder, mono0 int64, p *proc, w, i int, t Task, payload []byte) (time.Duration, error) {
+func dispatch(r *recorder, mono0 int64, p *workerProc, w, i int, t Task, payload []byte) (time.Duration, error) {
 	r.started(i, w)
 	start := r.now()
 	b, err := json.Marshal(taskMsg{I: i, Steps: t.Steps, Payload: payload, Trace: r.clocked})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // roleEnvs are the variables that make a re-executed copy of this program
@@ -43,9 +45,9 @@ next:
 // outlives it), with its stdout collected and the tail of its stderr kept.
 type groupCmd struct {
 	cmd    *exec.Cmd
+	child  *proc.Child
 	stdout bytes.Buffer
 	stderr *tailBuffer
-	pid    int
 	stop   func() bool
 }
 
@@ -59,7 +61,6 @@ func newGroupCmd(path string, args, env []string, stdin []byte, extra ...*os.Fil
 	g.cmd.Stdout = &g.stdout
 	g.cmd.Stderr = g.stderr
 	g.cmd.ExtraFiles = extra
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	g.cmd.WaitDelay = 2 * time.Second
 	return g
 }
@@ -70,20 +71,21 @@ func (g *groupCmd) start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := g.cmd.Start(); err != nil {
+	c, err := proc.Start(g.cmd, syscall.SIGKILL)
+	if err != nil {
 		return err
 	}
-	g.pid = g.cmd.Process.Pid
+	g.child = c
 	g.stop = context.AfterFunc(ctx, g.kill)
 	return nil
 }
 
 // kill kills every process in the group.
-func (g *groupCmd) kill() { _ = syscall.Kill(-g.pid, syscall.SIGKILL) }
+func (g *groupCmd) kill() { g.child.Kill(syscall.SIGKILL) }
 
 // wait waits for the process to exit, then kills what is left of its group.
 func (g *groupCmd) wait() error {
-	err := g.cmd.Wait()
+	err := g.child.Wait()
 	g.stop()
 	g.kill()
 	return err

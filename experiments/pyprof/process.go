@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // ProcessError is a process that cannot be sampled as a Python program:
@@ -23,7 +23,7 @@ func CheckProcess(pid int) (string, error) {
 	if pid <= 0 {
 		return "", &ProcessError{Reason: fmt.Sprintf("%d is not a process id", pid)}
 	}
-	_, running, ok := measure.ProcStart(pid)
+	_, running, ok := proc.Identify(pid)
 	switch {
 	case !ok:
 		return "", &ProcessError{Reason: "no such process"}

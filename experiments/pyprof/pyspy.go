@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // PySpyEnv names the py-spy executable to use, before any other.
@@ -307,7 +307,7 @@ func pySpyVersion(ctx context.Context, pyspy string) string {
 func spyCommand(ctx context.Context, pyspy string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, pyspy, args...)
 	cmd.Env = append(os.Environ(), "RUST_BACKTRACE=0", "RUST_LIB_BACKTRACE=0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	proc.SetGroup(cmd, syscall.SIGKILL)
 	cmd.WaitDelay = 2 * time.Second
 	return cmd
 }
@@ -325,7 +325,7 @@ func (s *Spy) loop(ctx context.Context) {
 		if err := s.sample(ctx); err != nil && ctx.Err() == nil {
 			s.mu.Lock()
 			s.res.Failed++
-			if _, running, ok := measure.ProcStart(s.pid); !ok || !running {
+			if _, running, ok := proc.Identify(s.pid); !ok || !running {
 				s.res.Ended = fmt.Sprintf("process %d ended", s.pid)
 				s.mu.Unlock()
 				return

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
 )
 
@@ -59,17 +60,17 @@ func startPython(t *testing.T, code string) int {
 	t.Helper()
 	py := python3(t)
 	cmd := exec.Command(py, "-c", code)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	child, err := proc.Start(cmd, syscall.SIGKILL)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
+		child.Kill(syscall.SIGKILL)
+		_ = child.Wait()
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || line != "ready\n" {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // Jupyter is what a build needs of the Jupyter installation.
@@ -254,7 +256,7 @@ func (b *builder) finish(ctx context.Context, executed string, cells []CellTime,
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	path := filepath.Join(b.o.OutDir, name+".html")
-	if err := writeFileAtomic(path, html); err != nil {
+	if err := proc.WriteFile(path, html, 0o644); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n, Parts: Measure(html),
@@ -277,29 +279,4 @@ func (b *builder) prepare() (*Notebook, error) {
 		nb.InjectOverrides(b.job.Params, b.job.Overrides)
 	}
 	return nb, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, so that a reader sees the old page or the new one.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -11,11 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // executeScript runs one notebook with nbclient; see its doc string.
@@ -83,35 +84,24 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", x.nb.Name(), err)
 	}
-	// Its own process group: a terminal's Ctrl-C reaches this process
-	// only, which stops the run in order. If this process dies, Python
-	// gets SIGTERM and shuts the kernel down.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("%s: %w", x.nb.Name(), err)
 	}
-
 	events := make(chan pyEvent)
 	readDone := make(chan struct{})
-	started := make(chan error, 1)
-	exited := make(chan error, 1)
-	go func() {
-		// Pdeathsig fires when the thread that started the child ends:
-		// keep this one until the child is gone.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		<-readDone // all reads from the pipe come before Wait
-		exited <- cmd.Wait()
-	}()
-	if err := <-started; err != nil {
+	// Its own process group: a terminal's Ctrl-C reaches this process
+	// only, which stops the run in order. If this process dies, Python
+	// gets SIGTERM and shuts the kernel down.
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
 		return fmt.Errorf("%s: start %s: %w", x.nb.Name(), x.o.Jupyter.Python, err)
 	}
+	exited := make(chan error, 1)
+	go func() {
+		<-readDone // all reads from the pipe come before Wait
+		exited <- child.Wait()
+	}()
 	go readEvents(stdout, events, logf, readDone)
 	go func() {
 		// The line that opens the gate; a closed stdin is all the
@@ -127,8 +117,8 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 		}
 	}()
 
-	pid := cmd.Process.Pid
-	procs := newProcTracker()
+	pid := child.Pid()
+	var procs proc.Tracker
 	var (
 		failed   *CellError
 		fatal    string
@@ -144,8 +134,8 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			return
 		}
 		stopping = true
-		procs.scan(pid)
-		_ = syscall.Kill(-pid, syscall.SIGTERM)
+		procs.Scan(pid)
+		child.Kill(syscall.SIGTERM)
 		grace = time.After(stopGrace)
 	}
 	x.current = -1
@@ -156,7 +146,7 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 				events = nil
 				continue
 			}
-			procs.scan(pid)
+			procs.Scan(pid)
 			switch ev.Event {
 			case "kernel_ready":
 				x.emit(Event{Kind: KernelReady})
@@ -184,15 +174,15 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			ctxDone = nil
 			stop()
 		case <-tick.C:
-			procs.scan(pid)
+			procs.Scan(pid)
 		case <-grace:
 			grace = nil
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			procs.kill()
+			child.Kill(syscall.SIGKILL)
+			procs.Kill()
 		}
 	}
 	waitErr := <-exited
-	procs.kill() // whatever the kernel left behind
+	procs.Kill() // whatever the kernel left behind
 
 	switch {
 	case failed != nil:

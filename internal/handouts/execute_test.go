@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // fakeExecutor writes a shell script that stands in for Jupyter's Python
@@ -82,7 +82,7 @@ func kernelGone(t *testing.T, dir string) {
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		if _, running, ok := measure.ProcStart(pid); !ok || !running {
+		if _, running, ok := proc.Identify(pid); !ok || !running {
 			return
 		}
 		if time.Now().After(deadline) {

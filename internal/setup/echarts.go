@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/boundlab/boundlab/internal/echartsbundle"
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // Where boundlab's ECharts build comes from and goes to, relative to the
@@ -172,5 +173,5 @@ func buildBundle(ctx context.Context, root string, want echartsbundle.Stamp) err
 	if got, ok := echartsbundle.ReadStamp(b); !ok || got != want {
 		return fmt.Errorf("esbuild's bundle does not start with the stamp %q", want.Banner())
 	}
-	return writeFileAtomic(asset, b, 0o644)
+	return proc.WriteFile(asset, b, 0o644)
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // KernelName is the name of the kernel spec the notebooks use.
@@ -192,7 +194,7 @@ func InstallKernelSpec(ctx context.Context, bin, goroot, dataDir string) (*Kerne
 	if err != nil {
 		return nil, fmt.Errorf("install kernel spec: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "kernel.json"), append(b, '\n'), 0o644); err != nil {
+	if err := proc.WriteFile(filepath.Join(dir, "kernel.json"), append(b, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("install kernel spec: %w", err)
 	}
 	return s, nil
@@ -208,34 +210,6 @@ func gonbVersion(ctx context.Context, path string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(lastLine(out)), nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, so that readers see the old file or the new one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // lookPathIn finds name in the directories dirs.

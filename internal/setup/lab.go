@@ -8,12 +8,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -80,26 +79,13 @@ func Lab(ctx context.Context, p Project, o LabOptions) error {
 	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
 	// Jupyter gets the terminal's Ctrl-C through this process only, so that
 	// it stops at once instead of asking for confirmation.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	fmt.Fprintf(o.Stdout, "lab: starting %s on %s: %s (Ctrl-C stops it)\n", name, dir, command{name: j.Command, args: args})
-
-	started := make(chan error, 1)
-	exited := make(chan error, 1)
-	go func() {
-		// Pdeathsig fires when the thread that started the child ends: keep
-		// this one until the child is gone.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		exited <- cmd.Wait()
-	}()
-	if err := <-started; err != nil {
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
 
 	stopping, signals := false, 0
 	var force <-chan time.Time
@@ -183,12 +169,9 @@ func hasFlag(args []string, name string) bool {
 	return false
 }
 
-// Descendants returns the processes descended from pid, children first.
-func Descendants(pid int) []int { return measure.Descendants(pid)[1:] }
-
 // killTree kills every process descended from pid.
 func killTree(pid int) {
-	for _, p := range Descendants(pid) {
+	for _, p := range proc.Descendants(pid) {
 		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
 }
@@ -200,7 +183,7 @@ func sweepChildren() int {
 	killed := map[int]bool{}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		left := Descendants(os.Getpid())
+		left := proc.Descendants(os.Getpid())
 		for _, p := range left {
 			if !killed[p] {
 				killed[p] = true

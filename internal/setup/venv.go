@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // Where the pinned Python side of the project lives, relative to the
@@ -113,7 +115,7 @@ func (p Project) writeChoice(c *jupyterChoice) error {
 		return nil
 	}
 	b, _ := json.MarshalIndent(c, "", "  ")
-	return writeFileAtomic(path, append(b, '\n'), 0o644)
+	return proc.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // venvPython is the venv's interpreter.
@@ -308,7 +310,7 @@ func (r *runner) installLock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(r.p.path(VenvDir), lockStamp), []byte(h+"\n"), 0o644)
+	return proc.WriteFile(filepath.Join(r.p.path(VenvDir), lockStamp), []byte(h+"\n"), 0o644)
 }
 
 // venvEnv is the environment for the venv's pip: this process's, without
