@@ -75,8 +75,15 @@ func TestForMemory(t *testing.T) {
 		{"What a live task holds", breakdownSeries(res)},
 		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}}},
 	})
-	if !strings.Contains(cs[3].Option(), `"stack":"task"`) {
-		t.Error("the breakdown's bars are not stacked")
+	// The breakdown: a labelled row per part, grouped by series, the
+	// largest part first.
+	bd := parse(t, cs[3])
+	rows := bd.YAxis[0]["data"].([]any)
+	if len(rows) != 30 || rows[0] != "bare goroutines · goroutine stack" || rows[6] != "goroutines · goroutine stack" {
+		t.Errorf("breakdown rows %v", rows)
+	}
+	if !strings.Contains(cs[3].Option(), `"formatter":"{c} B"`) {
+		t.Error("the breakdown's bars are not labelled with their bytes")
 	}
 	// The per-task chart draws the bounds the verdicts judge: 3 KiB for a
 	// goroutine, a quarter of a goroutine's bytes for an event loop's task.
@@ -101,36 +108,26 @@ func TestForMemory(t *testing.T) {
 	}
 }
 
-// breakdownSeries is a part per series of the breakdown chart, with a
-// value per series that has a breakdown.
+// breakdownSeries is a series of the breakdown chart per series that has
+// a breakdown, named with its total, with a value per part of any series.
 func breakdownSeries(res *experiments.MemoryResult) []SeriesInfo {
-	var cats int
-	var parts []string
+	var rows int
+	var out []SeriesInfo
 	for _, s := range res.Series {
 		if len(s.Breakdown) == 0 || s.Model == "processes" {
 			continue
 		}
-		cats++
+		rows += len(s.Breakdown)
+		total := 0.0
 		for _, b := range s.Breakdown {
-			if !containsPart(parts, b.Part) {
-				parts = append(parts, b.Part)
-			}
+			total += b.Bytes
 		}
+		out = append(out, SeriesInfo{Name: fmt.Sprintf("%s: %s per task in all", s.Model, experiments.FormatBytes(total))})
 	}
-	var out []SeriesInfo
-	for _, p := range parts {
-		out = append(out, SeriesInfo{Name: p, Points: cats})
+	for i := range out {
+		out[i].Points = rows
 	}
 	return out
-}
-
-func containsPart(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestForMatrix(t *testing.T) {
