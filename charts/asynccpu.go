@@ -237,7 +237,7 @@ func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, 
 	})
 	add("the claim's bounds", bounds, []gocharts.SeriesOpts{
 		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: []int{48, 2}, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}),
-		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: boundColor}),
 	})
 	c.Overlap(l)
 	return finish(c, b)

@@ -218,7 +218,7 @@ func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp strin
 			}},
 			// The legend names the frames only: the cells' colour is the
 			// scale's, not a series colour.
-			"legend": map[string]any{"show": true, "type": "scroll", "bottom": "6", "left": "center",
+			"legend": map[string]any{"show": true, "type": "plain", "bottom": "6", "left": "center",
 				"data": []string{"the framework's recommendation"}},
 			// The colour scale: green (fast, small) to red; the recommended
 			// cells' frames (series 1) keep their own transparent fill.

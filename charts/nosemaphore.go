@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -338,12 +339,32 @@ func modeColor(m string, i, limit int) string {
 
 // lighter is a colour halfway to white, for a kind's bars with the
 // semaphore beside its bars without.
-func lighter(hex string) string {
+func lighter(hex string) string { return mix(hex, 255, 0.5) }
+
+// shade is the i-th shade of a colour, for the same kind of bar from
+// several series: the colour itself, then halfway to white, then 40% of
+// the way to black, then a quarter of the way to white, and so on.
+func shade(hex string, i int) string {
+	switch i % 4 {
+	case 1:
+		return mix(hex, 255, 0.5)
+	case 2:
+		return mix(hex, 0, 0.4)
+	case 3:
+		return mix(hex, 255, 0.25)
+	}
+	return hex
+}
+
+// mix moves a colour's channels the fraction f of the way to the level to
+// (0 black, 255 white).
+func mix(hex string, to int, f float64) string {
 	var r, g, b int
 	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
 		return hex
 	}
-	return fmt.Sprintf("#%02x%02x%02x", (r+255)/2, (g+255)/2, (b+255)/2)
+	m := func(c int) int { return int(math.Round(float64(c) + f*float64(to-c))) }
+	return fmt.Sprintf("#%02x%02x%02x", m(r), m(g), m(b))
 }
 
 // errorsLine writes errors by kind for a tooltip.
