@@ -309,7 +309,8 @@ func TestForAsyncCPU(t *testing.T) {
 	on, waiting := 0, 0
 	for _, pt := range res.Points {
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" {
-			lags = append(lags, SeriesInfo{pt.Model + " heartbeat lag", len(res.Runs[pt.Concurrent].LoopLag)})
+			n := len(res.Runs[pt.Concurrent].LoopLag)
+			lags = append(lags, SeriesInfo{pt.Model + " heartbeat: due → fired", n}, SeriesInfo{pt.Model + " heartbeat: due → fired", 3 * n})
 		}
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" || pt.Model == "goroutines" {
 			for _, s := range res.Runs[pt.Traced].Spans {
@@ -325,6 +326,9 @@ func TestForAsyncCPU(t *testing.T) {
 	}
 	lanes = []SeriesInfo{{"on a CPU", on}, {"waiting for a CPU", waiting}}
 	n := len(res.Points)
+	// Every heartbeat due on a free loop's schedule (every 10ms) up to the
+	// longer run's end, 118.6 ms.
+	lags = append([]SeriesInfo{{"fired when due (no lag)", 2}}, append(lags, SeriesInfo{"due on a free loop's schedule, every 10ms", 11})...)
 	cs := checkCharts(t, res, []want{
 		{"Event loop lag", lags},
 		{"Speedup of running the tasks all at once", []SeriesInfo{{"measured speedup", n}, {"measured speedup", 3 * n}, {"the claim's prediction", 2 * n}, {"the claim's bounds", 14}}},

@@ -28,6 +28,8 @@ type xySeries struct {
 	whiskers bool
 	// label, if set, is written beside each point.
 	label string
+	// unjoined draws the points as markers alone, with no line.
+	unjoined bool
 }
 
 // interval is one 95% interval to draw as an error bar at x.
@@ -82,6 +84,9 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 			look = idealSeries(s.color)
 		case s.whiskers:
 			look = whiskerSeries(s.color)
+		}
+		if s.unjoined {
+			look = append(look, gocharts.WithLineStyleOpts(opts.LineStyle{Color: s.color, Width: 0, Opacity: opts.Float(0)}))
 		}
 		if len(s.marks)+len(s.xMarks) > 0 {
 			look = append(look, markLines(s.marks, s.xMarks...)...)
