@@ -23,10 +23,15 @@ var (
 
 func TestForJSON(t *testing.T) {
 	res := must(jsonResult())(t)
-	var loops, sweep []SeriesInfo
+	var goLoops, pyLoops, sweep []SeriesInfo
 	for _, p := range res.Headline {
 		if p.Loop {
-			loops = append(loops, SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)})
+			s := SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)}
+			if strings.HasPrefix(p.Model, "cpython") {
+				pyLoops = append(pyLoops, s)
+			} else {
+				goLoops = append(goLoops, s)
+			}
 		}
 	}
 	for _, m := range []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"} {
@@ -39,7 +44,8 @@ func TestForJSON(t *testing.T) {
 	}
 	cs := checkCharts(t, res, []want{
 		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 9}, {"p95", 9}, {"p99", 9}}},
-		{"Event loop lag while the tasks encode", loops},
+		{"Event loop lag while the tasks encode: Go's event loop", goLoops},
+		{"Event loop lag while the tasks encode: CPython's asyncio", pyLoops},
 		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 9}, {"without it (the model's baseline)", 9}}},
 		{"Tail latency against the payload", sweep},
 		{"Worst event loop lag against the payload", sweep[:4]},
@@ -48,16 +54,24 @@ func TestForJSON(t *testing.T) {
 		{"Throughput over the same tasks' without the encoding", judged(9)},
 		{"The loop's lag, the offloading and the parallel encoders", judged(8)},
 	})
-	if p := parse(t, cs[3]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+	if p := parse(t, cs[4]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("sweep axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	if !strings.Contains(cs[1].Option(), "one encoding") {
-		t.Error("lag chart lacks the encoding's line")
+	// The lag panels: points, not lines; one encoding's time said, not
+	// drawn on an axis forty times as tall.
+	for _, c := range cs[1:3] {
+		p := parse(t, c)
+		if !strings.Contains(p.Title.Subtext, "one encoding takes") || len(p.Series[0].MarkLine.Data) != 0 {
+			t.Errorf("%q: subtitle %q, marks %v", c.Title(), p.Title.Subtext, p.Series[0].MarkLine.Data)
+		}
+		if !strings.Contains(c.Option(), `"lineStyle":{"color":"`+jsonColor(c.Series()[0].Name, 0)+`","opacity":0}`) {
+			t.Errorf("%q: its points are joined by lines", c.Title())
+		}
 	}
 	// The judged figures are the verdicts', with their bounds.
 	v, _ := res.Verdict("json-tail", "gil")
 	lo, _ := v.Bounds()
-	o := cs[6].Option()
+	o := cs[7].Option()
 	if !strings.Contains(o, fmt.Sprintf("json-tail on gil: 95%% interval %.4g to %.4g", v.Low, v.High)) || !strings.Contains(o, fmt.Sprintf(`[5,%v,`, round(lo, 6))) {
 		t.Errorf("the tail chart lacks gil's interval or its bound %v", lo)
 	}
