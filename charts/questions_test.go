@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -161,6 +162,17 @@ func TestForMatrix(t *testing.T) {
 	}
 	if !strings.Contains(cs[0].Option(), `"visualMap"`) || !strings.Contains(cs[0].Option(), "★") {
 		t.Error("no colour scale or no recommended cell")
+	}
+	// The runtime's colour scale is shown, and stops at 10× so that 2×
+	// is a third of the way up it.
+	var heat struct {
+		VisualMap map[string]any `json:"visualMap"`
+	}
+	if err := json.Unmarshal([]byte(unsplice.Replace(cs[0].Option())), &heat); err != nil {
+		t.Fatal(err)
+	}
+	if vm := heat.VisualMap; vm["show"] != true || vm["max"] != 1.0 || fmt.Sprint(vm["text"]) != "[10× and over 1×]" {
+		t.Errorf("runtime colour scale %v", vm)
 	}
 	// The judged figures: per family three runtimes and the memory at high
 	// concurrency, each point with its error bar, the bounds from the
