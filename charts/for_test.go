@@ -226,6 +226,18 @@ func TestForScaling(t *testing.T) {
 	if p := parse(t, cs[len(cs)-1]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("payload axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
+	// The serialisation is drawn against the task's own computation (the
+	// quick run's 25ms), its line within the axis.
+	pl := parse(t, cs[len(cs)-1])
+	var found bool
+	for _, s := range pl.Series {
+		for _, m := range s.MarkLine.Data {
+			found = found || (m.Name == "one task's computation: 25 ms" && m.YAxis == 25)
+		}
+	}
+	if top, _ := pl.YAxis[0]["max"].(float64); !found || top < 25 {
+		t.Errorf("payload chart: no line at the task's 25 ms within its axis (max %v)", pl.YAxis[0]["max"])
+	}
 }
 
 // pointOf is series m's point at w workers.
