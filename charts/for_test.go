@@ -109,10 +109,19 @@ func TestForSemaphore(t *testing.T) {
 		{"Runtime against the semaphore limit", append([]SeriesInfo{ideal}, models(4)...)},
 		{"Runtime over the formula, against the limit", append([]SeriesInfo{floor}, models(4)...)},
 		{"Runtime against the latency", append([]SeriesInfo{{idealName, 2}}, models(3)...)},
+		{"Tasks in flight: 200 tasks waiting 100ms, at most 20 at a time", inFlightSeries(t, res)},
 		{"eventloop: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
-		{"goroutines: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
-		{"cpython asyncio: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 	})
+	// In flight: never more than the limit, and the limit reached.
+	for _, s := range parse(t, cs[3]).Series {
+		most := 0.0
+		for _, d := range s.Data {
+			most = max(most, valueOf(t, d)[1].(float64))
+		}
+		if most != 20 {
+			t.Errorf("%s: at most %v in flight, want the limit 20", s.Name, most)
+		}
+	}
 	p := parse(t, cs[0])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("limit chart axes: x %v, y %v; want both log", p.XAxis[0]["type"], p.YAxis[0]["type"])
@@ -139,13 +148,29 @@ func TestForSemaphore(t *testing.T) {
 	if got := strings.Join(marks, " "); got != want {
 		t.Errorf("ratio chart bounds %q, want %q", got, want)
 	}
-	tl := parse(t, cs[3])
+	tl := parse(t, cs[4])
 	if rows := tl.YAxis[0]["data"].([]any); len(rows) != 20 || rows[0] != "worker 0" {
 		t.Errorf("timeline rows %v, want 20 slots from worker 0", rows)
 	}
 	if s := tl.Series[0]; s.Type != "custom" || s.Render != "js:timelineBar" || s.Tooltip["formatter"] != "js:timelineTooltip" {
 		t.Errorf("timeline series %+v", s)
 	}
+}
+
+// inFlightSeries is a series per model of the in-flight chart: its
+// headline run's steps, a point to start and two each time a task took or
+// gave back a slot.
+func inFlightSeries(t *testing.T, res *experiments.SemaphoreResult) []SeriesInfo {
+	t.Helper()
+	var out []SeriesInfo
+	for _, h := range res.Headline {
+		i, ok := nearestRun(res, h)
+		if !ok {
+			t.Fatalf("%s: no headline run", h.Model)
+		}
+		out = append(out, SeriesInfo{fmt.Sprintf("%s (at most %d at once)", h.Model, h.Limit), 1 + 4*len(res.Runs[i].Spans)})
+	}
+	return out
 }
 
 func TestIdealSteps(t *testing.T) {
