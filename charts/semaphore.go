@@ -18,9 +18,9 @@ const idealName = "ideal ⌈tasks/limit⌉ × latency"
 
 // semaphoreCharts are the semaphore result's charts: runtime against the
 // limit, runtime over the formula against the limit with the claims'
-// bounds, runtime against the latency, the tasks in flight over one
-// headline run per model, and the first model's run as a timeline. A
-// figure from several runs carries its 95% interval as an error bar.
+// bounds, runtime against the latency, and a timeline of one headline run
+// per model. A figure from several runs carries its 95% interval as an
+// error bar.
 func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	var out []*Chart
@@ -47,6 +47,8 @@ func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 		}
 		out = append(out, c)
 	}
+	// The headline runs: every model's tasks in flight on one chart, then
+	// the first model's run alone as a timeline.
 	if c, err := semaphoreInFlight(res, stamp); err != nil {
 		return nil, err
 	} else if c != nil {
