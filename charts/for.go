@@ -36,8 +36,9 @@ import (
 //     cycles;
 //   - json: latency p50, p95 and p99 per variant, the event loops' lag
 //     over time (Go's loops, then CPython's asyncio), throughput beside
-//     the baselines, then, over the payload sweep (two sizes or more), the p99, the event loops' worst lag and
-//     the memory against the payload;
+//     the baselines, then, over the payload sweep (two sizes or more),
+//     the p99, the event loops' worst lag and the memory against the
+//     payload;
 //   - memory: the memory held against the live tasks, bytes per task,
 //     what a task holds part by part (if any breakdown), the time to
 //     create them;
