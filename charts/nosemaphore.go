@@ -18,7 +18,10 @@ var (
 	freeShades    = map[string]string{"p50": "#f2b134", "p95": "#f07c3a", "p99": "#d62d20"}
 	limitedShades = map[string]string{"p50": "#7fc8e8", "p95": "#3c8dcb", "p99": "#1b4f9c"}
 	pctSymbols    = map[string]string{"p50": "circle", "p95": "diamond", "p99": "triangle"}
-	errKindColors = map[model.ErrKind]string{
+	// answeredColors draw the share of calls answered, without (false)
+	// and with (true) the semaphore.
+	answeredColors = map[bool]string{false: "#8e44ad", true: "#16a085"}
+	errKindColors  = map[model.ErrKind]string{
 		model.ErrTooManyFiles: "#8e44ad", model.ErrTimeout: "#d62d20", model.ErrRefused: "#f07c3a",
 		model.ErrReset: "#f2b134", model.ErrOther: "#7f7f7f",
 	}
@@ -226,13 +229,31 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 	if len(series) > 0 {
 		series[0].marks = marks
 	}
+	// Latency counts the answered calls only: the share answered, beside
+	// it on the right axis, says how many that is.
+	for _, l := range []int{0, limit} {
+		s := xySeries{name: "answered · " + semName(l), color: answeredColors[l > 0], symbol: "rect", yAxis: 1}
+		for _, p := range byMode(res, m, l) {
+			share, runs := 0.0, ""
+			if p.Crash == "" && p.Tasks > 0 {
+				share, _ = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return 100 * float64(c.OK) / float64(max(1, c.Tasks)) })
+				runs = medianOf(p.CallRuns)
+			}
+			s.points = append(s.points, point{x: float64(p.Concurrency), y: round(share, 2),
+				name: fmt.Sprintf("%s, %d at once: %.1f%% of the calls answered%s\nthe run shown: %d of %d · %s", semName(l), p.Concurrency, share, runs, p.OK, p.Tasks, errorsLine(p.Errors))})
+		}
+		series = append(series, s)
+	}
 	f := frame{
 		title:   fmt.Sprintf("%s: latency against concurrency, without and with the semaphore", m),
 		context: "each answered call's task, creation to end (the wait for a slot included) · " + server + " · bars: 95% intervals over the runs at the sweep's ends",
-		note:    "failed calls have no latency: they are in the errors chart",
+		note:    "failed calls have no latency: the squares on the right axis give the share of calls answered; the errors chart, why the others failed",
 		stamp:   stamp,
 	}
-	return xyChart("nosem_latency", f, logAxis("calls launched at once (log scale)"), yLog("latency (ms, log scale)"), series)
+	answered := yValue("calls answered (%)")
+	answered.Min, answered.Max, answered.Position = 0, 100, "right"
+	answered.SplitLine = &opts.SplitLine{Show: opts.Bool(false)}
+	return xyChartAxes("nosem_latency", f, logAxis("calls launched at once (log scale)"), []opts.YAxis{yLog("latency, answered calls (ms, log)"), answered}, series)
 }
 
 // noSemaphoreErrors draws model m's failed calls by kind at each

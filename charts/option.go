@@ -114,6 +114,9 @@ type patcher struct {
 	top map[string]any
 	// series holds extra options per series index.
 	series map[int]map[string]any
+	// after, if set, edits the finished option, decoded as plain JSON
+	// values.
+	after func(opt map[string]any)
 }
 
 // Visit sets the top-level options.
@@ -184,6 +187,9 @@ func encodeOption(c goChart, p patcher) (string, error) {
 	var opt map[string]any
 	if err := dec.Decode(&opt); err != nil {
 		return "", fmt.Errorf("encode option: %w", err)
+	}
+	if p.after != nil {
+		p.after(opt)
 	}
 	fitLegend(opt)
 	if compactOptions {
