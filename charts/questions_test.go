@@ -69,6 +69,19 @@ func TestForJSON(t *testing.T) {
 			t.Errorf("%q: its points are joined by lines", c.Title())
 		}
 	}
+	// The memory against the payload counts the worker processes': at
+	// 1 MiB, the offloading loop's heap peak and its workers' peak.
+	for _, p := range res.Sweep {
+		if p.Model == "eventloop+processes" && p.Payload == 1<<20 {
+			if p.Workers <= 0 {
+				t.Fatal("the recorded run has no workers' memory")
+			}
+			want := fmt.Sprintf("[1024,%v,", round(float64(p.Memory+p.Workers)/(1<<20), 3))
+			if !strings.Contains(cs[6].Option(), want) {
+				t.Errorf("memory chart lacks eventloop+processes at 1 MiB with its workers: %s", want)
+			}
+		}
+	}
 	// The judged figures are the verdicts', with their bounds.
 	v, _ := res.Verdict("json-tail", "gil")
 	lo, _ := v.Bounds()
