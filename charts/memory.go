@@ -208,14 +208,22 @@ func memoryBreakdown(res *experiments.MemoryResult, stamp string) (*Chart, error
 		)
 		b.series = append(b.series, SeriesInfo{Name: name, Points: len(data)})
 	}
-	b.patch = patcher{top: map[string]any{
+	b.patch = patcher{after: func(opt map[string]any) {
+		// Room above the rows for the axis' name.
+		grids, _ := opt["grid"].([]any)
+		for _, g := range grids {
+			if m, ok := g.(map[string]any); ok {
+				m["top"] = fmt.Sprint(44 + 17*f.lines() + 22)
+			}
+		}
+	}, top: map[string]any{
 		"xAxis": []map[string]any{{
 			"type": "value", "name": "bytes per live task (B)", "nameLocation": "middle", "nameGap": 30,
 			"splitLine": map[string]any{"show": true, "lineStyle": map[string]any{"color": "#eee"}},
 		}},
 		// The parts top to bottom, in the order above; long names wrap.
 		"yAxis": []map[string]any{{
-			"type": "category", "data": rows, "inverse": true, "name": "series · part", "nameLocation": "start",
+			"type": "category", "data": rows, "inverse": true, "name": "series · part", "nameLocation": "start", "nameGap": 10,
 			"axisLabel": map[string]any{"interval": 0, "width": 300, "overflow": "break", "lineHeight": 13, "fontSize": 11},
 		}},
 	}}
