@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -99,59 +100,76 @@ func concurrentLanes(res *experiments.AsyncCPUResult) (lanes []lane, traced int)
 	return pick(func(string) bool { return true })
 }
 
-// loopLag draws each event loop's heartbeat lag during its concurrent run
-// (the eventloop model's and CPython's asyncio's, on one chart), with the
-// first one's longest CPU step as a reference line.
+// loopLag draws each event loop's heartbeats during its concurrent run
+// (the eventloop model's and CPython's asyncio's, on one chart): every
+// heartbeat a free loop would have fired on its schedule, on the diagonal
+// where fired equals due, and each heartbeat that did fire as a stem from
+// when it was due up to when it fired, so that a blocked loop shows as a
+// few tall stems over a row of heartbeats that never came.
 func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, work, stamp string) (*Chart, error) {
 	var series []xySeries
-	var top, wall float64
+	var wall float64
 	var parts []string
 	for i, pt := range pts {
 		run := res.Runs[pt.Concurrent].Run
-		name := "heartbeat lag"
+		name := "heartbeat: due → fired"
 		if len(pts) > 1 {
-			name = pt.Model + " heartbeat lag"
+			name = pt.Model + " heartbeat: due → fired"
 		}
 		s := xySeries{name: name, color: modelColor(pt.Model, i), symbol: modelSymbol(pt.Model)}
-		top = max(top, ms(pt.LongestStep))
+		var stems []interval
 		for _, l := range run.LoopLag {
-			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
-				name: fmt.Sprintf("%s: timer due at %.3f ms fired %.3f ms late", pt.Model, ms(l.At), ms(l.Lag))})
-			top = max(top, ms(l.Lag))
-		}
-		if i == 0 {
-			s.marks = []opts.MarkLineNameYAxisItem{{
-				Name: fmt.Sprintf("longest CPU step %.1f ms", ms(pt.LongestStep)), YAxis: ms(pt.LongestStep),
-			}}
+			due, fired := ms(l.At), ms(l.At+l.Lag)
+			text := fmt.Sprintf("%s: heartbeat due at %.1f ms fired at %.1f ms, %.1f ms late", pt.Model, due, fired, ms(l.Lag))
+			s.points = append(s.points, point{x: due, y: fired, name: text})
+			stems = append(stems, interval{x: due, low: due, high: fired, name: text})
+			wall = max(wall, fired)
 		}
 		w := ms(run.Totals.Wall)
-		s.xMarks = []opts.MarkLineNameXAxisItem{{Name: fmt.Sprintf("%s ends %.1f ms", endName(pt.Model, len(pts)), w), XAxis: w}}
 		wall = max(wall, w)
 		series = append(series, s)
+		if len(stems) > 0 {
+			series = append(series, intervals(s.name, s.color, stems))
+		}
 		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), fmtDur(run.Totals.Wall), fmtDur(pt.MaxLoopLag))
 		if len(pts) > 1 {
 			part = pt.Model + ": " + part
 		}
 		parts = append(parts, part)
 	}
+	end := math.Ceil(wall)
+	diag := xySeries{name: "fired when due (no lag)", ideal: true,
+		points: []point{{x: 0, y: 0, name: "a free loop fires each heartbeat when it is due"}, {x: end, y: end, name: "a free loop fires each heartbeat when it is due"}}}
+	series = append([]xySeries{diag}, series...)
+	heartbeat := param(res.Base(), "heartbeat")
+	if period, err := time.ParseDuration(heartbeat); err == nil && period > 0 {
+		due := xySeries{name: "due on a free loop's schedule, every " + heartbeat, color: "#a0a0a0", symbol: "emptyCircle", unjoined: true}
+		for t := period; ms(t) <= end; t += period {
+			due.points = append(due.points, point{x: ms(t), y: ms(t),
+				name: fmt.Sprintf("a heartbeat every %s: due at %.0f ms on a free loop", heartbeat, ms(t))})
+		}
+		if len(due.points) > 0 {
+			series = append(series, due)
+		}
+	}
 	f := frame{
 		title: "Event loop lag while CPU-bound tasks run",
-		context: fmt.Sprintf("%s at once · a timer every %s; %s",
-			work, param(res.Base(), "heartbeat"), strings.Join(parts, " · ")),
+		context: fmt.Sprintf("%s at once, the longest CPU step %s · a heartbeat timer every %s, re-armed when it fires\ncircles: when heartbeats fall due on a free loop · stems: from when a heartbeat was due up to when it fired",
+			work, fmtDur(pts[0].LongestStep), heartbeat),
+		note:  strings.Join(parts, " · "),
 		stamp: stamp,
 	}
 	empty := true
-	for _, s := range series {
+	for _, s := range series[1:] {
 		empty = empty && len(s.points) == 0
 	}
 	if empty {
-		f.note = "no heartbeat fired during the run"
+		f.note += " · no heartbeat fired during the run"
 	}
 	x := valueAxis("heartbeat due at (ms since run start)")
-	x.Min, x.Max = 0, math.Ceil(wall)
-	x.AxisLabel = &opts.AxisLabel{ShowMaxLabel: opts.Bool(false)}
-	y := yValue("lag: how late the timer fired (ms)")
-	y.Min, y.Max = 0, niceCeil(top*1.15)
+	x.Min, x.Max = 0, end
+	y := yValue("heartbeat fired at (ms since run start)")
+	y.Min, y.Max = 0, end
 	return xyChart("asynccpu_looplag", f, x, y, series)
 }
 
@@ -237,7 +255,7 @@ func asyncSpeedup(res *experiments.AsyncCPUResult, work, stamp string) (*Chart, 
 	})
 	add("the claim's bounds", bounds, []gocharts.SeriesOpts{
 		gocharts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: []int{48, 2}, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)}),
-		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: idealColor}),
+		gocharts.WithItemStyleOpts(opts.ItemStyle{Color: boundColor}),
 	})
 	c.Overlap(l)
 	return finish(c, b)

@@ -24,7 +24,8 @@ func TestForNoSemaphore(t *testing.T) {
 	latency := []SeriesInfo{{"queueing bound ⌈at once / workers⌉ × service", 3},
 		{"p99 · no semaphore", 3}, {"p99 · no semaphore", 6}, {"p95 · no semaphore", 3}, {"p50 · no semaphore", 3},
 		{"a call alone, p99 · semaphore 20", 3}, {"a call alone, p99 · semaphore 20", 6},
-		{"p99 · semaphore 20", 3}, {"p99 · semaphore 20", 6}, {"p95 · semaphore 20", 3}, {"p50 · semaphore 20", 3}}
+		{"p99 · semaphore 20", 3}, {"p99 · semaphore 20", 6}, {"p95 · semaphore 20", 3}, {"p50 · semaphore 20", 3},
+		{"answered · no semaphore", 3}, {"answered · semaphore 20", 3}}
 	errs := []SeriesInfo{{"too many open files · no semaphore", 3}, {"timeout · no semaphore", 3}, {"errors of any kind · semaphore 20", 3}}
 	throughput := []SeriesInfo{{"server capacity: workers / service", 2}}
 	for _, m := range []string{"goroutines", "eventloop", "cpython asyncio"} {
@@ -44,6 +45,16 @@ func TestForNoSemaphore(t *testing.T) {
 	p := parse(t, cs[1])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("latency chart axes %v, %v; want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
+	}
+	// Beside the latency of the answered calls, on the right axis, the
+	// share answered: most calls fail at 400 at once without the
+	// semaphore, none with it.
+	if len(p.YAxis) != 2 || p.YAxis[1]["position"] != "right" || p.YAxis[1]["max"] != 100.0 {
+		t.Errorf("latency chart's y axes %v, want a second, 0 to 100%%, on the right", p.YAxis)
+	}
+	free, limited := valueOf(t, p.Series[11].Data[2]), valueOf(t, p.Series[12].Data[2])
+	if f := free[1].(float64); f >= 50 || limited[1] != 100.0 {
+		t.Errorf("answered at 400 at once: %v%% without the semaphore, %v%% with it", f, limited[1])
 	}
 	// The bounds the verdicts judge, from their claims: a call's p99 under
 	// the semaphore, and the throughput at the most calls at once.

@@ -24,7 +24,7 @@ func TestForCPython(t *testing.T) {
 	}
 
 	cs := must(For(must(asyncCPUResult())(t)))(t)
-	if got := strings.Join(seriesNames(cs[0]), ","); got != "eventloop heartbeat lag,cpython asyncio heartbeat lag" {
+	if got := strings.Join(seriesNames(cs[0]), ","); got != "fired when due (no lag),eventloop heartbeat: due → fired,eventloop heartbeat: due → fired,cpython asyncio heartbeat: due → fired,cpython asyncio heartbeat: due → fired,due on a free loop's schedule, every 10ms" {
 		t.Errorf("lag chart series %s", got)
 	}
 	if !strings.Contains(cs[0].Option(), modelColor("cpython asyncio", 0)) {

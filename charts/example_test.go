@@ -42,6 +42,8 @@ func ExampleFor() {
 	// Runtime against the latency
 	//   ideal ⌈tasks/limit⌉ × latency: 2 points
 	//   goroutines: 1 points
+	// Tasks in flight: 8 tasks waiting 5ms, at most 4 at a time
+	//   goroutines (at most 4 at once): 33 points
 	// goroutines: 8 tasks waiting 5ms, at most 4 at a time
 	//   wait: 8 points
 }

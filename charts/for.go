@@ -12,14 +12,16 @@ import (
 //   - semaphore: runtime against the limit (log axes), runtime over the
 //     formula against the limit with the bounds its verdicts judge, and
 //     runtime against the latency with the formula's ideal, each figure
-//     from several runs with its 95% interval as an error bar; then a
-//     timeline of one headline run per model;
+//     from several runs with its 95% interval as an error bar; then the
+//     tasks in flight over one headline run per model, and the first
+//     model's run as a timeline;
 //   - scaling: speedup against workers with min(workers, cores), efficiency,
 //     a timeline per model at its largest pool, and the processes'
 //     serialisation time against the payload;
-//   - async-cpu: the event loop's lag over time against the longest CPU
-//     step, speedup per model, and the event loop's and goroutines'
-//     concurrent runs on one time axis;
+//   - async-cpu: the event loops' heartbeats, when each fired against
+//     when it was due, beside a free loop's schedule; speedup per model;
+//     and the event loop's and goroutines' concurrent runs on one time
+//     axis;
 //   - diagnosis: wall and CPU time per workload, the utilisations over
 //     time on one chart, each workload's demand for CPU with its 95%
 //     interval against the cores it is built to use and the classifier's
@@ -33,12 +35,15 @@ import (
 //     tasks and over time, failed calls by kind, scheduling delay, GC
 //     cycles;
 //   - json: latency p50, p95 and p99 per variant, the event loops' lag
-//     over time, throughput beside the baselines, then, over the payload
-//     sweep (two sizes or more), the p99, the event loops' worst lag and
-//     the memory against the payload;
+//     over time (Go's loops, then CPython's asyncio), throughput beside
+//     the baselines, then, over the payload sweep (two sizes or more),
+//     the p99, the event loops' worst lag and the memory against the
+//     payload;
 //   - memory: the memory held against the live tasks, bytes per task,
-//     what a task holds (if any breakdown), the time to create them;
-//   - matrix: runtime and memory as heatmaps of workload by model.
+//     what a task holds part by part (if any breakdown), the time to
+//     create them;
+//   - matrix: runtime and memory as heatmaps of workload by model, each
+//     with its colour scale.
 //
 // Every chart's subtitle carries the result's machine stamp.
 func For(res experiments.Result) ([]*Chart, error) {

@@ -109,10 +109,19 @@ func TestForSemaphore(t *testing.T) {
 		{"Runtime against the semaphore limit", append([]SeriesInfo{ideal}, models(4)...)},
 		{"Runtime over the formula, against the limit", append([]SeriesInfo{floor}, models(4)...)},
 		{"Runtime against the latency", append([]SeriesInfo{{idealName, 2}}, models(3)...)},
+		{"Tasks in flight: 200 tasks waiting 100ms, at most 20 at a time", inFlightSeries(t, res)},
 		{"eventloop: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
-		{"goroutines: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
-		{"cpython asyncio: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 	})
+	// In flight: never more than the limit, and the limit reached.
+	for _, s := range parse(t, cs[3]).Series {
+		most := 0.0
+		for _, d := range s.Data {
+			most = max(most, valueOf(t, d)[1].(float64))
+		}
+		if most != 20 {
+			t.Errorf("%s: at most %v in flight, want the limit 20", s.Name, most)
+		}
+	}
 	p := parse(t, cs[0])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("limit chart axes: x %v, y %v; want both log", p.XAxis[0]["type"], p.YAxis[0]["type"])
@@ -139,13 +148,29 @@ func TestForSemaphore(t *testing.T) {
 	if got := strings.Join(marks, " "); got != want {
 		t.Errorf("ratio chart bounds %q, want %q", got, want)
 	}
-	tl := parse(t, cs[3])
+	tl := parse(t, cs[4])
 	if rows := tl.YAxis[0]["data"].([]any); len(rows) != 20 || rows[0] != "worker 0" {
 		t.Errorf("timeline rows %v, want 20 slots from worker 0", rows)
 	}
 	if s := tl.Series[0]; s.Type != "custom" || s.Render != "js:timelineBar" || s.Tooltip["formatter"] != "js:timelineTooltip" {
 		t.Errorf("timeline series %+v", s)
 	}
+}
+
+// inFlightSeries is a series per model of the in-flight chart: its
+// headline run's steps, a point to start and two each time a task took or
+// gave back a slot.
+func inFlightSeries(t *testing.T, res *experiments.SemaphoreResult) []SeriesInfo {
+	t.Helper()
+	var out []SeriesInfo
+	for _, h := range res.Headline {
+		i, ok := nearestRun(res, h)
+		if !ok {
+			t.Fatalf("%s: no headline run", h.Model)
+		}
+		out = append(out, SeriesInfo{fmt.Sprintf("%s (at most %d at once)", h.Model, h.Limit), 1 + 4*len(res.Runs[i].Spans)})
+	}
+	return out
 }
 
 func TestIdealSteps(t *testing.T) {
@@ -225,6 +250,18 @@ func TestForScaling(t *testing.T) {
 	}
 	if p := parse(t, cs[len(cs)-1]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("payload axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
+	}
+	// The serialisation is drawn against the task's own computation (the
+	// quick run's 25ms), its line within the axis.
+	pl := parse(t, cs[len(cs)-1])
+	var found bool
+	for _, s := range pl.Series {
+		for _, m := range s.MarkLine.Data {
+			found = found || (m.Name == "one task's computation: 25 ms" && m.YAxis == 25)
+		}
+	}
+	if top, _ := pl.YAxis[0]["max"].(float64); !found || top < 25 {
+		t.Errorf("payload chart: no line at the task's 25 ms within its axis (max %v)", pl.YAxis[0]["max"])
 	}
 }
 
@@ -309,7 +346,8 @@ func TestForAsyncCPU(t *testing.T) {
 	on, waiting := 0, 0
 	for _, pt := range res.Points {
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" {
-			lags = append(lags, SeriesInfo{pt.Model + " heartbeat lag", len(res.Runs[pt.Concurrent].LoopLag)})
+			n := len(res.Runs[pt.Concurrent].LoopLag)
+			lags = append(lags, SeriesInfo{pt.Model + " heartbeat: due → fired", n}, SeriesInfo{pt.Model + " heartbeat: due → fired", 3 * n})
 		}
 		if pt.Model == "eventloop" || pt.Model == "cpython asyncio" || pt.Model == "goroutines" {
 			for _, s := range res.Runs[pt.Traced].Spans {
@@ -325,6 +363,9 @@ func TestForAsyncCPU(t *testing.T) {
 	}
 	lanes = []SeriesInfo{{"on a CPU", on}, {"waiting for a CPU", waiting}}
 	n := len(res.Points)
+	// Every heartbeat due on a free loop's schedule (every 10ms) up to the
+	// longer run's end, 118.6 ms.
+	lags = append([]SeriesInfo{{"fired when due (no lag)", 2}}, append(lags, SeriesInfo{"due on a free loop's schedule, every 10ms", 11})...)
 	cs := checkCharts(t, res, []want{
 		{"Event loop lag", lags},
 		{"Speedup of running the tasks all at once", []SeriesInfo{{"measured speedup", n}, {"measured speedup", 3 * n}, {"the claim's prediction", 2 * n}, {"the claim's bounds", 14}}},

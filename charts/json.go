@@ -36,8 +36,10 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 		return nil, err
 	}
 	if slices.ContainsFunc(res.Headline, func(p experiments.JSONPoint) bool { return p.Loop }) {
-		if err := add(jsonLag(res, work, stamp)); err != nil {
-			return nil, err
+		for _, cpython := range []bool{false, true} {
+			if err := add(jsonLag(res, work, stamp, cpython)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := add(jsonThroughput(res, work, stamp)); err != nil {
@@ -61,11 +63,16 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 				return nil, err
 			}
 		}
-		if err := add(jsonSweep(res, "json_memory", "Memory against the payload",
-			"heap peak added (MiB, log scale)", tasks, stamp, false,
+		// The worker processes' memory counts: offloading to them moves
+		// the encoding's memory out of this process, it does not save it.
+		if err := add(jsonSweep(res, "json_memory", "Memory against the payload, worker processes' included",
+			"memory added (MiB, log scale)", tasks, stamp, false,
 			func(p experiments.JSONPoint) (float64, string) {
-				mb := float64(p.Memory) / (1 << 20)
-				return round(mb, 3), fmt.Sprintf("heap peak %.1f MiB above the start", mb)
+				heap, workers := float64(p.Memory)/(1<<20), float64(p.Workers)/(1<<20)
+				if p.Workers <= 0 {
+					return round(heap, 3), fmt.Sprintf("heap peak %.1f MiB above the start", heap)
+				}
+				return round(heap+workers, 3), fmt.Sprintf("%.1f MiB: heap peak %.1f MiB above the start + the worker processes' peak %.1f MiB", heap+workers, heap, workers)
 			})); err != nil {
 			return nil, err
 		}
@@ -147,16 +154,22 @@ func jsonLatency(res *experiments.JSONResult, work, stamp string) (*Chart, error
 	return variantBars("json_latency", f, cats, y, groups, mark)
 }
 
-// jsonLag draws each event loop's heartbeat lag over its headline run.
-func jsonLag(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
+// jsonLag draws the heartbeat lag of each event loop over its headline
+// run, as points: Go's loops (cpython false) or CPython's asyncio (true),
+// nil if there are none. One encoding's time is drawn as a line only where
+// the axis is short enough to show it, and said in the subtitle always.
+func jsonLag(res *experiments.JSONResult, work, stamp string, cpython bool) (*Chart, error) {
 	var series []xySeries
-	top, wall := 0.0, 0.0
+	top, wall, enc := 0.0, 0.0, 0.0
 	for i, p := range res.Headline {
-		if !p.Loop || !validRun(res.Base(), p.Run) {
+		if !p.Loop || !validRun(res.Base(), p.Run) || strings.HasPrefix(p.Model, "cpython") != cpython {
 			continue
 		}
+		if enc == 0 && p.Encode > 0 {
+			enc = ms(p.Encode)
+		}
 		run := res.Runs[p.Run].Run
-		s := xySeries{name: p.Model, color: jsonColor(p.Model, i), symbol: modelSymbol(p.Model)}
+		s := xySeries{name: p.Model, color: jsonColor(p.Model, i), symbol: modelSymbol(p.Model), unjoined: true}
 		for _, l := range run.LoopLag {
 			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
 				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, ms(l.At), ms(l.Lag))})
@@ -165,19 +178,27 @@ func jsonLag(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
 		wall = max(wall, ms(run.Totals.Wall))
 		series = append(series, s)
 	}
-	if len(series) > 0 {
-		var enc float64
-		for _, p := range res.Headline {
-			if p.Loop && p.Encode > 0 {
-				enc = ms(p.Encode)
-				break
-			}
+	if len(series) == 0 {
+		return nil, nil
+	}
+	title, who := "Event loop lag while the tasks encode: Go's event loop", "Go's eventloop model, inline and offloading the encoding"
+	if cpython {
+		title, who = "Event loop lag while the tasks encode: CPython's asyncio", "CPython's asyncio, inline and offloading the encoding"
+	}
+	encoding := ""
+	if enc > 0 {
+		encoding = fmt.Sprintf(" · one encoding takes %.1f ms", enc)
+		// A line a twentieth of the axis high or more shows; a lower one
+		// would only thicken the axis.
+		if enc*20 >= top {
+			series[0].marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one encoding %.1f ms", enc), YAxis: round(enc, 3)}}
+			encoding += " (dashed)"
 		}
-		series[0].marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one encoding %.1f ms", enc), YAxis: round(enc, 3)}}
 	}
 	f := frame{
-		title:   "Event loop lag while the tasks encode",
-		context: fmt.Sprintf("%s · a timer every %s, its lateness plotted when it fired", work, param(res.Base(), "heartbeat")),
+		title:   title,
+		context: fmt.Sprintf("%s · %s", who, work),
+		note:    fmt.Sprintf("a heartbeat timer every %s, a point per heartbeat: how late it fired%s", param(res.Base(), "heartbeat"), encoding),
 		stamp:   stamp,
 	}
 	x := valueAxis("heartbeat due at (ms since the run started)")
@@ -185,7 +206,11 @@ func jsonLag(res *experiments.JSONResult, work, stamp string) (*Chart, error) {
 	x.AxisLabel = &opts.AxisLabel{ShowMaxLabel: opts.Bool(false)}
 	y := yValue("lag: how late the timer fired (ms)")
 	y.Min, y.Max = 0, niceCeil(top*1.1)
-	return xyChart("json_lag", f, x, y, series)
+	kind := "json_lag"
+	if cpython {
+		kind = "json_lag_cpython"
+	}
+	return xyChart(kind, f, x, y, series)
 }
 
 // jsonThroughput draws tasks per second with the encoding beside the same

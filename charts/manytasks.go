@@ -98,7 +98,7 @@ func manyMemory(res *experiments.ManyTasksResult, models []string, server, stamp
 				continue
 			}
 			e := fit.Exponent
-			line := xySeries{name: fmt.Sprintf("%s: ∝ tasks^%.2f [%.2f, %.2f]", m, e.Median, e.Low, e.High), ideal: true}
+			line := xySeries{name: fmt.Sprintf("%s: ∝ tasks^%.2f [%.2f, %.2f]", m, e.Median, e.Low, e.High), ideal: true, color: lighter(modelColor(m, i))}
 			for _, x := range []float64{float64(runs[0].PeakLive), float64(runs[len(runs)-1].PeakLive)} {
 				y := fit.Coefficient * math.Pow(x, e.Median) / (1 << 20)
 				line.points = append(line.points, point{x: x, y: round(y, 4), name: fmt.Sprintf("fit: %.3g B × %.0f^%.3f = %.2f MiB", fit.Coefficient, x, e.Median, y)})
@@ -263,10 +263,7 @@ func manyErrors(res *experiments.ManyTasksResult, models []string, server, stamp
 		}
 		any := false
 		for _, k := range model.ErrKinds() {
-			g := barGroup{name: m + " · " + k.Describe(), color: errKindColors[k]}
-			if i%2 == 1 {
-				g.color = lighter(g.color)
-			}
+			g := barGroup{name: m + " · " + k.Describe(), color: shade(errKindColors[k], i)}
 			n := 0
 			for _, c := range counts {
 				p := at[c]

@@ -19,17 +19,22 @@ func matrixCharts(res *experiments.MatrixResult) ([]*Chart, error) {
 		return nil, nil
 	}
 	stamp := res.Stamp.String()
+	// The runtime's colour runs from 1× to 10×, log scale, and stays at
+	// its top beyond, so that 2× (threads on CPU work, say) is plainly
+	// coloured rather than pale beside a 100×.
+	runtimeScale := heatScale{max: 1, capped: true, label: func(v float64) string { return fmt.Sprintf("%.3g×", math.Pow(10, v)) }}
 	rt, err := matrixHeat(res, "matrix_runtime", "Runtime: each workload on each model",
-		"colour: runtime over the fastest in its row (Go's models and CPython's apart), log scale · framed ★: the framework's recommendation",
-		stamp, func(c experiments.MatrixCell) (float64, string) {
-			return math.Log10(math.Max(c.Ratio, 1)), fmt.Sprintf("%s\n%.2f×", fmtDur(c.Runtime), c.Ratio)
+		"colour: runtime over the fastest in its row (Go's models and CPython's apart), log scale, 10× and over alike · framed ★: the framework's recommendation",
+		stamp, runtimeScale, func(c experiments.MatrixCell) (float64, string) {
+			return math.Min(math.Log10(math.Max(c.Ratio, 1)), runtimeScale.max), fmt.Sprintf("%s\n%.2f×", fmtDur(c.Runtime), c.Ratio)
 		})
 	if err != nil {
 		return nil, err
 	}
 	mem, err := matrixHeat(res, "matrix_memory", "Memory added: each workload on each model",
 		"colour: resident memory the run added, each run in a fresh process, worker processes whole, log scale · framed ★: the framework's recommendation",
-		stamp, func(c experiments.MatrixCell) (float64, string) {
+		stamp, heatScale{label: func(v float64) string { return experiments.FormatBytes(math.Pow(10, v) * (1 << 20)) }},
+		func(c experiments.MatrixCell) (float64, string) {
 			mb := float64(c.Memory) / (1 << 20)
 			return math.Log10(math.Max(mb, 0.01)), experiments.FormatBytes(float64(c.Memory))
 		})
@@ -149,9 +154,19 @@ func matrixShort(w experiments.MatrixWorkload) string {
 // fmtRatio writes a ratio, e.g. "1.1×".
 func fmtRatio(x float64) string { return fmt.Sprintf("%.3g×", x) }
 
+// heatScale is a heatmap's colour scale: from 0 to max if capped (values
+// at max stand for max and over), else over the values drawn; label
+// writes a value of the scale for its legend.
+type heatScale struct {
+	max    float64
+	capped bool
+	label  func(float64) string
+}
+
 // matrixHeat draws one figure of every cell as a heatmap: value gives the
-// colour (on whatever scale it chooses) and the cell's label.
-func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp string,
+// colour (on the scale's terms) and the cell's label; the colour scale is
+// shown beside the cells.
+func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp string, scale heatScale,
 	value func(experiments.MatrixCell) (float64, string)) (*Chart, error) {
 	var models []string
 	for _, c := range res.Cells {
@@ -190,6 +205,11 @@ func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp strin
 	if math.IsInf(lo, 0) || hi-lo < 1e-9 {
 		lo, hi = 0, 1
 	}
+	top := scale.label(hi)
+	if scale.capped {
+		lo, hi = 0, scale.max
+		top = scale.label(hi) + " and over"
+	}
 	f := frame{title: title, context: context, stamp: stamp}
 	c := gocharts.NewHeatMap()
 	c.SetGlobalOptions(f.globals()...)
@@ -209,6 +229,8 @@ func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp strin
 	b := build{kind: kind, frame: f, height: 460,
 		series: []SeriesInfo{{Name: "cells", Points: len(cells)}, {Name: "the framework's recommendation", Points: len(marks)}},
 		patch: patcher{top: map[string]any{
+			// Room on the right for the colour scale.
+			"grid": []map[string]any{{"left": "64", "right": "120", "top": fmt.Sprint(44 + 17*f.lines()), "bottom": "74", "containLabel": true}},
 			// Every model named under its column, long names broken over
 			// two lines (ECharts would otherwise skip every other label).
 			"xAxis": []map[string]any{{
@@ -218,14 +240,15 @@ func matrixHeat(res *experiments.MatrixResult, kind, title, context, stamp strin
 			}},
 			// The legend names the frames only: the cells' colour is the
 			// scale's, not a series colour.
-			"legend": map[string]any{"show": true, "type": "scroll", "bottom": "6", "left": "center",
+			"legend": map[string]any{"show": true, "type": "plain", "bottom": "6", "left": "center",
 				"data": []string{"the framework's recommendation"}},
 			// The colour scale: green (fast, small) to red; the recommended
 			// cells' frames (series 1) keep their own transparent fill.
 			"visualMap": map[string]any{
 				"type": "continuous", "min": round(lo, 4), "max": round(hi, 4), "seriesIndex": 0,
-				"calculable": false, "orient": "vertical", "right": 4, "top": "middle", "show": false,
-				"inRange": map[string]any{"color": []string{"#e8f5e9", "#fff3c4", "#fdd0a2", "#f4a582", "#d6604d"}},
+				"calculable": false, "orient": "vertical", "right": 8, "top": "middle", "show": true,
+				"text": []string{top, scale.label(lo)}, "itemHeight": 180,
+				"inRange": map[string]any{"color": []string{"#e8f5e9", "#fed976", "#fd9f4a", "#f46d43", "#d6604d"}},
 			},
 		}},
 	}

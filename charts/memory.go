@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -150,79 +151,91 @@ func seriesNamed(res *experiments.MemoryResult, name string) (experiments.Memory
 	return experiments.MemorySeries{}, false
 }
 
-// memoryBreakdown stacks what one live task holds, part by part, for each
-// series with a breakdown.
+// memoryBreakdown draws what one live task holds as labelled bars, one
+// row per part, grouped by series (the largest part first) and coloured by
+// series, so that every part is named on its row rather than behind a
+// legend of parts.
 func memoryBreakdown(res *experiments.MemoryResult, stamp string) (*Chart, error) {
-	var cats []string
-	var parts []string
+	var (
+		rows    []string
+		models  []string
+		entries []breakdownEntry
+	)
 	for _, s := range res.Series {
 		if len(s.Breakdown) == 0 || s.Model == "processes" {
 			continue
 		}
-		cats = append(cats, s.Model)
-		for _, b := range s.Breakdown {
-			if !slices.Contains(parts, b.Part) {
-				parts = append(parts, b.Part)
+		models = append(models, s.Model)
+		parts := slices.Clone(s.Breakdown)
+		slices.SortStableFunc(parts, func(a, b experiments.MemoryPart) int { return cmp.Compare(b.Bytes, a.Bytes) })
+		for _, bp := range parts {
+			name := fmt.Sprintf("%s: %s\n%.0f bytes per task", s.Model, bp.Part, bp.Bytes)
+			if bp.Objects > 0 {
+				name += fmt.Sprintf(" · %.2f objects", bp.Objects)
 			}
+			entries = append(entries, breakdownEntry{model: s.Model, row: len(rows), bytes: bp.Bytes, name: name})
+			rows = append(rows, s.Model+" · "+bp.Part)
 		}
 	}
 	c := gocharts.NewBar()
 	f := frame{
 		title:   "What a live task holds",
-		context: fmt.Sprintf("bytes per task by part · Go: a memory profile of every allocation at %s live tasks, stacks and metadata from the largest run · CPython: objects added, by type", param(res.Base(), "profile")),
+		context: fmt.Sprintf("bytes per task by part, the largest first · Go: a memory profile of every allocation at %s live tasks, stacks and metadata from the largest run · CPython: objects added, by type", param(res.Base(), "profile")),
 		stamp:   stamp,
 	}
 	c.SetGlobalOptions(f.globals()...)
-	c.SetGlobalOptions(
-		gocharts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "series", NameLocation: "middle", NameGap: 30}),
-		gocharts.WithYAxisOpts(yValue("bytes per live task")),
-	)
-	c.SetXAxis(cats)
-	b := build{kind: "memory_breakdown", frame: f, height: 520}
-	for i, part := range parts {
-		data := make([]opts.BarData, len(cats))
-		for j, cat := range cats {
-			data[j] = opts.BarData{Value: 0}
-			for _, s := range res.Series {
-				if s.Model != cat {
-					continue
-				}
-				for _, bp := range s.Breakdown {
-					if bp.Part == part {
-						name := fmt.Sprintf("%s: %s\n%.0f bytes per task", cat, part, bp.Bytes)
-						if bp.Objects > 0 {
-							name += fmt.Sprintf(" · %.2f objects", bp.Objects)
-						}
-						data[j] = opts.BarData{Value: round(bp.Bytes, 1), Name: name}
-					}
-				}
+	b := build{kind: "memory_breakdown", frame: f, height: 120 + 17*f.lines() + 26*len(rows)}
+	for i, m := range models {
+		// One value per row, the model's own rows only: stacked, a row's
+		// one bar takes the row's full height.
+		data := make([]opts.BarData, len(rows))
+		total := 0.0
+		for j := range data {
+			data[j] = opts.BarData{Value: nil}
+		}
+		for _, e := range entries {
+			if e.model == m {
+				data[e.row] = opts.BarData{Value: round(e.bytes, 0), Name: e.name}
+				total += e.bytes
 			}
 		}
-		c.AddSeries(part, data,
+		name := fmt.Sprintf("%s: %s per task in all", m, experiments.FormatBytes(total))
+		c.AddSeries(name, data,
 			gocharts.WithBarChartOpts(opts.BarChart{Stack: "task"}),
-			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: partColor(part, i)}),
-			gocharts.WithSeriesOpts(func(s *gocharts.SingleSeries) { s.BarMaxWidth = "72" }),
+			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: memoryColor(m, i)}),
+			gocharts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c} B", Color: "#333"}),
+			gocharts.WithSeriesOpts(func(s *gocharts.SingleSeries) { s.BarMaxWidth = "18" }),
 		)
-		b.series = append(b.series, SeriesInfo{Name: part, Points: len(data)})
+		b.series = append(b.series, SeriesInfo{Name: name, Points: len(data)})
 	}
+	b.patch = patcher{after: func(opt map[string]any) {
+		// Room above the rows for the axis' name.
+		grids, _ := opt["grid"].([]any)
+		for _, g := range grids {
+			if m, ok := g.(map[string]any); ok {
+				m["top"] = fmt.Sprint(44 + 17*f.lines() + 22)
+			}
+		}
+	}, top: map[string]any{
+		"xAxis": []map[string]any{{
+			"type": "value", "name": "bytes per live task (B)", "nameLocation": "middle", "nameGap": 30,
+			"splitLine": map[string]any{"show": true, "lineStyle": map[string]any{"color": "#eee"}},
+		}},
+		// The parts top to bottom, in the order above; long names wrap.
+		"yAxis": []map[string]any{{
+			"type": "category", "data": rows, "inverse": true, "name": "series · part", "nameLocation": "start", "nameGap": 10,
+			"axisLabel": map[string]any{"interval": 0, "width": 300, "overflow": "break", "lineHeight": 13, "fontSize": 11},
+		}},
+	}}
 	return finish(c, b)
 }
 
-// partColors give the parts every series shares a colour of their own.
-var partColors = map[string]string{
-	"goroutine stack": "#3ba272",
-	"the runtime's metadata and the heap's slack": "#c8c8c8",
-	"other": "#e0e0e0",
-	"other (containers' buffers, objects the collector does not track)": "#c8c8c8",
-}
-
-var partPalette = []string{"#5470c6", "#fac858", "#ee6666", "#73c0de", "#fc8452", "#9a60b4", "#ea7ccc", "#91cc75", "#2f4554", "#8b4a1c", "#61a0a8", "#d48265", "#749f83", "#ca8622", "#bda29a", "#6e7074"}
-
-func partColor(part string, i int) string {
-	if c, ok := partColors[part]; ok {
-		return c
-	}
-	return partPalette[i%len(partPalette)]
+// breakdownEntry is one part of one series' breakdown, on its row.
+type breakdownEntry struct {
+	model string
+	row   int
+	bytes float64
+	name  string
 }
 
 // memoryCreate draws the time to create the live tasks, log-log.

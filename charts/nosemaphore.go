@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -17,7 +18,10 @@ var (
 	freeShades    = map[string]string{"p50": "#f2b134", "p95": "#f07c3a", "p99": "#d62d20"}
 	limitedShades = map[string]string{"p50": "#7fc8e8", "p95": "#3c8dcb", "p99": "#1b4f9c"}
 	pctSymbols    = map[string]string{"p50": "circle", "p95": "diamond", "p99": "triangle"}
-	errKindColors = map[model.ErrKind]string{
+	// answeredColors draw the share of calls answered, without (false)
+	// and with (true) the semaphore.
+	answeredColors = map[bool]string{false: "#8e44ad", true: "#16a085"}
+	errKindColors  = map[model.ErrKind]string{
 		model.ErrTooManyFiles: "#8e44ad", model.ErrTimeout: "#d62d20", model.ErrRefused: "#f07c3a",
 		model.ErrReset: "#f2b134", model.ErrOther: "#7f7f7f",
 	}
@@ -225,13 +229,31 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 	if len(series) > 0 {
 		series[0].marks = marks
 	}
+	// Latency counts the answered calls only: the share answered, beside
+	// it on the right axis, says how many that is.
+	for _, l := range []int{0, limit} {
+		s := xySeries{name: "answered · " + semName(l), color: answeredColors[l > 0], symbol: "rect", yAxis: 1}
+		for _, p := range byMode(res, m, l) {
+			share, runs := 0.0, ""
+			if p.Crash == "" && p.Tasks > 0 {
+				share, _ = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return 100 * float64(c.OK) / float64(max(1, c.Tasks)) })
+				runs = medianOf(p.CallRuns)
+			}
+			s.points = append(s.points, point{x: float64(p.Concurrency), y: round(share, 2),
+				name: fmt.Sprintf("%s, %d at once: %.1f%% of the calls answered%s\nthe run shown: %d of %d · %s", semName(l), p.Concurrency, share, runs, p.OK, p.Tasks, errorsLine(p.Errors))})
+		}
+		series = append(series, s)
+	}
 	f := frame{
 		title:   fmt.Sprintf("%s: latency against concurrency, without and with the semaphore", m),
 		context: "each answered call's task, creation to end (the wait for a slot included) · " + server + " · bars: 95% intervals over the runs at the sweep's ends",
-		note:    "failed calls have no latency: they are in the errors chart",
+		note:    "failed calls have no latency: the squares on the right axis give the share of calls answered; the errors chart, why the others failed",
 		stamp:   stamp,
 	}
-	return xyChart("nosem_latency", f, logAxis("calls launched at once (log scale)"), yLog("latency (ms, log scale)"), series)
+	answered := yValue("calls answered (%)")
+	answered.Min, answered.Max, answered.Position = 0, 100, "right"
+	answered.SplitLine = &opts.SplitLine{Show: opts.Bool(false)}
+	return xyChartAxes("nosem_latency", f, logAxis("calls launched at once (log scale)"), []opts.YAxis{yLog("latency, answered calls (ms, log)"), answered}, series)
 }
 
 // noSemaphoreErrors draws model m's failed calls by kind at each
@@ -338,12 +360,32 @@ func modeColor(m string, i, limit int) string {
 
 // lighter is a colour halfway to white, for a kind's bars with the
 // semaphore beside its bars without.
-func lighter(hex string) string {
+func lighter(hex string) string { return mix(hex, 255, 0.5) }
+
+// shade is the i-th shade of a colour, for the same kind of bar from
+// several series: the colour itself, then halfway to white, then 40% of
+// the way to black, then a quarter of the way to white, and so on.
+func shade(hex string, i int) string {
+	switch i % 4 {
+	case 1:
+		return mix(hex, 255, 0.5)
+	case 2:
+		return mix(hex, 0, 0.4)
+	case 3:
+		return mix(hex, 255, 0.25)
+	}
+	return hex
+}
+
+// mix moves a colour's channels the fraction f of the way to the level to
+// (0 black, 255 white).
+func mix(hex string, to int, f float64) string {
 	var r, g, b int
 	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
 		return hex
 	}
-	return fmt.Sprintf("#%02x%02x%02x", (r+255)/2, (g+255)/2, (b+255)/2)
+	m := func(c int) int { return int(math.Round(float64(c) + f*float64(to-c))) }
+	return fmt.Sprintf("#%02x%02x%02x", m(r), m(g), m(b))
 }
 
 // errorsLine writes errors by kind for a tooltip.

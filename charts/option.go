@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	gocharts "github.com/go-echarts/go-echarts/v2/charts"
@@ -113,6 +114,9 @@ type patcher struct {
 	top map[string]any
 	// series holds extra options per series index.
 	series map[int]map[string]any
+	// after, if set, edits the finished option, decoded as plain JSON
+	// values.
+	after func(opt map[string]any)
 }
 
 // Visit sets the top-level options.
@@ -184,6 +188,10 @@ func encodeOption(c goChart, p patcher) (string, error) {
 	if err := dec.Decode(&opt); err != nil {
 		return "", fmt.Errorf("encode option: %w", err)
 	}
+	if p.after != nil {
+		p.after(opt)
+	}
+	fitLegend(opt)
 	if compactOptions {
 		compactData(opt)
 	}
@@ -381,4 +389,89 @@ func nameDim(s map[string]any, values []any) (int, bool) {
 	}
 	t := s["type"]
 	return n, n == 2 && (t == "line" || t == "scatter")
+}
+
+// The legend lists every series a chart draws, on as many rows as its
+// entries need, never paged: a paged legend hides series from a reader who
+// does not click through it. A chart whose legend would need more than
+// maxLegendRows rows at legendWidth has too many series for one chart.
+const (
+	// legendWidth is the width, in CSS pixels, a legend's rows are laid out
+	// in: a narrow notebook column, less the legend's padding.
+	legendWidth = 740
+	// legendRowHeight is one row of entries, in CSS pixels.
+	legendRowHeight = 22
+	// maxLegendRows is the most rows a legend may take.
+	maxLegendRows = 3
+	// gridBottom is the room under the plot for the x axis' name and a
+	// one-row legend.
+	gridBottom = 74
+)
+
+// legendNames are the entries of opt's legend: its data if it names them,
+// else each named series once, in order; nil when the legend is hidden.
+func legendNames(opt map[string]any) []string {
+	lg, _ := opt["legend"].(map[string]any)
+	if lg == nil || lg["show"] != true {
+		return nil
+	}
+	var names []string
+	if data, ok := lg["data"].([]any); ok {
+		for _, d := range data {
+			if n, ok := d.(string); ok {
+				names = append(names, n)
+			}
+		}
+		return names
+	}
+	series, _ := opt["series"].([]any)
+	for _, x := range series {
+		s, _ := x.(map[string]any)
+		if n, _ := s["name"].(string); n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// legendRows is how many rows ECharts' plain legend lays names out on in
+// legendWidth: each entry is its 25-pixel icon, a 5-pixel gap and its text
+// (12-pixel sans-serif, at most 7 pixels a character), 10 pixels apart.
+func legendRows(names []string) int {
+	rows, used := 0, 0
+	for _, n := range names {
+		w := 25 + 5 + 7*len([]rune(n))
+		if rows == 0 || used+10+w > legendWidth {
+			rows++
+			used = w
+			continue
+		}
+		used += 10 + w
+	}
+	return rows
+}
+
+// fitLegend makes opt's legend plain (wrapped, never paged) and leaves
+// room under the plot for its rows.
+func fitLegend(opt map[string]any) {
+	lg, _ := opt["legend"].(map[string]any)
+	if lg == nil {
+		return
+	}
+	lg["type"] = "plain"
+	rows := legendRows(legendNames(opt))
+	if rows <= 1 {
+		return
+	}
+	need := gridBottom + legendRowHeight*(rows-1)
+	grids, _ := opt["grid"].([]any)
+	for _, g := range grids {
+		m, ok := g.(map[string]any)
+		if !ok {
+			continue
+		}
+		if had, err := strconv.Atoi(fmt.Sprint(m["bottom"])); err != nil || had < need {
+			m["bottom"] = strconv.Itoa(need)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,10 +24,15 @@ var (
 
 func TestForJSON(t *testing.T) {
 	res := must(jsonResult())(t)
-	var loops, sweep []SeriesInfo
+	var goLoops, pyLoops, sweep []SeriesInfo
 	for _, p := range res.Headline {
 		if p.Loop {
-			loops = append(loops, SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)})
+			s := SeriesInfo{Name: p.Model, Points: len(res.Runs[p.Run].LoopLag)}
+			if strings.HasPrefix(p.Model, "cpython") {
+				pyLoops = append(pyLoops, s)
+			} else {
+				goLoops = append(goLoops, s)
+			}
 		}
 	}
 	for _, m := range []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil"} {
@@ -39,7 +45,8 @@ func TestForJSON(t *testing.T) {
 	}
 	cs := checkCharts(t, res, []want{
 		{"Latency per task: p50, p95, p99", []SeriesInfo{{"p50", 9}, {"p95", 9}, {"p99", 9}}},
-		{"Event loop lag while the tasks encode", loops},
+		{"Event loop lag while the tasks encode: Go's event loop", goLoops},
+		{"Event loop lag while the tasks encode: CPython's asyncio", pyLoops},
 		{"Throughput: tasks per second", []SeriesInfo{{"with the encoding", 9}, {"without it (the model's baseline)", 9}}},
 		{"Tail latency against the payload", sweep},
 		{"Worst event loop lag against the payload", sweep[:4]},
@@ -48,16 +55,37 @@ func TestForJSON(t *testing.T) {
 		{"Throughput over the same tasks' without the encoding", judged(9)},
 		{"The loop's lag, the offloading and the parallel encoders", judged(8)},
 	})
-	if p := parse(t, cs[3]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
+	if p := parse(t, cs[4]); p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
 		t.Errorf("sweep axes %v %v, want log", p.XAxis[0]["type"], p.YAxis[0]["type"])
 	}
-	if !strings.Contains(cs[1].Option(), "one encoding") {
-		t.Error("lag chart lacks the encoding's line")
+	// The lag panels: points, not lines; one encoding's time said, not
+	// drawn on an axis forty times as tall.
+	for _, c := range cs[1:3] {
+		p := parse(t, c)
+		if !strings.Contains(p.Title.Subtext, "one encoding takes") || len(p.Series[0].MarkLine.Data) != 0 {
+			t.Errorf("%q: subtitle %q, marks %v", c.Title(), p.Title.Subtext, p.Series[0].MarkLine.Data)
+		}
+		if !strings.Contains(c.Option(), `"lineStyle":{"color":"`+jsonColor(c.Series()[0].Name, 0)+`","opacity":0}`) {
+			t.Errorf("%q: its points are joined by lines", c.Title())
+		}
+	}
+	// The memory against the payload counts the worker processes': at
+	// 1 MiB, the offloading loop's heap peak and its workers' peak.
+	for _, p := range res.Sweep {
+		if p.Model == "eventloop+processes" && p.Payload == 1<<20 {
+			if p.Workers <= 0 {
+				t.Fatal("the recorded run has no workers' memory")
+			}
+			want := fmt.Sprintf("[1024,%v,", round(float64(p.Memory+p.Workers)/(1<<20), 3))
+			if !strings.Contains(cs[6].Option(), want) {
+				t.Errorf("memory chart lacks eventloop+processes at 1 MiB with its workers: %s", want)
+			}
+		}
 	}
 	// The judged figures are the verdicts', with their bounds.
 	v, _ := res.Verdict("json-tail", "gil")
 	lo, _ := v.Bounds()
-	o := cs[6].Option()
+	o := cs[7].Option()
 	if !strings.Contains(o, fmt.Sprintf("json-tail on gil: 95%% interval %.4g to %.4g", v.Low, v.High)) || !strings.Contains(o, fmt.Sprintf(`[5,%v,`, round(lo, 6))) {
 		t.Errorf("the tail chart lacks gil's interval or its bound %v", lo)
 	}
@@ -75,8 +103,15 @@ func TestForMemory(t *testing.T) {
 		{"What a live task holds", breakdownSeries(res)},
 		{"Time to create the live tasks", []SeriesInfo{{"bare goroutines", 9}, {"goroutines", 9}, {"eventloop", 9}, {"cpython asyncio", 9}}},
 	})
-	if !strings.Contains(cs[3].Option(), `"stack":"task"`) {
-		t.Error("the breakdown's bars are not stacked")
+	// The breakdown: a labelled row per part, grouped by series, the
+	// largest part first.
+	bd := parse(t, cs[3])
+	rows := bd.YAxis[0]["data"].([]any)
+	if len(rows) != 30 || rows[0] != "bare goroutines · goroutine stack" || rows[6] != "goroutines · goroutine stack" {
+		t.Errorf("breakdown rows %v", rows)
+	}
+	if !strings.Contains(cs[3].Option(), `"formatter":"{c} B"`) {
+		t.Error("the breakdown's bars are not labelled with their bytes")
 	}
 	// The per-task chart draws the bounds the verdicts judge: 3 KiB for a
 	// goroutine, a quarter of a goroutine's bytes for an event loop's task.
@@ -101,36 +136,26 @@ func TestForMemory(t *testing.T) {
 	}
 }
 
-// breakdownSeries is a part per series of the breakdown chart, with a
-// value per series that has a breakdown.
+// breakdownSeries is a series of the breakdown chart per series that has
+// a breakdown, named with its total, with a value per part of any series.
 func breakdownSeries(res *experiments.MemoryResult) []SeriesInfo {
-	var cats int
-	var parts []string
+	var rows int
+	var out []SeriesInfo
 	for _, s := range res.Series {
 		if len(s.Breakdown) == 0 || s.Model == "processes" {
 			continue
 		}
-		cats++
+		rows += len(s.Breakdown)
+		total := 0.0
 		for _, b := range s.Breakdown {
-			if !containsPart(parts, b.Part) {
-				parts = append(parts, b.Part)
-			}
+			total += b.Bytes
 		}
+		out = append(out, SeriesInfo{Name: fmt.Sprintf("%s: %s per task in all", s.Model, experiments.FormatBytes(total))})
 	}
-	var out []SeriesInfo
-	for _, p := range parts {
-		out = append(out, SeriesInfo{Name: p, Points: cats})
+	for i := range out {
+		out[i].Points = rows
 	}
 	return out
-}
-
-func containsPart(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestForMatrix(t *testing.T) {
@@ -150,6 +175,17 @@ func TestForMatrix(t *testing.T) {
 	}
 	if !strings.Contains(cs[0].Option(), `"visualMap"`) || !strings.Contains(cs[0].Option(), "★") {
 		t.Error("no colour scale or no recommended cell")
+	}
+	// The runtime's colour scale is shown, and stops at 10× so that 2×
+	// is a third of the way up it.
+	var heat struct {
+		VisualMap map[string]any `json:"visualMap"`
+	}
+	if err := json.Unmarshal([]byte(unsplice.Replace(cs[0].Option())), &heat); err != nil {
+		t.Fatal(err)
+	}
+	if vm := heat.VisualMap; vm["show"] != true || vm["max"] != 1.0 || fmt.Sprint(vm["text"]) != "[10× and over 1×]" {
+		t.Errorf("runtime colour scale %v", vm)
 	}
 	// The judged figures: per family three runtimes and the memory at high
 	// concurrency, each point with its error bar, the bounds from the

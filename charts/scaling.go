@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
@@ -51,7 +52,8 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 		}
 	}
 	if pc := res.Processes; pc != nil && len(pc.Payloads) > 0 {
-		if err := add(scalingPayloads(pc, stamp)); err != nil {
+		task, _ := time.ParseDuration(param(res.Base(), "cpu"))
+		if err := add(scalingPayloads(pc, task, stamp)); err != nil {
 			return nil, err
 		}
 	}
@@ -273,8 +275,9 @@ func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, 
 // bytes it adds, on log–log axes: each size's median with its 95% interval,
 // the fitted power law, and through the runs' centre the exponents the
 // claim allows (from serialisation-grows' tolerance): what its verdict
-// judges, drawn.
-func scalingPayloads(pc *experiments.ProcessCosts, stamp string) (*Chart, error) {
+// judges, drawn; and, to compare the cost with, the task's own computation
+// (task, if it is known) as a line.
+func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp string) (*Chart, error) {
 	var claim experiments.Claim
 	for _, c := range experiments.Scaling.Claims() {
 		if c.ID == "serialisation-grows" {
@@ -303,6 +306,9 @@ func scalingPayloads(pc *experiments.ProcessCosts, stamp string) (*Chart, error)
 				lx, ly = append(lx, math.Log(float64(dx))), append(ly, math.Log(float64(d-pc.Fixed)))
 			}
 		}
+	}
+	if task > 0 {
+		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", fmtDur(task)), YAxis: ms(task)}}
 	}
 	series := []xySeries{s}
 	if len(ivs) > 0 {
@@ -337,6 +343,14 @@ func scalingPayloads(pc *experiments.ProcessCosts, stamp string) (*Chart, error)
 	f := frame{title: "Processes: the serialisation time a payload adds", context: context, note: note, stamp: stamp}
 	x := logAxis("bytes added per task (KiB, log scale)")
 	y := yLog("time added per task (ms, log)")
+	if task > 0 {
+		// ECharts sizes an axis to the data, not to its mark lines.
+		top := ms(task)
+		for _, p := range s.points {
+			top = max(top, p.y)
+		}
+		y.Max = math.Pow(10, math.Ceil(math.Log10(top*1.1)))
+	}
 	return xyChart("scaling_payloads", f, x, y, series)
 }
 

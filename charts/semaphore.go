@@ -47,7 +47,14 @@ func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 		}
 		out = append(out, c)
 	}
-	for _, h := range res.Headline {
+	// The headline runs: every model's tasks in flight on one chart, then
+	// the first model's run alone as a timeline.
+	if c, err := semaphoreInFlight(res, stamp); err != nil {
+		return nil, err
+	} else if c != nil {
+		out = append(out, c)
+	}
+	for _, h := range res.Headline[:min(1, len(res.Headline))] { // one timeline, for the detail
 		i, ok := nearestRun(res, h)
 		if !ok {
 			continue

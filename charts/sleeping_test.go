@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func judgedSeries(r *experiments.Report, claims ...string) []SeriesInfo {
 	bounds := 0
 	figures, bars := map[experiments.Outcome]int{}, map[experiments.Outcome]int{}
 	for _, v := range r.Verdicts {
-		if !containsPart(claims, v.ClaimID) {
+		if !slices.Contains(claims, v.ClaimID) {
 			continue
 		}
 		lo, hi := v.Bounds()

@@ -51,12 +51,13 @@ var (
 		"goroutines": "#3ba272",
 		"gil":        "#ee6666",
 		"processes":  "#fc8452",
-		// CPython itself, the original the models are held to: dark slate
-		// for its threads and asyncio, dark brown beside the processes'
-		// orange for its ProcessPoolExecutor.
+		// CPython itself, the original the models are held to, in dark
+		// colours: slate for its threads, deep purple for its asyncio (the
+		// two can share a chart), dark brown beside the processes' orange
+		// for its ProcessPoolExecutor.
 		"cpython":           "#2f4554",
 		"cpython threads":   "#2f4554",
-		"cpython asyncio":   "#2f4554",
+		"cpython asyncio":   "#6a3d9a",
 		"cpython processes": "#8b4a1c",
 	}
 	spareColors = []string{"#9a60b4", "#73c0de", "#fac858", "#ea7ccc", "#91cc75"}
@@ -70,6 +71,9 @@ var (
 		"cpython": "emptyRect", "cpython threads": "emptyRect", "cpython asyncio": "rect", "cpython processes": "emptyTriangle",
 	}
 	idealColor = "#7f7f7f"
+	// boundColor draws a claim's bounds where a prediction in idealColor
+	// shares the chart.
+	boundColor = "#333333"
 )
 
 // modelColor is name's colour; models without one of their own take a spare
@@ -135,7 +139,7 @@ func (f frame) lines() int {
 }
 
 // globals are the options every chart shares: title and subtitle, an
-// item tooltip, a legend along the bottom, a save-as-image button, and a
+// item tooltip, a legend along the bottom (never paged: see fitLegend), a save-as-image button, and a
 // grid that leaves room for them and for the axis names.
 func (f frame) globals() []gocharts.GlobalOpts {
 	top := 44 + 17*f.lines()
@@ -148,7 +152,7 @@ func (f frame) globals() []gocharts.GlobalOpts {
 		gocharts.WithTooltipOpts(opts.Tooltip{
 			Show: opts.Bool(true), Trigger: "item", Formatter: jsFunc("itemTooltip"),
 		}),
-		gocharts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "6", Left: "center"}),
+		gocharts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Bottom: "6", Left: "center"}),
 		gocharts.WithToolboxOpts(opts.Toolbox{
 			Show: opts.Bool(true), Right: "16", Top: "6",
 			Feature: &opts.ToolBoxFeature{SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{

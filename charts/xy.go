@@ -28,6 +28,11 @@ type xySeries struct {
 	whiskers bool
 	// label, if set, is written beside each point.
 	label string
+	// unjoined draws the points as markers alone, with no line.
+	unjoined bool
+	// yAxis is the index of the y axis the series is drawn against (see
+	// xyChartAxes); 0, the first, by default.
+	yAxis int
 }
 
 // interval is one 95% interval to draw as an error bar at x.
@@ -52,13 +57,34 @@ func intervals(name, color string, ivs []interval) xySeries {
 
 // xyChart draws series as lines on numeric (or logarithmic) axes.
 func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries) (*Chart, error) {
+	return xyChartAxes(kind, f, x, []opts.YAxis{y}, series)
+}
+
+// xyChartAxes is xyChart with several y axes: the first on the left, the
+// second on the right, with room for its name; each series names its
+// axis by index.
+func xyChartAxes(kind string, f frame, x opts.XAxis, ys []opts.YAxis, series []xySeries) (*Chart, error) {
 	c := gocharts.NewLine()
 	c.SetGlobalOptions(f.globals()...)
-	c.SetGlobalOptions(gocharts.WithXAxisOpts(x), gocharts.WithYAxisOpts(y))
+	c.SetGlobalOptions(gocharts.WithXAxisOpts(x), gocharts.WithYAxisOpts(ys[0]))
+	if len(ys) > 1 {
+		c.ExtendYAxis(ys[1:]...)
+	}
 	if x.Type == "category" {
 		c.SetXAxis(x.Data) // a line chart takes its categories here: points are [index, y]
 	}
 	b := build{kind: kind, frame: f}
+	if len(ys) > 1 {
+		b.height = DefaultHeight + 80 // a second axis comes with more series
+		b.patch.after = func(opt map[string]any) {
+			grids, _ := opt["grid"].([]any)
+			for _, g := range grids {
+				if m, ok := g.(map[string]any); ok {
+					m["right"] = "88"
+				}
+			}
+		}
+	}
 	// Formula curves first, so the measurements draw over them.
 	ordered := make([]xySeries, 0, len(series))
 	for _, s := range series {
@@ -82,6 +108,13 @@ func xyChart(kind string, f frame, x opts.XAxis, y opts.YAxis, series []xySeries
 			look = idealSeries(s.color)
 		case s.whiskers:
 			look = whiskerSeries(s.color)
+		}
+		if s.yAxis > 0 {
+			axis := s.yAxis
+			look = append(look, gocharts.WithSeriesOpts(func(s *gocharts.SingleSeries) { s.YAxisIndex = axis }))
+		}
+		if s.unjoined {
+			look = append(look, gocharts.WithLineStyleOpts(opts.LineStyle{Color: s.color, Width: 0, Opacity: opts.Float(0)}))
 		}
 		if len(s.marks)+len(s.xMarks) > 0 {
 			look = append(look, markLines(s.marks, s.xMarks...)...)

@@ -91,8 +91,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, speedup over the prediction, a timeline per series, payloads (the GIL has a cell of its own)
 		return 2 + len(models) + has("cpython") + has("processes")
-	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
-		return 3 + len(models)
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline
+		return 3 + 2*min(1, len(models))
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
 		return 3 + 4
 	case "sleeping": // wall and CPU time, utilisation while waiting, the walls against the claims, the timeline
@@ -101,21 +101,18 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return 1 + 2*len(models)
 	case "many-tasks": // memory, its exponent, descriptors by count and over time, errors, delay, GC
 		return 7
-	case "json": // latency, the loops' lag, throughput; over the payloads: p99, lag, memory; the judged tail, throughput and loop
-		loop, goLoop, goAny := 0, 0, 0
+	case "json": // latency, the loops' lag (Go's, CPython's), throughput; over the payloads: p99, lag, memory; the judged tail, throughput and loop
+		goLoop, goAny := 0, 0
 		judgedLoop := min(1, has("eventloop")+has("cpython")+has("eventloop+gil-threads"))
 		for _, m := range models {
 			if strings.HasPrefix(m, "eventloop") {
 				goLoop = 1
 			}
-			if strings.HasPrefix(m, "eventloop") || m == "cpython" {
-				loop = 1
-			}
 			if m != "cpython" {
 				goAny = 1
 			}
 		}
-		return 2 + loop + goAny*(2+goLoop) + 2 + judgedLoop
+		return 2 + goLoop + has("cpython") + goAny*(2+goLoop) + 2 + judgedLoop
 	case "memory": // memory by live tasks, per task, the exponent, and (in-process series) breakdown, creation
 		return 3 + 2*min(1, has("goroutines")+has("eventloop")+has("cpython"))
 	case "matrix": // runtime and memory heatmaps, the recommendation against the best other model

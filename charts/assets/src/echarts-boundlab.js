@@ -10,7 +10,7 @@
 import * as echarts from 'echarts/core';
 import { BarChart, CustomChart, HeatmapChart, LineChart } from 'echarts/charts';
 import {
-  DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendScrollComponent,
+  DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendPlainComponent,
   MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
@@ -30,7 +30,7 @@ function ToolboxSaveAsImageComponent(registers) {
 
 echarts.use([
   BarChart, CustomChart, HeatmapChart, LineChart,
-  DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendScrollComponent,
+  DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendPlainComponent,
   MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
   ToolboxSaveAsImageComponent,
   CanvasRenderer,
