@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +112,31 @@ func TestRunSavesForLast(t *testing.T) {
 	back := Last(experiments.AsyncCPU) // a *experiments.AsyncCPUResult
 	if back == nil || len(back.Verdicts) != len(res.Verdicts) || back.ParamValues["tasks"] != "2" {
 		t.Fatalf("Last = %#v", back)
+	}
+}
+
+// With ResultsDirEnv set, Run saves the result there as QUESTION.json,
+// which the question decodes (the handouts' overview reads it so).
+func TestRunSavesToResultsDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	t.Setenv(ResultsDirEnv, dir)
+	p := experiments.AsyncCPU.Defaults()
+	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1
+	res := Run(experiments.AsyncCPU, &p)
+	if res == nil {
+		t.Fatal("Run returned nil")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, experiments.AsyncCPU.Name()+".json"))
+	if err != nil {
+		t.Fatalf("no result in %s: %v", ResultsDirEnv, err)
+	}
+	back, err := experiments.AsyncCPU.Decode(b)
+	if err != nil || len(back.Verdicts) != len(res.Verdicts) || len(back.Verdicts) == 0 {
+		t.Fatalf("decoded %v, %v; want %d verdicts", back, err, len(res.Verdicts))
+	}
+	if Last(experiments.AsyncCPU) == nil {
+		t.Error("Last did not read the result back from the results directory")
 	}
 }
 
