@@ -91,8 +91,9 @@ type CellTime struct {
 // experiment runs beside anything of the build's. A notebook with a
 // failing cell (a *CellError) or a page that is not self-contained gets no
 // handout; the others are still built, and the error joins every failure.
-// Then it writes the overview of the handouts built, OutDir/index.html
-// (Index), from the results their runs saved.
+// Each handout's result, as its run saved it, goes beside it as
+// OutDir/NAME.json; then Build writes the overview of every handout in
+// OutDir, OutDir/index.html (WriteIndex), from those results.
 // When ctx is done, Build stops the running notebook's kernel and every
 // process below it, and returns ctx's error.
 func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
@@ -183,11 +184,8 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 		}
 	}
 	if len(out) > 0 {
-		page := Index(out)
-		if err := verifyIndex(page); err != nil {
+		if err := WriteIndex(o.OutDir); err != nil {
 			errs = append(errs, err)
-		} else if err := writeFileAtomic(filepath.Join(o.OutDir, IndexName), page); err != nil {
-			errs = append(errs, fmt.Errorf("overview: %w", err))
 		}
 	}
 	return out, errors.Join(errs...)
@@ -245,20 +243,21 @@ func (b *builder) resultsDir() string { return filepath.Join(b.tmp, "results") }
 
 // result reads the result the notebook's experiment cell saved (kernel.Run
 // saves it), for the overview page; nil for a notebook without a question.
-func (b *builder) result() (experiments.Result, error) {
+// It returns the result's JSON too.
+func (b *builder) result() (experiments.Result, []byte, error) {
 	q := b.job.Question
 	if q == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	data, err := os.ReadFile(filepath.Join(b.resultsDir(), q.Name()+".json"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: its run saved no %s result (does a cell call kernel.Run(experiments...)?): %w", b.job.Name(), q.Name(), err)
+		return nil, nil, fmt.Errorf("%s: its run saved no %s result (does a cell call kernel.Run(experiments...)?): %w", b.job.Name(), q.Name(), err)
 	}
 	res, err := q.DecodeResult(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", b.job.Name(), err)
+		return nil, nil, fmt.Errorf("%s: %w", b.job.Name(), err)
 	}
-	return res, nil
+	return res, data, nil
 }
 
 // gate is the index, in the prepared notebook, of the first cell that may
@@ -293,12 +292,21 @@ func (b *builder) finish(ctx context.Context, executed string, cells []CellTime,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	res, err := b.result()
+	res, data, err := b.result()
 	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(b.o.OutDir, name+".html")
 	if err := writeFileAtomic(path, html); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	saved := filepath.Join(b.o.OutDir, name+".json")
+	if data != nil {
+		err = writeFileAtomic(saved, data)
+	} else {
+		err = os.Remove(saved)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n, Parts: Measure(html),

@@ -1,8 +1,11 @@
 package handouts
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,13 +20,85 @@ const IndexName = "index.html"
 // overview lists its series before Go's models.
 const CPython = "cpython"
 
-// Index is the overview page of a build: every lecture claim each
+// Entry is one handout on the overview page.
+type Entry struct {
+	// Notebook is the notebook's name; Page the handout's file name.
+	Notebook, Page string
+	// Result is the result its run saved; nil for a notebook without a
+	// question.
+	Result experiments.Result
+}
+
+// ReadIndex lists the handouts in dir (every NAME.html but the overview),
+// in name order, each with the result saved beside it (NAME.json, as Build
+// writes it), if any.
+func ReadIndex(dir string) ([]Entry, error) {
+	pages, err := filepath.Glob(filepath.Join(dir, "*.html"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(pages)
+	var out []Entry
+	for _, p := range pages {
+		page := filepath.Base(p)
+		if page == IndexName {
+			continue
+		}
+		e := Entry{Notebook: strings.TrimSuffix(page, ".html"), Page: page}
+		data, err := os.ReadFile(filepath.Join(dir, e.Notebook+".json"))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("overview: %w", err)
+		default:
+			if e.Result, err = decodeResult(data); err != nil {
+				return nil, fmt.Errorf("overview: %s.json: %w", e.Notebook, err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// decodeResult reads a saved result of any question.
+func decodeResult(data []byte) (experiments.Result, error) {
+	var head struct {
+		Question string `json:"question"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, err
+	}
+	q, err := experiments.Lookup(head.Question)
+	if err != nil {
+		return nil, err
+	}
+	return q.DecodeResult(data)
+}
+
+// WriteIndex writes dir/index.html, the overview of the handouts in dir
+// (ReadIndex, Index).
+func WriteIndex(dir string) error {
+	es, err := ReadIndex(dir)
+	if err != nil {
+		return err
+	}
+	page := Index(es)
+	if err := verifyIndex(page); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, IndexName), page); err != nil {
+		return fmt.Errorf("overview: %w", err)
+	}
+	return nil
+}
+
+// Index is the overview page of the handouts es: every lecture claim each
 // handout's question judged, the notebook that tests it (a link to its
 // handout), and, for every model its run judged (CPython first), the
 // outcome and the key figure: the median of the runs with its 95%
 // interval, from the result the notebook's run saved. A page of its own,
 // with its style inline and no script.
-func Index(hs []Handout) []byte {
+func Index(hs []Entry) []byte {
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -40,7 +115,7 @@ func Index(hs []Handout) []byte {
 <tbody>
 `)
 	for _, h := range hs {
-		page := filepath.Base(h.Path)
+		page := h.Page
 		link := fmt.Sprintf(`<a class="handout" href="%s">%s</a>`, html.EscapeString(page), html.EscapeString(h.Notebook))
 		if h.Result == nil {
 			fmt.Fprintf(&b, `<tr class="notebook no-claims" data-notebook="%s"><th colspan="3">%s <span class="small">no claims measured</span></th></tr>
@@ -50,8 +125,8 @@ func Index(hs []Handout) []byte {
 		r := h.Result.Base()
 		models := indexModels(r.Verdicts)
 		about := "models run: " + strings.Join(models, ", ") + "; measured on " + r.Stamp.String()
-		if len(h.Overrides) > 0 {
-			about = "run with " + strings.Join(h.Overrides, " ") + "; " + about
+		if changed := changedParams(r); len(changed) > 0 {
+			about = "run with " + strings.Join(changed, " ") + " (the lecture's setting otherwise); " + about
 		}
 		fmt.Fprintf(&b, `<tr class="notebook" data-notebook="%s" data-models="%s"><th colspan="3">%s · %s<br><span class="small">%s</span></th></tr>
 `, html.EscapeString(h.Notebook), html.EscapeString(strings.Join(models, ",")), link, html.EscapeString(r.Title), html.EscapeString(about))
@@ -139,6 +214,22 @@ func claimIDs(vs []experiments.Verdict) []string {
 	for _, v := range vs {
 		if !slices.Contains(out, v.ClaimID) {
 			out = append(out, v.ClaimID)
+		}
+	}
+	return out
+}
+
+// changedParams are the parameters of r's run that differ from the
+// lecture's setting, as name=value.
+func changedParams(r *experiments.Report) []string {
+	q, err := experiments.Lookup(r.Question)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range q.NewParams(false).Params() {
+		if v, ok := r.ParamValues[p.Name]; ok && v != p.String() {
+			out = append(out, p.Name+"="+v)
 		}
 	}
 	return out

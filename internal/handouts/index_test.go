@@ -42,10 +42,10 @@ var (
 // verdict's outcome and figure as the result has them; a notebook without
 // a question gets a row saying so.
 func TestIndex(t *testing.T) {
-	hs := []Handout{
-		{Notebook: "01-async-cpu", Path: "out/01-async-cpu.html", Result: recorded(t, "async-cpu"), Overrides: []string{"tasks=4"}},
-		{Notebook: "02-threads-vs-processes", Path: "out/02-threads-vs-processes.html", Result: recorded(t, "scaling")},
-		{Notebook: "99-notes", Path: "out/99-notes.html"},
+	hs := []Entry{
+		{Notebook: "01-async-cpu", Page: "01-async-cpu.html", Result: recorded(t, "async-cpu")},
+		{Notebook: "02-threads-vs-processes", Page: "02-threads-vs-processes.html", Result: recorded(t, "scaling")},
+		{Notebook: "99-notes", Page: "99-notes.html"},
 	}
 	page := string(Index(hs))
 	golden.Check(t, "index", page)
@@ -98,9 +98,58 @@ func TestIndex(t *testing.T) {
 	if !strings.Contains(page, `<tr class="notebook no-claims" data-notebook="99-notes">`) {
 		t.Error("no row for the notebook without a question")
 	}
-	for _, want := range []string{`href="01-async-cpu.html"`, "run with tasks=4"} {
+	for _, want := range []string{`href="01-async-cpu.html"`, "run with tasks=4 "} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+}
+
+// WriteIndex lists every handout in the directory with the result saved
+// beside it, and none that has no page.
+func TestWriteIndex(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "experiments", "testdata", "semaphore-quick.json")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"03-semaphore.html": "<html></html>", "03-semaphore.json": string(data),
+		"05-notes.html": "<html></html>", // no question
+		"07-gone.json":  string(data),    // a result without a page
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteIndex(dir); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, IndexName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := claimRow.FindAllStringSubmatch(string(page), -1)
+	if want := len(claimIDs(recorded(t, "semaphore").Base().Verdicts)); len(rows) != want {
+		t.Errorf("%d claim rows, want %d", len(rows), want)
+	}
+	for _, want := range []string{`href="03-semaphore.html"`, `data-notebook="05-notes"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the overview lacks %s", want)
+		}
+	}
+	if strings.Contains(string(page), "07-gone") || strings.Contains(string(page), `href="index.html"`) {
+		t.Error("the overview lists a result without a page, or itself")
+	}
+	if err := WriteIndex(dir); err != nil { // again, with index.html there
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "03-semaphore.json"), []byte(`{"question":"nope"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteIndex(dir); err == nil || !strings.Contains(err.Error(), "03-semaphore.json") {
+		t.Errorf("a bad saved result: %v", err)
 	}
 }
