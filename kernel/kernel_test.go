@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 func report() *experiments.Report {
@@ -153,5 +154,24 @@ func TestProgressContent(t *testing.T) {
 	}
 	if _, text := progressContent(1, "T", "done", 0); text != "[####################] 100% done · T" {
 		t.Errorf("done: %q", text)
+	}
+}
+
+// The Python shown is the embedded script's, escaped, folded in a
+// <details>, with the file it comes from.
+func TestPythonHTML(t *testing.T) {
+	fns, err := model.PythonSource("run_threads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pythonHTML(fns)
+	for _, want := range []string{`<details class="boundlab-python"`, "The Python the cpython model ran: run_threads",
+		"experiments/model/cpython/boundlab_cpython.py", "ThreadPoolExecutor(max_workers=req[&#34;concurrency&#34;])", "</pre></details>"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "def run_asyncio") {
+		t.Error("shows more than the function named")
 	}
 }
