@@ -1,11 +1,14 @@
 package kernel
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 func report() *experiments.Report {
@@ -113,6 +116,31 @@ func TestRunSavesForLast(t *testing.T) {
 	}
 }
 
+// With ResultsDirEnv set, Run saves the result there as QUESTION.json,
+// which the question decodes (the handouts' overview reads it so).
+func TestRunSavesToResultsDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	t.Setenv(ResultsDirEnv, dir)
+	p := experiments.AsyncCPU.Defaults()
+	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1
+	res := Run(experiments.AsyncCPU, &p)
+	if res == nil {
+		t.Fatal("Run returned nil")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, experiments.AsyncCPU.Name()+".json"))
+	if err != nil {
+		t.Fatalf("no result in %s: %v", ResultsDirEnv, err)
+	}
+	back, err := experiments.AsyncCPU.Decode(b)
+	if err != nil || len(back.Verdicts) != len(res.Verdicts) || len(back.Verdicts) == 0 {
+		t.Fatalf("decoded %v, %v; want %d verdicts", back, err, len(res.Verdicts))
+	}
+	if Last(experiments.AsyncCPU) == nil {
+		t.Error("Last did not read the result back from the results directory")
+	}
+}
+
 // The progress bar, as HTML and as text, escaped in the HTML only.
 func TestProgressContent(t *testing.T) {
 	h, text := progressContent(0.4, "The <semaphore>", "goroutines, limit 1", 3*time.Minute+200*time.Millisecond)
@@ -126,5 +154,24 @@ func TestProgressContent(t *testing.T) {
 	}
 	if _, text := progressContent(1, "T", "done", 0); text != "[####################] 100% done · T" {
 		t.Errorf("done: %q", text)
+	}
+}
+
+// The Python shown is the embedded script's, escaped, folded in a
+// <details>, with the file it comes from.
+func TestPythonHTML(t *testing.T) {
+	fns, err := model.PythonSource("run_threads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pythonHTML(fns)
+	for _, want := range []string{`<details class="boundlab-python"`, "The Python the cpython model ran: run_threads",
+		"experiments/model/cpython/boundlab_cpython.py", "ThreadPoolExecutor(max_workers=req[&#34;concurrency&#34;])", "</pre></details>"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "def run_asyncio") {
+		t.Error("shows more than the function named")
 	}
 }

@@ -148,7 +148,18 @@ func Last[P, R any, RP interface {
 	return res
 }
 
+// ResultsDirEnv names the environment variable that, when set, is the
+// directory where Run saves each question's result, as QUESTION.json (the
+// form `boundlab run --json` writes) and where Last reads it. The handout
+// builder sets it for each notebook's kernel, and reads the results back
+// for the handouts' overview page. Unset, results go to GoNB's temporary
+// directory of the kernel session.
+const ResultsDirEnv = "BOUNDLAB_RESULTS_DIR"
+
 func resultPath(question string) string {
+	if dir := os.Getenv(ResultsDirEnv); dir != "" {
+		return filepath.Join(dir, question+".json")
+	}
 	dir := os.Getenv("GONB_TMP_DIR")
 	if dir == "" {
 		dir = os.TempDir()

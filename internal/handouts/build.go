@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/internal/proc"
+	"github.com/boundlab/boundlab/kernel"
 )
 
 // Jupyter is what a build needs of the Jupyter installation.
@@ -66,6 +69,9 @@ type Handout struct {
 	Elapsed time.Duration
 	// Cells are the code cells' times.
 	Cells []CellTime
+	// Result is the result the notebook's experiment saved (nil for a
+	// notebook without a question): what the overview page reports.
+	Result experiments.Result
 }
 
 // CellTime is how long one code cell ran.
@@ -86,6 +92,9 @@ type CellTime struct {
 // experiment runs beside anything of the build's. A notebook with a
 // failing cell (a *CellError) or a page that is not self-contained gets no
 // handout; the others are still built, and the error joins every failure.
+// Each handout's result, as its run saved it, goes beside it as
+// OutDir/NAME.json; then Build writes the overview of every handout in
+// OutDir, OutDir/index.html (WriteIndex), from those results.
 // When ctx is done, Build stops the running notebook's kernel and every
 // process below it, and returns ctx's error.
 func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
@@ -175,6 +184,11 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 			errs = append(errs, r.err)
 		}
 	}
+	if len(out) > 0 {
+		if err := WriteIndex(o.OutDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return out, errors.Join(errs...)
 }
 
@@ -215,12 +229,36 @@ func (b *builder) execute(ctx context.Context, release <-chan struct{}) (*execut
 	nctx, cancel := context.WithTimeoutCause(ctx, b.o.Timeout, fmt.Errorf("%w after %s (boundlab handouts --timeout)", errTimeout, b.o.Timeout))
 	defer cancel()
 	executed := filepath.Join(b.tmp, "executed", name+".ipynb")
-	x := &execution{o: b.o, nb: nb, script: b.script, log: filepath.Join(b.tmp, "kernel.log"), report: b.o.Progress, base: b.base,
+	env := append(slices.Clone(b.o.env()), kernel.ResultsDirEnv+"="+b.resultsDir())
+	x := &execution{o: b.o, nb: nb, script: b.script, log: filepath.Join(b.tmp, "kernel.log"), env: env, report: b.o.Progress, base: b.base,
 		gate: b.gate(), release: release}
 	if err := x.run(nctx, src, executed); err != nil {
 		return nil, "", err
 	}
 	return x, executed, nil
+}
+
+// resultsDir is where the notebook's kernel saves its question's result
+// (kernel.ResultsDirEnv).
+func (b *builder) resultsDir() string { return filepath.Join(b.tmp, "results") }
+
+// result reads the result the notebook's experiment cell saved (kernel.Run
+// saves it), for the overview page; nil for a notebook without a question.
+// It returns the result's JSON too.
+func (b *builder) result() (experiments.Result, []byte, error) {
+	q := b.job.Question
+	if q == nil {
+		return nil, nil, nil
+	}
+	data, err := os.ReadFile(filepath.Join(b.resultsDir(), q.Name()+".json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: its run saved no %s result (does a cell call kernel.Run(experiments...)?): %w", b.job.Name(), q.Name(), err)
+	}
+	res, err := q.DecodeResult(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", b.job.Name(), err)
+	}
+	return res, data, nil
 }
 
 // gate is the index, in the prepared notebook, of the first cell that may
@@ -255,12 +293,25 @@ func (b *builder) finish(ctx context.Context, executed string, cells []CellTime,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	res, data, err := b.result()
+	if err != nil {
+		return nil, err
+	}
 	path := filepath.Join(b.o.OutDir, name+".html")
 	if err := proc.WriteFile(path, html, 0o644); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	saved := filepath.Join(b.o.OutDir, name+".json")
+	if data != nil {
+		err = proc.WriteFile(saved, data, 0o644)
+	} else {
+		err = os.Remove(saved)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return &Handout{Notebook: name, Path: path, Size: int64(len(html)), Charts: n, Parts: Measure(html),
-		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: cells}, nil
+		Overrides: b.job.Overrides, Elapsed: time.Since(start), Cells: cells, Result: res}, nil
 }
 
 // prepare returns a copy of the job's notebook with the overrides

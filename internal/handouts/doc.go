@@ -19,4 +19,11 @@
 //
 // Overrides go into a new cell right after it, tagged "injected-parameters",
 // that calls kernel.Override from an init function.
+//
+// Each kernel saves its question's result in a directory of the build's
+// (kernel.ResultsDirEnv); Build copies it beside the handout as NAME.json
+// and writes the overview of the output directory, index.html (WriteIndex):
+// every claim judged, with its outcome and figure per model. Cells tagged
+// remove-cell are left out of a handout, and remove-input shows only its
+// output (the template's conf.json).
 package handouts

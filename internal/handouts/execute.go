@@ -45,6 +45,7 @@ type execution struct {
 	nb     *Notebook // as prepared, with the injected cell
 	script string    // execute.py on disk
 	log    string    // where the kernel's log goes
+	env    []string  // the environment of Jupyter and the kernel
 	report func(Event)
 	base   Event // the notebook's fields of every event
 
@@ -78,7 +79,7 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	}
 	cmd := exec.Command(x.o.Jupyter.Python, args...)
 	cmd.Dir = workdir
-	cmd.Env = x.o.env()
+	cmd.Env = x.env
 	cmd.Stderr = logf
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

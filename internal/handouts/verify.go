@@ -39,16 +39,7 @@ func libraryMarker() (string, error) {
 // (no <script src>, no <link href> or CSS url() to the network) and hold the ECharts
 // library exactly once (kernel.Setup's output). It returns the number of charts on the page.
 func verifyHTML(page []byte) (int, error) {
-	var problems []string
-	if m := scriptSrc.Find(page); m != nil {
-		problems = append(problems, fmt.Sprintf("it loads a script: %s", m))
-	}
-	if m := networkLink.Find(page); m != nil {
-		problems = append(problems, fmt.Sprintf("it links to the network: %s", m))
-	}
-	if m := networkURL.Find(page); m != nil {
-		problems = append(problems, fmt.Sprintf("its style loads from the network: %s", m))
-	}
+	problems := external(page)
 	marker, err := libraryMarker()
 	if err != nil {
 		return 0, fmt.Errorf("check the page: %w", err)
@@ -64,6 +55,30 @@ func verifyHTML(page []byte) (int, error) {
 		return n, errors.New("the page is not self-contained: " + strings.Join(problems, "; "))
 	}
 	return n, nil
+}
+
+// external lists what page loads from elsewhere: a <script src>, a <link
+// href> or CSS url() to the network.
+func external(page []byte) []string {
+	var problems []string
+	if m := scriptSrc.Find(page); m != nil {
+		problems = append(problems, fmt.Sprintf("it loads a script: %s", m))
+	}
+	if m := networkLink.Find(page); m != nil {
+		problems = append(problems, fmt.Sprintf("it links to the network: %s", m))
+	}
+	if m := networkURL.Find(page); m != nil {
+		problems = append(problems, fmt.Sprintf("its style loads from the network: %s", m))
+	}
+	return problems
+}
+
+// verifyIndex checks the overview page: it loads nothing from elsewhere.
+func verifyIndex(page []byte) error {
+	if problems := external(page); len(problems) > 0 {
+		return errors.New("the overview is not self-contained: " + strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // chartCount counts the chart containers on a page.
