@@ -204,11 +204,17 @@ func (pn *panel) open(ctx context.Context) error {
 // button adds a GoNB button to the panel and returns its clicks. It
 // listens before the button exists, so the address always has a listener.
 func (pn *panel) button(label string) *comms.AddressChan[int] {
-	b := widgets.Button(label).WithHtmlId("boundlab_" + strings.ToLower(label) + "_" + pn.rootID).AppendTo(pn.buttonsID)
+	b := widgets.Button(label).WithHtmlId(pn.buttonID(label)).AppendTo(pn.buttonsID)
 	clicks := comms.Listen[int](b.Address())
 	b.Done()
 	return clicks
 }
+
+func (pn *panel) buttonID(label string) string {
+	return "boundlab_" + strings.ToLower(label) + "_" + pn.rootID
+}
+
+func (pn *panel) closeID() string { return pn.buttonID("Close") }
 
 // follow copies a slider's or select's choices into f's text field.
 func (pn *panel) follow(f *field, c *comms.AddressChan[int], value func(int) (string, bool)) {
@@ -270,6 +276,22 @@ func (pn *panel) bindFields() {
     el.addEventListener('change', send);
     v.subscribe((x) => { el.value = x; el.setAttribute('value', x); });
   }
+  // Run All passes through the panel: when a cell below waits for the
+  // kernel (its prompt shows *), close the panel so that it can run.
+  const root = document.getElementById(` + fmt.Sprintf("%q", pn.rootID) + `);
+  const cell = root && root.closest('.jp-Cell, .cell');
+  const timer = setInterval(() => {
+    if (!document.getElementById(` + fmt.Sprintf("%q", pn.rootID) + `)) { clearInterval(timer); return; }
+    for (let n = cell && cell.nextElementSibling; n; n = n.nextElementSibling) {
+      const p = n.querySelector('.jp-InputPrompt, .input_prompt');
+      if (p && p.textContent.indexOf('*') >= 0) {
+        clearInterval(timer);
+        const b = document.getElementById(` + fmt.Sprintf("%q", pn.closeID()) + `);
+        if (b) { b.click(); }
+        return;
+      }
+    }
+  }, 500);
 })();`)
 }
 
@@ -316,7 +338,7 @@ func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
 			return
 		case n := <-pn.closeClicks.C:
 			if clicked(pn.closeClicks, n) {
-				finish("closed")
+				finish("closed by its button, or because a cell below was waiting to run")
 				return
 			}
 		case n := <-pn.stopClicks.C:
