@@ -113,6 +113,24 @@ type field struct {
 	addr    string   // its comms address
 	steps   []int64  // a slider's values, if it has one
 	choices []string // a select's options, if it has one
+	slider  *widgets.SliderBuilder
+	sel     *widgets.SelectBuilder
+}
+
+// show moves f's slider or select to v where it has v, after v was typed.
+func (f *field) show(v string) {
+	if f.slider != nil {
+		if n, err := strconv.ParseInt(toUnits(f.param.Control().Kind, v), 10, 64); err == nil {
+			if i := slices.Index(f.steps, n); i >= 0 && i != f.slider.Value() {
+				f.slider.SetValue(i)
+			}
+		}
+	}
+	if f.sel != nil {
+		if i := slices.Index(f.choices, v); i >= 0 && i != f.sel.Value() {
+			f.sel.SetValue(i)
+		}
+	}
 }
 
 // panel is a live control panel: a line with the values of the last run and
@@ -169,6 +187,7 @@ func (pn *panel) open(ctx context.Context) error {
 			f := f
 			if f.steps != nil {
 				s := widgets.Slider(0, len(f.steps)-1, slices.Index(f.steps, mustUnits(f))).AppendTo(f.id + "_extra").Done()
+				f.slider = s
 				pn.follow(f, s.Listen(), func(i int) (string, bool) {
 					if i < 0 || i >= len(f.steps) {
 						return "", false
@@ -178,6 +197,7 @@ func (pn *panel) open(ctx context.Context) error {
 			}
 			if f.choices != nil {
 				s := widgets.Select(f.choices).SetDefault(max(0, slices.Index(f.choices, f.param.String()))).AppendTo(f.id + "_extra").Done()
+				f.sel = s
 				pn.follow(f, s.Listen(), func(i int) (string, bool) {
 					if i < 0 || i >= len(f.choices) {
 						return "", false
@@ -260,6 +280,7 @@ func (pn *panel) bindFields() {
 		go func() {
 			for v := range c.C {
 				pn.setValue(f.param.Name, v)
+				f.show(v)
 			}
 		}()
 		pairs = append(pairs, fmt.Sprintf("[%q, %q]", f.id, f.addr))
