@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -88,10 +89,25 @@ func openPanel(t *testing.T, srv *jupyterServer) (*labPage, int) {
 	eval[bool](t, p.b, fmt.Sprintf(`(__bl.panel().content.activeCellIndex = %d, true)`, c))
 	start := time.Now()
 	p.start("notebook:run-cell")
-	p.b.poll(t, "the control panel", fmt.Sprintf(`(function (cell) {
+	ready := fmt.Sprintf(`(function (cell) {
   return __blPanel.fields(cell).length >= 7 && !!cell.querySelector('button[id^="boundlab_run_"]') &&
     !!cell.querySelector('input[type="range"]') && !!cell.querySelector('select');
-})(%s)`, cellNode(c)), 3*time.Minute)
+})(%s)`, cellNode(c))
+	for {
+		ctx, cancel := context.WithTimeout(p.b.ctx, 10*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](ready))
+		cancel()
+		if err == nil && ok {
+			break
+		}
+		if time.Since(start) > 3*time.Minute {
+			ctx, cancel := context.WithTimeout(p.b.ctx, 10*time.Second)
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](cellNode(c)+`.textContent`))
+			cancel()
+			t.Fatalf("no control panel 3 minutes after its cell started (last check: %v); the cell reads %q", err, text)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	t.Logf("the panel is ready %s after its cell started", time.Since(start).Round(10*time.Millisecond))
 	return p, c
 }
