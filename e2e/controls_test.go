@@ -148,7 +148,8 @@ func jsObject(m map[string]string) string {
 // sits at ⌈1000/50⌉ × 100 ms = 2 s, and the line above the panel records
 // the values; a limit of 0 is refused in the panel with the parameter and
 // its range, and nothing runs; a long run is stopped with Stop and the
-// panel stays; Close ends the cell and leaves the line of values.
+// panel stays; Close ends the cell and leaves the line of values; and the
+// findings cell below reads the result of the panel's run.
 func TestLabControls(t *testing.T) {
 	r := need(t)
 	dir := copyNotebooks(t, r, "controls", "03-semaphore")
@@ -209,6 +210,17 @@ func TestLabControls(t *testing.T) {
 		t.Errorf("after Close the line reads %q", got)
 	}
 	p.screenshot("lab-controls-closed-03-semaphore", c)
+
+	// The result the panel saved is the one later cells read (kernel.Last):
+	// its verdicts speak of the panel's values.
+	f := eval[int](t, p.b, `__bl.cellIndex('kernel.Findings(')`)
+	if f < 0 {
+		t.Fatal("no findings cell (kernel.Findings) in 03-semaphore")
+	}
+	p.runCell(f, 2*time.Minute)
+	if got := eval[string](t, p.b, cellNode(f)+`.querySelector('.jp-OutputArea').textContent`); !strings.Contains(got, "1000 tasks, limit 50, latency 100ms") {
+		t.Errorf("the findings after the panel's run do not speak of limit 50: %q", got[:min(len(got), 600)])
+	}
 }
 
 // checkLimitPoint checks the runtime-against-limit chart of the panel's
