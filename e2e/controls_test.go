@@ -256,7 +256,8 @@ func checkLimitPoint(t *testing.T, p *labPage, c int) {
 }
 
 // TestNotebook7Controls: the same panel in Notebook 7, its limit set to
-// 50 and Run pressed, gives the point at 2 s.
+// 50 and Run pressed, gives the point at 2 s; the notebook's stop button
+// ends the panel cleanly.
 func TestNotebook7Controls(t *testing.T) {
 	r := need(t)
 	if !strings.HasPrefix(r.jup.Notebook, "7.") {
@@ -269,7 +270,19 @@ func TestNotebook7Controls(t *testing.T) {
 	checkCharts(t, "Notebook 7, after Run", cs)
 	checkLimitPoint(t, p, c)
 	p.screenshot("notebook7-controls-03-semaphore", c)
-	eval[bool](t, p.b, fmt.Sprintf(`__blPanel.press(%s, 'close')`, cellNode(c)))
+
+	// The notebook's stop button (a kernel interrupt) ends the panel and
+	// its cell cleanly, and leaves the line of values.
+	p.command("notebook:interrupt-kernel")
+	p.b.poll(t, "the controls cell to end after the interrupt", fmt.Sprintf(`(function () {
+  var k = __bl.kernel(); return !!k && k.status === 'idle' && typeof __bl.panel().content.widgets[%d].model.executionCount === 'number';
+})()`, c), time.Minute)
+	if got := eval[string](t, p.b, fmt.Sprintf(`__blPanel.line(%s)`, cellNode(c))); !strings.Contains(got, "limit=50") || !strings.Contains(got, "stopped by the notebook's stop button") {
+		t.Errorf("after the interrupt the line reads %q", got)
+	}
+	if n := eval[int](t, p.b, `__blPanel.fields(`+cellNode(c)+`).length`); n != 0 {
+		t.Errorf("%d fields left after the interrupt", n)
+	}
 }
 
 // TestHandoutControls builds 03-semaphore's handout (nbclient runs the
