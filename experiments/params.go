@@ -28,6 +28,8 @@ type Param struct {
 	// boolean marks a yes-or-no parameter: as a flag, --name alone means
 	// true.
 	boolean bool
+	// control is how a control panel shows it (see Param.Control).
+	control Control
 }
 
 // Set parses s into the bound field, or says why it cannot, naming the
@@ -133,8 +135,9 @@ func intParam(v *int, name, usage string, lo, hi int) Param {
 			*v = n
 			return nil
 		},
-		get:   func() string { return strconv.Itoa(*v) },
-		check: func() error { return check(*v) },
+		get:     func() string { return strconv.Itoa(*v) },
+		check:   func() error { return check(*v) },
+		control: Control{Kind: ControlCount, Min: int64(lo), Max: int64(hi)},
 	}
 }
 
@@ -182,8 +185,9 @@ func durationParam(v *time.Duration, name, usage string, lo, hi time.Duration) P
 			*v = d
 			return nil
 		},
-		get:   func() string { return v.String() },
-		check: func() error { return check(*v) },
+		get:     func() string { return v.String() },
+		check:   func() error { return check(*v) },
+		control: Control{Kind: ControlDuration, Min: int64(lo), Max: int64(hi)},
 	}
 }
 
@@ -279,7 +283,7 @@ func sizesParam(v *[]int, name, usage string, lo, hi, maxLen int) Param {
 }
 
 func namesParam(v *[]string, name, usage string, allowed []string) Param {
-	return listParam(v, name, usage, strings.Join(allowed, ", "), len(allowed),
+	p := listParam(v, name, usage, strings.Join(allowed, ", "), len(allowed),
 		func(s string) (string, error) { return s, nil },
 		func(s string) error {
 			if !slices.Contains(allowed, s) {
@@ -288,6 +292,8 @@ func namesParam(v *[]string, name, usage string, allowed []string) Param {
 			return nil
 		},
 		func(s string) string { return s })
+	p.control = Control{Kind: ControlChoices, Choices: slices.Clone(allowed)}
+	return p
 }
 
 var sizeUnits = []struct {

@@ -18,7 +18,8 @@ func boolParam(v *bool, name, usage string) Param {
 			*v = b
 			return nil
 		},
-		get:   func() string { return strconv.FormatBool(*v) },
-		check: func() error { return nil },
+		get:     func() string { return strconv.FormatBool(*v) },
+		check:   func() error { return nil },
+		control: Control{Kind: ControlChoice, Choices: []string{"true", "false"}},
 	}
 }

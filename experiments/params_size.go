@@ -23,7 +23,8 @@ func sizeParam(v *int, name, usage string, lo, hi int) Param {
 			*v = n
 			return nil
 		},
-		get:   func() string { return FormatSize(*v) },
-		check: func() error { return check(*v) },
+		get:     func() string { return FormatSize(*v) },
+		check:   func() error { return check(*v) },
+		control: Control{Kind: ControlSize, Min: int64(lo), Max: int64(hi)},
 	}
 }

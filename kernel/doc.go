@@ -17,6 +17,9 @@
 //	res := kernel.Run(experiments.Semaphore, &params)
 //	kernel.ShowResult(res)
 //
+//	%%
+//	kernel.Controls(experiments.Semaphore, &params) // a panel: sliders, fields, Run
+//
 // Outside a notebook (a test, a terminal) every display falls back to plain
 // text on standard output.
 package kernel

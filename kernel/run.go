@@ -206,7 +206,7 @@ func newProgress(title string) *progress {
 const progressIDPrefix = "boundlab_progress_"
 
 func (p *progress) update(pr experiments.Progress) {
-	if p.id == "" || pr.Total <= 0 {
+	if pr.Total <= 0 {
 		return
 	}
 	// A report that comes while another is being shown is not needed: the
@@ -215,6 +215,9 @@ func (p *progress) update(pr experiments.Progress) {
 		return
 	}
 	defer p.mu.Unlock()
+	if p.id == "" {
+		return
+	}
 	now := time.Now()
 	if p.shown && now.Sub(p.last) < 100*time.Millisecond {
 		return
@@ -248,6 +251,22 @@ func progressContent(frac float64, title, stage string, left time.Duration) (h, 
 	// width keeps it.
 	text = fmt.Sprintf("[%s%s] %3.0f%% %s%s · %s", strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, stage, eta, title)
 	return h, text
+}
+
+// set replaces the bar, in place, with content (a result, or an error),
+// and ends its updates.
+func (p *progress) set(htmlContent, text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.id == "" {
+		return
+	}
+	gonbui.SendData(&protocol.DisplayData{
+		Data:      map[protocol.MIMEType]any{protocol.MIMETextHTML: htmlContent, protocol.MIMETextPlain: text},
+		DisplayID: p.id,
+	})
+	p.id = ""
+	gonbui.Sync()
 }
 
 // finish clears the bar (an update of its display to nothing) and shows the
