@@ -185,7 +185,7 @@ var (
 	claimFilesBeyond = Claim{
 		ID:       "too-many-files-beyond",
 		Source:   Lecture,
-		Quote:    "Possible “too many open files”",
+		Quote:    "Possible \"too many open files\"",
 		Cite:     "Lecture 18, question 9, the answer",
 		Short:    "“Too many open files” beyond the limit",
 		Text:     "Possible \"too many open files\": beyond the descriptor limit, calls fail with it",
