@@ -341,7 +341,7 @@ func (res *DiagnosisResult) judgeRight(w DiagnosisWorkload) Verdict {
 	}
 	return claimDiagnosisRight.Judge(Measurement{
 		Model: "workload " + w.Name, Interval: &ci, Expected: 0, Unit: "cores", Busy: res.busy(w.Run),
-		Detail: fmt.Sprintf("diagnosed %s from a demand of %s cores (%.2f used, %.2f queued for a CPU); it is %s, built to use %.2f cores: %s; the demand lies %s the range of %s (%s), %.2f cores from its nearest threshold; %s",
+		Detail: fmt.Sprintf("diagnosed %s from a demand of %s cores: %.2f cores used plus %.2f queued for a CPU that other work held (so a demand can exceed the machine's cores; the charts and tables show the cores used); it is %s, built to use %.2f cores: %s; the demand lies %s the range of %s (%s), %.2f cores from its nearest threshold; %s",
 			d.Class, figure(d.Demand, d.Low, d.High, d.Windows, "%.3f"), d.Mean, d.Waiting, w.Truth, w.Planned, w.Description,
 			where, w.Truth, classRange(w.Truth), math.Abs(ci.Median), intervalText(ci)),
 	})

@@ -188,7 +188,7 @@ var (
 		Quote:    "Possible \"too many open files\"",
 		Cite:     "Lecture 18, question 9, the answer",
 		Short:    "“Too many open files” beyond the limit",
-		Text:     "Possible \"too many open files\": beyond the descriptor limit, calls fail with it",
+		Text:     "Beyond the descriptor limit, calls fail with \"too many open files\" (the lecture's possibility, made definite by the limit)",
 		Quantity: "calls failing with too many open files in a run at the most tasks beyond the descriptor limit (its runs' median)",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,

@@ -3,6 +3,7 @@ package experiments
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,23 @@ func TestNormQuote(t *testing.T) {
 	}
 	if strings.Contains(text, normQuote(`Possible "too many open sockets"`)) {
 		t.Error("a quote with a changed word should not match")
+	}
+}
+
+// possibility matches a claim worded as a possibility, not a prediction.
+var possibility = regexp.MustCompile(`(?i)^possible\b|\bcan crash\b|\bmight\b|\bmay\b|\?$`)
+
+// A claim worded as a possibility ("possible crash") is an observation:
+// its verdict reports what happened; a test is worded as what must happen.
+func TestPossibilitiesAreObservations(t *testing.T) {
+	for _, q := range Questions() {
+		for _, c := range q.Claims() {
+			if possibility.MatchString(c.Text) != (c.Kind == Observation) {
+				t.Errorf("%s: claim %s (%q) is of kind %q: a possibility is an observation, and an observation is worded as one", q.Name(), c.ID, c.Text, c.Kind)
+			}
+		}
+	}
+	if !possibility.MatchString("Possible crash") || possibility.MatchString("Throughput drops") {
+		t.Error("the wording check misreads a possibility or a prediction")
 	}
 }
