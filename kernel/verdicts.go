@@ -160,13 +160,23 @@ type group struct {
 	claims  []claimVerdicts
 }
 
+// tally says how a group's verdicts came out, e.g. "3 of 5 verdicts
+// hold, 1 inconclusive".
+func (g group) tally() string {
+	r := &experiments.Report{}
+	for _, c := range g.claims {
+		r.Verdicts = append(r.Verdicts, c.vs...)
+	}
+	return tally(r)
+}
+
 // groups sorts r's verdicts for reading: the lecture's claims, then the
 // project's own checks; in each, the claims with a failing verdict first,
 // then those with an inconclusive one, each in the question's order; in a
 // claim, the verdicts on CPython first. A verdict saved without a source
 // counts as the lecture's.
 func groups(r *experiments.Report) []group {
-	gs := []group{{heading: "The lecture's claims"}, {heading: "The project's own checks (not the lecture's)"}}
+	gs := []group{{heading: "The lecture's claims"}, {heading: "The project's own checks, not the lecture's"}}
 	idx := map[string]int{}
 	var all []claimVerdicts
 	var src []int
@@ -241,7 +251,7 @@ func verdictsHTML(r *experiments.Report) string {
 	b.WriteString(`<caption style="text-align:left;font-weight:bold;padding:4px 0">Verdicts: ` + html.EscapeString(tally(r)) + `</caption>`)
 	b.WriteString(`<tr style="background:#f0f0f0"><th style="text-align:left;padding:3px 8px"></th><th style="text-align:left;padding:3px 8px">claim</th><th style="text-align:left;padding:3px 8px">model</th><th style="text-align:right;padding:3px 8px">measured [95% interval]</th><th style="text-align:left;padding:3px 8px">expected</th><th style="text-align:left;padding:3px 8px">where and why</th></tr>`)
 	for _, g := range groups(r) {
-		b.WriteString(`<tr class="boundlab-group"><th colspan="6" style="text-align:left;padding:8px 8px 3px;border-bottom:2px solid #999">` + html.EscapeString(g.heading) + `</th></tr>`)
+		b.WriteString(`<tr class="boundlab-group"><th colspan="6" style="text-align:left;padding:8px 8px 3px;border-bottom:2px solid #999">` + html.EscapeString(g.heading) + ` <span style="font-weight:normal;color:#555">(` + html.EscapeString(g.tally()) + `)</span></th></tr>`)
 		for _, c := range g.claims {
 			for i, v := range c.vs {
 				claim := ""
@@ -269,7 +279,7 @@ func verdictsText(r *experiments.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Verdicts: %s\n", tally(r))
 	for _, g := range groups(r) {
-		fmt.Fprintf(&b, "%s:\n", g.heading)
+		fmt.Fprintf(&b, "%s (%s):\n", g.heading, g.tally())
 		for _, c := range g.claims {
 			fmt.Fprintf(&b, "  %s [%s]\n", c.vs[0].Brief, c.vs[0].ClaimID)
 			for _, v := range c.vs {
@@ -302,7 +312,7 @@ func findingsMarkdown(r *experiments.Report) string {
 		claims += len(g.claims)
 	}
 	for _, g := range gs {
-		fmt.Fprintf(&b, "*%s*\n\n", g.heading)
+		fmt.Fprintf(&b, "*%s* (%s)\n\n", g.heading, g.tally())
 		var allHeld []string
 		for _, c := range g.claims {
 			if claims > maxSentences && c.worst == outcomeRank[experiments.Holds] && allHold(c.vs) {
