@@ -97,10 +97,29 @@ func tally(r *experiments.Report) string {
 	return s
 }
 
+// sourcesTally says how the lecture's claims came out apart from the
+// project's checks, e.g. "the lecture's claims: 3 of 5 verdicts hold; the
+// project's checks: 1 of 1 verdicts hold", so the two are not read as one
+// score.
+func sourcesTally(r *experiments.Report) string {
+	var parts []string
+	for _, g := range groups(r) {
+		name := "the lecture's claims"
+		if g.claims[0].vs[0].Source == experiments.Check {
+			name = "the project's checks"
+		}
+		parts = append(parts, name+": "+g.tally())
+	}
+	if len(parts) == 0 {
+		return tally(r)
+	}
+	return strings.Join(parts, "; ")
+}
+
 func summaryText(res experiments.Result) string {
 	r := res.Base()
 	s := fmt.Sprintf("%s: ran in %s; %s; measured on %s",
-		r.Title, r.Elapsed.Round(10*time.Millisecond), tally(r), r.Stamp)
+		r.Title, r.Elapsed.Round(10*time.Millisecond), sourcesTally(r), r.Stamp)
 	for _, n := range r.Notes {
 		s += "\nnote: " + n
 	}
@@ -125,7 +144,7 @@ func notesHTML(r *experiments.Report) string {
 func summaryHTML(res experiments.Result) string {
 	r := res.Base()
 	return fmt.Sprintf(`<div class="boundlab-summary" style="font-family:sans-serif;padding:4px 0"><b>%s</b> ran in %s: <b>%s</b>. <span style="color:#666">%s</span>%s</div>`,
-		html.EscapeString(r.Title), r.Elapsed.Round(10*time.Millisecond), html.EscapeString(tally(r)), html.EscapeString(r.Stamp.String()), notesHTML(r))
+		html.EscapeString(r.Title), r.Elapsed.Round(10*time.Millisecond), html.EscapeString(sourcesTally(r)), html.EscapeString(r.Stamp.String()), notesHTML(r))
 }
 
 // outcomeColor is how an outcome is marked in a table.
@@ -302,7 +321,7 @@ const maxSentences = 10
 // the claims that do not hold first, then the inconclusive ones with why.
 func findingsMarkdown(r *experiments.Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**What we saw** on %s: %s.\n\n", mdEscape.Replace(r.Stamp.String()), tally(r))
+	fmt.Fprintf(&b, "**What we saw** on %s.\n\n", mdEscape.Replace(r.Stamp.String()))
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "*Note:* %s\n\n", mdEscape.Replace(n))
 	}
