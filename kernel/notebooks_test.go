@@ -20,6 +20,8 @@ import (
 type notebook struct {
 	path, question string
 	markdown       []string
+	// params is the parameters cell's source.
+	params string
 }
 
 // notebooks reads notebooks/*.ipynb.
@@ -60,7 +62,7 @@ func notebooks(t *testing.T) []notebook {
 				lines = []string{s}
 			}
 			if q := c.Metadata.Boundlab.Question; q != "" {
-				nb.question = q
+				nb.question, nb.params = q, strings.Join(lines, "")
 			}
 			if c.Type == "markdown" {
 				nb.markdown = append(nb.markdown, strings.Join(lines, ""))
@@ -300,5 +302,45 @@ func TestFigures(t *testing.T) {
 	}
 	if got := quoted.ReplaceAllString("it said “8 chefs share 1 knife in 2 s” and `%% --latency=3s` took 4 s", ""); strings.Contains(got, "2 s") || strings.Contains(got, "3s") || !strings.Contains(got, "4 s") {
 		t.Errorf("quotes and code not left out: %q", got)
+	}
+}
+
+// modelsRE finds the models a parameters cell sets.
+var modelsRE = regexp.MustCompile(`(?s)Models:\s*\[\]string\{([^}]*)\}`)
+
+// A lecture claim about Python is judged on CPython first: wherever a
+// question can run CPython, cpython is one of its default models, and the
+// notebook's parameters cell sets the default models.
+func TestCPythonByDefault(t *testing.T) {
+	for _, nb := range notebooks(t) {
+		if nb.question == "" {
+			continue
+		}
+		q, err := experiments.Lookup(nb.question)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range q.NewParams(false).Params() {
+			if p.Name != "models" {
+				continue
+			}
+			if strings.Contains(p.Usage, "cpython") && !strings.Contains(","+p.String()+",", ",cpython,") {
+				t.Errorf("%s can run cpython but its default models are %s", nb.question, p.String())
+			}
+			m := modelsRE.FindStringSubmatch(nb.params)
+			if m == nil {
+				t.Errorf("%s: the parameters cell sets no Models", nb.path)
+				continue
+			}
+			var names []string
+			for _, n := range strings.Split(m[1], ",") {
+				if n = strings.Trim(strings.TrimSpace(n), `"`); n != "" {
+					names = append(names, n)
+				}
+			}
+			if got := strings.Join(names, ","); got != p.String() {
+				t.Errorf("%s: the parameters cell's models are %s, the question's defaults %s", nb.path, got, p.String())
+			}
+		}
 	}
 }
