@@ -102,6 +102,10 @@ type AsyncCPUResult struct {
 var (
 	claimAsyncNoSpeedup = Claim{
 		ID:       "async-no-speedup",
+		Source:   Lecture,
+		Quote:    "A coroutine only yields control when it hits await … CPU-bound code has no await points",
+		Cite:     "Lecture 18, question 1, the answer",
+		Short:    "Async gives CPU work no speedup",
 		Text:     "Async does not help CPU-bound tasks: a coroutine only yields at await, CPU-bound code has none, so the tasks run one after another",
 		Quantity: "speedup of running the tasks all at once on the event loop over running them one after another, as measured, round by round: the median with its 95% interval (x)",
 		Predicts: "no speedup: 1, within 10%",
@@ -109,6 +113,9 @@ var (
 	}
 	claimAsyncBlocksLoop = Claim{
 		ID:       "async-blocks-loop",
+		Source:   Lecture,
+		Quote:    "So it blocks the event loop",
+		Cite:     "Lecture 18, question 1, the answer",
 		Text:     "CPU-bound code blocks the event loop: nothing else runs, not even a timer, until it ends",
 		Quantity: "worst heartbeat lag over the longest CPU step, all tasks at once, run by run: the median with its 95% interval (×)",
 		Predicts: "at least the longest CPU step: at least 0.9 of it",
@@ -116,6 +123,10 @@ var (
 	}
 	claimAsyncOneAtATime = Claim{
 		ID:       "async-one-at-a-time",
+		Source:   Lecture,
+		Quote:    "asyncio improves io concurrency, not cpu parallellism.",
+		Cite:     "Lecture 18, question 1, the answer",
+		Short:    "One task computes at a time",
 		Text:     "asyncio improves I/O concurrency, not CPU parallelism: one task computes at a time",
 		Quantity: "most tasks on a CPU at the same instant, all at once, in a run traced apart from the measured ones (Go's execution tracer; CPython: the thread's CPU clock): counted at any instant, and over overlaps longer than twice the trace's resolution (tasks)",
 		Predicts: "1",
@@ -123,6 +134,8 @@ var (
 	}
 	claimLagFidelity = Claim{
 		ID:       "lag-fidelity",
+		Source:   Check,
+		Short:    "eventloop model lags as asyncio does",
 		Text:     "The eventloop model's loop is blocked as long as asyncio's by the same CPU-bound tasks",
 		Quantity: "the eventloop model's worst heartbeat lag over asyncio's, all tasks at once, both as measured, round by round: the median with its 95% interval (×)",
 		Predicts: "the same: 1, within 20%",
@@ -130,6 +143,8 @@ var (
 	}
 	claimParallelCPU = Claim{
 		ID:       "parallel-cpu",
+		Source:   Check,
+		Short:    "Goroutines and processes compute in parallel",
 		Text:     "Goroutines and processes run CPU-bound tasks in parallel, up to one per core",
 		Quantity: "speedup over one after another (async-cpu) or over one worker (scaling), as measured, round by round: the median with its 95% interval (x)",
 		Predicts: "min(tasks or workers, cores): at least 85% of it",

@@ -164,7 +164,7 @@ func TestAsyncCPUClaimsListed(t *testing.T) {
 // model's traced run has its tasks on a CPU no more at once than the
 // runtime has Ps (one for the event loop and the gil model).
 func TestAsyncCPUQuick(t *testing.T) {
-	p := AsyncCPU.Quick()
+	p := goQuick(AsyncCPU)()
 	p.Models = append(p.Models, "gil")
 	reports := 0
 	res, err := AsyncCPU.Run(context.Background(), &p, func(Progress) { reports++ })

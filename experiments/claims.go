@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/boundlab/boundlab/experiments/measure"
 )
@@ -57,13 +58,40 @@ const (
 	Observation Kind = "observation"
 )
 
-// Claim is one of the lecture's claims, as data: what a question lists
-// (Question.Claims) is what it judges.
+// Source says whose claim a claim is: the lecture's, or the project's own
+// check.
+type Source string
+
+// The sources of a claim.
+const (
+	// Lecture is a claim the lecture makes: Claim.Quote has its words,
+	// Claim.Cite where it says them.
+	Lecture Source = "lecture"
+	// Check is a check the project adds beside the lecture's claims: a
+	// model's fidelity to CPython, a property of the set-up (a server's
+	// capacity, a goroutine's stack), or the contrast that makes a lecture
+	// claim's figure readable.
+	Check Source = "check"
+)
+
+// Claim is a claim a question judges, as data: one of the lecture's
+// (Source Lecture) or one of the project's own checks (Source Check).
+// What a question lists (Question.Claims) is what it judges.
 type Claim struct {
 	// ID names the claim in results and tests.
 	ID string `json:"id"`
-	// Text is the claim in the lecture's words.
+	// Text is the claim as it is tested: the lecture's claim made
+	// measurable, or the project's check.
 	Text string `json:"text"`
+	// Source says whose claim it is. For a Lecture claim, Quote is the
+	// lecture's own words, verbatim (fragments from one place joined by
+	// " … "), and Cite where the lecture says them.
+	Source Source `json:"source"`
+	Quote  string `json:"quote,omitempty"`
+	Cite   string `json:"cite,omitempty"`
+	// Short is the claim in a few words, for a table; "" means Text up to
+	// its first colon (see Brief).
+	Short string `json:"short,omitempty"`
 	// Quantity is what is measured to test it, with its unit.
 	Quantity string `json:"quantity"`
 	// Predicts is the prediction: a value, a bound or a formula.
@@ -78,6 +106,18 @@ type Claim struct {
 	Tolerance  float64            `json:"tolerance"`
 	Tolerances map[string]float64 `json:"tolerances,omitempty"`
 	Slack      float64            `json:"slack,omitempty"`
+}
+
+// Brief is the claim in a few words: Short, or Text up to its first
+// colon.
+func (c Claim) Brief() string {
+	if c.Short != "" {
+		return c.Short
+	}
+	if i := strings.Index(c.Text, ": "); i > 0 {
+		return c.Text[:i]
+	}
+	return c.Text
 }
 
 // ToleranceFor is the claim's tolerance for the named model.
@@ -118,7 +158,12 @@ type Measurement struct {
 type Verdict struct {
 	ClaimID string `json:"claim_id"`
 	Claim   string `json:"claim"`
-	Model   string `json:"model"`
+	// Brief, Source, Quote and Cite are the claim's (see Claim).
+	Brief  string `json:"brief,omitempty"`
+	Source Source `json:"source,omitempty"`
+	Quote  string `json:"quote,omitempty"`
+	Cite   string `json:"cite,omitempty"`
+	Model  string `json:"model"`
 	// Kind is the claim's: an observation's Outcome is Observed.
 	Kind Kind `json:"kind,omitempty"`
 	// Measured is the figure judged: the median of Runs runs, with its 95%
@@ -161,7 +206,8 @@ const busyShare = 0.25
 // interval, the claim's range for the model, and the outcome (see Outcome).
 func (c Claim) Judge(m Measurement) Verdict {
 	v := Verdict{
-		ClaimID: c.ID, Claim: c.Text, Model: m.Model, Kind: c.Kind,
+		ClaimID: c.ID, Claim: c.Text, Brief: c.Brief(), Source: c.Source, Quote: c.Quote, Cite: c.Cite,
+		Model: m.Model, Kind: c.Kind,
 		Expected: m.Expected, Unit: m.Unit, Compare: c.Compare,
 		Tolerance: c.ToleranceFor(m.Model), Slack: c.Slack,
 		Busy: m.Busy, Detail: m.Detail,

@@ -116,6 +116,10 @@ type DiagnosisResult struct {
 var (
 	claimDiagnosisRight = Claim{
 		ID:       "diagnosis-right",
+		Source:   Lecture,
+		Quote:    "Before choosing any concurrency model, determine whether your program is I/O-bound or CPU-bound",
+		Cite:     "Lecture 18, key takeaway “Diagnosis before tool”",
+		Short:    "CPU use tells I/O- from CPU-bound",
 		Text:     "Diagnosis before tool: measuring CPU utilisation while a program runs tells whether it is I/O-bound or CPU-bound",
 		Quantity: "the classifier's margin: how far inside the range of the class the workload truly is (I/O-bound under 0.2 cores of demand, mixed 0.2 to 0.8, CPU-bound from 0.8) its measured demand lies, demand being CPU time plus time queued for a CPU over wall time; negative outside the range; the mean over the run, with its 95% interval over 10 windows of the run (cores)",
 		Predicts: "inside the range: a margin above 0, the whole interval with it",
@@ -123,6 +127,10 @@ var (
 	}
 	claimCPUBoundFull = Claim{
 		ID:       "cpu-bound-full",
+		Source:   Lecture,
+		Quote:    "A program is CPU-bound when the CPU is running at full utilization",
+		Cite:     "Lecture 18, key takeaway “CPU-bound definition”",
+		Short:    "CPU-bound: CPU at full utilization",
 		Text:     "A program is CPU-bound when the CPU is running at full utilization",
 		Quantity: "the computing workload's utilisation of the cores it runs on (one task per core): its CPU time over wall time, over the cores, not counting time queued for a CPU; the mean over the run, with its 95% interval over 10 windows of the run",
 		Predicts: "full: at least 90% of its cores busy; a shortfall its threads spent queued for a CPU that other work held is not the program's, and leaves the claim undecided",
@@ -130,6 +138,10 @@ var (
 	}
 	claimIOBoundIdle = Claim{
 		ID:       "io-bound-idle",
+		Source:   Lecture,
+		Quote:    "A program is I/O-bound when the CPU is idle while waiting for external operations",
+		Cite:     "Lecture 18, key takeaway “I/O-bound definition”",
+		Short:    "I/O-bound: CPU idle while waiting",
 		Text:     "A program is I/O-bound when the CPU is idle while waiting for external operations",
 		Quantity: "the waiting workload's utilisation: CPU time over wall time; the mean over the run, with its 95% interval over 10 windows of the run (cores)",
 		Predicts: "near 0: at most 5% of one core",
@@ -329,7 +341,7 @@ func (res *DiagnosisResult) judgeRight(w DiagnosisWorkload) Verdict {
 	}
 	return claimDiagnosisRight.Judge(Measurement{
 		Model: "workload " + w.Name, Interval: &ci, Expected: 0, Unit: "cores", Busy: res.busy(w.Run),
-		Detail: fmt.Sprintf("diagnosed %s from a demand of %s cores (%.2f used, %.2f queued for a CPU); it is %s, built to use %.2f cores: %s; the demand lies %s the range of %s (%s), %.2f cores from its nearest threshold; %s",
+		Detail: fmt.Sprintf("diagnosed %s from a demand of %s cores: %.2f cores used plus %.2f queued for a CPU that other work held (so a demand can exceed the machine's cores; the charts and tables show the cores used); it is %s, built to use %.2f cores: %s; the demand lies %s the range of %s (%s), %.2f cores from its nearest threshold; %s",
 			d.Class, figure(d.Demand, d.Low, d.High, d.Windows, "%.3f"), d.Mean, d.Waiting, w.Truth, w.Planned, w.Description,
 			where, w.Truth, classRange(w.Truth), math.Abs(ci.Median), intervalText(ci)),
 	})

@@ -182,6 +182,10 @@ type JSONResult struct {
 var (
 	claimJSONLoopBlocks = Claim{
 		ID:       "json-loop-blocks",
+		Source:   Lecture,
+		Quote:    "Event loop blocks longer",
+		Cite:     "Lecture 18, question 8, the answer",
+		Short:    "The event loop blocks longer",
 		Text:     "If each task did large JSON serialization, the event loop blocks longer: nothing else runs while a task encodes",
 		Quantity: "worst heartbeat lag over the mean encoding's time, run by run (×)",
 		Predicts: "at least one encoding's time: 0.9× and up",
@@ -189,6 +193,10 @@ var (
 	}
 	claimJSONTail = Claim{
 		ID:       "json-tail",
+		Source:   Lecture,
+		Quote:    "Latency increases … Tail latency spikes",
+		Cite:     "Lecture 18, question 8, the answer",
+		Short:    "Latency and tail latency grow",
 		Text:     "Latency increases, tail latency spikes: the encodings queue up behind one another",
 		Quantity: "p99 latency over the same tasks' p99 without the encoding, round by round (×)",
 		Predicts: "a spike: at least 2×",
@@ -196,6 +204,9 @@ var (
 	}
 	claimJSONThroughput = Claim{
 		ID:       "json-throughput",
+		Source:   Lecture,
+		Quote:    "Throughput drops",
+		Cite:     "Lecture 18, question 8, the answer",
 		Text:     "Throughput drops",
 		Quantity: "tasks per second over the same tasks' rate without the encoding, round by round (×)",
 		Predicts: "a drop: at most 0.9×",
@@ -203,6 +214,10 @@ var (
 	}
 	claimJSONOffload = Claim{
 		ID:       "json-offload",
+		Source:   Lecture,
+		Quote:    "This is exactly why inference systems: … Use worker pools",
+		Cite:     "Lecture 18, question 8, the answer",
+		Short:    "Worker pools keep the loop responsive",
 		Text:     "This is why inference systems offload heavy compute to worker pools: with the encoding in worker processes the loop stays responsive",
 		Quantity: "worst heartbeat lag with a process executor over that when the loop encodes itself, round by round (×)",
 		Predicts: "at most a tenth",
@@ -210,6 +225,10 @@ var (
 	}
 	claimJSONGILHeld = Claim{
 		ID:       "json-gil-held",
+		Source:   Lecture,
+		Quote:    "Serialization happens in Python space → GIL locked → no parallelism.",
+		Cite:     "Lecture 18, question 8, the answer",
+		Short:    "A thread pool does not free the loop (GIL)",
 		Text:     "Serialization happens in Python space → GIL locked → no parallelism: a thread pool does not free the loop, which waits for the GIL as long as an encoding holds it",
 		Quantity: "worst heartbeat lag with a thread executor whose threads share a GIL with the loop, over the mean encoding's time, run by run (×)",
 		Predicts: "at least one encoding's time (0.9× and up), as if the loop encoded itself",
@@ -217,13 +236,18 @@ var (
 	}
 	claimJSONParallel = Claim{
 		ID:       "json-parallel",
-		Text:     "Without a GIL the encodings run in parallel: goroutines (and Go's own threads) encode about cores × as fast as one event loop",
+		Source:   Check,
+		Short:    "Without a GIL, encoding runs in parallel",
+		Text:     "Without a GIL the encodings run in parallel: goroutines (and Go's own threads) encode faster than one event loop, up to cores × as fast less the collector's share",
 		Quantity: "encodings per second over the event loop's, encoding inline, round by round (×)",
 		Predicts: "min(cores, threads), less what the garbage collector takes: encoding allocates, and the collector's share of the CPU comes out of the cores the encodings share, where a single loop leaves it a core of its own",
 		Compare:  AtLeast, Tolerance: 0.35,
 	}
 	claimJSONMemory = Claim{
 		ID:       "json-memory",
+		Source:   Lecture,
+		Quote:    "Memory grows due to larger objects",
+		Cite:     "Lecture 18, question 8, the answer",
 		Text:     "Memory grows due to larger objects",
 		Quantity: "slope of the most memory a run's objects took at once (the heap's peak less its start) against the payload, fitted over every run of the sweep, with its 95% interval (bytes per payload byte)",
 		Predicts: "at least 1: a byte of memory, at least, for every byte of payload",

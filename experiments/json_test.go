@@ -28,9 +28,9 @@ func TestRecordJSON(t *testing.T) {
 // is judged (json-parallel), not required here: it depends on the cores
 // the machine gives.
 func TestJSONQuick(t *testing.T) {
-	res := runQuick(t, JSON, "json-memory")
+	res := runQuickWith(t, JSON, goQuick(JSON), "json-memory")
 	checkJSON(t, res)
-	p := JSON.Quick()
+	p := goQuick(JSON)()
 	if len(res.Headline) != len(p.Models) || len(res.Sweep) != len(p.Models)*len(p.Payloads) || len(res.Baselines) != 3 {
 		t.Fatalf("%d headline, %d sweep, %d baseline points", len(res.Headline), len(res.Sweep), len(res.Baselines))
 	}

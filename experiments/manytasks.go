@@ -60,15 +60,15 @@ func (p *ManyTasksParams) Params() []Param {
 }
 
 // defaultManyTasks is the lecture's setting: up to 50,000 tasks at once,
-// each one call to a server of 5000 workers at 1 s, on goroutines and the
-// event loop, the clients at the hard descriptor limit; the 1000 and the
+// each one call to a server of 5000 workers at 1 s, on goroutines, the
+// event loop and CPython's asyncio (its GC cycles are the lecture's), the clients at the hard descriptor limit; the 1000 and the
 // 50,000 three times each (a run of 50,000 takes ten seconds and more).
 func defaultManyTasks() ManyTasksParams {
 	p := ManyTasksParams{
 		Tasks:   []int{1000, 5000, 10000, 25000, 50000},
 		Workers: 5000, Service: time.Second, Backlog: 4096, Timeout: 10 * time.Second,
 		Sample: 20 * time.Millisecond,
-		Models: []string{"goroutines", "eventloop"},
+		Models: []string{"goroutines", "eventloop", "cpython"},
 	}
 	p.Repeat = repeatsFor(queueBound(slices.Max(p.Tasks), p.Workers, p.Service))
 	return p
@@ -123,6 +123,10 @@ type MemoryFit struct {
 var (
 	claimMemoryLinear = Claim{
 		ID:       "memory-per-task",
+		Source:   Lecture,
+		Quote:    "Massive memory growth",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "Memory grows with the live tasks",
 		Text:     "Massive memory growth: memory usage scales with the number of live coroutines, not just the amount of work",
 		Quantity: "exponent of the resident memory a run added (its peak less its start) against its peak live tasks, fitted on log-log axes over every run, with its 95% interval",
 		Predicts: "in proportion: an exponent from 0.9 to 1.1",
@@ -130,6 +134,9 @@ var (
 	}
 	claimGCCycles = Claim{
 		ID:       "gc-cycles",
+		Source:   Lecture,
+		Quote:    "Increased GC cycles",
+		Cite:     "Lecture 18, question 9, the answer",
 		Text:     "Increased GC cycles",
 		Quantity: "garbage collections in a run at the most tasks over those in the run of the same round at the fewest (a count of 0 taken as 1) (×)",
 		Predicts: "increased: at least 2×",
@@ -137,6 +144,9 @@ var (
 	}
 	claimSchedulingDelay = Claim{
 		ID:       "scheduling-delay",
+		Source:   Lecture,
+		Quote:    "Longer scheduling queues",
+		Cite:     "Lecture 18, question 9, the answer",
 		Text:     "Longer scheduling queues",
 		Quantity: "p99 of a task's wait from its creation to its start, at the most tasks over that at the fewest, round by round (×)",
 		Predicts: "longer: at least 2×",
@@ -144,6 +154,9 @@ var (
 	}
 	claimLatencyVariance = Claim{
 		ID:       "latency-variance",
+		Source:   Lecture,
+		Quote:    "Increased latency variance",
+		Cite:     "Lecture 18, question 9, the answer",
 		Text:     "Increased latency variance",
 		Quantity: "standard deviation of the answered calls' latency at the most tasks over that at the fewest, round by round (×)",
 		Predicts: "more: at least 2×",
@@ -151,6 +164,10 @@ var (
 	}
 	claimLoopLag = Claim{
 		ID:       "event-loop-lag",
+		Source:   Lecture,
+		Quote:    "Event loop lag",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "More event loop lag",
 		Text:     "Event loop lag",
 		Quantity: "the event loop's largest heartbeat lag at the most tasks over that at the fewest, round by round (×)",
 		Predicts: "more: at least 2×",
@@ -158,6 +175,8 @@ var (
 	}
 	claimFDsTrack = Claim{
 		ID:       "fds-track-connections",
+		Source:   Check,
+		Short:    "Descriptors track the calls in flight",
 		Text:     "Every live call holds a socket: descriptor use tracks the connections in flight, up to the limit",
 		Quantity: "the lowest, over the runs, of the client process's peak open descriptors over min(tasks + those already open, the limit)",
 		Predicts: "1: every task's socket open at once, or the limit reached",
@@ -165,13 +184,19 @@ var (
 	}
 	claimFilesBeyond = Claim{
 		ID:       "too-many-files-beyond",
-		Text:     "Possible \"too many open files\": beyond the descriptor limit, calls fail with it",
+		Source:   Lecture,
+		Quote:    "Possible \"too many open files\"",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "“Too many open files” beyond the limit",
+		Text:     "Beyond the descriptor limit, calls fail with \"too many open files\" (the lecture's possibility, made definite by the limit)",
 		Quantity: "calls failing with too many open files in a run at the most tasks beyond the descriptor limit (its runs' median)",
 		Predicts: "some: at least 1",
 		Compare:  AtLeast, Tolerance: 0,
 	}
 	claimFilesWithin = Claim{
 		ID:       "too-many-files-within",
+		Source:   Check,
+		Short:    "No “too many open files” within the limit",
 		Text:     "Within the descriptor limit, no call runs out of descriptors",
 		Quantity: "the most calls failing with too many open files in any run at a task count within the limit",
 		Predicts: "none: 0",
@@ -179,6 +204,10 @@ var (
 	}
 	claimCollapseFails = Claim{
 		ID:       "collapse-fails",
+		Source:   Lecture,
+		Quote:    "The system becomes unstable",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "Calls fail",
 		Text:     "The system becomes unstable: with every task launched at once, calls fail",
 		Quantity: "share of the calls at the most tasks that failed: timed out, found no descriptor, or were refused or reset",
 		Predicts: "a real share: at least a tenth",
@@ -186,6 +215,10 @@ var (
 	}
 	claimCollapseGoodput = Claim{
 		ID:       "collapse-goodput",
+		Source:   Lecture,
+		Quote:    "This is how production systems collapse.",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "Answered calls fall below capacity",
 		Text:     "This is how production systems collapse: the calls answered a second fall below what the server can serve",
 		Quantity: "answered calls a second at the most tasks over the server's capacity, workers / service time (×)",
 		Predicts: "below capacity: at most 0.9×",
@@ -193,6 +226,10 @@ var (
 	}
 	claimCollapseTail = Claim{
 		ID:       "collapse-tail",
+		Source:   Lecture,
+		Quote:    "The system becomes unstable not because of CPU, but because of scheduler pressure and memory overhead.",
+		Cite:     "Lecture 18, question 9, the answer",
+		Short:    "The tail grows beyond the server's queue",
 		Text:     "The system becomes unstable not because of CPU, but because of scheduler pressure: the tail grows beyond what the server's queue explains",
 		Quantity: "p99 latency of the answered calls at the most tasks over the server's queueing bound, ceil(tasks / workers) × service (×)",
 		Predicts: "beyond the server's queue: at least 1.1× (connecting and being scheduled cost a call milliseconds, not a tenth of the queue)",
@@ -200,6 +237,8 @@ var (
 	}
 	claimClientSurvives = Claim{
 		ID:       "client-survives",
+		Source:   Check,
+		Short:    "Does the client process die?",
 		Kind:     Observation,
 		Text:     "Collapse: does the client process itself die?",
 		Quantity: "runs whose client process died rather than counting its failed calls",

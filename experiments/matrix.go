@@ -152,6 +152,10 @@ type MatrixResult struct {
 var (
 	claimMatrixRecommended = Claim{
 		ID:       "framework-recommended",
+		Source:   Lecture,
+		Quote:    "I/O-bound + moderate concurrency → threads; I/O-bound + high concurrency → async; CPU-bound + true parallelism → multiprocessing",
+		Cite:     "Lecture 18, key takeaway “The decision framework is the most valuable output of this lecture”",
+		Short:    "The framework's choice is the fastest",
 		Text:     "The decision framework: I/O-bound + moderate concurrency → threads; I/O-bound + high concurrency → async; CPU-bound + true parallelism → multiprocessing",
 		Quantity: "the recommended model's runtime over the fastest other model's in the workload's row, round by round, each model with the pool a program gets by default (×)",
 		Predicts: "the recommended model is the fastest, or within 10% of it",
@@ -159,6 +163,10 @@ var (
 	}
 	claimMatrixMemory = Claim{
 		ID:       "framework-memory",
+		Source:   Lecture,
+		Quote:    "This model scales to thousands of concurrent connections at minimal memory and CPU cost.",
+		Cite:     "Lecture 18, key takeaway “Async is correct for high-concurrency I/O”",
+		Short:    "Async: thousands of connections at minimal memory",
 		Text:     "Async is correct for high-concurrency I/O: it scales to thousands of concurrent connections at minimal memory cost",
 		Quantity: "on the high-concurrency I/O workload, the memory the recommended model's run added over the least any other model's run added, round by round, each run in a fresh process (×)",
 		Predicts: "minimal: at most twice the least (resident memory is counted in pages, and what a fresh process adds in its first few hundred KiB moves by tens of per cent from run to run)",
@@ -166,6 +174,10 @@ var (
 	}
 	claimMatrixThreadsCPU = Claim{
 		ID:       "wrong-threads-cpu",
+		Source:   Lecture,
+		Quote:    "Using threads for CPU-bound work produces zero speedup due to the GIL.",
+		Cite:     "Lecture 18, key takeaway “Wrong combinations have real costs”",
+		Short:    "Threads on CPU work: zero speedup",
 		Text:     "Wrong combinations have real costs: using threads for CPU-bound work produces zero speedup due to the GIL",
 		Quantity: "the tasks' CPU time over the wall time on a thread pool: how many cores computed at once (×)",
 		Predicts: "none: 1×, one thread computing at a time",
@@ -173,6 +185,10 @@ var (
 	}
 	claimMatrixProcessesIO = Claim{
 		ID:       "wrong-processes-io",
+		Source:   Lecture,
+		Quote:    "Using multiprocessing for I/O-bound work adds process overhead with no performance benefit and dramatically increases memory consumption.",
+		Cite:     "Lecture 18, key takeaway “Wrong combinations have real costs”",
+		Short:    "Processes on I/O work: far more memory",
 		Text:     "Using multiprocessing for I/O-bound work adds process overhead with no performance benefit and dramatically increases memory consumption",
 		Quantity: "the memory a process pool's run added over what a thread pool's added, on the moderate I/O workload, round by round, both measured the same way: each run in a fresh process, its peak less its start, plus every worker's whole peak (×)",
 		Predicts: "dramatically more: at least 10×",
@@ -180,6 +196,10 @@ var (
 	}
 	claimMatrixProcessesIOTime = Claim{
 		ID:       "wrong-processes-io-time",
+		Source:   Lecture,
+		Quote:    "Using multiprocessing for I/O-bound work adds process overhead with no performance benefit",
+		Cite:     "Lecture 18, key takeaway “Wrong combinations have real costs”",
+		Short:    "Processes on I/O work: no faster",
 		Text:     "Using multiprocessing for I/O-bound work brings no performance benefit",
 		Quantity: "runtime of the process pool over that of the thread pool, on the moderate I/O workload, start-up included, round by round (×)",
 		Predicts: "no faster: at least 1×",

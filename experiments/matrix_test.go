@@ -18,9 +18,9 @@ func TestRecordMatrix(t *testing.T) {
 // process, and the memory a process pool adds is measured from the same
 // start as a thread pool's.
 func TestMatrixQuick(t *testing.T) {
-	res := runQuick(t, Matrix, "wrong-processes-io")
+	res := runQuickWith(t, Matrix, goQuick(Matrix), "wrong-processes-io")
 	checkJSON(t, res)
-	p := Matrix.Quick()
+	p := goQuick(Matrix)()
 	if len(res.Cells) != 3*len(p.Models) || len(res.Workloads) != 3 {
 		t.Fatalf("%d cells, %d workloads", len(res.Cells), len(res.Workloads))
 	}

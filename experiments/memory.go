@@ -141,6 +141,10 @@ const (
 var (
 	claimLiveLinear = Claim{
 		ID:       "live-linear",
+		Source:   Lecture,
+		Quote:    "Memory usage scales with number of live coroutines, not just amount of work.",
+		Cite:     "Lecture 18, question 6, the answer",
+		Short:    "Memory scales with live tasks",
 		Text:     "Memory usage scales with the number of live coroutines: each task is an object graph, and all of them sit in memory simultaneously",
 		Quantity: "exponent of the memory held against the live tasks, fitted on log-log axes over every run (worker processes for processes), with its 95% interval",
 		Predicts: "in proportion: an exponent from 0.9 to 1.1",
@@ -148,6 +152,8 @@ var (
 	}
 	claimLiveGoroutine = Claim{
 		ID:       "live-goroutine",
+		Source:   Check,
+		Short:    "A goroutine costs 2 KiB plus a little",
 		Text:     "A goroutine costs its minimum stack, 2 KiB, plus a little",
 		Quantity: "bytes each further live goroutine adds: the slope of a straight line through every run, with its 95% interval",
 		Predicts: "2 KiB of stack and under 1 KiB more: at most 3 KiB",
@@ -155,6 +161,10 @@ var (
 	}
 	claimLiveLoop = Claim{
 		ID:       "live-loop",
+		Source:   Lecture,
+		Quote:    "This model scales to thousands of concurrent connections at minimal memory and CPU cost.",
+		Cite:     "Lecture 18, key takeaway “Async is correct for high-concurrency I/O”",
+		Short:    "An async task costs little memory",
 		Text:     "Async scales to thousands of concurrent tasks at minimal memory cost: an event loop's task is resumable state, not a stack",
 		Quantity: "bytes per live task at the most live tasks, on the event loop model and on CPython's asyncio, over bytes per live goroutine at its most, round by round",
 		Predicts: "well below a goroutine: at most a quarter",
@@ -162,6 +172,9 @@ var (
 	}
 	claimLiveProcesses = Claim{
 		ID:       "live-processes",
+		Source:   Lecture,
+		Quote:    "Processes cost more memory",
+		Cite:     "Lecture 18, question 2, the answer",
 		Text:     "Processes cost more memory: each worker is a whole program with its own runtime",
 		Quantity: "peak resident memory per worker process (MiB)",
 		Predicts: "megabytes: at least 1 MiB, where a task costs kilobytes",
@@ -169,6 +182,10 @@ var (
 	}
 	claimLiveObjects = Claim{
 		ID:       "live-objects",
+		Source:   Lecture,
+		Quote:    "Each task allocates: … A coroutine object … A Task wrapper … Stack frames … Future objects",
+		Cite:     "Lecture 18, question 6, the answer",
+		Short:    "A task is a coroutine, a Task, frames, futures",
 		Text:     "Each task allocates a coroutine object, a Task wrapper, stack frames and future objects",
 		Quantity: "the fewest objects per live task among coroutines, Tasks and Futures (frames live inside coroutines)",
 		Predicts: "at least one of each per task",

@@ -112,6 +112,10 @@ type NoSemaphoreResult struct {
 var (
 	claimTailGrows = Claim{
 		ID:       "tail-grows",
+		Source:   Lecture,
+		Quote:    "increased latency … Increased tail latency",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "Latency and tail latency grow",
 		Text:     "If you remove the semaphore limit entirely: increased latency, increased tail latency",
 		Quantity: "p99 latency of the answered calls at the most calls at once over that at the fewest, without a semaphore, round by round (×)",
 		Predicts: "grows: at least 2×",
@@ -119,6 +123,10 @@ var (
 	}
 	claimOverload = Claim{
 		ID:       "overload-fails",
+		Source:   Lecture,
+		Quote:    "overload, memory pressure, increased latency, timeouts, possible crash.",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "Overload: calls fail",
 		Text:     "Overload: with every call launched at once and no limit, calls fail",
 		Quantity: "share of the calls at the most calls at once, without a semaphore, that failed: timed out, or found no descriptor, or were refused or reset",
 		Predicts: "a real share: at least a tenth",
@@ -126,6 +134,10 @@ var (
 	}
 	claimTimeouts = Claim{
 		ID:       "timeouts",
+		Source:   Lecture,
+		Quote:    "overload, memory pressure, increased latency, timeouts, possible crash.",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "Timeouts",
 		Text:     "Overload: timeouts",
 		Quantity: "share of the calls at the most calls at once, without a semaphore, that timed out",
 		Predicts: "some: at least 1%",
@@ -133,6 +145,10 @@ var (
 	}
 	claimGoodput = Claim{
 		ID:       "overload-goodput",
+		Source:   Lecture,
+		Quote:    "overload, memory pressure, increased latency, timeouts, possible crash.",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "Overload: answered calls fall below capacity",
 		Text:     "Overload: without a limit the server is not used better but worse: the calls it answers a second fall below its capacity",
 		Quantity: "answered calls a second at the most calls at once, without a semaphore, over the server's capacity, workers / service time (×)",
 		Predicts: "below capacity: at most 0.9×",
@@ -140,6 +156,10 @@ var (
 	}
 	claimFilesAbove = Claim{
 		ID:       "too-many-files-above",
+		Source:   Lecture,
+		Quote:    "Open file descriptor limits",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "“Too many open files” above the limit",
 		Text:     "Open file descriptor limits: with more calls at once than descriptors, \"too many open files\"",
 		Quantity: "calls failing with too many open files in a run at a concurrency above the clients' descriptor limit, without a semaphore (the most calls at once, its runs' median)",
 		Predicts: "some: at least 1",
@@ -147,6 +167,8 @@ var (
 	}
 	claimFilesBelow = Claim{
 		ID:       "too-many-files-below",
+		Source:   Check,
+		Short:    "No “too many open files” below the limit",
 		Text:     "Below the descriptor limit, no call runs out of descriptors",
 		Quantity: "the most calls failing with too many open files in any run at a concurrency below the limit, without a semaphore",
 		Predicts: "none: 0",
@@ -154,6 +176,9 @@ var (
 	}
 	claimQueueOverflows = Claim{
 		ID:       "queue-overflows",
+		Source:   Lecture,
+		Quote:    "Connection pool exhaustion",
+		Cite:     "Lecture 18, question 4, the answer",
 		Text:     "Connection pool exhaustion: the server's queue of waiting connections fills, and connections are dropped",
 		Quantity: "connection attempts the kernel dropped for a full accept queue (TcpExt ListenOverflows) in a run at the most calls at once, without a semaphore (its runs' median)",
 		Predicts: "some: at least 1",
@@ -161,6 +186,10 @@ var (
 	}
 	claimPossibleCrash = Claim{
 		ID:       "possible-crash",
+		Source:   Lecture,
+		Quote:    "overload, memory pressure, increased latency, timeouts, possible crash.",
+		Cite:     "Lecture 18, question 4, the answer",
+		Short:    "Possible crash",
 		Kind:     Observation,
 		Text:     "Possible crash",
 		Quantity: "runs, without a semaphore, whose client process died rather than counting its failed calls",
@@ -168,6 +197,8 @@ var (
 	}
 	claimCapacitySemaphore = Claim{
 		ID:       "capacity-semaphore",
+		Source:   Check,
+		Short:    "Throughput capped by the server's capacity",
 		Text:     "The semaphore prevents overload: the server stays busy at its capacity, workers / service time",
 		Quantity: "answered calls a second at the most calls at once, with the semaphore, over the server's capacity (×)",
 		Predicts: "the capacity: at least 0.75× (the batch's first and last calls leave workers idle), and no more than 2% above it",
@@ -175,6 +206,10 @@ var (
 	}
 	claimSemaphoreBounds = Claim{
 		ID:       "semaphore-bounds-latency",
+		Source:   Lecture,
+		Quote:    "it just prevents overload.",
+		Cite:     "Lecture 18, question 3, the answer",
+		Short:    "The semaphore keeps latency near the queue's",
 		Text:     "The semaphore prevents overload: a call's latency stays near the service time × the queue it finds",
 		Quantity: "p99 of a call's own latency (connect to answer) at the most calls at once, with the semaphore (s)",
 		Predicts: "ceil(min(limit, concurrency) / workers) × service, plus 2 ms to connect and be scheduled: at most 50% over",
@@ -182,6 +217,10 @@ var (
 	}
 	claimSemaphoreNoErrors = Claim{
 		ID:       "semaphore-no-errors",
+		Source:   Lecture,
+		Quote:    "it just prevents overload.",
+		Cite:     "Lecture 18, question 3, the answer",
+		Short:    "The semaphore: no failed calls",
 		Text:     "With the semaphore: no \"too many open files\", no timeouts",
 		Quantity: "share of the calls that failed, of any kind, over every run with the semaphore",
 		Predicts: "none: 0",

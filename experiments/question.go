@@ -185,6 +185,13 @@ func (q *Question[P, R]) Decode(b []byte) (*R, error) {
 				r.Verdicts[i].Outcome = Holds
 			}
 		}
+		if v.Source == "" { // saved before verdicts carried their claim's source
+			for _, c := range q.about.claims {
+				if c.ID == v.ClaimID {
+					r.Verdicts[i].Brief, r.Verdicts[i].Source, r.Verdicts[i].Quote, r.Verdicts[i].Cite = c.Brief(), c.Source, c.Quote, c.Cite
+				}
+			}
+		}
 	}
 	return res, nil
 }

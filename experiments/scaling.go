@@ -166,6 +166,10 @@ type ScalingResult struct {
 var (
 	claimThreadsNoSpeedup = Claim{
 		ID:       "threads-no-speedup",
+		Source:   Lecture,
+		Quote:    "8 chefs share 1 knife",
+		Cite:     "Lecture 18, question 2, the answer",
+		Short:    "Threads: no speedup on CPU work",
 		Text:     "Threads cannot parallelize CPU-bound Python code: a thread runs Python only while it holds the GIL, and one thread holds it at a time, so 8 chefs share 1 knife",
 		Quantity: "speedup of N threads over one thread on the same CPU-bound tasks, round by round: the median with its 95% interval (x)",
 		Predicts: "no speedup: at most 1.15x, at every thread count",
@@ -173,13 +177,21 @@ var (
 	}
 	claimProcessesScale = Claim{
 		ID:       "processes-scale",
-		Text:     "ProcessPoolExecutor scales for CPU: each process has its own interpreter and GIL, 8 chefs with 8 knives",
+		Source:   Lecture,
+		Quote:    "Why does ProcessPoolExecutor scale but ThreadPoolExecutor doesn’t for CPU? … its like 8 chefs has 8 knives",
+		Cite:     "Lecture 18, question 2, the answer",
+		Short:    "Processes scale up to the cores",
+		Text:     "ProcessPoolExecutor scales for CPU: each process has its own interpreter and GIL, so the speedup grows with the workers up to the cores",
 		Quantity: "speedup over one worker, spawning excluded, as measured, round by round: the median with its 95% interval (x)",
 		Predicts: "min(workers, cores): at least 85% of it",
 		Compare:  AtLeast, Tolerance: 0.15,
 	}
 	claimSerialisationGrows = Claim{
 		ID:       "serialisation-grows",
+		Source:   Lecture,
+		Quote:    "Serialization overhead (pickling)",
+		Cite:     "Lecture 18, question 2, the answer",
+		Short:    "Pickling grows with the payload",
 		Text:     "Processes pay serialization overhead (pickling) that grows with what crosses between them: in proportion to it",
 		Quantity: "exponent b of the serialisation time a payload adds per task, over the smallest payload's, ∝ (the bytes it adds)^b, fitted on log–log axes over every run of the payload sweep, with its 95% interval",
 		Predicts: "in proportion: b = 1, from 0.9 to 1.1 (the smallest payload's time is the fixed cost of a task's round trip)",
@@ -187,6 +199,8 @@ var (
 	}
 	claimGILFidelity = Claim{
 		ID:       "gil-fidelity",
+		Source:   Check,
+		Short:    "gil model matches CPython threads",
 		Text:     "The gil model behaves as CPython's threads do on CPU-bound work",
 		Quantity: "the gil model's speedup over CPython threads' at the same count, both as measured, round by round: the median with its 95% interval (×)",
 		Predicts: "the same: 1, within 15%",
@@ -194,6 +208,8 @@ var (
 	}
 	claimProcessesFidelity = Claim{
 		ID:       "processes-fidelity",
+		Source:   Check,
+		Short:    "processes model matches ProcessPoolExecutor",
 		Text:     "The processes model behaves as CPython's ProcessPoolExecutor does on CPU-bound work",
 		Quantity: "the processes model's speedup over ProcessPoolExecutor's at the same count, both as measured, round by round: the median with its 95% interval (×)",
 		Predicts: "the same: 1, within 15%",
@@ -201,6 +217,9 @@ var (
 	}
 	claimProcessesMemory = Claim{
 		ID:       "processes-memory",
+		Source:   Lecture,
+		Quote:    "Processes cost more memory",
+		Cite:     "Lecture 18, question 2, the answer",
 		Text:     "Processes cost more memory: each worker is a whole program with its own runtime",
 		Quantity: "peak resident memory of each worker process of the processes model's runs: the median with its 95% interval (MiB)",
 		Predicts: "at least 1 MiB per worker, where a goroutine costs kilobytes",

@@ -251,7 +251,7 @@ func TestScalingSpeedupsAsMeasured(t *testing.T) {
 // neighbour's load can fake: gil threads never compute at once, nor keep
 // more than one core busy.
 func TestScalingQuick(t *testing.T) {
-	p := Scaling.Quick()
+	p := goQuick(Scaling)()
 	reports := 0
 	res, err := Scaling.Run(context.Background(), &p, func(Progress) { reports++ })
 	if err != nil {

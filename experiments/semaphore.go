@@ -129,6 +129,10 @@ const timerResolution = time.Millisecond
 var (
 	claimSemaphoreNearIdeal = Claim{
 		ID:       "semaphore-near-ideal",
+		Source:   Lecture,
+		Quote:    "Why did semaphore=100 give near-perfect scaling?",
+		Cite:     "Lecture 18, question 3, the answer",
+		Short:    "semaphore=100: near-perfect scaling",
 		Text:     "semaphore=100 gives near-perfect scaling: runtime ≈ (tasks / limit) × latency",
 		Quantity: "runtime at the lecture's setting: the median of the repeated runs, with its 95% interval (s)",
 		Predicts: "ceil(tasks/limit) × latency: at most 1% over on goroutines, 2% on the others (whose timers tick in whole milliseconds), and under it by no more than the timer's resolution, 1 ms",
@@ -137,6 +141,10 @@ var (
 	}
 	claimSemaphoreSweep = Claim{
 		ID:       "semaphore-sweep",
+		Source:   Lecture,
+		Quote:    "Runtime ≈ (1000 / concurrency) × latency",
+		Cite:     "Lecture 18, question 5, the answer",
+		Short:    "Runtime ≈ (tasks / limit) × latency",
 		Text:     "Runtime ≈ (tasks / concurrency) × latency, at every limit (the lecture's (1000 / concurrency) × latency, for its 1000 tasks)",
 		Quantity: "runtime at each limit of the sweep, the limit furthest from the formula judged (s)",
 		Predicts: "ceil(tasks/limit) × latency: at most 5% over, and under it by no more than the timer's resolution, 1 ms",
@@ -144,6 +152,10 @@ var (
 	}
 	claimLatencyProportional = Claim{
 		ID:       "latency-proportional",
+		Source:   Lecture,
+		Quote:    "runtime increases. … Async doesn’t magically make latency disappear. … It just overlaps waiting.",
+		Cite:     "Lecture 18, question 5, the answer",
+		Short:    "Runtime grows with the sleep",
 		Text:     "If we change sleep to 1 second, runtime grows in proportion: async doesn't make latency disappear, it overlaps waiting",
 		Quantity: "slope of runtime against latency, fitted over every run of the latency sweep, with its 95% interval (s per s)",
 		Predicts: "ceil(tasks/limit)",
@@ -151,6 +163,8 @@ var (
 	}
 	claimEventloopFidelity = Claim{
 		ID:       "eventloop-fidelity",
+		Source:   Check,
+		Short:    "eventloop model matches asyncio",
 		Text:     "The eventloop model behaves as asyncio does: the same runtime under a semaphore, at every limit",
 		Quantity: "the eventloop model's runtime over asyncio's, run by run, at the limit of the sweep where they differ most (×)",
 		Predicts: "the same: 1",
@@ -158,6 +172,10 @@ var (
 	}
 	claimSleepNoCPU = Claim{
 		ID:       "sleep-no-cpu",
+		Source:   Lecture,
+		Quote:    "Because sleep does not consume CPU.",
+		Cite:     "Lecture 18, question 7, the answer",
+		Short:    "Sleep uses no CPU",
 		Text:     "Sleep does not consume CPU: overlapping waits hides latency without using the processor",
 		Quantity: "process CPU time over wall time at the lecture's setting, median of the runs",
 		Predicts: "near 0: at most 0.05",

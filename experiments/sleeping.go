@@ -114,6 +114,10 @@ type SleepingResult struct {
 var (
 	claimSleepOverlap = Claim{
 		ID:       "sleep-overlap",
+		Source:   Lecture,
+		Quote:    "Five threads each waiting one second for I/O finish in one second total",
+		Cite:     "Lecture 18, key takeaway “Threads are correct for I/O-bound work”",
+		Short:    "Five 1 s waits take 1 s",
 		Text:     "Five threads each waiting one second for I/O finish in one second total: overlapping waiting hides latency",
 		Quantity: "wall time of the tasks all at once, the median of the runs with its 95% interval (s)",
 		Predicts: "one wait",
@@ -121,6 +125,10 @@ var (
 	}
 	claimSleepIdle = Claim{
 		ID:       "sleep-idle",
+		Source:   Lecture,
+		Quote:    "The reason runtime didn’t increase: … Because sleep does not consume CPU.",
+		Cite:     "Lecture 18, question 7, the answer",
+		Short:    "Sleep uses no CPU",
 		Text:     "The reason runtime didn't increase: sleep does not consume CPU",
 		Quantity: "CPU utilisation of the process and its workers while the tasks wait (cores: CPU time over wall time), the median of the runs",
 		Predicts: "near 0: at most 5% of one core",
@@ -128,6 +136,8 @@ var (
 	}
 	claimSleepAddsUp = Claim{
 		ID:       "sleep-adds-up",
+		Source:   Check,
+		Short:    "Without overlap the waits add up",
 		Text:     "Without overlap the waits add up: one after another, the tasks take tasks × the wait",
 		Quantity: "wall time one after another, the median of the runs with its 95% interval (s)",
 		Predicts: "tasks × wait",

@@ -15,9 +15,9 @@ func report() *experiments.Report {
 	return &experiments.Report{
 		Question: "x", Title: "A <b>title</b>",
 		Verdicts: []experiments.Verdict{
-			{ClaimID: "c1", Claim: "first <claim>", Model: "eventloop", Measured: 1.01, Low: 1.005, High: 1.02, Runs: 6, Expected: 1, Unit: "x", Compare: experiments.Within, Tolerance: 0.1, Outcome: experiments.Holds, Holds: true, Detail: "d1"},
-			{ClaimID: "c2", Claim: "second claim", Model: "go<routines>", Measured: 0.6, Low: 0.6, High: 0.6, Runs: 1, Expected: 2, Unit: "x", Compare: experiments.AtLeast, Tolerance: 0.15, Outcome: experiments.DoesNotHold, Detail: "d2"},
-			{ClaimID: "c3", Claim: "third claim", Model: "gil", Measured: 1.1, Low: 0.95, High: 1.3, Runs: 3, Expected: 1, Unit: "x", Compare: experiments.AtMost, Tolerance: 0.15, Outcome: experiments.Inconclusive, Reason: "too few runs (3)", Detail: "d3"},
+			{ClaimID: "c1", Claim: "first <claim>", Brief: "first <claim>", Source: experiments.Check, Model: "eventloop", Measured: 1.01, Low: 1.005, High: 1.02, Runs: 6, Expected: 1, Unit: "x", Compare: experiments.Within, Tolerance: 0.1, Outcome: experiments.Holds, Holds: true, Detail: "d1"},
+			{ClaimID: "c2", Claim: "second claim", Brief: "second claim", Source: experiments.Lecture, Quote: "the words", Cite: "Lecture 18, question 1, the answer", Model: "go<routines>", Measured: 0.6, Low: 0.6, High: 0.6, Runs: 1, Expected: 2, Unit: "x", Compare: experiments.AtLeast, Tolerance: 0.15, Outcome: experiments.DoesNotHold, Detail: "d2"},
+			{ClaimID: "c3", Claim: "third claim", Brief: "third claim", Source: experiments.Lecture, Model: "gil", Measured: 1.1, Low: 0.95, High: 1.3, Runs: 3, Expected: 1, Unit: "x", Compare: experiments.AtMost, Tolerance: 0.15, Outcome: experiments.Inconclusive, Reason: "too few runs (3)", Detail: "d3"},
 		},
 		Notes: []string{"cpython: no python3 on PATH"},
 	}
@@ -28,7 +28,7 @@ func TestVerdictsHTMLEscapes(t *testing.T) {
 	if strings.Contains(h, "<routines>") || strings.Contains(h, "<claim>") {
 		t.Fatalf("unescaped text in the table:\n%s", h)
 	}
-	for _, want := range []string{"1 of 3 verdicts hold, 1 inconclusive", "does not hold", "go&lt;routines&gt;", "at least 1.7", "within ±10% of 1",
+	for _, want := range []string{"0 of 2 verdicts hold, 1 inconclusive", "does not hold", "go&lt;routines&gt;", "at least 1.7", "within ±10% of 1",
 		"1.01 [1.005, 1.02]", "inconclusive: too few runs (3)"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("table lacks %q", want)
@@ -36,21 +36,47 @@ func TestVerdictsHTMLEscapes(t *testing.T) {
 	}
 }
 
-// Findings read the verdicts, the ones that do not hold first, then the
-// inconclusive ones with why, with the notes.
+// Findings read the verdicts, one sentence a claim, the ones that do not
+// hold first, then the inconclusive ones with why; the lecture's claims
+// apart from the project's checks.
 func TestFindingsReadTheVerdicts(t *testing.T) {
 	md := findingsMarkdown(report())
-	notHeld := strings.Index(md, "did **not** hold")
-	inconclusive := strings.Index(md, "was **inconclusive**: too few runs (3)")
-	heldAt := strings.Index(md, " held. Measured 1.01 \\[1.005, 1.02\\]")
-	if notHeld < 0 || inconclusive < 0 || heldAt < 0 || notHeld > inconclusive || inconclusive > heldAt {
+	notHeld := strings.Index(md, "- **second claim** did **not** hold on `go&lt;routines&gt;` 0.6 x; the claim expects at least 1.7 x.")
+	inconclusive := strings.Index(md, "- **third claim** was **inconclusive** on `gil` 1.1 \\[0.95, 1.3\\] x (too few runs (3)); the claim expects at most 1.15 x.")
+	heldAt := strings.Index(md, "- **first &lt;claim&gt;** held on `eventloop` 1.01 \\[1.005, 1.02\\] x")
+	checks := strings.Index(md, "*The project's own checks, not the lecture's* (1 of 1 verdicts hold)")
+	if notHeld < 0 || inconclusive < 0 || heldAt < 0 || notHeld > inconclusive || inconclusive > heldAt || checks < 0 || checks > heldAt {
 		t.Fatalf("findings out of order or missing:\n%s", md)
 	}
-	if !strings.Contains(md, "1 of 3 verdicts hold, 1 inconclusive") || !strings.Contains(md, "*Note:* cpython: no python3 on PATH") {
+	if !strings.Contains(md, "*The lecture's claims* (0 of 2 verdicts hold, 1 inconclusive)") || !strings.Contains(md, "*Note:* cpython: no python3 on PATH") {
 		t.Fatalf("findings lack the count or the note:\n%s", md)
 	}
 	if strings.Contains(md, "<routines>") {
 		t.Fatalf("markup not escaped:\n%s", md)
+	}
+}
+
+// The verdict table shows the lecture's claims apart from the project's
+// checks, failures first, each claim's short words rather than its id,
+// expected values with their units, and the long text folded.
+func TestVerdictsHTMLGroups(t *testing.T) {
+	h := verdictsHTML(report())
+	lecture := strings.Index(h, ">The lecture&#39;s claims <span style=\"font-weight:normal;color:#555\">(0 of 2 verdicts hold, 1 inconclusive)</span></th>")
+	second := strings.Index(h, `title="second claim">second claim</td>`)
+	third := strings.Index(h, `title="third claim">third claim</td>`)
+	checks := strings.Index(h, ">The project&#39;s own checks, not the lecture&#39;s <span")
+	first := strings.Index(h, `">first &lt;claim&gt;</td>`)
+	if lecture < 0 || lecture > second || second > third || third > checks || checks > first {
+		t.Fatalf("table out of order:\n%s", h)
+	}
+	for _, want := range []string{"at least 1.7 x", "<details><summary>where</summary>The lecture: “the words” (Lecture 18, question 1, the answer). Tested as: second claim. Measured: d2</details>",
+		"The project&#39;s own check, not the lecture&#39;s."} {
+		if !strings.Contains(h, want) {
+			t.Errorf("table lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, ">c2<") {
+		t.Error("the table shows a claim's id")
 	}
 }
 

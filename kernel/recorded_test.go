@@ -3,6 +3,7 @@ package kernel
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/boundlab/boundlab/experiments"
@@ -41,4 +42,18 @@ func TestRecordedSemaphore(t *testing.T) {
 	golden.Check(t, "semaphore-summary", summaryText(res)+"\n")
 	golden.Check(t, "semaphore-verdicts", verdictsText(&res.Report))
 	golden.Check(t, "semaphore-findings", findingsMarkdown(&res.Report))
+}
+
+// What notebook 09 shows of the many-tasks run the experiments' tests
+// recorded (twelve claims on two models): the verdicts table as text and
+// "what we saw", the lecture's claims apart from the project's checks, in
+// about ten sentences.
+func TestRecordedManyTasks(t *testing.T) {
+	res := recorded(t, experiments.ManyTasks, "many-tasks-quick")
+	golden.Check(t, "many-tasks-verdicts", verdictsText(&res.Report))
+	md := findingsMarkdown(&res.Report)
+	golden.Check(t, "many-tasks-findings", md)
+	if n := strings.Count(md, "\n- "); n > maxSentences+2 {
+		t.Errorf("what we saw has %d sentences, want about %d at most:\n%s", n, maxSentences, md)
+	}
 }
