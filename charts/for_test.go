@@ -112,6 +112,7 @@ func TestForSemaphore(t *testing.T) {
 		{"eventloop: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 		{"goroutines: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 		{"cpython asyncio: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
+		{"eventloop: the recorded limit sweep", []SeriesInfo{{"wait", 200}}},
 	})
 	p := parse(t, cs[0])
 	if p.XAxis[0]["type"] != "log" || p.YAxis[0]["type"] != "log" {
