@@ -91,8 +91,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, speedup over the prediction, a timeline per series, payloads (the GIL has a cell of its own)
 		return 2 + len(models) + has("cpython") + has("processes")
-	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series
-		return 3 + len(models)
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, a timeline per series, the limit sweep
+		return 3 + len(models) + 1
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
 		return 3 + 4
 	case "sleeping": // wall and CPU time, utilisation while waiting, the walls against the claims, the timeline
