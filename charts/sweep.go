@@ -149,9 +149,14 @@ func sweepOption(p sweepPoint, kinds []model.Kind) map[string]any {
 		byKind[b.kind] = append(byKind[b.kind], barValue(b))
 		end = max(end, ms(b.end))
 	}
+	// The first mark dashed, the others dotted; the subtitle names them.
 	var marks []any
-	for _, m := range p.marks {
-		marks = append(marks, map[string]any{"name": m.name, "xAxis": m.x})
+	for i, m := range p.marks {
+		mk := map[string]any{"name": m.name, "xAxis": m.x}
+		if i > 0 {
+			mk["lineStyle"] = map[string]any{"type": "dotted"}
+		}
+		marks = append(marks, mk)
 		end = max(end, m.x)
 	}
 	series := make([]any, len(kinds))
@@ -166,7 +171,7 @@ func sweepOption(p sweepPoint, kinds []model.Kind) map[string]any {
 		series[0].(map[string]any)["markLine"] = map[string]any{
 			"silent": true, "symbol": "none", "animation": false,
 			"lineStyle": map[string]any{"type": "dashed", "color": "#444", "width": 1.5},
-			"label":     map[string]any{"formatter": "{b}", "position": "insideEndTop", "fontSize": 11, "color": "#333"},
+			"label":     map[string]any{"show": false},
 			"data":      marks,
 		}
 	}
@@ -227,11 +232,11 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 			label: fmt.Sprintf("limit %d", p.Limit),
 			marks: []sweepMark{
 				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, fmtDur(p.Ideal)), ms(p.Ideal)},
-				{fmt.Sprintf("+%.0f%%: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
+				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
 			},
 		}
-		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula, %s the sweep claim's range %.4f to %.2f · the claim's verdict on the whole sweep (%s): %s",
-			p.Limit, fmtDur(p.Runtime), runsText(p), p.Ratio, where, lo, hi, m, verdict)
+		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s), %s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
+			p.Limit, fmtDur(p.Runtime), runsText(p), p.Ratio, sp.marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, verdict)
 		sp.f = frame{stamp: stamp}
 		k, found := nearestRun(res, p)
 		if !found || len(res.Runs[k].Spans) == 0 {
@@ -244,12 +249,12 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 		var note string
 		sp.rows, sp.bars, note = sweepBarsOf(run)
 		drawn++
-		which := "the one run"
+		which := "its one run"
 		if len(p.Runs) > 1 {
 			which = fmt.Sprintf("of %d runs, the one nearest their median", len(p.Runs))
 		}
-		sp.f.context = fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d rounds · wall %s",
-			p.Limit, which, p.Tasks, p.Latency, rounds, fmtDur(run.Totals.Wall))
+		sp.f.context = fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d round%s · wall %s",
+			p.Limit, which, p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], fmtDur(run.Totals.Wall))
 		sp.f.note = verdictLine
 		if note != "" {
 			sp.f.note = note + "\n" + verdictLine

@@ -94,6 +94,7 @@ func TestSemaphoreSweep(t *testing.T) {
 		op := o.Options[i]
 		sub := op.Title.Subtext
 		for _, w := range []string{fmt.Sprintf("limit %d: runtime %s", p.Limit, fmtDur(p.Runtime)), fmt.Sprintf("%.4f × the formula", p.Ratio),
+			fmt.Sprintf("(dashed: ⌈200/%d⌉ × 100ms = %s)", p.Limit, fmtDur(p.Ideal)), "(dotted: 5% over)",
 			"inside the sweep claim's range", fmt.Sprintf("the claim's verdict on the whole sweep (%s): %s", m, v.Outcome), res.Stamp.String()} {
 			if !strings.Contains(sub, w) {
 				t.Errorf("limit %d: subtitle %q lacks %q", p.Limit, sub, w)
@@ -151,7 +152,7 @@ func TestSemaphoreSweepOutside(t *testing.T) {
 		if o.Timeline.Data[k] == "limit 100" {
 			want = "outside"
 		}
-		if !strings.Contains(op.Title.Subtext, "1.2000 × the formula, outside") && want == "outside" ||
+		if !strings.Contains(op.Title.Subtext, "1.2000 × the formula") && want == "outside" ||
 			!strings.Contains(op.Title.Subtext, want+" the sweep claim's range") {
 			t.Errorf("%s: subtitle %q, want %s the range", o.Timeline.Data[k], op.Title.Subtext, want)
 		}
