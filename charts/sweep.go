@@ -235,7 +235,7 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
 			},
 		}
-		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s), %s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
+		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
 			p.Limit, fmtDur(p.Runtime), runsText(p), p.Ratio, sp.marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, verdict)
 		sp.f = frame{stamp: stamp}
 		k, found := nearestRun(res, p)
