@@ -47,7 +47,11 @@ func either(names ...string) string { return strings.Join(names, "|") }
 // "|": ECharts' LegendComponent holds both the plain and the scroll legend.
 // It fails on an option key it does not know, so that a new kind of option
 // is looked at, not let through.
-func optionNeeds(opt map[string]any) ([]string, error) {
+func optionNeeds(opt map[string]any) ([]string, error) { return needsOf(opt, false) }
+
+// needsOf is optionNeeds of a whole option, or of one of a timeline's
+// options (partial), whose series take their types from the whole's.
+func needsOf(opt map[string]any, partial bool) ([]string, error) {
 	need := map[string]bool{"CanvasRenderer": true}
 	types := func(v any, def string) []string {
 		var out []string
@@ -73,10 +77,12 @@ func optionNeeds(opt map[string]any) ([]string, error) {
 			for _, x := range list {
 				s, _ := x.(map[string]any)
 				typ, _ := s["type"].(string)
-				if typ == "" {
+				switch {
+				case typ != "":
+					need[upper(typ)+"Chart"] = true
+				case !partial:
 					return nil, fmt.Errorf("a series without a type: %v", s)
 				}
-				need[upper(typ)+"Chart"] = true
 				for _, marker := range []string{"markLine", "markArea", "markPoint"} {
 					if s[marker] != nil {
 						need[upper(marker)+"Component"] = true
@@ -89,6 +95,21 @@ func optionNeeds(opt map[string]any) ([]string, error) {
 					if s[f] != nil {
 						return nil, fmt.Errorf("series option %s: add its feature to the bundle and to this test", f)
 					}
+				}
+			}
+		case "timeline":
+			need["TimelineComponent"] = true
+		case "options":
+			// A timeline's options: each is an option of its own.
+			list, _ := v.([]any)
+			for _, x := range list {
+				o, _ := x.(map[string]any)
+				more, err := needsOf(o, true)
+				if err != nil {
+					return nil, fmt.Errorf("options: %w", err)
+				}
+				for _, n := range more {
+					need[n] = true
 				}
 			}
 		case "title":

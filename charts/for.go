@@ -13,8 +13,10 @@ import (
 //     formula against the limit with the bounds its verdicts judge, and
 //     runtime against the latency with the formula's ideal, each figure
 //     from several runs with its 95% interval as an error bar; then the
-//     tasks in flight over one headline run per model, and the first
-//     model's run as a timeline;
+//     tasks in flight over one headline run per model, the first model's
+//     run as a timeline, and the first model's limit sweep as a timeline
+//     with ECharts' timeline control, a point per limit switching to that
+//     limit's recorded run (where the result kept any sweep run's tasks);
 //   - scaling: speedup against workers with min(workers, cores), efficiency,
 //     a timeline per model at its largest pool, and the processes'
 //     serialisation time against the payload;

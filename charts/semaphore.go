@@ -18,9 +18,10 @@ const idealName = "ideal ⌈tasks/limit⌉ × latency"
 
 // semaphoreCharts are the semaphore result's charts: runtime against the
 // limit, runtime over the formula against the limit with the claims'
-// bounds, runtime against the latency, and a timeline of one headline run
-// per model. A figure from several runs carries its 95% interval as an
-// error bar.
+// bounds, runtime against the latency, a timeline of one headline run
+// per model, and the first model's limit sweep as a timeline the reader
+// moves through the limits (see semaphoreSweep). A figure from several runs
+// carries its 95% interval as an error bar.
 func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	var out []*Chart
@@ -71,6 +72,15 @@ func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 			return nil, err
 		}
 		out = append(out, c)
+	}
+	if len(res.Headline) > 0 {
+		c, ok, err := semaphoreSweep(res, res.Headline[0].Model, stamp)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

@@ -73,21 +73,14 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 			rows = append(rows, fmt.Sprintf("%sworker %d", ln.prefix, w))
 		}
 		for _, s := range ln.run.Spans {
-			r, ok := rowOf[s.Worker]
-			if !ok {
-				continue
-			}
-			end = max(end, s.End)
-			if len(s.Segments) == 0 && s.End > s.Start {
-				bars = append(bars, bar{row: r, kind: kindTask, start: s.Start, end: s.End, task: s.Task, last: s.Task, n: 1})
-			}
-			for _, g := range drawn(s) {
-				end = max(end, g.End)
-				bars = append(bars, bar{row: r, kind: g.Kind, start: g.Start, end: g.End, task: s.Task, last: s.Task, n: 1})
+			if r, ok := rowOf[s.Worker]; ok {
+				bars = spanBars(bars, r, s)
+				end = max(end, s.End)
 			}
 		}
 	}
-	bars, note := capBars(bars, end)
+	end = max(end, barsEnd(bars))
+	bars, note := capBars(bars, end, MaxSegments)
 	for _, n := range []string{schedNote(lanes), note} {
 		if f.note == "" {
 			f.note = n
@@ -109,6 +102,27 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 		}
 	}
 	return drawTimeline(f, rows, bars, "worker: "+noun)
+}
+
+// spanBars appends span s's bars on row r: its drawn segments, or the
+// whole task where it recorded none.
+func spanBars(bars []bar, r int, s model.Span) []bar {
+	if len(s.Segments) == 0 && s.End > s.Start {
+		bars = append(bars, bar{row: r, kind: kindTask, start: s.Start, end: s.End, task: s.Task, last: s.Task, n: 1})
+	}
+	for _, g := range drawn(s) {
+		bars = append(bars, bar{row: r, kind: g.Kind, start: g.Start, end: g.End, task: s.Task, last: s.Task, n: 1})
+	}
+	return bars
+}
+
+// barsEnd is the latest end of bars.
+func barsEnd(bars []bar) time.Duration {
+	var end time.Duration
+	for _, b := range bars {
+		end = max(end, b.end)
+	}
+	return end
 }
 
 // drawn are the segments a span is drawn with: its steps, and where it
@@ -197,10 +211,10 @@ func workers(run *model.Run) []int {
 	return slices.Compact(ws)
 }
 
-// capBars brings bars down to MaxSegments, merging then sampling, and says
-// what it did.
-func capBars(bars []bar, end time.Duration) ([]bar, string) {
-	if len(bars) <= MaxSegments {
+// capBars brings bars down to most, merging then sampling, and says what
+// it did.
+func capBars(bars []bar, end time.Duration, most int) ([]bar, string) {
+	if len(bars) <= most {
 		return bars, ""
 	}
 	n := len(bars)
@@ -228,10 +242,10 @@ func capBars(bars []bar, end time.Duration) ([]bar, string) {
 		merged = append(merged, b)
 	}
 	note := fmt.Sprintf("%d segments: touching ones merged into %d bars", n, len(merged))
-	if len(merged) <= MaxSegments {
+	if len(merged) <= most {
 		return merged, note
 	}
-	k := (len(merged) + MaxSegments - 1) / MaxSegments
+	k := (len(merged) + most - 1) / most
 	var kept []bar
 	for i := 0; i < len(merged); i += k {
 		kept = append(kept, merged[i])
@@ -275,24 +289,53 @@ var timelineDims = []string{"row", "start", "end", "task", "segments", "last"}
 // ms, end ms, task], with [segments, last task] after it where segments
 // were merged (see the timelineTooltip function).
 func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, error) {
-	byKind := map[model.Kind][]opts.CustomData{}
-	for _, b := range bars {
-		// A bar of one segment needs no count and no last task.
-		v := []any{b.row, ms(b.start), ms(b.end), b.task}
-		if b.n > 1 {
-			v = append(v, b.n, b.last)
-		}
-		byKind[b.kind] = append(byKind[b.kind], opts.CustomData{Name: rows[b.row], Value: v})
+	c, b := timelineChart(f, rows, bars, yName, nil)
+	return finish(c, b)
+}
+
+// barValue is a bar's value in a timeline series: [row, start ms, end ms,
+// task], with [segments, last task] after it where segments were merged.
+func barValue(b bar) []any {
+	v := []any{b.row, ms(b.start), ms(b.end), b.task}
+	if b.n > 1 {
+		v = append(v, b.n, b.last)
 	}
-	kinds := slices.Clone(kindOrder)
-	var others []model.Kind
-	for k := range byKind {
-		if !slices.Contains(kinds, k) {
+	return v
+}
+
+// barKinds are the kinds of bars, in drawing order: kindOrder's first,
+// then any others by name.
+func barKinds(bars []bar) []model.Kind {
+	seen := map[model.Kind]bool{}
+	for _, b := range bars {
+		seen[b.kind] = true
+	}
+	var kinds, others []model.Kind
+	for _, k := range kindOrder {
+		if seen[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	for k := range seen {
+		if !slices.Contains(kindOrder, k) {
 			others = append(others, k)
 		}
 	}
 	slices.Sort(others)
-	kinds = append(kinds, others...)
+	return append(kinds, others...)
+}
+
+// timelineChart is drawTimeline's chart before it is finished, with a
+// series for each of kinds (barKinds(bars) if nil), empty where bars
+// have none of that kind.
+func timelineChart(f frame, rows []string, bars []bar, yName string, kinds []model.Kind) (*gocharts.Custom, build) {
+	byKind := map[model.Kind][]opts.CustomData{}
+	for _, b := range bars {
+		byKind[b.kind] = append(byKind[b.kind], opts.CustomData{Name: rows[b.row], Value: barValue(b)})
+	}
+	if kinds == nil {
+		kinds = barKinds(bars)
+	}
 
 	c := gocharts.NewCustom()
 	c.SetGlobalOptions(f.globals()...)
@@ -316,8 +359,8 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 	b := build{kind: "timeline", frame: f, patch: patcher{series: map[int]map[string]any{}}}
 	for _, k := range kinds {
 		data := byKind[k]
-		if len(data) == 0 {
-			continue
+		if data == nil {
+			data = []opts.CustomData{}
 		}
 		b.patch.series[len(b.series)] = map[string]any{
 			"tooltip":              map[string]any{"formatter": jsFunc("timelineTooltip")},
@@ -346,7 +389,7 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 		},
 	}
 	b.height = timelineHeight(len(rows), top)
-	return finish(c, b)
+	return c, b
 }
 
 // segments counts the segments of spans.

@@ -91,8 +91,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, speedup over the prediction, a timeline per series, payloads (the GIL has a cell of its own)
 		return 2 + len(models) + has("cpython") + has("processes")
-	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline
-		return 3 + 2*min(1, len(models))
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline, its limit sweep
+		return 3 + 2*min(1, len(models)) + min(1, len(models))
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
 		return 3 + 4
 	case "sleeping": // wall and CPU time, utilisation while waiting, the walls against the claims, the timeline

@@ -11,7 +11,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, CustomChart, HeatmapChart, LineChart } from 'echarts/charts';
 import {
   DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendPlainComponent,
-  MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
+  MarkLineComponent, TimelineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import ToolboxModel from 'echarts/lib/component/toolbox/ToolboxModel.js';
@@ -31,7 +31,7 @@ function ToolboxSaveAsImageComponent(registers) {
 echarts.use([
   BarChart, CustomChart, HeatmapChart, LineChart,
   DataZoomInsideComponent, DataZoomSliderComponent, GridComponent, LegendPlainComponent,
-  MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
+  MarkLineComponent, TimelineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
   ToolboxSaveAsImageComponent,
   CanvasRenderer,
 ]);

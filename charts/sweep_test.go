@@ -1,0 +1,224 @@
+package charts
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
+)
+
+// sweepOpt is a sweep chart's option as the tests read it.
+type sweepOpt struct {
+	Timeline struct {
+		Data         []string `json:"data"`
+		CurrentIndex int      `json:"currentIndex"`
+	} `json:"timeline"`
+	Series []struct {
+		Data []any `json:"data"`
+	} `json:"series"`
+	Options []struct {
+		Title struct {
+			Subtext string `json:"subtext"`
+		} `json:"title"`
+		YAxis []struct {
+			Data []string `json:"data"`
+		} `json:"yAxis"`
+		Series []struct {
+			Data     [][]float64 `json:"data"`
+			MarkLine struct {
+				Data []struct {
+					Name  string  `json:"name"`
+					XAxis float64 `json:"xAxis"`
+				} `json:"data"`
+			} `json:"markLine"`
+		} `json:"series"`
+	} `json:"options"`
+}
+
+// parseSweep decodes a sweep chart's option.
+func parseSweep(t *testing.T, c *Chart) sweepOpt {
+	t.Helper()
+	var o sweepOpt
+	if err := json.Unmarshal([]byte(unsplice.Replace(c.Option())), &o); err != nil {
+		t.Fatalf("%q: %v", c.Title(), err)
+	}
+	return o
+}
+
+// sweepOf is the sweep chart among For's charts of res.
+func sweepOf(t *testing.T, res *experiments.SemaphoreResult) *Chart {
+	t.Helper()
+	for _, c := range must(For(res))(t) {
+		if strings.Contains(c.Title(), "the recorded limit sweep") {
+			return c
+		}
+	}
+	t.Fatal("For drew no sweep chart")
+	return nil
+}
+
+// TestSemaphoreSweep reads the limit sweep's chart on the recorded quick
+// run: a control point per limit, starting at the lecture's limit, whose
+// bars are that limit's recorded run's tasks, the formula's line at its
+// runtime, and the sweep claim's range and recorded verdict in words. The
+// recorded result kept the tasks of the headline runs only: the other
+// limits say so and draw nothing.
+func TestSemaphoreSweep(t *testing.T) {
+	res := must(semaphoreResult())(t)
+	c := sweepOf(t, res)
+	m := res.Headline[0].Model
+	if want := m + ": the recorded limit sweep"; !strings.HasPrefix(c.Title(), want) {
+		t.Errorf("title %q, want it to start %q", c.Title(), want)
+	}
+	o := parseSweep(t, c)
+	if want := []string{"limit 10", "limit 20", "limit 100", "limit 200"}; !slices.Equal(o.Timeline.Data, want) {
+		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
+	}
+	if o.Timeline.CurrentIndex != 1 {
+		t.Errorf("the control starts at %d, want 1 (limit 20, the lecture's setting)", o.Timeline.CurrentIndex)
+	}
+	if len(o.Options) != 4 {
+		t.Fatalf("%d options, want one per limit", len(o.Options))
+	}
+	v, ok := res.Verdict("semaphore-sweep", m)
+	if !ok {
+		t.Fatal("no recorded sweep verdict")
+	}
+	pts := sortedBy(res.Limits, m, func(p experiments.SemaphorePoint) int { return p.Limit })
+	for i, p := range pts {
+		op := o.Options[i]
+		sub := op.Title.Subtext
+		for _, w := range []string{fmt.Sprintf("limit %d: runtime %s", p.Limit, fmtDur(p.Runtime)), fmt.Sprintf("%.4f × the formula", p.Ratio),
+			fmt.Sprintf("(dashed: ⌈200/%d⌉ × 100ms = %s)", p.Limit, fmtDur(p.Ideal)), "(dotted: 5% over)",
+			"inside the sweep claim's range", fmt.Sprintf("the claim's verdict on the whole sweep (%s): %s", m, v.Outcome), res.Stamp.String()} {
+			if !strings.Contains(sub, w) {
+				t.Errorf("limit %d: subtitle %q lacks %q", p.Limit, sub, w)
+			}
+		}
+		marks := op.Series[0].MarkLine.Data
+		if len(marks) != 2 || marks[0].XAxis != ms(p.Ideal) || marks[1].XAxis != ms(time.Duration(float64(p.Ideal)*1.05)) {
+			t.Errorf("limit %d: marks %+v, want the formula at %v ms and 5%% over", p.Limit, marks, ms(p.Ideal))
+		}
+		k, _ := nearestRun(res, p)
+		run := res.Runs[k]
+		if len(run.Spans) == 0 {
+			if len(op.Series[0].Data) != 0 || !strings.Contains(sub, "its tasks were not kept in the result") {
+				t.Errorf("limit %d: no recorded tasks, but %d bars and subtitle %q", p.Limit, len(op.Series[0].Data), sub)
+			}
+			continue
+		}
+		// The run's tasks, one bar each, on a row per semaphore slot.
+		if len(op.Series[0].Data) != len(run.Spans) || len(op.YAxis[0].Data) != p.Limit {
+			t.Errorf("limit %d: %d bars on %d rows, want %d tasks on %d slots", p.Limit, len(op.Series[0].Data), len(op.YAxis[0].Data), len(run.Spans), p.Limit)
+		}
+		if !strings.Contains(sub, fmt.Sprintf("of %d runs, the one nearest their median", len(p.Runs))) {
+			t.Errorf("limit %d: subtitle %q does not say which run", p.Limit, sub)
+		}
+		seen := map[int]bool{}
+		for _, b := range op.Series[0].Data {
+			task := int(b[3])
+			s := run.Spans[slices.IndexFunc(run.Spans, func(s model.Span) bool { return s.Task == task })]
+			if seen[task] || b[1] != ms(s.Segments[0].Start) || b[2] != ms(s.Segments[0].End) {
+				t.Errorf("limit %d: bar %v is not task %d's wait %v", p.Limit, b, task, s.Segments[0])
+			}
+			seen[task] = true
+		}
+		if i == o.Timeline.CurrentIndex && len(o.Series[0].Data) != len(op.Series[0].Data) {
+			t.Errorf("the chart opens with %d bars, its starting point holds %d", len(o.Series[0].Data), len(op.Series[0].Data))
+		}
+	}
+	if want := []SeriesInfo{{"wait", 200}}; fmt.Sprint(c.Series()) != fmt.Sprint(want) {
+		t.Errorf("Series() = %v, want the starting point's %v", c.Series(), want)
+	}
+}
+
+// TestSemaphoreSweepOutside edits the recorded run so that one limit's
+// runtime is 20% over the formula: its line says it is outside the claim's
+// range, and the others still inside.
+func TestSemaphoreSweepOutside(t *testing.T) {
+	res := *must(semaphoreResult())(t)
+	res.Limits = slices.Clone(res.Limits)
+	m := res.Headline[0].Model
+	i := slices.IndexFunc(res.Limits, func(p experiments.SemaphorePoint) bool { return p.Model == m && p.Limit == 100 })
+	res.Limits[i].Ratio = 1.2
+	o := parseSweep(t, sweepOf(t, &res))
+	for k, op := range o.Options {
+		want := "inside"
+		if o.Timeline.Data[k] == "limit 100" {
+			want = "outside"
+		}
+		if !strings.Contains(op.Title.Subtext, "1.2000 × the formula") && want == "outside" ||
+			!strings.Contains(op.Title.Subtext, want+" the sweep claim's range") {
+			t.Errorf("%s: subtitle %q, want %s the range", o.Timeline.Data[k], op.Title.Subtext, want)
+		}
+	}
+}
+
+// TestSemaphoreSweepNone: a result whose sweep kept no tasks, or has one
+// limit, has no sweep chart.
+func TestSemaphoreSweepNone(t *testing.T) {
+	res := *must(semaphoreResult())(t)
+	res.Runs = slices.Clone(res.Runs)
+	for i := range res.Runs {
+		r := *res.Runs[i].Run
+		r.Spans = nil
+		res.Runs[i].Run = &r
+	}
+	if _, ok, err := semaphoreSweep(&res, res.Headline[0].Model, ""); ok || err != nil {
+		t.Errorf("no tasks kept: ok %v, err %v; want no chart", ok, err)
+	}
+	one := *must(semaphoreResult())(t)
+	one.Limits = one.Limits[:1]
+	if _, ok, err := semaphoreSweep(&one, one.Limits[0].Model, ""); ok || err != nil {
+		t.Errorf("one limit: ok %v, err %v; want no chart", ok, err)
+	}
+}
+
+// waitRun is a run of tasks waiting d each under a semaphore of limit, as
+// the goroutines model lays them out: task i on slot i%limit, in round
+// i/limit.
+func waitRun(tasks, limit int, d time.Duration) *model.Run {
+	run := &model.Run{Model: "goroutines", Concurrency: limit, Tasks: tasks}
+	for i := range tasks {
+		start := time.Duration(i/limit) * d
+		run.Spans = append(run.Spans, model.Span{Task: i, Worker: i % limit, Start: start, End: start + d,
+			Segments: []model.Segment{{Kind: model.KindWait, Start: start, End: start + d}}})
+	}
+	return run
+}
+
+// TestSweepBarsOf checks the sampling that keeps a point small: every
+// row's tasks whole where they fit, every k-th row where rows or bars are
+// too many, touching bars merged where one row alone holds too many.
+func TestSweepBarsOf(t *testing.T) {
+	for _, c := range []struct {
+		tasks, limit    int
+		rows, bars      int
+		note            string
+		wholeRowsOfTask bool
+	}{
+		{200, 20, 20, 200, "", true},
+		{1000, 100, 50, 500, "a sample: every 2nd row drawn, 50 of 100 rows, 500 of 1000 tasks", true},
+		{1000, 1000, 50, 50, "every 20th row drawn, 50 of 1000 rows, 50 of 1000 tasks", true},
+		{1000, 10, 5, 500, "every 2nd row drawn, 5 of 10 rows, 500 of 1000 tasks", true},
+		{1000, 1, 1, 1, "1000 segments: touching ones merged into 1 bars", false},
+	} {
+		rows, bars, note := sweepBarsOf(waitRun(c.tasks, c.limit, 100*time.Millisecond))
+		if len(rows) != c.rows || len(bars) != c.bars || !strings.Contains(note, c.note) || (c.note == "") != (note == "") {
+			t.Errorf("%d tasks, limit %d: %d rows, %d bars, note %q; want %d, %d, %q", c.tasks, c.limit, len(rows), len(bars), note, c.rows, c.bars, c.note)
+		}
+		if c.wholeRowsOfTask {
+			for _, b := range bars {
+				if want := fmt.Sprintf("worker %d", b.task%c.limit); rows[b.row] != want {
+					t.Errorf("%d tasks, limit %d: task %d on %q, want %q", c.tasks, c.limit, b.task, rows[b.row], want)
+					break
+				}
+			}
+		}
+	}
+}

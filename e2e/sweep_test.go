@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/boundlab/boundlab/internal/handouts"
+)
+
+// sweepState is the limit sweep's chart as ECharts holds it now.
+type sweepState struct {
+	Labels  []string  `json:"labels"`
+	Current int       `json:"current"`
+	Bars    int       `json:"bars"`
+	Tasks   int       `json:"tasks"`
+	Rows    int       `json:"rows"`
+	End     float64   `json:"end"`
+	Sub     string    `json:"sub"`
+	Marks   []float64 `json:"marks"`
+}
+
+// jsSweep reads the sweep chart: the control's labels and point, and the
+// bars, distinct tasks, rows, latest end (ms), subtitle and marks it
+// draws.
+const jsSweep = `(function () {
+  var el = Array.from(document.querySelectorAll('.boundlab-chart')).find(function (e) {
+    return (e.getAttribute('aria-label') || '').indexOf('the recorded limit sweep') >= 0; });
+  var o = window.echarts.getInstanceByDom(el).getOption(), tl = o.timeline[0], s = o.series[0];
+  var tasks = {}, end = 0;
+  (s.data || []).forEach(function (v) { tasks[v[3]] = true; end = Math.max(end, v[2]); });
+  return {labels: tl.data.map(function (d) { return typeof d === 'object' ? String(d.value) : String(d); }),
+    current: tl.currentIndex, bars: (s.data || []).length, tasks: Object.keys(tasks).length,
+    rows: o.yAxis[0].data.length, end: end, sub: o.title[0].subtext,
+    marks: ((s.markLine && s.markLine.data) || []).map(function (m) { return m.xAxis; })};
+})()`
+
+// jsLabelAt is where, in the viewport, the control's label %q is: the
+// middle of the text ECharts drew for it, or null.
+const jsLabelAt = `(function (label) {
+  var el = Array.from(document.querySelectorAll('.boundlab-chart')).find(function (e) {
+    return (e.getAttribute('aria-label') || '').indexOf('the recorded limit sweep') >= 0; });
+  el.scrollIntoView({block: 'center'});
+  var zr = window.echarts.getInstanceByDom(el).getZr(), found = null;
+  zr.storage.getRoots().forEach(function (root) {
+    root.traverse(function (x) {
+      if (!found && x.type === 'text' && x.style && x.style.text === label) { found = x; }
+    });
+  });
+  if (!found) { return null; }
+  var r = found.getBoundingRect().clone();
+  r.applyTransform(found.getComputedTransform());
+  var box = el.getBoundingClientRect();
+  return [box.left + r.x + r.width / 2, box.top + r.y + r.height / 2];
+})(%q)`
+
+// TestHandoutSweep builds the semaphore handout on quick parameters, opens
+// it from disk with the network cut off, and clicks each limit on the
+// sweep chart's control, as a reader would: the timeline switches to that
+// limit's recorded run (its subtitle names the limit; its tasks on a row
+// per semaphore slot, or a labelled sample of the slots above 50; its last
+// task ending near ⌈tasks/limit⌉ × latency, where the formula's line is).
+// Nothing is fetched and nothing is logged to the console.
+func TestHandoutSweep(t *testing.T) {
+	r := need(t)
+	out := t.TempDir()
+	res := r.run(t, 10*time.Minute, "handouts", "--quick", "--out", out, "03-semaphore")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	path := filepath.Join(out, "03-semaphore.html")
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes: %+v", path, len(page), handouts.Measure(page))
+	if len(page) > handouts.MaxSize {
+		t.Errorf("the page is %d bytes, over the %d a handout may weigh", len(page), handouts.MaxSize)
+	}
+	b := newBrowser(t, r, true)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+path)); err != nil {
+		t.Fatal(err)
+	}
+	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
+	checkCharts(t, "03-semaphore", b.charts(t, "document"))
+
+	// The quick parameters: 200 tasks waiting 100 ms, limits 10 to 200,
+	// the lecture's limit 20.
+	const tasks, latency = 200, 100.0
+	limits := []int{10, 20, 100, 200}
+	first := eval[sweepState](t, b, jsSweep)
+	var want []string
+	for _, l := range limits {
+		want = append(want, fmt.Sprintf("limit %d", l))
+	}
+	if fmt.Sprint(first.Labels) != fmt.Sprint(want) {
+		t.Fatalf("the control's points are %q, want %q", first.Labels, want)
+	}
+	if first.Current != 1 {
+		t.Errorf("the control starts at point %d, want 1 (limit 20)", first.Current)
+	}
+	// Every other point, then back to the first.
+	order := []int{0, 2, 3, 1}
+	for _, i := range order {
+		l := limits[i]
+		at := eval[[]float64](t, b, fmt.Sprintf(jsLabelAt, want[i]))
+		if len(at) != 2 {
+			t.Fatalf("no label %q on the control", want[i])
+		}
+		if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+			t.Fatal(err)
+		}
+		b.poll(t, "the control at "+want[i], fmt.Sprintf(`(function () { var s = %s; return s.current === %d; })()`, jsSweep, i), 10*time.Second)
+		got := eval[sweepState](t, b, jsSweep)
+		rows, per := l, (tasks+l-1)/l
+		if l > 50 {
+			rows = 50 // every k-th slot, k = ⌈l/50⌉
+		}
+		k := (l + 49) / 50
+		wantTasks := min(tasks, per*((l+k-1)/k)) // the drawn slots' tasks
+		ideal := float64(per) * latency
+		t.Logf("%s: %d bars of %d tasks on %d rows, last end %.1f ms (ideal %.0f ms); marks %v; %q", want[i], got.Bars, got.Tasks, got.Rows, got.End, ideal, got.Marks, got.Sub)
+		if !strings.Contains(got.Sub, fmt.Sprintf("recorded run at limit %d", l)) || !strings.Contains(got.Sub, fmt.Sprintf("limit %d: runtime", l)) {
+			t.Errorf("%s: the subtitle %q does not name the limit's run", want[i], got.Sub)
+		}
+		if got.Rows != rows || got.Bars != wantTasks || got.Tasks != wantTasks {
+			t.Errorf("%s: %d bars of %d tasks on %d rows, want %d tasks, one bar each, on %d rows", want[i], got.Bars, got.Tasks, got.Rows, wantTasks, rows)
+		}
+		if l > 50 && !strings.Contains(got.Sub, fmt.Sprintf("a sample: every %d", k)) {
+			t.Errorf("%s: a sample of the slots, but the subtitle %q does not say so", want[i], got.Sub)
+		}
+		if got.End < ideal || got.End > 1.5*ideal {
+			t.Errorf("%s: the last task ends at %.1f ms, want about ⌈%d/%d⌉ × %.0f ms = %.0f ms", want[i], got.End, tasks, l, latency, ideal)
+		}
+		if len(got.Marks) != 2 || got.Marks[0] != ideal {
+			t.Errorf("%s: marks %v, want the formula's %.0f ms first", want[i], got.Marks, ideal)
+		}
+		if i == 0 {
+			time.Sleep(800 * time.Millisecond)
+			b.screenshot(t, r, "handout-sweep-limit-10")
+		}
+	}
+	console, requests := b.problems()
+	for _, m := range console {
+		t.Errorf("console: %s", m)
+	}
+	for _, u := range requests {
+		t.Errorf("request to the network: %s", u)
+	}
+}
