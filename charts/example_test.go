@@ -46,4 +46,6 @@ func ExampleFor() {
 	//   goroutines (at most 4 at once): 33 points
 	// goroutines: 8 tasks waiting 5ms, at most 4 at a time
 	//   wait: 8 points
+	// goroutines: the recorded limit sweep, a run per limit (move the control below)
+	//   wait: 8 points
 }

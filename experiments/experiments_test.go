@@ -353,7 +353,7 @@ func TestCancelExperiment(t *testing.T) {
 }
 
 // A result written as JSON decodes back into its typed form, parameters
-// included.
+// included: one model's runs one after another, all at once, and traced.
 func TestDecodeResult(t *testing.T) {
 	p := AsyncCPU.Defaults()
 	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1
@@ -369,7 +369,7 @@ func TestDecodeResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if paramsOf[AsyncCPUParams](&got.Report).Tasks != 2 || len(got.Points) != 1 || len(got.Runs) != 2 || len(got.Verdicts) != len(res.Verdicts) {
+	if paramsOf[AsyncCPUParams](&got.Report).Tasks != 2 || len(got.Points) != 1 || len(got.Runs) != 3 || len(got.Verdicts) != len(res.Verdicts) {
 		t.Fatalf("decoded %+v", got.Points)
 	}
 	if got.Runs[0].Spans[0].Segments[0].Kind != "cpu" {

@@ -31,5 +31,5 @@ func ExampleControls() {
 	p.Limit = 50
 	kernel.Controls(experiments.Semaphore, &p)
 	// Output:
-	// Controls · semaphore · values used: tasks=200 · latency=100ms · limit=50 · limits=10,20,100,200 · latencies=20ms,50ms,100ms · repeat=6 · models=eventloop,goroutines
+	// Controls · semaphore · values used: tasks=200 · latency=100ms · limit=50 · limits=10,20,100,200 · latencies=20ms,50ms,100ms · repeat=6 · models=eventloop,goroutines,cpython
 }
