@@ -94,10 +94,11 @@ func WriteIndex(dir string) error {
 }
 
 // Index is the overview page of the handouts es: every lecture claim each
-// handout's question judged, the notebook that tests it (a link to its
-// handout), and, for every model its run judged (CPython first), the
-// outcome and the key figure: the median of the runs with its 95%
-// interval, from the result the notebook's run saved. A page of its own,
+// handout's question judged (the lecture's words, quoted, and where it says
+// them), then apart and labelled the project's own checks, with the
+// notebook that tests it (a link to its handout), and, for every model its
+// run judged (CPython first), the outcome and the key figure: the median of
+// the runs with its 95% interval, from the result the notebook's run saved. A page of its own,
 // with its style inline and no script.
 func Index(hs []Entry) []byte {
 	var b strings.Builder
@@ -131,47 +132,94 @@ func Index(hs []Entry) []byte {
 		}
 		fmt.Fprintf(&b, `<tr class="notebook" data-notebook="%s" data-models="%s"><th colspan="3">%s · %s<br><span class="small">%s</span></th></tr>
 `, html.EscapeString(h.Notebook), html.EscapeString(strings.Join(models, ",")), link, html.EscapeString(r.Title), html.EscapeString(about))
-		for _, id := range claimIDs(r.Verdicts) {
-			var text string
-			var cells strings.Builder
-			var unjudged []string
-			for _, m := range models {
-				vs := verdictsOn(r.Verdicts, id, m)
-				if len(vs) == 0 {
-					unjudged = append(unjudged, m)
-					continue
-				}
-				for _, v := range vs {
-					text = v.Claim
-					figure := v.Estimate()
-					if v.Unit != "" {
-						figure += " " + v.Unit
-					}
-					if len(vs) > 1 {
-						figure += ` <span class="small">` + html.EscapeString(setting(v.Detail)) + `</span>`
-					}
-					why := "expected " + v.Rule()
-					if v.Reason != "" {
-						why = v.Reason + "; " + why
-					}
-					if v.Detail != "" {
-						why += "; " + v.Detail
-					}
-					fmt.Fprintf(&cells, `<li class="outcome" data-model="%s" data-outcome="%s" title="%s"><span class="model">%s</span> <b class="%s">%s</b> <span class="figure">%s</span></li>`,
-						html.EscapeString(m), html.EscapeString(string(v.Outcome)), html.EscapeString(why), html.EscapeString(m),
-						outcomeClass(v.Outcome), html.EscapeString(string(v.Outcome)), figure)
-				}
+		// The lecture's claims first, then the project's own checks,
+		// labelled apart: a check is not a claim of the lecture's.
+		for _, src := range []experiments.Source{experiments.Lecture, experiments.Check} {
+			ids := claimIDsFrom(r.Verdicts, src)
+			if len(ids) == 0 {
+				continue
 			}
-			if len(unjudged) > 0 {
-				fmt.Fprintf(&cells, `<li class="unjudged" data-models="%s">not judged on %s</li>`,
-					html.EscapeString(strings.Join(unjudged, ",")), html.EscapeString(strings.Join(unjudged, ", ")))
+			if src == experiments.Check {
+				fmt.Fprintf(&b, `<tr class="group" data-notebook="%s"><td colspan="3" class="small"><i>The project's own checks, not the lecture's</i> (a model's fidelity to CPython, a property of the set-up)</td></tr>
+`, html.EscapeString(h.Notebook))
 			}
-			fmt.Fprintf(&b, `<tr class="claim" data-notebook="%s" data-claim="%s"><td class="claim-text">“%s”</td><td>%s</td><td><ul class="outcomes">%s</ul></td></tr>
-`, html.EscapeString(h.Notebook), html.EscapeString(id), html.EscapeString(text), link, cells.String())
+			for _, id := range ids {
+				indexRow(&b, h.Notebook, link, id, src, r.Verdicts, models)
+			}
 		}
 	}
 	b.WriteString("</tbody></table>\n</main></body></html>\n")
 	return []byte(b.String())
+}
+
+// indexRow writes the row of claim id in a notebook's section: the
+// claim (for a lecture claim its own words, quoted, and where it says
+// them; for a check the check as tested), the handout, and each model's
+// outcome and figure, or the models it was not judged on.
+func indexRow(b *strings.Builder, notebook, link, id string, src experiments.Source, verdicts []experiments.Verdict, models []string) {
+	var text, cite string
+	var cells strings.Builder
+	var unjudged []string
+	for _, m := range models {
+		vs := verdictsOn(verdicts, id, m)
+		if len(vs) == 0 {
+			unjudged = append(unjudged, m)
+			continue
+		}
+		for _, v := range vs {
+			text, cite = v.Claim, ""
+			if src == experiments.Lecture && v.Quote != "" {
+				text, cite = v.Quote, v.Cite
+			}
+			figure := v.Estimate()
+			if v.Unit != "" {
+				figure += " " + v.Unit
+			}
+			if len(vs) > 1 {
+				figure += ` <span class="small">` + html.EscapeString(setting(v.Detail)) + `</span>`
+			}
+			why := "expected " + v.Rule()
+			if v.Reason != "" {
+				why = v.Reason + "; " + why
+			}
+			if v.Detail != "" {
+				why += "; " + v.Detail
+			}
+			fmt.Fprintf(&cells, `<li class="outcome" data-model="%s" data-outcome="%s" title="%s"><span class="model">%s</span> <b class="%s">%s</b> <span class="figure">%s</span></li>`,
+				html.EscapeString(m), html.EscapeString(string(v.Outcome)), html.EscapeString(why), html.EscapeString(m),
+				outcomeClass(v.Outcome), html.EscapeString(string(v.Outcome)), figure)
+		}
+	}
+	if len(unjudged) > 0 {
+		fmt.Fprintf(&cells, `<li class="unjudged" data-models="%s">not judged on %s</li>`,
+			html.EscapeString(strings.Join(unjudged, ",")), html.EscapeString(strings.Join(unjudged, ", ")))
+	}
+	claim := "“" + html.EscapeString(text) + "”"
+	if src != experiments.Lecture {
+		claim = html.EscapeString(text)
+	}
+	if cite != "" {
+		claim += ` <span class="small">(` + html.EscapeString(cite) + `)</span>`
+	}
+	fmt.Fprintf(b, `<tr class="claim" data-notebook="%s" data-claim="%s" data-source="%s"><td class="claim-text">%s</td><td>%s</td><td><ul class="outcomes">%s</ul></td></tr>
+`, html.EscapeString(notebook), html.EscapeString(id), html.EscapeString(string(src)), claim, link, cells.String())
+}
+
+// claimIDsFrom are the claims of source src with a verdict, in the order
+// of their first one; a verdict recorded before claims had a source counts
+// as the lecture's.
+func claimIDsFrom(vs []experiments.Verdict, src experiments.Source) []string {
+	var out []string
+	for _, v := range vs {
+		s := v.Source
+		if s == "" {
+			s = experiments.Lecture
+		}
+		if s == src && !slices.Contains(out, v.ClaimID) {
+			out = append(out, v.ClaimID)
+		}
+	}
+	return out
 }
 
 // indexModels are the models with a verdict, CPython's first (the cpython
@@ -204,17 +252,6 @@ func verdictsOn(vs []experiments.Verdict, id, model string) []experiments.Verdic
 	for _, v := range vs {
 		if v.ClaimID == id && v.Model == model {
 			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// claimIDs are the claims with a verdict, in the order of their first one.
-func claimIDs(vs []experiments.Verdict) []string {
-	var out []string
-	for _, v := range vs {
-		if !slices.Contains(out, v.ClaimID) {
-			out = append(out, v.ClaimID)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package handouts
 
 import (
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,7 +33,7 @@ func recorded(t *testing.T, q string) experiments.Result {
 }
 
 var (
-	claimRow   = regexp.MustCompile(`(?s)<tr class="claim" data-notebook="([^"]+)" data-claim="([^"]+)">(.*?)</tr>`)
+	claimRow   = regexp.MustCompile(`(?s)<tr class="claim" data-notebook="([^"]+)" data-claim="([^"]+)" data-source="[a-z]+">(.*?)</tr>`)
 	outcomeLi  = regexp.MustCompile(`<li class="outcome" data-model="([^"]+)" data-outcome="([^"]+)"`)
 	unjudgedLi = regexp.MustCompile(`<li class="unjudged" data-models="([^"]+)"`)
 )
@@ -86,8 +87,15 @@ func TestIndex(t *testing.T) {
 				t.Errorf("%s %s: models %v, want each of %v once", h.Notebook, row[2], got, want)
 			}
 		}
-		if want := claimIDs(r.Verdicts); strings.Join(ids, ",") != strings.Join(want, ",") {
+		// Every claim once: the lecture's first, then the project's checks.
+		want := append(claimIDsFrom(r.Verdicts, experiments.Lecture), claimIDsFrom(r.Verdicts, experiments.Check)...)
+		if strings.Join(ids, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: claims %v, want %v", h.Notebook, ids, want)
+		}
+		for _, v := range r.Verdicts {
+			if v.Source == experiments.Lecture && v.Quote != "" && !strings.Contains(page, html.EscapeString(v.Quote)) {
+				t.Errorf("%s: the lecture's words for %s are not on the page: %q", h.Notebook, v.ClaimID, v.Quote)
+			}
 		}
 		for _, v := range r.Verdicts {
 			if !strings.Contains(page, v.Estimate()) {
@@ -132,8 +140,8 @@ func TestWriteIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := claimRow.FindAllStringSubmatch(string(page), -1)
-	if want := len(claimIDs(recorded(t, "semaphore").Base().Verdicts)); len(rows) != want {
-		t.Errorf("%d claim rows, want %d", len(rows), want)
+	if vs := recorded(t, "semaphore").Base().Verdicts; len(rows) != len(claimIDsFrom(vs, experiments.Lecture))+len(claimIDsFrom(vs, experiments.Check)) {
+		t.Errorf("%d claim rows, want one per claim of %d verdicts", len(rows), len(vs))
 	}
 	for _, want := range []string{`href="03-semaphore.html"`, `data-notebook="05-notes"`} {
 		if !strings.Contains(string(page), want) {
