@@ -110,7 +110,14 @@ func matrixJudged(res *experiments.MatrixResult, stamp string) (*Chart, error) {
 				ivs = append(ivs, interval{x: x, low: round(v.Low, 4), high: round(v.High, 4),
 					name: fmt.Sprintf("%s on %s: 95%% interval %.3g to %.3g over %d runs", v.Model, sl.label, v.Low, v.High, v.Runs)})
 			}
-			lo, hi = math.Min(lo, math.Min(v.Low, v.Measured)), math.Max(hi, math.Max(v.High, math.Max(v.Measured, b)))
+			// A log axis shows positive values only: a figure of 0 or less
+			// (memory a model did not add) stays off its range.
+			for _, y := range []float64{v.Low, v.Measured} {
+				if y > 0 {
+					lo = math.Min(lo, y)
+				}
+			}
+			hi = math.Max(hi, math.Max(v.High, math.Max(v.Measured, b)))
 		}
 		if len(s.points) == 0 {
 			continue

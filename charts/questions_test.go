@@ -3,6 +3,7 @@ package charts
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,4 +208,37 @@ func TestForMatrix(t *testing.T) {
 	if !strings.Contains(cs[2].Option(), fmt.Sprintf("gil on I/O, 20 waits at once: runtime: 95%% interval %.3g to %.3g over %d runs", v.Low, v.High, v.Runs)) {
 		t.Error("the gil's interval is not drawn as the verdict has it")
 	}
+}
+
+// A recommendation whose memory figure is 0 or less (the recommended model
+// added less than any other, or nothing) still draws: the log axis keeps to
+// the positive figures, and nothing in the option is NaN or infinite.
+func TestForMatrixNonPositiveFigure(t *testing.T) {
+	res := *must(matrixResult())(t)
+	res.Verdicts = slices.Clone(res.Verdicts)
+	n := 0
+	for i := range res.Verdicts {
+		if v := &res.Verdicts[i]; v.ClaimID == "framework-memory" {
+			v.Measured, v.Low, v.High = 0, -0.5, 0.2
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("the recorded matrix has no framework-memory verdict to edit")
+	}
+	cs, err := For(&res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Title() != "The framework's recommendation against the best other model" {
+			continue
+		}
+		y := parse(t, c).YAxis[0]
+		if lo, ok := y["min"].(float64); !ok || lo <= 0 {
+			t.Errorf("log axis from %v", y["min"])
+		}
+		return
+	}
+	t.Error("no judged chart")
 }

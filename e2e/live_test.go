@@ -189,23 +189,9 @@ func TestLiveNotebook(t *testing.T) {
 			t.Errorf("chart %q (%q) does not say 3 tasks", after[i].Title, after[i].Sub)
 		}
 	}
-	// The timeline draws one CPU bar per task on each concurrent lane.
-	tl := func(cs []chartState) int {
-		for _, c := range cs {
-			if strings.HasPrefix(c.Title, "All at once") {
-				n := 0
-				for _, s := range c.Got {
-					n += s.Points
-				}
-				return n
-			}
-		}
-		t.Fatalf("no timeline chart (All at once…) among %d charts", len(cs))
-		return 0
-	}
-	if b4, now := tl(before), tl(after); b4*tasks != now*4 {
-		t.Errorf("the timeline has %d points for %d tasks, %d before for 4", now, tasks, b4)
-	}
+	// The timeline is the rerun's own: its title names the 3 tasks (checked
+	// above with every chart). Its bars are a traced run's stretches on and
+	// off a CPU, which vary with the scheduling, not a multiple of the tasks.
 	for _, p := range eval[[]string](t, b, jsProblems) {
 		t.Errorf("an error in the page: %q", p)
 	}
