@@ -72,7 +72,7 @@ func TestComparedScaling(t *testing.T) {
 	// colour.
 	p := parse(t, cs[1])
 	got := fmt.Sprint(valueOf(t, p.Series[2].Data[1])[:2], valueOf(t, p.Series[4].Data[1])[:2])
-	pt, _ := pointOf(must(scalingResult())(t), "goroutines", 2)
+	pt, _ := scalingPoint(must(scalingResult())(t), "goroutines", 2)
 	if want := fmt.Sprint([]any{dodge(2, 0, 2), round(pt.Speedup, 4)}, []any{dodge(2, 1, 2), 0.99}); got != want {
 		t.Errorf("goroutines at 2 workers: %s, want %s", got, want)
 	}

@@ -222,13 +222,15 @@ func TestForScaling(t *testing.T) {
 		{"Speedup against workers", with(SeriesInfo{"ideal min(workers, cores)", 3}, 3, 2)}, // no bar at one worker, 1 by definition
 		{"Speedup over what each claim predicts", with(SeriesInfo{"1 = the prediction", 2}, 2, 2)},
 	}, timelines...)
+	gil, _ := scalingPoint(res, "gil", 4)
+	ws = append(ws, want{"gil: the recorded workers sweep", kinds(res.Runs[gil.Run].Spans)})
 	ws = append(ws, want{"Processes: the serialisation time a payload adds", []SeriesInfo{
 		{"the claim's bounds: bytes^0.90 to bytes^1.10", 5}, {"processes", 2}, {"processes", 6}, {fitName(t, res), 2}}})
 	cs := checkCharts(t, res, ws)
 
 	// The error bars span each speedup's interval, as measured.
 	p := parse(t, cs[0])
-	pt, _ := pointOf(res, "processes", 2)
+	pt, _ := scalingPoint(res, "processes", 2)
 	bars := fmt.Sprint(valueOf(t, p.Series[6].Data[0]), valueOf(t, p.Series[6].Data[1]))
 	if !strings.Contains(bars, fmt.Sprint(round(pt.Low, 4))) || !strings.Contains(bars, fmt.Sprint(round(pt.High, 4))) {
 		t.Errorf("processes' error bar at 2 workers %s, want %v to %v", bars, pt.Low, pt.High)
@@ -264,16 +266,6 @@ func TestForScaling(t *testing.T) {
 	if top, _ := pl.YAxis[0]["max"].(float64); !found || top < 25 {
 		t.Errorf("payload chart: no line at the task's 25 ms within its axis (max %v)", pl.YAxis[0]["max"])
 	}
-}
-
-// pointOf is series m's point at w workers.
-func pointOf(res *experiments.ScalingResult, m string, w int) (experiments.ScalingPoint, bool) {
-	for _, p := range res.Points {
-		if p.Model == m && p.Workers == w {
-			return p, true
-		}
-	}
-	return experiments.ScalingPoint{}, false
 }
 
 // fitName finds the fit series' name, which holds measured numbers.

@@ -15,7 +15,8 @@ import (
 // scalingCharts are the scaling result's charts: speedup against workers
 // with its 95% intervals as error bars, the speedup over each claim's
 // prediction with the claims' bounds, a timeline per model at its largest
-// pool (the run nearest the median), and the processes' serialisation cost
+// pool (the run nearest the median), the workers sweep a reader moves
+// through (see scalingSweep), and the processes' serialisation cost
 // against the payload on log–log axes.
 func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
@@ -49,6 +50,13 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 			if err := add(timeline(f, lane{run: run})); err != nil {
 				return nil, err
 			}
+		}
+		c, ok, err := scalingSweep(res, stamp)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c)
 		}
 	}
 	if pc := res.Processes; pc != nil && len(pc.Payloads) > 0 {

@@ -2,6 +2,8 @@ package charts
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments"
@@ -87,6 +89,34 @@ func sweepBarsOf(run *model.Run) (rows []string, bars []bar, note string) {
 		note += capped
 	}
 	return rows, bars, note
+}
+
+// draw puts run's tasks on the point, sampled as sweepBarsOf does, under
+// the context (which run it is) and above the line (its figures against
+// the claim), with what the sample left out said before the line.
+func (sp *sweepPoint) draw(run *model.Run, context, line string) {
+	var note string
+	sp.rows, sp.bars, note = sweepBarsOf(run)
+	sp.f.context, sp.f.note = context, line
+	if note != "" {
+		sp.f.note = note + "\n" + line
+	}
+}
+
+// notKept makes the point say that the recorded run at setting (e.g.
+// "limit 10") kept its figures but not its tasks, with the line under it.
+func (sp *sweepPoint) notKept(setting, line string) {
+	sp.f.context = fmt.Sprintf("recorded run at %s: its tasks were not kept in the result, only its figures", setting)
+	sp.f.note = line
+}
+
+// whichRun says which of a point's n runs is drawn: the one nearest their
+// median.
+func whichRun(n int) string {
+	if n > 1 {
+		return fmt.Sprintf("of %d runs, the one nearest their median", n)
+	}
+	return "its one run"
 }
 
 // sweepChart draws points as one timeline chart whose control starts at
@@ -240,25 +270,14 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 		sp.f = frame{stamp: stamp}
 		k, found := nearestRun(res, p)
 		if !found || len(res.Runs[k].Spans) == 0 {
-			sp.f.context = fmt.Sprintf("recorded run at limit %d: its tasks were not kept in the result, only its figures", p.Limit)
-			sp.f.note = verdictLine
+			sp.notKept(fmt.Sprintf("limit %d", p.Limit), verdictLine)
 			points[i] = sp
 			continue
 		}
 		run := res.Runs[k].Run
-		var note string
-		sp.rows, sp.bars, note = sweepBarsOf(run)
 		drawn++
-		which := "its one run"
-		if len(p.Runs) > 1 {
-			which = fmt.Sprintf("of %d runs, the one nearest their median", len(p.Runs))
-		}
-		sp.f.context = fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d round%s · wall %s",
-			p.Limit, which, p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], fmtDur(run.Totals.Wall))
-		sp.f.note = verdictLine
-		if note != "" {
-			sp.f.note = note + "\n" + verdictLine
-		}
+		sp.draw(run, fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d round%s · wall %s",
+			p.Limit, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], fmtDur(run.Totals.Wall)), verdictLine)
 		points[i] = sp
 	}
 	if drawn == 0 {
@@ -267,4 +286,119 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 	title := fmt.Sprintf("%s: the recorded limit sweep, a run per limit (move the control below)", m)
 	c, err = sweepChart(title, stamp, points, start, "worker: "+rowNoun(m))
 	return c, err == nil, err
+}
+
+// scalingSweep draws the workers sweep of the first model (in the charts'
+// order) measured at every pool size as a sweep chart: a point per pool
+// size, each the recorded run nearest that size's median wall (which
+// worker ran what when), with the wall the claim judging that model
+// predicts (one worker's median wall over the predicted speedup) and the
+// claim's bound as lines, and a line with the speedup and the claim's
+// recorded verdict at that pool size. The control starts at the largest
+// pool. ok is false when the result has fewer than two pool sizes, no
+// model at all of them, or no run of that model that kept its tasks.
+func scalingSweep(res *experiments.ScalingResult, stamp string) (c *Chart, ok bool, err error) {
+	var names []string
+	var ws []int
+	for _, p := range res.Points {
+		names = append(names, p.Model)
+		ws = append(ws, p.Workers)
+	}
+	slices.Sort(ws)
+	ws = slices.Compact(ws)
+	if len(ws) < 2 {
+		return nil, false, nil
+	}
+	var m string
+	var pts []experiments.ScalingPoint
+	for _, n := range modelOrder(names...) {
+		pts = pts[:0]
+		for _, w := range ws {
+			if p, found := scalingPoint(res, n, w); found {
+				pts = append(pts, p)
+			}
+		}
+		if len(pts) == len(ws) {
+			m = n
+			break
+		}
+	}
+	if m == "" {
+		return nil, false, nil
+	}
+	claims := map[string]experiments.Claim{}
+	for _, cl := range experiments.Scaling.Claims() {
+		claims[cl.ID] = cl
+	}
+	base, _ := scalingPoint(res, m, 1)
+	drawn := 0
+	points := make([]sweepPoint, len(pts))
+	for i, p := range pts {
+		sp := sweepPoint{label: fmt.Sprintf("%d worker%s", p.Workers, map[bool]string{true: "s"}[p.Workers != 1]), f: frame{stamp: stamp}}
+		line := scalingLine(res, claims, m, base, p, &sp)
+		if !validRun(res.Base(), p.Run) || len(res.Runs[p.Run].Spans) == 0 {
+			sp.notKept(sp.label, line)
+			points[i] = sp
+			continue
+		}
+		run := res.Runs[p.Run].Run
+		drawn++
+		sp.draw(run, fmt.Sprintf("recorded run at %s (%s): %d tasks × %s CPU · a row per %s · wall %s",
+			sp.label, whichRun(len(p.Runs)), run.Tasks, param(res.Base(), "cpu"), rowNoun(m), fmtDur(run.Totals.Wall)), line)
+		points[i] = sp
+	}
+	if drawn == 0 {
+		return nil, false, nil
+	}
+	title := fmt.Sprintf("%s: the recorded workers sweep, a run per pool size (move the control below)", m)
+	c, err = sweepChart(title, stamp, points, len(points)-1, "worker: "+rowNoun(m))
+	return c, err == nil, err
+}
+
+// scalingPoint is model m's point at w workers.
+func scalingPoint(res *experiments.ScalingResult, m string, w int) (experiments.ScalingPoint, bool) {
+	for _, p := range res.Points {
+		if p.Model == m && p.Workers == w {
+			return p, true
+		}
+	}
+	return experiments.ScalingPoint{}, false
+}
+
+// scalingLine is the line of model m's point p of the workers sweep: its
+// speedup over base (the one-worker point), the claim judging it with the
+// claim's recorded verdicts at that pool size; it puts the predicted wall
+// and the claim's bound on sp as marks.
+func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.Claim, m string, base, p experiments.ScalingPoint, sp *sweepPoint) string {
+	if p.Workers == 1 {
+		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", fmtDur(p.Wall)), ms(p.Wall)}}
+		return fmt.Sprintf("1 worker: median wall %s over %d runs (dashed): the wall every speedup is over; no claim is judged at one worker", fmtDur(p.Wall), len(p.Walls))
+	}
+	line := fmt.Sprintf("%d workers: speedup %s over one worker (ideal min(workers, cores) %g×), median wall %s", p.Workers, p.Text(), p.Ideal, fmtDur(p.Wall))
+	e, id := predicted(m, p.Ideal)
+	if id == "" {
+		return line + "; no claim of this question judges " + m
+	}
+	cl := claims[id]
+	bound, word := e*(1+cl.ToleranceFor(m)), "at most"
+	if cl.Compare == experiments.AtLeast {
+		bound, word = e*(1-cl.ToleranceFor(m)), "at least"
+	}
+	sp.marks = []sweepMark{
+		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, fmtDur(base.Wall), e, fmtDur(time.Duration(float64(base.Wall)/e))), ms(time.Duration(float64(base.Wall) / e))},
+		{fmt.Sprintf("the claim's bound, speedup %s %.2f×: %s", word, bound, fmtDur(time.Duration(float64(base.Wall)/bound))), ms(time.Duration(float64(base.Wall) / bound))},
+	}
+	verdicts := "not judged"
+	var got []string
+	prefix := fmt.Sprintf("%d workers,", p.Workers)
+	for _, v := range res.Verdicts {
+		if v.Model == m && strings.HasPrefix(v.Detail, prefix) && (v.ClaimID == "threads-no-speedup" || v.ClaimID == "processes-scale" || v.ClaimID == "parallel-cpu") {
+			got = append(got, fmt.Sprintf("%s: %s", v.ClaimID, v.Outcome))
+		}
+	}
+	if len(got) > 0 {
+		verdicts = strings.Join(got, ", ")
+	}
+	return fmt.Sprintf("%s,\n%s predicts %g×, %s %.2f× (dashed: the predicted wall; dotted: the bound's) · the verdict at %d workers (%s): %s",
+		line, id, e, word, bound, p.Workers, m, verdicts)
 }

@@ -50,15 +50,16 @@ func parseSweep(t *testing.T, c *Chart) sweepOpt {
 	return o
 }
 
-// sweepOf is the sweep chart among For's charts of res.
-func sweepOf(t *testing.T, res *experiments.SemaphoreResult) *Chart {
+// sweepOf is the sweep chart among For's charts of res whose title holds
+// what, e.g. "the recorded limit sweep".
+func sweepOf(t *testing.T, res experiments.Result, what string) *Chart {
 	t.Helper()
 	for _, c := range must(For(res))(t) {
-		if strings.Contains(c.Title(), "the recorded limit sweep") {
+		if strings.Contains(c.Title(), what) {
 			return c
 		}
 	}
-	t.Fatal("For drew no sweep chart")
+	t.Fatalf("For drew no chart of %q", what)
 	return nil
 }
 
@@ -70,7 +71,7 @@ func sweepOf(t *testing.T, res *experiments.SemaphoreResult) *Chart {
 // limits say so and draw nothing.
 func TestSemaphoreSweep(t *testing.T) {
 	res := must(semaphoreResult())(t)
-	c := sweepOf(t, res)
+	c := sweepOf(t, res, "the recorded limit sweep")
 	m := res.Headline[0].Model
 	if want := m + ": the recorded limit sweep"; !strings.HasPrefix(c.Title(), want) {
 		t.Errorf("title %q, want it to start %q", c.Title(), want)
@@ -146,7 +147,7 @@ func TestSemaphoreSweepOutside(t *testing.T) {
 	m := res.Headline[0].Model
 	i := slices.IndexFunc(res.Limits, func(p experiments.SemaphorePoint) bool { return p.Model == m && p.Limit == 100 })
 	res.Limits[i].Ratio = 1.2
-	o := parseSweep(t, sweepOf(t, &res))
+	o := parseSweep(t, sweepOf(t, &res, "the recorded limit sweep"))
 	for k, op := range o.Options {
 		want := "inside"
 		if o.Timeline.Data[k] == "limit 100" {
@@ -163,12 +164,7 @@ func TestSemaphoreSweepOutside(t *testing.T) {
 // limit, has no sweep chart.
 func TestSemaphoreSweepNone(t *testing.T) {
 	res := *must(semaphoreResult())(t)
-	res.Runs = slices.Clone(res.Runs)
-	for i := range res.Runs {
-		r := *res.Runs[i].Run
-		r.Spans = nil
-		res.Runs[i].Run = &r
-	}
+	dropSpans(res.Base())
 	if _, ok, err := semaphoreSweep(&res, res.Headline[0].Model, ""); ok || err != nil {
 		t.Errorf("no tasks kept: ok %v, err %v; want no chart", ok, err)
 	}
@@ -220,5 +216,110 @@ func TestSweepBarsOf(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScalingSweep reads the workers sweep's chart on the recorded quick
+// run: a control point per pool size of the first series (gil), starting
+// at the largest, each with that size's speedup, the claim's prediction
+// and bound as lines at one worker's wall over them, and the claim's
+// recorded verdict at that size. The recorded result kept the tasks of
+// the largest pool's run only: it draws them, a row per thread; the other
+// sizes say their tasks were not kept and draw nothing. An edited verdict
+// shows through.
+func TestScalingSweep(t *testing.T) {
+	res := *must(scalingResult())(t)
+	res.Verdicts = slices.Clone(res.Verdicts)
+	edited := slices.IndexFunc(res.Verdicts, func(v experiments.Verdict) bool {
+		return v.ClaimID == "threads-no-speedup" && v.Model == "gil" && strings.HasPrefix(v.Detail, "2 workers,")
+	})
+	res.Verdicts[edited].Outcome = experiments.DoesNotHold
+	c := sweepOf(t, &res, "the recorded workers sweep")
+	if want := "gil: the recorded workers sweep"; !strings.HasPrefix(c.Title(), want) {
+		t.Errorf("title %q, want it to start %q", c.Title(), want)
+	}
+	o := parseSweep(t, c)
+	if want := []string{"1 worker", "2 workers", "4 workers"}; !slices.Equal(o.Timeline.Data, want) {
+		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
+	}
+	if o.Timeline.CurrentIndex != 2 || len(o.Options) != 3 {
+		t.Fatalf("the control starts at %d with %d options, want 2 (4 workers) of 3", o.Timeline.CurrentIndex, len(o.Options))
+	}
+	base, _ := scalingPoint(&res, "gil", 1)
+	for i, w := range []int{1, 2, 4} {
+		p, _ := scalingPoint(&res, "gil", w)
+		op := o.Options[i]
+		sub := op.Title.Subtext
+		marks := op.Series[0].MarkLine.Data
+		if !strings.Contains(sub, "recorded run at "+o.Timeline.Data[i]) || !strings.Contains(sub, res.Stamp.String()) {
+			t.Errorf("%d workers: subtitle %q does not name the point's run and the stamp", w, sub)
+		}
+		if w == 1 {
+			if len(marks) != 1 || marks[0].XAxis != ms(base.Wall) || !strings.Contains(sub, "no claim is judged at one worker") {
+				t.Errorf("1 worker: marks %+v, subtitle %q; want one worker's wall %v ms and no claim", marks, sub, ms(base.Wall))
+			}
+		} else {
+			outcome := experiments.Holds
+			if w == 2 {
+				outcome = experiments.DoesNotHold
+			}
+			if v := slices.IndexFunc(res.Verdicts, func(v experiments.Verdict) bool {
+				return v.ClaimID == "threads-no-speedup" && v.Model == "gil" && strings.HasPrefix(v.Detail, fmt.Sprintf("%d workers,", w))
+			}); res.Verdicts[v].Outcome != outcome {
+				t.Fatalf("%d workers: recorded %s, the test expects %s", w, res.Verdicts[v].Outcome, outcome)
+			}
+			for _, want := range []string{fmt.Sprintf("%d workers: speedup %s", w, p.Text()), "threads-no-speedup predicts 1×, at most 1.15×",
+				fmt.Sprintf("the verdict at %d workers (gil): threads-no-speedup: %s", w, outcome)} {
+				if !strings.Contains(sub, want) {
+					t.Errorf("%d workers: subtitle %q lacks %q", w, sub, want)
+				}
+			}
+			if len(marks) != 2 || marks[0].XAxis != ms(base.Wall) || marks[1].XAxis != ms(time.Duration(float64(base.Wall)/1.15)) {
+				t.Errorf("%d workers: marks %+v, want one worker's wall %v ms (1×) and it over 1.15", w, marks, ms(base.Wall))
+			}
+		}
+		run := res.Runs[p.Run]
+		if len(run.Spans) == 0 {
+			if len(op.Series[0].Data) != 0 || !strings.Contains(sub, "its tasks were not kept in the result") {
+				t.Errorf("%d workers: no recorded tasks, but %d bars and subtitle %q", w, len(op.Series[0].Data), sub)
+			}
+			continue
+		}
+		tasks, bars := map[int]bool{}, 0
+		for _, s := range op.Series {
+			for _, b := range s.Data {
+				tasks[int(b[3])] = true
+				bars++
+			}
+		}
+		if len(tasks) != run.Tasks || len(op.YAxis[0].Data) != w || bars == 0 {
+			t.Errorf("%d workers: %d tasks on %d rows, want %d tasks on a row per thread", w, len(tasks), len(op.YAxis[0].Data), run.Tasks)
+		}
+	}
+}
+
+// TestScalingSweepNone: a result with one pool size, or whose sweep kept
+// no tasks, has no workers sweep.
+func TestScalingSweepNone(t *testing.T) {
+	one := *must(scalingResult())(t)
+	one.Points = slices.DeleteFunc(slices.Clone(one.Points), func(p experiments.ScalingPoint) bool { return p.Workers != 4 })
+	if _, ok, err := scalingSweep(&one, ""); ok || err != nil {
+		t.Errorf("one pool size: ok %v, err %v; want no chart", ok, err)
+	}
+	none := *must(scalingResult())(t)
+	dropSpans(none.Base())
+	if _, ok, err := scalingSweep(&none, ""); ok || err != nil {
+		t.Errorf("no tasks kept: ok %v, err %v; want no chart", ok, err)
+	}
+}
+
+// dropSpans makes r's runs copies without their tasks, as a result that
+// kept only its figures.
+func dropSpans(r *experiments.Report) {
+	r.Runs = slices.Clone(r.Runs)
+	for i := range r.Runs {
+		run := *r.Runs[i].Run
+		run.Spans = nil
+		r.Runs[i].Run = &run
 	}
 }

@@ -89,8 +89,8 @@ func expectedCharts(t *testing.T, n notebook) int {
 	switch n.q.Name() {
 	case "async-cpu": // the loops' lag, the speedup, the concurrent runs
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
-	case "scaling": // speedup, speedup over the prediction, a timeline per series, payloads (the GIL has a cell of its own)
-		return 2 + len(models) + has("cpython") + has("processes")
+	case "scaling": // speedup, speedup over the prediction, a timeline per series, the first series' workers sweep, payloads (the GIL has a cell of its own)
+		return 2 + len(models) + has("cpython") + min(1, len(models)) + has("processes")
 	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline, its limit sweep
 		return 3 + 2*min(1, len(models)) + min(1, len(models))
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)

@@ -25,26 +25,29 @@ type sweepState struct {
 	Marks   []float64 `json:"marks"`
 }
 
-// jsSweep reads the sweep chart: the control's labels and point, and the
-// bars, distinct tasks, rows, latest end (ms), subtitle and marks it
-// draws.
-const jsSweep = `(function () {
+// jsSweep reads the sweep chart whose label holds %q: the control's
+// labels and point, and the bars (of every series), distinct tasks, rows,
+// latest end (ms), subtitle and marks it draws.
+const jsSweep = `(function (what) {
   var el = Array.from(document.querySelectorAll('.boundlab-chart')).find(function (e) {
-    return (e.getAttribute('aria-label') || '').indexOf('the recorded limit sweep') >= 0; });
+    return (e.getAttribute('aria-label') || '').indexOf(what) >= 0; });
   var o = window.echarts.getInstanceByDom(el).getOption(), tl = o.timeline[0], s = o.series[0];
-  var tasks = {}, end = 0;
-  (s.data || []).forEach(function (v) { tasks[v[3]] = true; end = Math.max(end, v[2]); });
+  var tasks = {}, end = 0, bars = 0;
+  o.series.forEach(function (x) {
+    (x.data || []).forEach(function (v) { tasks[v[3]] = true; end = Math.max(end, v[2]); bars++; });
+  });
   return {labels: tl.data.map(function (d) { return typeof d === 'object' ? String(d.value) : String(d); }),
-    current: tl.currentIndex, bars: (s.data || []).length, tasks: Object.keys(tasks).length,
+    current: tl.currentIndex, bars: bars, tasks: Object.keys(tasks).length,
     rows: o.yAxis[0].data.length, end: end, sub: o.title[0].subtext,
     marks: ((s.markLine && s.markLine.data) || []).map(function (m) { return m.xAxis; })};
-})()`
+})(%q)`
 
-// jsLabelAt is where, in the viewport, the control's label %q is: the
-// middle of the text ECharts drew for it, or null.
-const jsLabelAt = `(function (label) {
+// jsLabelAt is where, in the viewport, the control's label %[2]q is on the
+// sweep chart whose label holds %[1]q: the middle of the text ECharts drew
+// for it, or null.
+const jsLabelAt = `(function (what, label) {
   var el = Array.from(document.querySelectorAll('.boundlab-chart')).find(function (e) {
-    return (e.getAttribute('aria-label') || '').indexOf('the recorded limit sweep') >= 0; });
+    return (e.getAttribute('aria-label') || '').indexOf(what) >= 0; });
   el.scrollIntoView({block: 'center'});
   var zr = window.echarts.getInstanceByDom(el).getZr(), found = null;
   zr.storage.getRoots().forEach(function (root) {
@@ -57,7 +60,7 @@ const jsLabelAt = `(function (label) {
   r.applyTransform(found.getComputedTransform());
   var box = el.getBoundingClientRect();
   return [box.left + r.x + r.width / 2, box.top + r.y + r.height / 2];
-})(%q)`
+})(%q, %q)`
 
 // TestHandoutSweep builds the semaphore handout on quick parameters, opens
 // it from disk with the network cut off, and clicks each limit on the
@@ -68,32 +71,14 @@ const jsLabelAt = `(function (label) {
 // Nothing is fetched and nothing is logged to the console.
 func TestHandoutSweep(t *testing.T) {
 	r := need(t)
-	out := t.TempDir()
-	res := r.run(t, 10*time.Minute, "handouts", "--quick", "--out", out, "03-semaphore")
-	if res.code != 0 {
-		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	path := filepath.Join(out, "03-semaphore.html")
-	page, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %d bytes: %+v", path, len(page), handouts.Measure(page))
-	if len(page) > handouts.MaxSize {
-		t.Errorf("the page is %d bytes, over the %d a handout may weigh", len(page), handouts.MaxSize)
-	}
-	b := newBrowser(t, r, true)
-	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+path)); err != nil {
-		t.Fatal(err)
-	}
-	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
-	checkCharts(t, "03-semaphore", b.charts(t, "document"))
+	b := openHandout(t, r, "03-semaphore")
+	const what = "the recorded limit sweep"
 
 	// The quick parameters: 200 tasks waiting 100 ms, limits 10 to 200,
 	// the lecture's limit 20.
 	const tasks, latency = 200, 100.0
 	limits := []int{10, 20, 100, 200}
-	first := eval[sweepState](t, b, jsSweep)
+	first := eval[sweepState](t, b, fmt.Sprintf(jsSweep, what))
 	var want []string
 	for _, l := range limits {
 		want = append(want, fmt.Sprintf("limit %d", l))
@@ -108,15 +93,7 @@ func TestHandoutSweep(t *testing.T) {
 	order := []int{0, 2, 3, 1}
 	for _, i := range order {
 		l := limits[i]
-		at := eval[[]float64](t, b, fmt.Sprintf(jsLabelAt, want[i]))
-		if len(at) != 2 {
-			t.Fatalf("no label %q on the control", want[i])
-		}
-		if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
-			t.Fatal(err)
-		}
-		b.poll(t, "the control at "+want[i], fmt.Sprintf(`(function () { var s = %s; return s.current === %d; })()`, jsSweep, i), 10*time.Second)
-		got := eval[sweepState](t, b, jsSweep)
+		got := clickSweep(t, b, what, want[i], i)
 		rows, per := l, (tasks+l-1)/l
 		if l > 50 {
 			rows = 50 // every k-th slot, k = ⌈l/50⌉
@@ -145,6 +122,104 @@ func TestHandoutSweep(t *testing.T) {
 			b.screenshot(t, r, "handout-sweep-limit-10")
 		}
 	}
+	quiet(t, b)
+}
+
+// TestHandoutScalingSweep builds the scaling handout on quick parameters,
+// opens it from disk with the network cut off, and clicks each pool size
+// on the workers sweep's control: the timeline switches to that size's
+// recorded run (its subtitle names the size and the speedup claim's
+// verdict there; all 8 tasks on a row per worker; its last task ending no
+// sooner than 8 × 25 ms over the workers allow). Nothing is fetched and
+// nothing is logged to the console.
+func TestHandoutScalingSweep(t *testing.T) {
+	r := need(t)
+	b := openHandout(t, r, "02-threads-vs-processes")
+	const what = "the recorded workers sweep"
+	const tasks, cpu = 8, 25.0
+	pools := []int{1, 2, 4}
+	want := []string{"1 worker", "2 workers", "4 workers"}
+	first := eval[sweepState](t, b, fmt.Sprintf(jsSweep, what))
+	if fmt.Sprint(first.Labels) != fmt.Sprint(want) {
+		t.Fatalf("the control's points are %q, want %q", first.Labels, want)
+	}
+	if first.Current != 2 {
+		t.Errorf("the control starts at point %d, want 2 (4 workers, the largest pool)", first.Current)
+	}
+	for _, i := range []int{0, 1, 2} {
+		w := pools[i]
+		got := clickSweep(t, b, what, want[i], i)
+		t.Logf("%s: %d bars of %d tasks on %d rows, last end %.1f ms; marks %v; %q", want[i], got.Bars, got.Tasks, got.Rows, got.End, got.Marks, got.Sub)
+		if !strings.Contains(got.Sub, "recorded run at "+want[i]) {
+			t.Errorf("%s: the subtitle %q does not name the pool's run", want[i], got.Sub)
+		}
+		if w > 1 && !strings.Contains(got.Sub, fmt.Sprintf("the verdict at %d workers (", w)) {
+			t.Errorf("%s: the subtitle %q has no verdict line", want[i], got.Sub)
+		}
+		if got.Tasks != tasks || got.Rows != w || got.Bars < tasks {
+			t.Errorf("%s: %d bars of %d tasks on %d rows, want all %d tasks on %d rows", want[i], got.Bars, got.Tasks, got.Rows, tasks, w)
+		}
+		if floor := 0.95 * tasks * cpu / float64(w); got.End < floor {
+			t.Errorf("%s: the last task ends at %.1f ms, sooner than %d tasks × %.0f ms on %d workers allow (%.0f ms)", want[i], got.End, tasks, cpu, w, floor)
+		}
+		if len(got.Marks) == 0 {
+			t.Errorf("%s: no marks", want[i])
+		}
+		if w == 2 {
+			time.Sleep(800 * time.Millisecond)
+			b.screenshot(t, r, "handout-sweep-workers-2")
+		}
+	}
+	quiet(t, b)
+}
+
+// openHandout builds notebook name's handout on quick parameters, checks
+// its weight, and opens it from disk in a browser with the network cut
+// off, every chart drawn and checked.
+func openHandout(t *testing.T, r *rig, name string) *browser {
+	t.Helper()
+	out := t.TempDir()
+	res := r.run(t, 10*time.Minute, "handouts", "--quick", "--out", out, name)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	path := filepath.Join(out, name+".html")
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes: %+v", path, len(page), handouts.Measure(page))
+	if len(page) > handouts.MaxSize {
+		t.Errorf("the page is %d bytes, over the %d a handout may weigh", len(page), handouts.MaxSize)
+	}
+	b := newBrowser(t, r, true)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+path)); err != nil {
+		t.Fatal(err)
+	}
+	b.poll(t, "every chart drawn", jsAllRendered, 30*time.Second)
+	checkCharts(t, name, b.charts(t, "document"))
+	return b
+}
+
+// clickSweep clicks label, point i of the control of the sweep chart
+// whose label holds what, waits for the chart to switch, and reads it.
+func clickSweep(t *testing.T, b *browser, what, label string, i int) sweepState {
+	t.Helper()
+	at := eval[[]float64](t, b, fmt.Sprintf(jsLabelAt, what, label))
+	if len(at) != 2 {
+		t.Fatalf("no label %q on the control", label)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+		t.Fatal(err)
+	}
+	js := fmt.Sprintf(jsSweep, what)
+	b.poll(t, "the control at "+label, fmt.Sprintf(`(function () { var s = %s; return s.current === %d; })()`, js, i), 10*time.Second)
+	return eval[sweepState](t, b, js)
+}
+
+// quiet fails t for every console message and network request b saw.
+func quiet(t *testing.T, b *browser) {
+	t.Helper()
 	console, requests := b.problems()
 	for _, m := range console {
 		t.Errorf("console: %s", m)
