@@ -156,8 +156,11 @@ func TestHandoutScalingSweep(t *testing.T) {
 		if w > 1 && !strings.Contains(got.Sub, fmt.Sprintf("the verdict at %d workers (", w)) {
 			t.Errorf("%s: the subtitle %q has no verdict line", want[i], got.Sub)
 		}
-		if got.Tasks != tasks || got.Rows != w || got.Bars < tasks {
-			t.Errorf("%s: %d bars of %d tasks on %d rows, want all %d tasks on %d rows", want[i], got.Bars, got.Tasks, got.Rows, tasks, w)
+		// A row per worker that ran a task: under a GIL, a thread that
+		// starts late may find the queue drained by the others, so a pool
+		// of w draws from 1 to w rows, never more.
+		if got.Tasks != tasks || got.Rows < 1 || got.Rows > w || got.Bars < tasks {
+			t.Errorf("%s: %d bars of %d tasks on %d rows, want all %d tasks on 1 to %d rows", want[i], got.Bars, got.Tasks, got.Rows, tasks, w)
 		}
 		if floor := 0.95 * tasks * cpu / float64(w); got.End < floor {
 			t.Errorf("%s: the last task ends at %.1f ms, sooner than %d tasks × %.0f ms on %d workers allow (%.0f ms)", want[i], got.End, tasks, cpu, w, floor)
