@@ -28,7 +28,11 @@ func TestRecordJSON(t *testing.T) {
 // is judged (json-parallel), not required here: it depends on the cores
 // the machine gives.
 func TestJSONQuick(t *testing.T) {
-	res := runQuickWith(t, JSON, goQuick(JSON), "json-memory")
+	// No claim must hold here: json-memory's slope over three payloads
+	// scatters with the collector's timing, and its judging (holds, does
+	// not hold, inconclusive) is tested on the recorded run; this test
+	// checks the mechanism.
+	res := runQuickWith(t, JSON, goQuick(JSON))
 	checkJSON(t, res)
 	p := goQuick(JSON)()
 	if len(res.Headline) != len(p.Models) || len(res.Sweep) != len(p.Models)*len(p.Payloads) || len(res.Baselines) != 3 {
