@@ -1,7 +1,6 @@
 package handouts
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,10 +14,7 @@ var runCall = regexp.MustCompile(`kernel\.Run\((experiments\.\w+), &(\w+)\)`)
 // kernel.Controls(experiments.X, &params) for the same experiment and
 // variable as the run cell. Checked on the notebooks as they are in git.
 func TestNotebooksHaveControls(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.ipynb"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no notebooks: %v", err)
-	}
+	paths := nbs(t)
 	checked := 0
 	for _, path := range paths {
 		nb, err := ReadNotebook(path)

@@ -47,10 +47,7 @@ func paramLiteral(nb *Notebook, pc ParamCell) (string, error) {
 // compiled into one program that prints each one's flag values, compared
 // with experiments.Lookup(question).NewParams(false).
 func TestNotebookParametersAreDefaults(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.ipynb"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no notebooks: %v", err)
-	}
+	paths := nbs(t)
 	type cell struct{ notebook, question, literal string }
 	var cells []cell
 	for _, p := range paths {

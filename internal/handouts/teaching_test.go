@@ -1,7 +1,6 @@
 package handouts
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,10 +38,7 @@ func cellTags(nb *Notebook, i int) []string {
 // answer and a rerun whose flags the notebook's question accepts; the
 // glossary in the first notebook and the history in the last; no outputs.
 func TestNotebooksTeach(t *testing.T) {
-	paths, err := filepath.Glob("../../notebooks/*.ipynb")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no notebooks: %v", err)
-	}
+	paths := nbs(t)
 	for i, path := range paths {
 		nb, err := ReadNotebook(path)
 		if err != nil {
