@@ -218,10 +218,10 @@ func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, 
 	for _, m := range names {
 		_, id := predicted(m, 1)
 		c := claims[id]
-		y := 1 + c.ToleranceFor(m)
+		y := 1 + c.Tolerance
 		word := "at most"
 		if c.Compare == experiments.AtLeast {
-			y, word = 1-c.ToleranceFor(m), "at least"
+			y, word = 1-c.Tolerance, "at least"
 		}
 		if _, ok := byRule[y]; !ok {
 			rules = append(rules, rule{y: y, text: word})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -233,20 +232,8 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 		{Name: "the formula", YAxis: 1},
 		{Name: fmt.Sprintf("at most %.0f%% over, at every limit", 100*sweep.Tolerance), YAxis: 1 + sweep.Tolerance},
 	}
-	// The headline's bound, once per tolerance, naming its models.
-	byTol := map[float64][]string{}
-	var tols []float64
-	for _, m := range names {
-		t := near.ToleranceFor(m)
-		if _, ok := byTol[t]; !ok {
-			tols = append(tols, t)
-		}
-		byTol[t] = append(byTol[t], m)
-	}
-	for _, t := range tols {
-		floor.marks = append(floor.marks, opts.MarkLineNameYAxisItem{
-			Name: fmt.Sprintf("at limit %d: at most %.0f%% over (%s)", headline, 100*t, strings.Join(byTol[t], ", ")), YAxis: 1 + t})
-	}
+	floor.marks = append(floor.marks, opts.MarkLineNameYAxisItem{
+		Name: fmt.Sprintf("at limit %d: at most %.0f%% over", headline, 100*near.Tolerance), YAxis: 1 + near.Tolerance})
 	series := []xySeries{floor}
 	for i, m := range names {
 		// Each model a little apart on the x axis, so that error bars at
@@ -275,10 +262,7 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 		stamp:   stamp,
 	}
 	// The y axis holds every bound and every interval, in whole hundredths.
-	bottom, top := 1.0, 1+sweep.Tolerance
-	for _, t := range tols {
-		top = max(top, 1+t)
-	}
+	bottom, top := 1.0, 1+max(sweep.Tolerance, near.Tolerance)
 	for _, fp := range floor.points {
 		bottom = min(bottom, fp.y)
 	}

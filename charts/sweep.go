@@ -380,9 +380,9 @@ func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.C
 		return line + "; no claim of this question judges " + m
 	}
 	cl := claims[id]
-	bound, word := e*(1+cl.ToleranceFor(m)), "at most"
+	bound, word := e*(1+cl.Tolerance), "at most"
 	if cl.Compare == experiments.AtLeast {
-		bound, word = e*(1-cl.ToleranceFor(m)), "at least"
+		bound, word = e*(1-cl.Tolerance), "at least"
 	}
 	sp.marks = []sweepMark{
 		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, fmtDur(base.Wall), e, fmtDur(time.Duration(float64(base.Wall)/e))), ms(time.Duration(float64(base.Wall) / e))},

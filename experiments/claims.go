@@ -100,12 +100,10 @@ type Claim struct {
 	// what happened (it has no Compare).
 	Kind Kind `json:"kind,omitempty"`
 	// Compare, Tolerance and Slack say when a measurement agrees (see
-	// Compare). Tolerances are the tolerances of the models named where
-	// they differ from Tolerance.
-	Compare    Compare            `json:"compare"`
-	Tolerance  float64            `json:"tolerance"`
-	Tolerances map[string]float64 `json:"tolerances,omitempty"`
-	Slack      float64            `json:"slack,omitempty"`
+	// Compare).
+	Compare   Compare `json:"compare"`
+	Tolerance float64 `json:"tolerance"`
+	Slack     float64 `json:"slack,omitempty"`
 }
 
 // Brief is the claim in a few words: Short, or Text up to its first
@@ -118,14 +116,6 @@ func (c Claim) Brief() string {
 		return c.Text[:i]
 	}
 	return c.Text
-}
-
-// ToleranceFor is the claim's tolerance for the named model.
-func (c Claim) ToleranceFor(model string) float64 {
-	if t, ok := c.Tolerances[model]; ok {
-		return t
-	}
-	return c.Tolerance
 }
 
 // Measurement is what a claim is judged on: one model's figure, from one
@@ -209,7 +199,7 @@ func (c Claim) Judge(m Measurement) Verdict {
 		ClaimID: c.ID, Claim: c.Text, Brief: c.Brief(), Source: c.Source, Quote: c.Quote, Cite: c.Cite,
 		Model: m.Model, Kind: c.Kind,
 		Expected: m.Expected, Unit: m.Unit, Compare: c.Compare,
-		Tolerance: c.ToleranceFor(m.Model), Slack: c.Slack,
+		Tolerance: c.Tolerance, Slack: c.Slack,
 		Busy: m.Busy, Detail: m.Detail,
 	}
 	ci := m.estimate()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -105,15 +104,8 @@ func (q *Question[P, R]) Lecture() string { return q.about.lecture }
 func (q *Question[P, R]) Summary() string { return q.about.summary }
 
 // Claims are the lecture's claims the experiment judges, each with its
-// rule and tolerances: a copy, which the caller may change.
-func (q *Question[P, R]) Claims() []Claim {
-	out := make([]Claim, len(q.about.claims))
-	for i, c := range q.about.claims {
-		c.Tolerances = maps.Clone(c.Tolerances)
-		out[i] = c
-	}
-	return out
-}
+// rule and tolerance: a copy, which the caller may change.
+func (q *Question[P, R]) Claims() []Claim { return slices.Clone(q.about.claims) }
 
 // Defaults returns the lecture's setting.
 func (q *Question[P, R]) Defaults() P { return q.defaults() }

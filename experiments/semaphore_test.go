@@ -43,8 +43,8 @@ func TestJudgeSemaphore(t *testing.T) {
 		want               Outcome
 		why                string
 	}{
-		// semaphore-near-ideal: within 1% over the formula on goroutines,
-		// and not under it by more than 1 ms.
+		// semaphore-near-ideal: within 2% over the formula, and not under
+		// it by more than 1 ms.
 		{"as recorded, on a quiet machine", "semaphore-near-ideal", g, true, nil, Holds, ""},
 		{"5% slow", "semaphore-near-ideal", g, true, func(r *SemaphoreResult) { each(r, g, 20, head, scale(1.05)) }, DoesNotHold, ""},
 		{"a semaphore that limits nothing: one latency", "semaphore-near-ideal", g, true, func(r *SemaphoreResult) {
@@ -54,11 +54,11 @@ func TestJudgeSemaphore(t *testing.T) {
 		{"one slow run among six", "semaphore-near-ideal", g, true, func(r *SemaphoreResult) {
 			each(r, g, 20, head, walls(func(i int, w time.Duration) time.Duration {
 				if i == 2 {
-					return 1020 * time.Millisecond
+					return 1040 * time.Millisecond
 				}
 				return w
 			}))
-		}, Inconclusive, "straddles the bound 1.01: the runs vary more than the claim's margin"},
+		}, Inconclusive, "straddles the bound 1.02: the runs vary more than the claim's margin"},
 		{"two runs only", "semaphore-near-ideal", g, true, func(r *SemaphoreResult) {
 			each(r, g, 20, head, func(p *SemaphorePoint) { p.Walls = []time.Duration{p.Walls[0], p.Walls[2]} })
 		}, Inconclusive, "too few runs (2)"},
@@ -139,13 +139,14 @@ func TestSemaphoreGolden(t *testing.T) { checkGolden(t, Semaphore, "semaphore-qu
 // Claims, and every claim in Claims is judged on the recorded run.
 func TestSemaphoreClaimsListed(t *testing.T) {
 	checkClaimsListed(t, Semaphore, "semaphore-quick")
-	// The listed claim carries the tolerance each model is judged with.
-	c := Semaphore.Claims()[0]
-	if c.ID != "semaphore-near-ideal" || c.ToleranceFor("goroutines") != 0.01 || c.ToleranceFor("eventloop") != 0.02 {
-		t.Errorf("near-ideal tolerances: %+v", c)
+	// The listed claim carries the tolerance it is judged with, and is a
+	// copy.
+	cs := Semaphore.Claims()
+	if c := cs[0]; c.ID != "semaphore-near-ideal" || c.Tolerance != 0.02 {
+		t.Errorf("near-ideal tolerance: %+v", c)
 	}
-	c.Tolerances["goroutines"] = 0.5
-	if Semaphore.Claims()[0].ToleranceFor("goroutines") != 0.01 {
+	cs[0].Tolerance = 0.5
+	if Semaphore.Claims()[0].Tolerance != 0.02 {
 		t.Error("changing a listed claim changed the question's")
 	}
 }

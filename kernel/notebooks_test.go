@@ -209,9 +209,6 @@ func supplied(q experiments.Experiment) []figure {
 	}
 	for _, c := range q.Claims() {
 		fs = append(fs, figure{100 * c.Tolerance, "%", "tolerance"})
-		for _, t := range c.Tolerances {
-			fs = append(fs, figure{100 * t, "%", "tolerance"})
-		}
 		add(c.Text)
 		add(c.Predicts)
 		add(c.Quantity)
