@@ -52,8 +52,10 @@ type resultMsg struct {
 	End      int64     `json:"end,omitempty"`
 	CPU      int64     `json:"cpu_ns,omitempty"`
 	Segments []monoSeg `json:"segments,omitempty"`
-	// Sched is the CPU steps' scheduling, asked for by taskMsg.Trace.
+	// Sched is the CPU steps' scheduling, asked for by taskMsg.Trace, and
+	// Edge how far an edge of it may be off (clockBurn), in ns.
 	Sched []monoSeg `json:"sched,omitempty"`
+	Edge  int64     `json:"edge_ns,omitempty"`
 	// Decode is the worker's time to decode the task. Encode, the time it
 	// took to encode a result, comes in a trailer line after the result.
 	Decode  int64  `json:"decode_ns,omitempty"`
@@ -83,6 +85,7 @@ type workerProc struct {
 	outF  *os.File
 	stat  WorkerStat
 	spawn time.Time
+	edge  time.Duration // the largest Edge of its traced results
 }
 
 // Run is a ProcessPoolExecutor: Concurrency worker processes are started
@@ -221,6 +224,9 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 	run.Totals.Setup = setup
 	if cfg.Trace {
 		run.Trace = &TraceInfo{Source: TraceClock, Resolution: clockResolution()}
+		for _, p := range procs {
+			run.Trace.Resolution = max(run.Trace.Resolution, p.edge)
+		}
 	}
 	for w, p := range procs {
 		run.Workers = append(run.Workers, p.stat)
@@ -324,6 +330,7 @@ func dispatch(r *recorder, mono0 int64, p *workerProc, w, i int, t Task, payload
 	off := func(mono int64) time.Duration { return time.Duration(mono - mono0) }
 	r.spans[i].Segments = append(r.spans[i].Segments, onTimeline(res.Segments, off)...)
 	r.spans[i].Sched = append(r.spans[i].Sched, onTimeline(res.Sched, off)...)
+	p.edge = max(p.edge, time.Duration(res.Edge))
 	r.spans[i].CPU = time.Duration(res.CPU)
 	// The result's serialisation: the worker's encoding, the pipe, and the
 	// parent's decoding.

@@ -41,9 +41,10 @@ const (
 	// undisturbed chunk's two clocks agree to a microsecond or so, and a
 	// thread sharing a core is switched out for about 100 µs at a time)
 	// stay in the on-CPU time, and a stretch is placed in its chunk only to
-	// within the chunk's CPU time (about 50 µs): TraceInfo.Resolution says
-	// how far that is, about 0.1 ms. It sees what the OS does, other
-	// processes included.
+	// within the chunk's CPU time (about 50 µs undisturbed, more for a
+	// chunk that held a switch): TraceInfo.Resolution says how far that
+	// is, about 0.1 to 0.5 ms. It sees what the OS does, other processes
+	// included.
 	TraceClock = "thread-clock"
 )
 

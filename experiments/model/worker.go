@@ -68,7 +68,9 @@ func serveWorker(in io.Reader, out io.Writer) error {
 			switch s.Kind {
 			case KindCPU:
 				if t.Trace {
-					res.Sched = append(res.Sched, clockBurn(s.Units)...)
+					segs, edge := clockBurn(s.Units)
+					res.Sched = append(res.Sched, segs...)
+					res.Edge = max(res.Edge, int64(edge))
 				} else {
 					burn(s.Units, 0, nil)
 				}
