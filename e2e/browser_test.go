@@ -155,6 +155,12 @@ var upstreamErrors = []struct{ text, from, why string }{{
 	text: "Refused to execute script from",
 	from: "/nbextensions/widgets/notebook/js/extension.js",
 	why:  "the same request: the 404 page is HTML",
+}, {
+	text: "Comm promise not found for comm id",
+	from: "/notebook/js/main.min.js",
+	why: "the classic Notebook's comm manager, for each message on a comm another connection opened: GoNB's widgets " +
+		"(the Controls panel) talk to the kernel over a websocket of their own (gonb_comm), and the kernel's messages " +
+		"on that comm go out on iopub to every connection to the kernel, the page's own included",
 }}
 
 func upstreamError(m chromedp.ConsoleMessage) bool {
