@@ -77,9 +77,9 @@ func openPanel(t *testing.T, srv *jupyterServer) (*labPage, int) {
 	p := openLab(t, r, srv, "03-semaphore")
 	eval[bool](t, p.b, jsPanel)
 	run := p.experimentCell()
-	c := eval[int](t, p.b, `__bl.cellIndex('kernel.Controls(')`)
+	c := eval[int](t, p.b, `__bl.cellIndex('kernel.ShowControls(')`)
 	if c < 0 {
-		t.Fatal("no controls cell (kernel.Controls) in 03-semaphore")
+		t.Fatal("no controls cell (kernel.ShowControls) in 03-semaphore")
 	}
 	for i := 0; i < run; i++ {
 		if eval[bool](t, p.b, fmt.Sprintf(`__bl.panel().content.widgets[%d].model.type === 'code'`, i)) {
@@ -213,9 +213,9 @@ func TestLabControls(t *testing.T) {
 
 	// The result the panel saved is the one later cells read (kernel.Last):
 	// its findings give the runtime the panel's run measured at limit 50.
-	f := eval[int](t, p.b, `__bl.cellIndex('kernel.Findings(')`)
+	f := eval[int](t, p.b, `__bl.cellIndex('kernel.ShowFindings(')`)
 	if f < 0 {
-		t.Fatal("no findings cell (kernel.Findings) in 03-semaphore")
+		t.Fatal("no findings cell (kernel.ShowFindings) in 03-semaphore")
 	}
 	p.runCell(f, 2*time.Minute)
 	want := fmt.Sprintf("goroutines %.4g s", atFifty)

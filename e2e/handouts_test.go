@@ -314,7 +314,7 @@ func TestHandoutsFailingCell(t *testing.T) {
 	exit, exitCell := writeBroken(t, src, dir, "broken-exit.ipynb", "kernel.Run(", func(string) string {
 		return "%%\nfmt.Fprintln(os.Stderr, \"the experiment cannot start\")\nos.Exit(3)\n"
 	})
-	compile, compileCell := writeBroken(t, src, dir, "broken-compile.ipynb", "kernel.Findings(", func(s string) string {
+	compile, compileCell := writeBroken(t, src, dir, "broken-compile.ipynb", "kernel.ShowFindings(", func(s string) string {
 		return strings.Replace(s, "%%\n", "%%\nunused := 1\n", 1)
 	})
 	out := t.TempDir()

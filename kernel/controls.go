@@ -24,7 +24,7 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 )
 
-// Controls shows a control panel for question q under the cell, built from
+// ShowControls shows a control panel for question q under the cell, built from
 // p's declared parameters (after the cell's flags): a text field for each,
 // with a slider for a single number and a select for a choice (GoNB's
 // widgets), and Run, Stop and Close buttons. Run checks the fields as the
@@ -37,10 +37,10 @@ import (
 //
 // The panel lives while the cell's program runs, so the cells below it
 // wait until it is closed. Where no live view can answer (a notebook
-// executed by nbclient or nbconvert for a handout, a terminal) Controls
+// executed by nbclient or nbconvert for a handout, a terminal) ShowControls
 // shows only a line listing the values used, which stays meaningful in an
 // exported page.
-func Controls[P, R any, PP interface {
+func ShowControls[P, R any, PP interface {
 	*P
 	experiments.Params
 }, RP interface {

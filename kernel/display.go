@@ -61,8 +61,8 @@ func withLoader(h string) string {
 	return loader + h
 }
 
-// Show displays charts inline, each as its own output.
-func Show(cs ...*charts.Chart) {
+// ShowCharts displays charts inline, each as its own output.
+func ShowCharts(cs ...*charts.Chart) {
 	for _, c := range cs {
 		if !gonbui.IsNotebook {
 			fmt.Println(chartText(c))

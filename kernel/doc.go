@@ -11,14 +11,14 @@
 //
 //	// The parameters cell: the lecture's values.
 //	var params = experiments.Semaphore.Defaults()
-//	func init_params() { kernel.Flags(&params) }
+//	func init_params() { kernel.BindFlags(&params) }
 //
 //	%% --limit=50
 //	res := kernel.Run(experiments.Semaphore, &params)
 //	kernel.ShowResult(res)
 //
 //	%%
-//	kernel.Controls(experiments.Semaphore, &params) // a panel: sliders, fields, Run
+//	kernel.ShowControls(experiments.Semaphore, &params) // a panel: sliders, fields, Run
 //
 // Outside a notebook (a test, a terminal) every display falls back to plain
 // text on standard output.

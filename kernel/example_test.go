@@ -26,10 +26,10 @@ func ExampleRun() {
 
 // Outside a notebook, and in a notebook executed for a handout, the panel
 // is one line listing the values used.
-func ExampleControls() {
+func ExampleShowControls() {
 	p := experiments.Semaphore.Quick()
 	p.Limit = 50
-	kernel.Controls(experiments.Semaphore, &p)
+	kernel.ShowControls(experiments.Semaphore, &p)
 	// Output:
 	// Controls · semaphore · values used: tasks=200 · latency=100ms · limit=50 · limits=10,20,100,200 · latencies=20ms,50ms,100ms · repeat=6 · models=eventloop,goroutines,cpython
 }

@@ -127,8 +127,8 @@ func TestRunSavesForLast(t *testing.T) {
 	}
 	// The later cells of a notebook take Last's nil as no result, as they
 	// take Run's after a bad parameter: nothing shown, no panic.
-	Findings(Last(experiments.AsyncCPU))
-	Tables(Last(experiments.AsyncCPU))
+	ShowFindings(Last(experiments.AsyncCPU))
+	ShowTables(Last(experiments.AsyncCPU))
 	ShowResult(Last(experiments.AsyncCPU))
 	p := experiments.AsyncCPU.Defaults()
 	p.Tasks, p.CPU, p.Models, p.Repeat = 2, 5*time.Millisecond, []string{"eventloop"}, 1

@@ -231,7 +231,7 @@ var proseFigures = map[string]string{
 
 // No fixed prose in a notebook states a figure that no result supplies: a
 // sentence that says what a run measured must be generated from the run
-// (kernel.Findings, a chart, a table). A figure is allowed in fixed prose
+// (kernel.ShowFindings, a chart, a table). A figure is allowed in fixed prose
 // where it quotes the lecture or a command, is a default parameter of the
 // notebook's question, is one of its claims' own bounds, or is in
 // proseFigures with its reason.

@@ -25,15 +25,15 @@ import (
 	"github.com/boundlab/boundlab/internal/proc"
 )
 
-// Flags binds p's parameters to the cell program's command-line flags, so
+// BindFlags binds p's parameters to the cell program's command-line flags, so
 // that a cell's `%% --name=value` line overrides them. Call it from the
 // parameters cell's init function:
 //
-//	func init_params() { kernel.Flags(&params) }
+//	func init_params() { kernel.BindFlags(&params) }
 //
 // A bad flag value does not end the program with a usage dump: Run reports
 // it as one line in the cell.
-func Flags(p experiments.Params) {
+func BindFlags(p experiments.Params) {
 	flag.CommandLine.Init(os.Args[0], flag.ContinueOnError)
 	flag.CommandLine.SetOutput(io.Discard)
 	flag.CommandLine.Usage = func() {}

@@ -10,11 +10,11 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 )
 
-// Tables shows a result's tables of figures (its Tables:
+// ShowTables shows a result's tables of figures (its Tables:
 // the diagnosis result's utilisation, recommendations and CPU profiles,
 // say), each as an HTML table; outside a notebook, as aligned text. It does
 // nothing for a nil result (Run or Last already said why).
-func Tables(res experiments.Result) {
+func ShowTables(res experiments.Result) {
 	if isNil(res) {
 		return
 	}
@@ -23,11 +23,11 @@ func Tables(res experiments.Result) {
 		ShowError(fmt.Errorf("%s: the result has no tables", res.Base().Question))
 		return
 	}
-	ShowTables(ts...)
+	showTables(ts...)
 }
 
-// ShowTables shows tables, each as its own output.
-func ShowTables(ts ...experiments.Table) {
+// showTables shows tables, each as its own output.
+func showTables(ts ...experiments.Table) {
 	for _, t := range ts {
 		if !gonbui.IsNotebook {
 			fmt.Println(t.Text())

@@ -27,13 +27,13 @@ func ShowResult(res experiments.Result) {
 	if err != nil {
 		ShowError(err)
 	}
-	Show(cs...)
-	Verdicts(res)
+	ShowCharts(cs...)
+	ShowVerdicts(res)
 }
 
-// Verdicts shows a result's verdicts as a table: claim, model, measured,
+// ShowVerdicts shows a result's verdicts as a table: claim, model, measured,
 // expected, holds or not, and where it was measured.
-func Verdicts(res experiments.Result) {
+func ShowVerdicts(res experiments.Result) {
 	if isNil(res) {
 		return
 	}
@@ -45,10 +45,10 @@ func Verdicts(res experiments.Result) {
 	gonbui.Sync()
 }
 
-// Findings shows "what we saw": the verdicts read out as sentences, the
+// ShowFindings shows "what we saw": the verdicts read out as sentences, the
 // ones that do not hold first, so the notebook's conclusion comes from this
 // run's measurements rather than from text written in advance.
-func Findings(res experiments.Result) {
+func ShowFindings(res experiments.Result) {
 	if isNil(res) {
 		return
 	}

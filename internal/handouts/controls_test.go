@@ -11,7 +11,7 @@ var runCall = regexp.MustCompile(`kernel\.Run\((experiments\.\w+), &(\w+)\)`)
 // Every notebook with a parameters cell offers the control panel (issue 12):
 // right after the cell that runs the experiment, a markdown cell saying what
 // the panel does and how it shows in a handout, then the one-line cell
-// kernel.Controls(experiments.X, &params) for the same experiment and
+// kernel.ShowControls(experiments.X, &params) for the same experiment and
 // variable as the run cell. Checked on the notebooks as they are in git.
 func TestNotebooksHaveControls(t *testing.T) {
 	paths := nbs(t)
@@ -44,7 +44,7 @@ func TestNotebooksHaveControls(t *testing.T) {
 			t.Errorf("%s: no cell below the parameters runs kernel.Run(experiments.…, &%s)", name, pc.Var)
 			continue
 		}
-		want := "%%\nkernel.Controls(" + m[1] + ", &" + pc.Var + ")"
+		want := "%%\nkernel.ShowControls(" + m[1] + ", &" + pc.Var + ")"
 		if run+2 >= nb.Cells() {
 			t.Errorf("%s: no cells after the run cell (cell %d); want an explanation, then %q", name, run+1, want)
 			continue
