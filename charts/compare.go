@@ -111,7 +111,7 @@ func scalingCompared(c *compare.Comparison) ([]*Chart, error) {
 	var out []*Chart
 	for _, m := range modelOrder(models...) {
 		var series []xySeries
-		// One ideal per number of usable cores, in the colour of the first
+		// One ideal per number of cores, in the colour of the first
 		// machine with it, or grey where every machine has the same.
 		ideals := map[int][]string{}
 		var cores []int
@@ -137,7 +137,7 @@ func scalingCompared(c *compare.Comparison) ([]*Chart, error) {
 			for _, w := range ws {
 				v := math.Min(float64(w), float64(n))
 				s.points = append(s.points, point{x: float64(w), y: v,
-					name: fmt.Sprintf("%d workers, %d cores usable: %g× (machines %s)", w, n, v, strings.Join(ideals[n], ", "))})
+					name: fmt.Sprintf("%d workers, %d cores: %g× (machines %s)", w, n, v, strings.Join(ideals[n], ", "))})
 			}
 			series = append(series, s)
 		}
@@ -173,7 +173,7 @@ func scalingCompared(c *compare.Comparison) ([]*Chart, error) {
 		}
 		f := frame{
 			title:   fmt.Sprintf("%s: speedup against workers, per machine", m),
-			context: joinParts(work, "speedups as measured, the median of the rounds with its 95% interval · dashed: ideal min(workers, cores usable)"),
+			context: joinParts(work, "speedups as measured, the median of the rounds with its 95% interval · dashed: ideal min(workers, cores)"),
 			note:    varies,
 		}
 		ch, err := xyChart("compare_scaling", f, valueAxis("workers"), yValue("speedup over one worker (×)"), series)

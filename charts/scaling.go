@@ -152,7 +152,7 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 	}
 	f := frame{
 		title:   "Speedup against workers on CPU-bound work",
-		context: fmt.Sprintf("%s · %d cores usable · speedups as measured, the median of the rounds with its 95%% interval · dashed: ideal min(workers, cores)", work, res.Cores),
+		context: fmt.Sprintf("%s · %d cores · speedups as measured, the median of the rounds with its 95%% interval · dashed: ideal min(workers, cores)", work, res.Cores),
 		stamp:   stamp,
 	}
 	if res.Python != nil {

@@ -124,6 +124,10 @@ func TestJudgeAsyncCPU(t *testing.T) {
 		{"goroutines on two cores", "parallel-cpu", gor, true, []asyncEdit{asyncSpeedups(gor, two...)}, Holds, ""},
 		{"processes on one core", "parallel-cpu", pr, true, []asyncEdit{asyncSpeedups(pr, one...)}, DoesNotHold, ""},
 		{"processes either side of 1.7", "parallel-cpu", pr, true, []asyncEdit{asyncSpeedups(pr, 1.5, 1.9, 1.6, 1.8, 1.95, 1.65)}, Inconclusive, "straddles the bound 1.7"},
+		{"goroutines under GOMAXPROCS=1", "parallel-cpu", gor, true, []asyncEdit{asyncSpeedups(gor, one...), func(r *AsyncCPUResult) { r.Stamp.GOMAXPROCS = 1 }},
+			DoesNotHold, "2 cores on the machine, of which GOMAXPROCS 1 lets goroutines use 1"},
+		{"processes under GOMAXPROCS=1: each worker a process of its own", "parallel-cpu", pr, true, []asyncEdit{asyncSpeedups(pr, two...), func(r *AsyncCPUResult) { r.Stamp.GOMAXPROCS = 1 }},
+			Holds, ""},
 
 		// lag-fidelity: the model's worst lag within 20% of asyncio's, run
 		// by run.

@@ -373,6 +373,17 @@ func (s series) config(cfg model.Config, python string) model.Config {
 	return cfg
 }
 
+// coresText says what the prediction of a parallel speedup counts: the
+// machine's cores, and, where GOMAXPROCS is lower, how many of them Go's
+// goroutines may use (a process of its own per worker is not held to it).
+func coresText(st measure.Stamp, s series) string {
+	t := fmt.Sprintf("%d cores on the machine", st.Cores)
+	if s.model == "goroutines" && st.GOMAXPROCS > 0 && st.GOMAXPROCS < st.Cores {
+		t += fmt.Sprintf(", of which GOMAXPROCS %d lets goroutines use %d", st.GOMAXPROCS, st.GOMAXPROCS)
+	}
+	return t
+}
+
 // seriesOf is the series named name, e.g. "cpython asyncio".
 func seriesOf(name string) series {
 	m, flavor, _ := strings.Cut(name, " ")

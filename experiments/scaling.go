@@ -154,6 +154,9 @@ type ProcessCosts struct {
 // ScalingResult is the result of the scaling experiment.
 type ScalingResult struct {
 	Report
+	// Cores is the machine's CPU count: the ideal speedup at w workers is
+	// min(w, Cores), for goroutines under a lower GOMAXPROCS too, which
+	// then show the limit it sets.
 	Cores     int            `json:"cores"`
 	Points    []ScalingPoint `json:"points"`
 	Processes *ProcessCosts  `json:"processes,omitempty"`
@@ -245,7 +248,7 @@ var Scaling = define(about{
 // same tasks. The cpython model runs as two series, CPython's
 // ThreadPoolExecutor and its ProcessPoolExecutor.
 func measureScaling(ctx context.Context, p *ScalingParams, res *ScalingResult, tr *tracker) error {
-	res.Cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	res.Cores = runtime.NumCPU()
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorProcesses)
 	if err != nil {
 		return err
@@ -415,7 +418,7 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 	case s.model == "processes" || s.flavor == model.FlavorProcesses:
 		return judge(claimProcessesScale, pt.Ideal, fmt.Sprintf("%s; spawning %s excluded; %.2f cores busy", detail, showDur(pt.Setup), pt.Cores))
 	}
-	return judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %.2f cores busy", detail, pt.Cores))
+	return judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %.2f cores busy; %s", detail, pt.Cores, coresText(res.Stamp, s)))
 }
 
 // judgeFidelity holds the gil and processes models to CPython's threads and

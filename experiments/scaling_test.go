@@ -124,6 +124,10 @@ func TestJudgeScaling(t *testing.T) {
 		{"goroutines twice as fast", "parallel-cpu", gor, 2, true, []scalingEdit{speedups(gor, 2, two...)}, Holds, ""},
 		{"goroutines on one core", "parallel-cpu", gor, 2, true, []scalingEdit{speedups(gor, 2, one...)}, DoesNotHold, ""},
 		{"goroutines either side of 1.7", "parallel-cpu", gor, 4, true, []scalingEdit{speedups(gor, 4, 1.5, 1.9, 1.6, 1.8, 1.95, 1.65)}, Inconclusive, "straddles the bound 1.7"},
+		// GOMAXPROCS=1 on two cores: the prediction stays the machine's
+		// cores, and the verdict says what held the goroutines back.
+		{"goroutines under GOMAXPROCS=1", "parallel-cpu", gor, 2, true, []scalingEdit{speedups(gor, 2, one...), func(r *ScalingResult) { r.Stamp.GOMAXPROCS = 1 }},
+			DoesNotHold, "2 cores on the machine, of which GOMAXPROCS 1 lets goroutines use 1"},
 
 		// gil-fidelity: the gil model's speedup within 15% of CPython
 		// threads', round by round.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,13 +54,22 @@ func TestDiagnoseSleep(t *testing.T) {
 		t.Errorf("sleep: mean %.3f cores", rep.Diagnosis.Mean)
 	}
 	for _, want := range []string{"boundlab diagnose: sleep 2", "I/O-bound: the CPU was idle", "Decision framework: I/O-bound", "Python: threads", "Go: goroutines", "▁▁▁▁▁",
-		"sleeping (S)          ████████████████", "running (R)           ················", "nanosleep"} {
+		"sleeping (S)          ████████████████", "nanosleep"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the text on stderr (stdout has the JSON) lacks %q:\n%s", want, errs)
 		}
 	}
-	// Its one thread sleeps throughout, in the kernel's nanosleep.
+	// The running row: nothing running between the first sample, which
+	// holds the exec, and the last, which holds the exit.
+	if !regexp.MustCompile(`running \(R\) +.?·{16,}`).MatchString(errs) {
+		t.Errorf("the text on stderr lacks a running row idle from its second sample on:\n%s", errs)
+	}
+	// Its one thread sleeps throughout, in the kernel's nanosleep, but for
+	// the exec and the exit.
 	for i, s := range rep.Usage.Samples {
+		if i == 0 || i == len(rep.Usage.Samples)-1 {
+			continue
+		}
 		if st := s.Threads; st.Threads != 1 || st.Sleeping < 0.9 || st.Running > 0.05 {
 			t.Errorf("sample %d: %+v, want its one thread asleep", i, st)
 		}
