@@ -147,7 +147,7 @@ var (
 		Short:    "Goroutines and processes compute in parallel",
 		Text:     "Goroutines and processes run CPU-bound tasks in parallel, up to one per core",
 		Quantity: "speedup over one after another (async-cpu) or over one worker (scaling), as measured, round by round: the median with its 95% interval (x)",
-		Predicts: "min(tasks or workers, the machine's cores): at least 85% of it",
+		Predicts: "min(tasks or workers, the cores the machine gives the process): at least 85% of it",
 		Compare:  AtLeast, Tolerance: 0.15,
 	}
 )
@@ -238,7 +238,7 @@ func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, traced int, work
 func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 	var j judgement
 	p := paramsOf[AsyncCPUParams](&r.Report)
-	cores := min(p.Tasks, r.Stamp.Cores)
+	cores := min(p.Tasks, r.Stamp.Usable())
 	for _, pt := range r.Points {
 		s := seriesOf(pt.Model)
 		busy := r.busy(slices.Concat(pt.SequentialRuns, pt.ConcurrentRuns)...)

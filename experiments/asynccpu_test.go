@@ -128,6 +128,8 @@ func TestJudgeAsyncCPU(t *testing.T) {
 			DoesNotHold, "2 cores on the machine, of which GOMAXPROCS 1 lets goroutines use 1"},
 		{"processes under GOMAXPROCS=1: each worker a process of its own", "parallel-cpu", pr, true, []asyncEdit{asyncSpeedups(pr, two...), func(r *AsyncCPUResult) { r.Stamp.GOMAXPROCS = 1 }},
 			Holds, ""},
+		{"processes under a CPU limit of one core", "parallel-cpu", pr, true, []asyncEdit{asyncSpeedups(pr, one...), func(r *AsyncCPUResult) { r.Stamp.CPULimit = 1 }},
+			Holds, "2 cores on the machine, 1 under its CPU limit of 1"},
 
 		// lag-fidelity: the model's worst lag within 20% of asyncio's, run
 		// by run.

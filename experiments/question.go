@@ -378,7 +378,10 @@ func (s series) config(cfg model.Config, python string) model.Config {
 // goroutines may use (a process of its own per worker is not held to it).
 func coresText(st measure.Stamp, s series) string {
 	t := fmt.Sprintf("%d cores on the machine", st.Cores)
-	if s.model == "goroutines" && st.GOMAXPROCS > 0 && st.GOMAXPROCS < st.Cores {
+	if st.Usable() < st.Cores {
+		t += fmt.Sprintf(", %d under its CPU limit of %.3g", st.Usable(), st.CPULimit)
+	}
+	if s.model == "goroutines" && st.GOMAXPROCS > 0 && st.GOMAXPROCS < st.Usable() {
 		t += fmt.Sprintf(", of which GOMAXPROCS %d lets goroutines use %d", st.GOMAXPROCS, st.GOMAXPROCS)
 	}
 	return t

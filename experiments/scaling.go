@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -154,7 +153,8 @@ type ProcessCosts struct {
 // ScalingResult is the result of the scaling experiment.
 type ScalingResult struct {
 	Report
-	// Cores is the machine's CPU count: the ideal speedup at w workers is
+	// Cores is how many cores the machine gives the process
+	// (measure.Stamp.Usable): the ideal speedup at w workers is
 	// min(w, Cores), for goroutines under a lower GOMAXPROCS too, which
 	// then show the limit it sets.
 	Cores     int            `json:"cores"`
@@ -248,7 +248,7 @@ var Scaling = define(about{
 // same tasks. The cpython model runs as two series, CPython's
 // ThreadPoolExecutor and its ProcessPoolExecutor.
 func measureScaling(ctx context.Context, p *ScalingParams, res *ScalingResult, tr *tracker) error {
-	res.Cores = runtime.NumCPU()
+	res.Cores = res.Stamp.Usable()
 	ss, err := res.expandModels(ctx, p.Models, p.Python, model.FlavorThreads, model.FlavorProcesses)
 	if err != nil {
 		return err
