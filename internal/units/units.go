@@ -10,6 +10,7 @@ package units
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -19,11 +20,12 @@ func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisec
 // MiB is n bytes in mebibytes (1 MiB = 1<<20 bytes).
 func MiB(n int64) float64 { return float64(n) / (1 << 20) }
 
-// Bytes writes a byte count with an IEC unit: "2719 B" (below 10 KiB),
-// "11.1 KiB", "7.8 MiB", "1.25 GiB". A negative count (a figure that fell)
-// keeps its sign.
-func Bytes(n int64) string {
-	b := float64(n)
+// Bytes writes a byte figure with an IEC unit: "2719 B" (below 10 KiB),
+// "11.1 KiB", "7.8 MiB", "1.25 GiB". It takes a float64 because many
+// byte figures are estimates (a fitted slope per task, a median); a count
+// is converted by its caller. A negative figure (a size that fell) keeps
+// its sign.
+func Bytes(b float64) string {
 	switch a := math.Abs(b); {
 	case a >= 1<<30:
 		return fmt.Sprintf("%.2f GiB", b/(1<<30))
@@ -32,7 +34,7 @@ func Bytes(n int64) string {
 	case a >= 10<<10:
 		return fmt.Sprintf("%.1f KiB", b/(1<<10))
 	}
-	return fmt.Sprintf("%d B", n)
+	return fmt.Sprintf("%.0f B", b)
 }
 
 // durationUnits are the units Duration writes in, largest first.
@@ -41,9 +43,9 @@ var durationUnits = []struct {
 	size time.Duration
 }{{"s", time.Second}, {"ms", time.Millisecond}, {"µs", time.Microsecond}, {"ns", time.Nanosecond}}
 
-// Duration writes a measured duration with four significant digits and a
-// unit: "1.234 s", "12.35 ms", "850.3 µs", "0 s". Durations of 10000 s and
-// more are written in whole seconds.
+// Duration writes a duration with at most four significant digits and a
+// unit, without trailing zeros: "1.234 s", "12.35 ms", "850.3 µs", "25 ms",
+// "0 s". Durations of 10000 s and more are written in whole seconds.
 func Duration(d time.Duration) string {
 	if d == 0 {
 		return "0 s"
@@ -64,7 +66,11 @@ func Duration(d time.Duration) string {
 			if u.size == time.Nanosecond {
 				decimals = 0 // no fractions of a nanosecond
 			}
-			return fmt.Sprintf("%s%.*f %s", sign, decimals, float64(d)/float64(u.size), u.name)
+			v := fmt.Sprintf("%.*f", decimals, float64(d)/float64(u.size))
+			if decimals > 0 {
+				v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+			}
+			return sign + v + " " + u.name
 		}
 	}
 	panic("unreachable: the last unit is a nanosecond")

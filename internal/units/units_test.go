@@ -15,17 +15,19 @@ func TestDuration(t *testing.T) {
 		{0, "0 s"},
 		{1, "1 ns"},
 		{999, "999 ns"},
-		{1500, "1.500 µs"},
+		{1500, "1.5 µs"},
 		{850_300, "850.3 µs"},
 		{12_345_678, "12.35 ms"},
-		{999_960_000, "1.000 s"},
+		{999_960_000, "1 s"},
 		{999_940_000, "999.9 ms"},
 		{1_234_500_000, "1.235 s"}, // round half away from zero, in integers
 		{12_345 * time.Millisecond, "12.35 s"},
-		{9_999_600 * time.Microsecond, "10.00 s"},
+		{9_999_600 * time.Microsecond, "10 s"},
 		{1234 * time.Second, "1234 s"},
+		{25 * time.Millisecond, "25 ms"},
+		{1_010 * time.Millisecond, "1.01 s"},
 		{98765 * time.Second, "98770 s"},
-		{-2500 * time.Microsecond, "-2.500 ms"},
+		{-2500 * time.Microsecond, "-2.5 ms"},
 	} {
 		if got := Duration(c.d); got != c.want {
 			t.Errorf("Duration(%d) = %q, want %q", int64(c.d), got, c.want)
@@ -35,10 +37,11 @@ func TestDuration(t *testing.T) {
 
 func TestBytes(t *testing.T) {
 	for _, c := range []struct {
-		n    int64
+		n    float64
 		want string
 	}{
 		{0, "0 B"},
+		{2719.4, "2719 B"},
 		{2719, "2719 B"},
 		{10<<10 - 1, "10239 B"},
 		{10 << 10, "10.0 KiB"},
@@ -47,9 +50,10 @@ func TestBytes(t *testing.T) {
 		{8_178_893, "7.8 MiB"},
 		{1_342_177_280, "1.25 GiB"},
 		{-3 << 20, "-3.0 MiB"},
+		{-512, "-512 B"},
 	} {
 		if got := Bytes(c.n); got != c.want {
-			t.Errorf("Bytes(%d) = %q, want %q", c.n, got, c.want)
+			t.Errorf("Bytes(%v) = %q, want %q", c.n, got, c.want)
 		}
 	}
 }
