@@ -320,7 +320,7 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	if m == nil || c == nil {
 		return Verdict{}, false
 	}
-	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", units.Millis(d)) }
+	f := units.Duration
 	lags := func(pt *AsyncCPUPoint) []float64 {
 		out := make([]float64, len(pt.MaxLoopLags))
 		for i, d := range pt.MaxLoopLags {

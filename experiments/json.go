@@ -526,7 +526,7 @@ func judgeJSON(res *JSONResult) judgement {
 		vs = append(vs, variantOf(pt.Model))
 	}
 	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
-	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", units.Millis(d)) }
+	f := units.Duration
 	inline := map[string]JSONPoint{} // the loop encoding itself, by model
 	for _, v := range vs {
 		if v.loop() && v.ex == "" {

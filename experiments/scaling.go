@@ -463,7 +463,7 @@ func (res *ScalingResult) judgeFidelity(j *judgement, p *ScalingParams) {
 func (res *ScalingResult) scalingMissReason(m, c ScalingPoint, work time.Duration) string {
 	m1, _ := res.point(m.Model, 1)
 	c1, _ := res.point(c.Model, 1)
-	f := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
+	f := units.Duration
 	busy := func(pt ScalingPoint) string {
 		if pt.Run < 0 {
 			return "?"

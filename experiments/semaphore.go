@@ -300,7 +300,7 @@ func judgeSemaphore(r *SemaphoreResult) judgement {
 		}
 		j.add(claimSleepNoCPU.Judge(Measurement{
 			Model: h.Model, Samples: cpu, Expected: 0.05, Unit: "CPU/wall",
-			Detail: fmt.Sprintf("%s of CPU in %s (medians)", h.CPU.Round(time.Microsecond), units.Duration(h.Runtime)),
+			Detail: fmt.Sprintf("%s of CPU in %s (medians)", units.Duration(h.CPU), units.Duration(h.Runtime)),
 		}))
 		if v, ok := r.judgeSweep(h.Model); ok {
 			j.add(v)
