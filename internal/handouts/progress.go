@@ -124,7 +124,7 @@ func (p *Printer) redraw() {
 	if p.line == "" {
 		return
 	}
-	s := fmt.Sprintf("%s %.1fs", p.line, time.Since(p.since).Seconds())
+	s := p.line + " " + units.Elapsed(time.Since(p.since))
 	if p.detail != "" {
 		s += "  " + p.detail
 	}
