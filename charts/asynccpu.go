@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // asyncCPUCharts are the async-cpu result's charts: the event loop's lag
@@ -119,19 +120,19 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 		s := xySeries{name: name, color: modelColor(pt.Model, i), symbol: modelSymbol(pt.Model)}
 		var stems []interval
 		for _, l := range run.LoopLag {
-			due, fired := ms(l.At), ms(l.At+l.Lag)
-			text := fmt.Sprintf("%s: heartbeat due at %.1f ms fired at %.1f ms, %.1f ms late", pt.Model, due, fired, ms(l.Lag))
+			due, fired := round(units.Millis(l.At), 3), round(units.Millis(l.At+l.Lag), 3)
+			text := fmt.Sprintf("%s: heartbeat due at %.1f ms fired at %.1f ms, %.1f ms late", pt.Model, due, fired, round(units.Millis(l.Lag), 3))
 			s.points = append(s.points, point{x: due, y: fired, name: text})
 			stems = append(stems, interval{x: due, low: due, high: fired, name: text})
 			wall = max(wall, fired)
 		}
-		w := ms(run.Totals.Wall)
+		w := round(units.Millis(run.Totals.Wall), 3)
 		wall = max(wall, w)
 		series = append(series, s)
 		if len(stems) > 0 {
 			series = append(series, intervals(s.name, s.color, stems))
 		}
-		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), fmtDur(run.Totals.Wall), fmtDur(pt.MaxLoopLag))
+		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), units.Duration(run.Totals.Wall), units.Duration(pt.MaxLoopLag))
 		if len(pts) > 1 {
 			part = pt.Model + ": " + part
 		}
@@ -144,9 +145,9 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 	heartbeat := param(res.Base(), "heartbeat")
 	if period, err := time.ParseDuration(heartbeat); err == nil && period > 0 {
 		due := xySeries{name: "due on a free loop's schedule, every " + heartbeat, color: "#a0a0a0", symbol: "emptyCircle", unjoined: true}
-		for t := period; ms(t) <= end; t += period {
-			due.points = append(due.points, point{x: ms(t), y: ms(t),
-				name: fmt.Sprintf("a heartbeat every %s: due at %.0f ms on a free loop", heartbeat, ms(t))})
+		for t := period; round(units.Millis(t), 3) <= end; t += period {
+			due.points = append(due.points, point{x: round(units.Millis(t), 3), y: round(units.Millis(t), 3),
+				name: fmt.Sprintf("a heartbeat every %s: due at %.0f ms on a free loop", heartbeat, round(units.Millis(t), 3))})
 		}
 		if len(due.points) > 0 {
 			series = append(series, due)
@@ -155,7 +156,7 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 	f := frame{
 		title: "Event loop lag while CPU-bound tasks run",
 		context: fmt.Sprintf("%s at once, the longest CPU step %s · a heartbeat timer every %s, re-armed when it fires\ncircles: when heartbeats fall due on a free loop · stems: from when a heartbeat was due up to when it fired",
-			work, fmtDur(pts[0].LongestStep), heartbeat),
+			work, units.Duration(pts[0].LongestStep), heartbeat),
 		note:  strings.Join(parts, " · "),
 		stamp: stamp,
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/compare"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Each machine (a comparison's column) keeps one colour and one marker on
@@ -153,7 +154,7 @@ func scalingCompared(c *compare.Comparison) ([]*Chart, error) {
 				x := dodge(float64(p.Workers), k, len(cols))
 				s.points = append(s.points, point{x: x, y: round(p.Speedup, 4),
 					name: fmt.Sprintf("%s, %d workers: %s as measured over %d rounds (wall %s, median)\nideal %g× · %.2f cores busy",
-						c.Columns[cl.i].Label, p.Workers, p.Text(), len(p.Speedups), fmtDur(p.Wall), p.Ideal, p.Cores)})
+						c.Columns[cl.i].Label, p.Workers, p.Text(), len(p.Speedups), units.Duration(p.Wall), p.Ideal, p.Cores)})
 				if len(p.Speedups) > 1 && p.Workers > 1 {
 					ivs = append(ivs, interval{x: x, low: round(p.Low, 4), high: round(p.High, 4),
 						name: fmt.Sprintf("%s, %d workers: 95%% interval %.3f× to %.3f× over %d rounds", c.Columns[cl.i].Label, p.Workers, p.Low, p.High, len(p.Speedups))})
@@ -231,10 +232,10 @@ func semaphoreCompared(c *compare.Comparison) ([]*Chart, error) {
 				// on the log axis.
 				x := round(float64(p.Limit)*(1+0.04*(float64(k)-float64(len(cols)-1)/2)), 3)
 				s.points = append(s.points, point{x: x, y: sec(p.Runtime),
-					name: fmt.Sprintf("%s, limit %d: %s%s\nideal %s · ratio %.4f", c.Columns[cl.i].Label, p.Limit, fmtDur(p.Runtime), runsText(p), fmtDur(p.Ideal), p.Ratio)})
+					name: fmt.Sprintf("%s, limit %d: %s%s\nideal %s · ratio %.4f", c.Columns[cl.i].Label, p.Limit, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
 				if len(p.Walls) > 1 {
 					ivs = append(ivs, interval{x: x, low: sec(p.Low), high: sec(p.High),
-						name: fmt.Sprintf("%s, limit %d: 95%% interval %s to %s over %d runs", c.Columns[cl.i].Label, p.Limit, fmtDur(p.Low), fmtDur(p.High), len(p.Walls))})
+						name: fmt.Sprintf("%s, limit %d: 95%% interval %s to %s over %d runs", c.Columns[cl.i].Label, p.Limit, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
 				}
 			}
 			measured = append(measured, s)
@@ -253,7 +254,7 @@ func semaphoreCompared(c *compare.Comparison) ([]*Chart, error) {
 			for _, step := range idealSteps(st.tasks, lo, hi) {
 				d := time.Duration(step[1]) * st.latency
 				ideal.points = append(ideal.points, point{x: float64(step[0]), y: sec(d),
-					name: fmt.Sprintf("limit %d: %d rounds × %s = %s", step[0], step[1], st.latency, fmtDur(d))})
+					name: fmt.Sprintf("limit %d: %d rounds × %s = %s", step[0], step[1], st.latency, units.Duration(d))})
 			}
 			series = append(series, ideal)
 		}

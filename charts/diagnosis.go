@@ -8,6 +8,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/decision"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // workloadColors tell the diagnosis workloads apart by their letter, not
@@ -154,9 +155,9 @@ func diagnosisTimes(res *experiments.DiagnosisResult, stamp string) (*Chart, err
 	for _, w := range res.Workloads {
 		cats = append(cats, "workload "+w.Name)
 		wall.values = append(wall.values, sec(w.Wall))
-		wall.names = append(wall.names, fmt.Sprintf("workload %s: %s of wall time", w.Name, fmtDur(w.Wall)))
+		wall.names = append(wall.names, fmt.Sprintf("workload %s: %s of wall time", w.Name, units.Duration(w.Wall)))
 		cpu.values = append(cpu.values, sec(w.CPU))
-		cpu.names = append(cpu.names, fmt.Sprintf("workload %s: %s of CPU time, %.2f cores on average", w.Name, fmtDur(w.CPU), w.Diagnosis.Mean))
+		cpu.names = append(cpu.names, fmt.Sprintf("workload %s: %s of CPU time, %.2f cores on average", w.Name, units.Duration(w.CPU), w.Diagnosis.Mean))
 	}
 	f := frame{
 		title:   "The clock alone cannot tell them apart",

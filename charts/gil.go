@@ -10,6 +10,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // GIL draws who held the GIL when, on one time axis: the gil model's
@@ -37,7 +38,7 @@ func GIL(res *experiments.ScalingResult) (*Chart, error) {
 	f := frame{
 		title: fmt.Sprintf("Who holds the GIL: the gil model beside CPython, sampled by py-spy (%d threads, %d tasks × %s)", g.Pool, g.Tasks, g.CPU),
 		context: fmt.Sprintf("red: holding the lock and computing; amber: waiting for it · gil model: its own record (wall %s) · CPython: %d py-spy samples (wall %s), a bar from each sample to the next",
-			fmtDur(gil.Totals.Wall), len(g.Samples), fmtDur(py.Totals.Wall)),
+			units.Duration(gil.Totals.Wall), len(g.Samples), units.Duration(py.Totals.Wall)),
 		stamp: res.Stamp.String(),
 	}
 	if len(left) > 0 {

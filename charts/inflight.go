@@ -7,6 +7,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // semaphoreInFlight draws, for one headline run per model (the run nearest
@@ -30,7 +31,7 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 		}
 		var events []event
 		for _, s := range run.Spans {
-			events = append(events, event{ms(s.Start), +1}, event{ms(s.End), -1})
+			events = append(events, event{round(units.Millis(s.Start), 3), +1}, event{round(units.Millis(s.End), 3), -1})
 		}
 		// Ends before starts at the same instant: a slot handed over is
 		// not two tasks in flight.

@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // jsonCharts are the json result's charts: latency quantiles per variant,
@@ -58,7 +59,7 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 			if err := add(jsonSweep(res, "json_lagsweep", "Worst event loop lag against the payload",
 				"worst heartbeat lag (ms, log scale)", tasks, stamp, true,
 				func(p experiments.JSONPoint) (float64, string) {
-					return ms(p.MaxLoopLag), fmt.Sprintf("worst lag %s · mean encoding %s", fmtDur(p.MaxLoopLag), fmtDur(p.Encode))
+					return round(units.Millis(p.MaxLoopLag), 3), fmt.Sprintf("worst lag %s · mean encoding %s", units.Duration(p.MaxLoopLag), units.Duration(p.Encode))
 				})); err != nil {
 				return nil, err
 			}
@@ -68,7 +69,7 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 		if err := add(jsonSweep(res, "json_memory", "Memory against the payload, worker processes' included",
 			"memory added (MiB, log scale)", tasks, stamp, false,
 			func(p experiments.JSONPoint) (float64, string) {
-				heap, workers := float64(p.Memory)/(1<<20), float64(p.Workers)/(1<<20)
+				heap, workers := units.MiB(p.Memory), units.MiB(p.Workers)
 				if p.Workers <= 0 {
 					return round(heap, 3), fmt.Sprintf("heap peak %.1f MiB above the start", heap)
 				}
@@ -166,16 +167,16 @@ func jsonLag(res *experiments.JSONResult, work, stamp string, cpython bool) (*Ch
 			continue
 		}
 		if enc == 0 && p.Encode > 0 {
-			enc = ms(p.Encode)
+			enc = round(units.Millis(p.Encode), 3)
 		}
 		run := res.Runs[p.Run].Run
 		s := xySeries{name: p.Model, color: jsonColor(p.Model, i), symbol: modelSymbol(p.Model), unjoined: true}
 		for _, l := range run.LoopLag {
-			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
-				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, ms(l.At), ms(l.Lag))})
-			top = max(top, ms(l.Lag))
+			s.points = append(s.points, point{x: round(units.Millis(l.At), 3), y: round(units.Millis(l.Lag), 3),
+				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, round(units.Millis(l.At), 3), round(units.Millis(l.Lag), 3))})
+			top = max(top, round(units.Millis(l.Lag), 3))
 		}
-		wall = max(wall, ms(run.Totals.Wall))
+		wall = max(wall, round(units.Millis(run.Totals.Wall), 3))
 		series = append(series, s)
 	}
 	if len(series) == 0 {
@@ -222,7 +223,7 @@ func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, er
 	for _, p := range res.Headline {
 		cats = append(cats, twoLines(p.Model))
 		with.values = append(with.values, round(p.Throughput, 2))
-		with.names = append(with.names, fmt.Sprintf("%s: %.0f tasks/s, wall %s", p.Model, p.Throughput, fmtDur(p.Wall)))
+		with.names = append(with.names, fmt.Sprintf("%s: %.0f tasks/s, wall %s", p.Model, p.Throughput, units.Duration(p.Wall)))
 		b, ok := baselineOf(res, p.Model)
 		v, n := math.NaN(), p.Model+": no baseline"
 		if ok {

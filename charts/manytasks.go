@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // manyTasksCharts are the many-tasks result's charts: memory against live
@@ -104,14 +105,14 @@ func manyMemory(res *experiments.ManyTasksResult, models []string, server, stamp
 				line.points = append(line.points, point{x: x, y: round(y, 4), name: fmt.Sprintf("fit: %.3g B × %.0f^%.3f = %.2f MiB", fit.Coefficient, x, e.Median, y)})
 			}
 			series = append(series, line)
-			fits = append(fits, fmt.Sprintf("%s %.1f KiB a task (the straight line's slope)", m, fit.PerTask/1024))
+			fits = append(fits, fmt.Sprintf("%s %s a task (the straight line's slope)", m, units.Bytes(fit.PerTask)))
 		}
 		added := xySeries{name: m + " · memory added, each run", color: modelColor(m, i), symbol: modelSymbol(m)}
 		for _, c := range runs {
 			a := res.Added(c)
-			added.points = append(added.points, point{x: float64(c.PeakLive), y: round(mibf(a), 4),
+			added.points = append(added.points, point{x: float64(c.PeakLive), y: round(units.MiB(a), 4),
 				name: fmt.Sprintf("%d tasks, %d live at once: %.1f MiB added (%.1f MiB resident at the peak)\nheap %.1f MiB, stacks %.1f MiB, %d goroutines",
-					c.Tasks, c.PeakLive, mibf(a), mibf(c.PeakRSS), mibf(c.PeakHeap), mibf(c.PeakStacks), c.PeakGoroutines)})
+					c.Tasks, c.PeakLive, units.MiB(a), units.MiB(c.PeakRSS), units.MiB(c.PeakHeap), units.MiB(c.PeakStacks), c.PeakGoroutines)})
 		}
 		series = append(series, added)
 	}
@@ -223,7 +224,7 @@ func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, 
 			limit = max(limit, p.NoFile)
 			for _, smp := range p.Samples {
 				s.points = append(s.points, point{x: round(smp.At.Seconds(), 3), y: float64(smp.FDs),
-					name: fmt.Sprintf("%s at %s: %d descriptors, %.1f MiB resident", m, fmtDur(smp.At), smp.FDs, mibf(smp.RSS))})
+					name: fmt.Sprintf("%s at %s: %d descriptors, %.1f MiB resident", m, units.Duration(smp.At), smp.FDs, units.MiB(smp.RSS))})
 			}
 		}
 		if limit > 0 && i == 0 {
@@ -320,11 +321,11 @@ func manyDelay(res *experiments.ManyTasksResult, models []string, server, stamp 
 		for _, p := range pts {
 			x := float64(p.Tasks)
 			if loop {
-				other.points = append(other.points, point{x: x, y: posMs(ms(p.MaxLoopLag)),
-					name: fmt.Sprintf("%d tasks: the loop's largest heartbeat lag %s", p.Tasks, fmtDur(p.MaxLoopLag))})
+				other.points = append(other.points, point{x: x, y: posMs(units.Millis(p.MaxLoopLag)),
+					name: fmt.Sprintf("%d tasks: the loop's largest heartbeat lag %s", p.Tasks, units.Duration(p.MaxLoopLag))})
 			} else if p.Sched.N > 0 {
-				other.points = append(other.points, point{x: x, y: posMs(ms(p.Sched.P99)),
-					name: fmt.Sprintf("%d tasks: goroutines waited, runnable, p99 %s (max %s; %d sampled)", p.Tasks, fmtDur(p.Sched.P99), fmtDur(p.Sched.Max), p.Sched.N)})
+				other.points = append(other.points, point{x: x, y: posMs(units.Millis(p.Sched.P99)),
+					name: fmt.Sprintf("%d tasks: goroutines waited, runnable, p99 %s (max %s; %d sampled)", p.Tasks, units.Duration(p.Sched.P99), units.Duration(p.Sched.Max), p.Sched.N)})
 			}
 		}
 		series = append(series, starts...)
@@ -348,7 +349,7 @@ func manyGC(res *experiments.ManyTasksResult, models []string, server, stamp str
 		series = append(series, medianSeries(s, pointsOf(res, m), func(c experiments.CallPoint) float64 { return float64(c.GCCycles) },
 			func(v float64) float64 { return v },
 			func(p experiments.CallRuns, v float64, runs string) string {
-				return fmt.Sprintf("%d tasks: %.1f collections%s; the run shown: %s of pauses, peak heap %.1f MiB", p.Tasks, v, runs, fmtDur(p.GCPause), mibf(p.PeakHeap))
+				return fmt.Sprintf("%d tasks: %.1f collections%s; the run shown: %s of pauses, peak heap %.1f MiB", p.Tasks, v, runs, units.Duration(p.GCPause), units.MiB(p.PeakHeap))
 			})...)
 	}
 	f := frame{
@@ -360,9 +361,6 @@ func manyGC(res *experiments.ManyTasksResult, models []string, server, stamp str
 	y.Min = 0
 	return xyChart("many_gc", f, logAxis("tasks created at once (log scale)"), y, series)
 }
-
-// mibf is b in MiB.
-func mibf(b int64) float64 { return float64(b) / (1 << 20) }
 
 // posMs is a millisecond value for a log axis: at least a microsecond.
 func posMs(v float64) float64 { return round(max(v, 0.001), 3) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/decision"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // matrixCharts are the matrix result's charts: runtime and memory as
@@ -26,17 +27,17 @@ func matrixCharts(res *experiments.MatrixResult) ([]*Chart, error) {
 	rt, err := matrixHeat(res, "matrix_runtime", "Runtime: each workload on each model",
 		"colour: runtime over the fastest in its row (Go's models and CPython's apart), log scale, 10× and over alike · framed ★: the framework's recommendation",
 		stamp, runtimeScale, func(c experiments.MatrixCell) (float64, string) {
-			return math.Min(math.Log10(math.Max(c.Ratio, 1)), runtimeScale.max), fmt.Sprintf("%s\n%.2f×", fmtDur(c.Runtime), c.Ratio)
+			return math.Min(math.Log10(math.Max(c.Ratio, 1)), runtimeScale.max), fmt.Sprintf("%s\n%.2f×", units.Duration(c.Runtime), c.Ratio)
 		})
 	if err != nil {
 		return nil, err
 	}
 	mem, err := matrixHeat(res, "matrix_memory", "Memory added: each workload on each model",
 		"colour: resident memory the run added, each run in a fresh process, worker processes whole, log scale · framed ★: the framework's recommendation",
-		stamp, heatScale{label: func(v float64) string { return experiments.FormatBytes(math.Pow(10, v) * (1 << 20)) }},
+		stamp, heatScale{label: func(v float64) string { return units.Bytes(math.Pow(10, v) * (1 << 20)) }},
 		func(c experiments.MatrixCell) (float64, string) {
-			mb := float64(c.Memory) / (1 << 20)
-			return math.Log10(math.Max(mb, 0.01)), experiments.FormatBytes(float64(c.Memory))
+			mb := units.MiB(c.Memory)
+			return math.Log10(math.Max(mb, 0.01)), units.Bytes(float64(c.Memory))
 		})
 	if err != nil {
 		return nil, err
@@ -268,7 +269,7 @@ func matrixHowText(c experiments.MatrixCell) string {
 	case "gil", "cpython threads":
 		return fmt.Sprintf("%d threads", c.Concurrency)
 	case "processes", "cpython processes":
-		return fmt.Sprintf("%d worker processes (started before the clock, in %s)", c.Concurrency, fmtDur(c.Setup))
+		return fmt.Sprintf("%d worker processes (started before the clock, in %s)", c.Concurrency, units.Duration(c.Setup))
 	}
 	return fmt.Sprintf("all %d at once", c.Concurrency)
 }

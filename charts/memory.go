@@ -11,6 +11,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // memoryColors extend the models' colours to the memory result's series.
@@ -86,8 +87,8 @@ func memoryTotal(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 			if m == "processes" {
 				what = "worker processes"
 			}
-			s.points = append(s.points, point{x: float64(p.Tasks), y: round(float64(p.Total)/(1<<20), 4),
-				name: fmt.Sprintf("%s: %d %s hold %s, %s each", m, p.Tasks, what, experiments.FormatBytes(float64(p.Total)), experiments.FormatBytes(p.PerTask))})
+			s.points = append(s.points, point{x: float64(p.Tasks), y: round(units.MiB(p.Total), 4),
+				name: fmt.Sprintf("%s: %d %s hold %s, %s each", m, p.Tasks, what, units.Bytes(float64(p.Total)), units.Bytes(p.PerTask))})
 		}
 		series = append(series, s)
 	}
@@ -113,22 +114,22 @@ func memoryPerTask(res *experiments.MemoryResult, stamp string) (*Chart, error) 
 		}
 		ci := ""
 		if c := s.PerTaskCI; c.N > 2 && c.Low < c.High {
-			ci = fmt.Sprintf(", 95%% interval %s to %s", experiments.FormatBytes(c.Low), experiments.FormatBytes(c.High))
+			ci = fmt.Sprintf(", 95%% interval %s to %s", units.Bytes(c.Low), units.Bytes(c.High))
 		}
-		g.names = append(g.names, fmt.Sprintf("%s: %s per task (slope of the fit over %d runs%s%s)", s.Model, experiments.FormatBytes(s.PerTask), s.PerTaskCI.N, ci, r2))
+		g.names = append(g.names, fmt.Sprintf("%s: %s per task (slope of the fit over %d runs%s%s)", s.Model, units.Bytes(s.PerTask), s.PerTaskCI.N, ci, r2))
 	}
 	// The bounds the verdicts judge, from their claims: a goroutine's at
 	// most, and a quarter of a goroutine's bytes for an event loop's task.
 	var marks []opts.MarkLineNameYAxisItem
 	if v, ok := firstVerdict(res.Base(), "live-goroutine"); ok {
 		_, hi := v.Bounds()
-		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: a goroutine at most, its 2 KiB first stack and a little (live-goroutine)", experiments.FormatBytes(hi)), YAxis: round(hi, 1)})
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: a goroutine at most, its 2 KiB first stack and a little (live-goroutine)", units.Bytes(hi)), YAxis: round(hi, 1)})
 	}
 	if v, ok := firstVerdict(res.Base(), "live-loop"); ok {
 		if gs, ok := seriesNamed(res, "goroutines"); ok {
 			_, hi := v.Bounds()
 			q := hi * gs.PerTask
-			marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: an event loop's task at most, %.3g of a goroutine (live-loop)", experiments.FormatBytes(q), hi), YAxis: round(q, 1)})
+			marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: an event loop's task at most, %.3g of a goroutine (live-loop)", units.Bytes(q), hi), YAxis: round(q, 1)})
 		}
 	}
 	f := frame{
@@ -199,7 +200,7 @@ func memoryBreakdown(res *experiments.MemoryResult, stamp string) (*Chart, error
 				total += e.bytes
 			}
 		}
-		name := fmt.Sprintf("%s: %s per task in all", m, experiments.FormatBytes(total))
+		name := fmt.Sprintf("%s: %s per task in all", m, units.Bytes(total))
 		c.AddSeries(name, data,
 			gocharts.WithBarChartOpts(opts.BarChart{Stack: "task"}),
 			gocharts.WithItemStyleOpts(opts.ItemStyle{Color: memoryColor(m, i)}),
@@ -250,8 +251,8 @@ func memoryCreate(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 			if p.Model != m || p.Create <= 0 {
 				continue
 			}
-			s.points = append(s.points, point{x: float64(p.Tasks), y: ms(p.Create),
-				name: fmt.Sprintf("%s: %d tasks created and parked in %s, %s each", m, p.Tasks, fmtDur(p.Create), fmtDur(p.Create/time.Duration(max(1, p.Tasks))))})
+			s.points = append(s.points, point{x: float64(p.Tasks), y: round(units.Millis(p.Create), 3),
+				name: fmt.Sprintf("%s: %d tasks created and parked in %s, %s each", m, p.Tasks, units.Duration(p.Create), units.Duration(p.Create/time.Duration(max(1, p.Tasks))))})
 		}
 		series = append(series, s)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Colours of the no-semaphore charts: warm for the runs without a
@@ -124,7 +125,7 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 				}
 				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Throughput })
 				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 1),
-					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.OK, fmtDur(p.Wall), errorsLine(p.Errors))})
+					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.OK, units.Duration(p.Wall), errorsLine(p.Errors))})
 				if iv != nil {
 					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 1), high: round(iv.High, 1),
 						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -159,8 +160,8 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 		bound := xySeries{name: "queueing bound ⌈at once / workers⌉ × service", ideal: true}
 		for _, p := range free {
 			d := time.Duration((p.Concurrency+workers-1)/workers) * service
-			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: ms(d),
-				name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, fmtDur(d))})
+			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: round(units.Millis(d), 3),
+				name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, units.Duration(d))})
 		}
 		series = append(series, bound)
 	}
@@ -220,7 +221,7 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 	}
 	var marks []opts.MarkLineNameYAxisItem
 	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil && len(series) > 0 {
-		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: round(units.Millis(to), 3)})
 	}
 	if v, ok := res.Verdict("semaphore-bounds-latency", m); ok {
 		_, hi := v.Bounds()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Small real results of the json, memory and matrix questions.
@@ -77,7 +78,7 @@ func TestForJSON(t *testing.T) {
 			if p.Workers <= 0 {
 				t.Fatal("the recorded run has no workers' memory")
 			}
-			want := fmt.Sprintf("[1024,%v,", round(float64(p.Memory+p.Workers)/(1<<20), 3))
+			want := fmt.Sprintf("[1024,%v,", round(units.MiB(p.Memory+p.Workers), 3))
 			if !strings.Contains(cs[6].Option(), want) {
 				t.Errorf("memory chart lacks eventloop+processes at 1 MiB with its workers: %s", want)
 			}
@@ -151,7 +152,7 @@ func breakdownSeries(res *experiments.MemoryResult) []SeriesInfo {
 		for _, b := range s.Breakdown {
 			total += b.Bytes
 		}
-		out = append(out, SeriesInfo{Name: fmt.Sprintf("%s: %s per task in all", s.Model, experiments.FormatBytes(total))})
+		out = append(out, SeriesInfo{Name: fmt.Sprintf("%s: %s per task in all", s.Model, units.Bytes(total))})
 	}
 	for i := range out {
 		out[i].Points = rows

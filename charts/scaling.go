@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // scalingCharts are the scaling result's charts: speedup against workers
@@ -44,7 +45,7 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 			f := frame{
 				title: fmt.Sprintf("%s, %d workers: %s", pt.Model, pt.Workers, work),
 				context: fmt.Sprintf("the run nearest the median: wall %s, speedup %s of an ideal %g× · a row per %s · %d segments",
-					fmtDur(run.Totals.Wall), pt.Text(), pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
+					units.Duration(run.Totals.Wall), pt.Text(), pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
 				stamp: stamp,
 			}
 			if err := add(timeline(f, lane{run: run})); err != nil {
@@ -131,9 +132,9 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 			}
 			x := dodge(float64(p.Workers), i, len(names))
 			name := fmt.Sprintf("%d workers: %s as measured, over %d rounds (wall %s, median)\nideal %g× · efficiency %.0f%% · %.2f cores busy",
-				p.Workers, p.Text(), len(p.Speedups), fmtDur(p.Wall), p.Ideal, 100*p.Efficiency, p.Cores)
+				p.Workers, p.Text(), len(p.Speedups), units.Duration(p.Wall), p.Ideal, 100*p.Efficiency, p.Cores)
 			if p.Setup > 0 {
-				name += fmt.Sprintf("\nspawning %s, excluded", fmtDur(p.Setup))
+				name += fmt.Sprintf("\nspawning %s, excluded", units.Duration(p.Setup))
 			}
 			if len(p.Calibrated) > 0 {
 				name += fmt.Sprintf("\nat the calibrated speed %.3f× (CPU %.2f× calibrated): an explanation, not judged", p.CalibratedSpeedup, p.Slowdown)
@@ -301,12 +302,12 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 			continue
 		}
 		kib := round(float64(dx)/1024, 3)
-		s.points = append(s.points, point{x: kib, y: ms(dy),
+		s.points = append(s.points, point{x: kib, y: round(units.Millis(dy), 3),
 			name: fmt.Sprintf("%s: %s per task (median of %d runs), %s more than %s's\n%.0f%% of the workers' busy time",
-				experiments.FormatSize(p.Bytes), fmtDur(p.PerTask), len(p.PerTasks), fmtDur(dy), experiments.FormatSize(pc.FixedBytes), 100*p.Share)})
+				experiments.FormatSize(p.Bytes), units.Duration(p.PerTask), len(p.PerTasks), units.Duration(dy), experiments.FormatSize(pc.FixedBytes), 100*p.Share)})
 		if len(p.PerTasks) > 1 && p.Low > pc.Fixed {
-			ivs = append(ivs, interval{x: kib, low: ms(p.Low - pc.Fixed), high: ms(p.High - pc.Fixed),
-				name: fmt.Sprintf("%s: 95%% interval %s to %s per task over %d runs", experiments.FormatSize(p.Bytes), fmtDur(p.Low), fmtDur(p.High), len(p.PerTasks))})
+			ivs = append(ivs, interval{x: kib, low: round(units.Millis(p.Low-pc.Fixed), 3), high: round(units.Millis(p.High-pc.Fixed), 3),
+				name: fmt.Sprintf("%s: 95%% interval %s to %s per task over %d runs", experiments.FormatSize(p.Bytes), units.Duration(p.Low), units.Duration(p.High), len(p.PerTasks))})
 		}
 		xs = append(xs, kib)
 		for _, d := range p.PerTasks {
@@ -316,15 +317,15 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 		}
 	}
 	if task > 0 {
-		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", fmtDur(task)), YAxis: ms(task)}}
+		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", units.Duration(task)), YAxis: round(units.Millis(task), 3)}}
 	}
 	series := []xySeries{s}
 	if len(ivs) > 0 {
 		series = append(series, intervals("processes", modelColor("processes", 0), ivs))
 	}
 	b := pc.Exponent
-	context := fmt.Sprintf("2 workers · over %s's %s per task, the fixed cost of a round trip · spawn %s per worker · %.1f MiB peak memory per worker",
-		experiments.FormatSize(pc.FixedBytes), fmtDur(pc.Fixed), fmtDur(pc.SpawnMean), float64(pc.WorkerRSS)/(1<<20))
+	context := fmt.Sprintf("2 workers · over %s's %s per task, the fixed cost of a round trip · spawn %s per worker · %s peak memory per worker",
+		experiments.FormatSize(pc.FixedBytes), units.Duration(pc.Fixed), units.Duration(pc.SpawnMean), units.Bytes(float64(pc.WorkerRSS)))
 	note := ""
 	if len(lx) >= 2 && len(xs) >= 2 {
 		cx, cy := mean(lx), mean(ly)
@@ -353,7 +354,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 	y := yLog("time added per task (ms, log)")
 	if task > 0 {
 		// ECharts sizes an axis to the data, not to its mark lines.
-		top := ms(task)
+		top := round(units.Millis(task), 3)
 		for _, p := range s.points {
 			top = max(top, p.y)
 		}

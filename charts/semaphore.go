@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // idealName names the semaphore formula's curve.
@@ -63,7 +64,7 @@ func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 		f := frame{
 			title: fmt.Sprintf("%s: %d tasks waiting %s, at most %d at a time", h.Model, h.Tasks, h.Latency, h.Limit),
 			context: fmt.Sprintf("one headline run (%s of %s ideal) · a row per semaphore slot · %d segments",
-				fmtDur(run.Totals.Wall), fmtDur(h.Ideal), segments(run.Spans)),
+				units.Duration(run.Totals.Wall), units.Duration(h.Ideal), segments(run.Spans)),
 			stamp: stamp,
 		}
 		c, err := timeline(f, lane{run: run})
@@ -115,7 +116,7 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 	for _, c := range idealSteps(tasks, lo, hi) {
 		d := time.Duration(c[1]) * lat
 		ideal.points = append(ideal.points, point{x: float64(c[0]), y: sec(d),
-			name: fmt.Sprintf("limit %d: %d rounds × %s = %s", c[0], c[1], lat, fmtDur(d))})
+			name: fmt.Sprintf("limit %d: %d rounds × %s = %s", c[0], c[1], lat, units.Duration(d))})
 	}
 	series = append(series, ideal)
 	for i, m := range modelOrder(names...) {
@@ -123,10 +124,10 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 		var ivs []interval
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
 			s.points = append(s.points, point{x: float64(p.Limit), y: sec(p.Runtime),
-				name: fmt.Sprintf("limit %d: %s%s\nideal %s · ratio %.4f", p.Limit, fmtDur(p.Runtime), runsText(p), fmtDur(p.Ideal), p.Ratio)})
+				name: fmt.Sprintf("limit %d: %s%s\nideal %s · ratio %.4f", p.Limit, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
 			if len(p.Walls) > 1 {
 				ivs = append(ivs, interval{x: float64(p.Limit), low: sec(p.Low), high: sec(p.High),
-					name: fmt.Sprintf("limit %d: 95%% interval %s to %s over %d runs", p.Limit, fmtDur(p.Low), fmtDur(p.High), len(p.Walls))})
+					name: fmt.Sprintf("limit %d: 95%% interval %s to %s over %d runs", p.Limit, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
 			}
 		}
 		series = append(series, s)
@@ -157,19 +158,19 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 	ideal := xySeries{name: idealName, ideal: true}
 	for _, d := range []time.Duration{0, top} {
 		r := time.Duration(rounds) * d
-		ideal.points = append(ideal.points, point{x: ms(d), y: sec(r),
-			name: fmt.Sprintf("latency %s: %d rounds × %s = %s", d, rounds, d, fmtDur(r))})
+		ideal.points = append(ideal.points, point{x: round(units.Millis(d), 3), y: sec(r),
+			name: fmt.Sprintf("latency %s: %d rounds × %s = %s", d, rounds, d, units.Duration(r))})
 	}
 	series := []xySeries{ideal}
 	for i, m := range modelOrder(names...) {
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
 		var ivs []interval
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
-			s.points = append(s.points, point{x: ms(p.Latency), y: sec(p.Runtime),
-				name: fmt.Sprintf("latency %s: %s%s\nideal %s · ratio %.4f", p.Latency, fmtDur(p.Runtime), runsText(p), fmtDur(p.Ideal), p.Ratio)})
+			s.points = append(s.points, point{x: round(units.Millis(p.Latency), 3), y: sec(p.Runtime),
+				name: fmt.Sprintf("latency %s: %s%s\nideal %s · ratio %.4f", p.Latency, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
 			if len(p.Walls) > 1 {
-				ivs = append(ivs, interval{x: ms(p.Latency), low: sec(p.Low), high: sec(p.High),
-					name: fmt.Sprintf("latency %s: 95%% interval %s to %s over %d runs", p.Latency, fmtDur(p.Low), fmtDur(p.High), len(p.Walls))})
+				ivs = append(ivs, interval{x: round(units.Millis(p.Latency), 3), low: sec(p.Low), high: sec(p.High),
+					name: fmt.Sprintf("latency %s: 95%% interval %s to %s over %d runs", p.Latency, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
 			}
 		}
 		series = append(series, s)
@@ -222,11 +223,11 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 	}
 	names = modelOrder(names...)
 	tasks, lat := pts[0].Tasks, pts[0].Latency
-	floor := xySeries{name: fmt.Sprintf("floor: the formula less the timer's %s", fmtDur(time.Duration(sweep.Slack*float64(time.Second)))), ideal: true}
+	floor := xySeries{name: fmt.Sprintf("floor: the formula less the timer's %s", units.Duration(time.Duration(sweep.Slack*float64(time.Second)))), ideal: true}
 	for _, c := range idealSteps(tasks, lo, hi) {
 		ideal := time.Duration(c[1]) * lat
 		floor.points = append(floor.points, point{x: float64(c[0]), y: round(1-sweep.Slack/ideal.Seconds(), 6),
-			name: fmt.Sprintf("limit %d: %s ideal, at least %s", c[0], fmtDur(ideal), fmtDur(ideal-time.Duration(sweep.Slack*float64(time.Second))))})
+			name: fmt.Sprintf("limit %d: %s ideal, at least %s", c[0], units.Duration(ideal), units.Duration(ideal-time.Duration(sweep.Slack*float64(time.Second))))})
 	}
 	floor.marks = []opts.MarkLineNameYAxisItem{
 		{Name: "the formula", YAxis: 1},
@@ -244,7 +245,7 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
 			x := round(float64(p.Limit)*dodge, 3)
 			s.points = append(s.points, point{x: x, y: round(p.Ratio, 6),
-				name: fmt.Sprintf("limit %d: %.4f × the formula%s\n%s against %s", p.Limit, p.Ratio, runsText(p), fmtDur(p.Runtime), fmtDur(p.Ideal))})
+				name: fmt.Sprintf("limit %d: %.4f × the formula%s\n%s against %s", p.Limit, p.Ratio, runsText(p), units.Duration(p.Runtime), units.Duration(p.Ideal))})
 			if len(p.Walls) > 1 {
 				low, high := p.RatioInterval()
 				ivs = append(ivs, interval{x: x, low: round(low, 6), high: round(high, 6),

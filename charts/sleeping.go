@@ -8,6 +8,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // sleepingCharts are the sleeping result's charts: wall and CPU time per
@@ -32,7 +33,7 @@ func sleepingCharts(res *experiments.SleepingResult) ([]*Chart, error) {
 	for i, p := range res.Points {
 		lines = append(lines, usageLine{name: p.Model, color: modelColor(p.Model, i), usage: p.Usage, zero: p.ClockStart})
 		if p.Spawn > 0 {
-			spawn = append(spawn, fmt.Sprintf("%s started its workers for %s before 0", p.Model, fmtDur(p.Spawn)))
+			spawn = append(spawn, fmt.Sprintf("%s started its workers for %s before 0", p.Model, units.Duration(p.Spawn)))
 		}
 	}
 	f := frame{
@@ -105,14 +106,14 @@ func sleepingTimes(res *experiments.SleepingResult, work, stamp string) (*Chart,
 	for _, p := range res.Points {
 		cats = append(cats, p.Model)
 		wall.values = append(wall.values, sec(p.Wall))
-		wall.names = append(wall.names, fmt.Sprintf("%s: %s all at once", p.Model, fmtDur(p.Wall)))
+		wall.names = append(wall.names, fmt.Sprintf("%s: %s all at once", p.Model, units.Duration(p.Wall)))
 		cpu.values = append(cpu.values, sec(p.CPU))
-		cpu.names = append(cpu.names, fmt.Sprintf("%s: %s of CPU while waiting (%.3f cores)", p.Model, fmtDur(p.CPU), p.Utilisation))
-		cpus = append(cpus, fmt.Sprintf("%s %s", p.Model, fmtDur(p.CPU)))
+		cpu.names = append(cpu.names, fmt.Sprintf("%s: %s of CPU while waiting (%.3f cores)", p.Model, units.Duration(p.CPU), p.Utilisation))
+		cpus = append(cpus, fmt.Sprintf("%s %s", p.Model, units.Duration(p.CPU)))
 		if p.Sequential >= 0 {
 			hasSeq = true
 			seq.values = append(seq.values, sec(p.SequentialWall))
-			seq.names = append(seq.names, fmt.Sprintf("%s: %s one after another, %.2f× all at once", p.Model, fmtDur(p.SequentialWall), p.Speedup))
+			seq.names = append(seq.names, fmt.Sprintf("%s: %s one after another, %.2f× all at once", p.Model, units.Duration(p.SequentialWall), p.Speedup))
 		} else {
 			seq.values = append(seq.values, 0)
 			seq.names = append(seq.names, p.Model+": not run one after another")

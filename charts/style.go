@@ -204,9 +204,6 @@ func finite(x float64) any {
 	return x
 }
 
-// ms is d in milliseconds, rounded to the microsecond.
-func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
-
 // sec is d in seconds, rounded to the microsecond.
 func sec(d time.Duration) float64 { return round(d.Seconds(), 6) }
 
@@ -214,18 +211,6 @@ func sec(d time.Duration) float64 { return round(d.Seconds(), 6) }
 func round(x float64, n int) float64 {
 	p := math.Pow(10, float64(n))
 	return math.Round(x*p) / p
-}
-
-// fmtDur writes d with four significant digits and a unit.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.4g s", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.4g ms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.4g µs", float64(d)/float64(time.Microsecond))
-	}
 }
 
 // modelSymbol is the marker of a model's points.

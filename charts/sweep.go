@@ -8,6 +8,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // A sweep chart is a task timeline with ECharts' timeline control under it:
@@ -177,7 +178,7 @@ func sweepOption(p sweepPoint, kinds []model.Kind) map[string]any {
 	end := 0.0
 	for _, b := range p.bars {
 		byKind[b.kind] = append(byKind[b.kind], barValue(b))
-		end = max(end, ms(b.end))
+		end = max(end, round(units.Millis(b.end), 3))
 	}
 	// The first mark dashed, the others dotted; the subtitle names them.
 	var marks []any
@@ -261,12 +262,12 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 		sp := sweepPoint{
 			label: fmt.Sprintf("limit %d", p.Limit),
 			marks: []sweepMark{
-				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, fmtDur(p.Ideal)), ms(p.Ideal)},
-				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
+				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), round(units.Millis(p.Ideal), 3)},
+				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), round(units.Millis(time.Duration(float64(p.Ideal)*hi)), 3)},
 			},
 		}
 		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
-			p.Limit, fmtDur(p.Runtime), runsText(p), p.Ratio, sp.marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, verdict)
+			p.Limit, units.Duration(p.Runtime), runsText(p), p.Ratio, sp.marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, verdict)
 		sp.f = frame{stamp: stamp}
 		k, found := nearestRun(res, p)
 		if !found || len(res.Runs[k].Spans) == 0 {
@@ -277,7 +278,7 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 		run := res.Runs[k].Run
 		drawn++
 		sp.draw(run, fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d round%s · wall %s",
-			p.Limit, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], fmtDur(run.Totals.Wall)), verdictLine)
+			p.Limit, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], units.Duration(run.Totals.Wall)), verdictLine)
 		points[i] = sp
 	}
 	if drawn == 0 {
@@ -344,7 +345,7 @@ func scalingSweep(res *experiments.ScalingResult, stamp string) (c *Chart, ok bo
 		run := res.Runs[p.Run].Run
 		drawn++
 		sp.draw(run, fmt.Sprintf("recorded run at %s (%s): %d tasks × %s CPU · a row per %s · wall %s",
-			sp.label, whichRun(len(p.Runs)), run.Tasks, param(res.Base(), "cpu"), rowNoun(m), fmtDur(run.Totals.Wall)), line)
+			sp.label, whichRun(len(p.Runs)), run.Tasks, param(res.Base(), "cpu"), rowNoun(m), units.Duration(run.Totals.Wall)), line)
 		points[i] = sp
 	}
 	if drawn == 0 {
@@ -371,10 +372,10 @@ func scalingPoint(res *experiments.ScalingResult, m string, w int) (experiments.
 // and the claim's bound on sp as marks.
 func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.Claim, m string, base, p experiments.ScalingPoint, sp *sweepPoint) string {
 	if p.Workers == 1 {
-		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", fmtDur(p.Wall)), ms(p.Wall)}}
-		return fmt.Sprintf("1 worker: median wall %s over %d runs (dashed): the wall every speedup is over; no claim is judged at one worker", fmtDur(p.Wall), len(p.Walls))
+		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", units.Duration(p.Wall)), round(units.Millis(p.Wall), 3)}}
+		return fmt.Sprintf("1 worker: median wall %s over %d runs (dashed): the wall every speedup is over; no claim is judged at one worker", units.Duration(p.Wall), len(p.Walls))
 	}
-	line := fmt.Sprintf("%d workers: speedup %s over one worker (ideal min(workers, cores) %g×), median wall %s", p.Workers, p.Text(), p.Ideal, fmtDur(p.Wall))
+	line := fmt.Sprintf("%d workers: speedup %s over one worker (ideal min(workers, cores) %g×), median wall %s", p.Workers, p.Text(), p.Ideal, units.Duration(p.Wall))
 	e, id := predicted(m, p.Ideal)
 	if id == "" {
 		return line + "; no claim of this question judges " + m
@@ -385,8 +386,8 @@ func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.C
 		bound, word = e*(1-cl.Tolerance), "at least"
 	}
 	sp.marks = []sweepMark{
-		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, fmtDur(base.Wall), e, fmtDur(time.Duration(float64(base.Wall)/e))), ms(time.Duration(float64(base.Wall) / e))},
-		{fmt.Sprintf("the claim's bound, speedup %s %.2f×: %s", word, bound, fmtDur(time.Duration(float64(base.Wall)/bound))), ms(time.Duration(float64(base.Wall) / bound))},
+		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, units.Duration(base.Wall), e, units.Duration(time.Duration(float64(base.Wall)/e))), round(units.Millis(time.Duration(float64(base.Wall)/e)), 3)},
+		{fmt.Sprintf("the claim's bound, speedup %s %.2f×: %s", word, bound, units.Duration(time.Duration(float64(base.Wall)/bound))), round(units.Millis(time.Duration(float64(base.Wall)/bound)), 3)},
 	}
 	verdicts := "not judged"
 	var got []string

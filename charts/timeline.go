@@ -13,6 +13,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // MaxSegments is the most bars a timeline draws. Above it, segments of the
@@ -91,7 +92,7 @@ func timeline(f frame, lanes ...lane) (*Chart, error) {
 	if f.context == "" && len(lanes) == 1 {
 		r := lanes[0].run
 		f.context = fmt.Sprintf("%s · %d tasks · %d workers · wall %s · %d segments",
-			r.Series(), len(r.Spans), len(rows), fmtDur(r.Totals.Wall), segments(r.Spans))
+			r.Series(), len(r.Spans), len(rows), units.Duration(r.Totals.Wall), segments(r.Spans))
 	}
 	noun := ""
 	for i, ln := range lanes {
@@ -296,7 +297,7 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 // barValue is a bar's value in a timeline series: [row, start ms, end ms,
 // task], with [segments, last task] after it where segments were merged.
 func barValue(b bar) []any {
-	v := []any{b.row, ms(b.start), ms(b.end), b.task}
+	v := []any{b.row, round(units.Millis(b.start), 3), round(units.Millis(b.end), 3), b.task}
 	if b.n > 1 {
 		v = append(v, b.n, b.last)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // usageLine is one process tree's CPU utilisation over time, as a line of
@@ -43,7 +44,7 @@ func (l usageLine) usageData(value func(measure.CPUSample) float64, what string)
 		v := value(s)
 		data = append(data, opts.LineData{
 			Name: fmt.Sprintf("%s from %.2f s to %.2f s: %.3f cores %s\n%d processes · %s of CPU so far",
-				l.name, x(prev), x(s.At), v, what, s.Procs, fmtDur(s.CPU)),
+				l.name, x(prev), x(s.At), v, what, s.Procs, units.Duration(s.CPU)),
 			Value: []any{x(s.At), finite(round(v, 4))},
 		})
 		prev = s.At

@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // AsyncCPUParams are the parameters of the async-cpu experiment.
@@ -171,7 +172,7 @@ func measureAsyncCPU(ctx context.Context, p *AsyncCPUParams, res *AsyncCPUResult
 		return err
 	}
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.CPUFor(p.CPU)))
-	work := seconds(p.CPU) * float64(p.Tasks)
+	work := p.CPU.Seconds() * float64(p.Tasks)
 	// Each series one after another and all at once, then again:
 	// interleaved, so that a model and CPython run under the same
 	// conditions of a shared machine.
@@ -243,7 +244,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 		s := seriesOf(pt.Model)
 		busy := r.busy(slices.Concat(pt.SequentialRuns, pt.ConcurrentRuns)...)
 		detail := fmt.Sprintf("%d tasks × %s CPU: wall %s one after another, %s all at once (medians)",
-			p.Tasks, p.CPU, showDur(medianDuration(pt.SequentialWalls)), showDur(medianDuration(pt.ConcurrentWalls)))
+			p.Tasks, p.CPU, units.Duration(medianDuration(pt.SequentialWalls)), units.Duration(medianDuration(pt.ConcurrentWalls)))
 		if c := pt.calibratedText(); c != "" {
 			detail += "; " + c
 		}
@@ -263,7 +264,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 				}
 			}
 			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Samples: lags, Expected: 1, Unit: "× longest step", Busy: r.busy(pt.ConcurrentRuns...),
-				Detail: fmt.Sprintf("worst lag %s, longest CPU step %s (medians); a heartbeat due every %s", showDur(pt.MaxLoopLag), showDur(pt.LongestStep), p.Heartbeat)}))
+				Detail: fmt.Sprintf("worst lag %s, longest CPU step %s (medians); a heartbeat due every %s", units.Duration(pt.MaxLoopLag), units.Duration(pt.LongestStep), p.Heartbeat)}))
 			j.add(r.judgeOneAtATime(pt, p))
 		case s.model == "gil":
 			j.add(speedup(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %d threads against one", detail, p.Tasks)))
@@ -295,11 +296,11 @@ func (r *AsyncCPUResult) judgeOneAtATime(pt AsyncCPUPoint, p *AsyncCPUParams) Ve
 	}
 	m.Interval = &measure.CI{Median: float64(pt.MaxComputing), Low: float64(min(pt.MaxComputingLow, pt.MaxComputing)), High: float64(pt.MaxComputing), N: 1}
 	m.Detail += fmt.Sprintf(", in a run traced apart from the measured ones (wall %s), on a CPU as %s saw it: %d at any instant, %d for longer than %s",
-		showDur(run.Totals.Wall), run.Trace, pt.MaxComputing, pt.MaxComputingLow, showDur(2*pt.Resolution))
+		units.Duration(run.Totals.Wall), run.Trace, pt.MaxComputing, pt.MaxComputingLow, units.Duration(2*pt.Resolution))
 	v := claimAsyncOneAtATime.Judge(m)
 	if v.Outcome == Inconclusive {
 		v.Reason = fmt.Sprintf("%d tasks were on a CPU together only for moments shorter than %s, twice the trace's resolution: the overlap may be the trace's, not the tasks'",
-			pt.MaxComputing, showDur(2*pt.Resolution))
+			pt.MaxComputing, units.Duration(2*pt.Resolution))
 	}
 	return v
 }
@@ -319,7 +320,7 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	if m == nil || c == nil {
 		return Verdict{}, false
 	}
-	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
+	f := units.Duration
 	lags := func(pt *AsyncCPUPoint) []float64 {
 		out := make([]float64, len(pt.MaxLoopLags))
 		for i, d := range pt.MaxLoopLags {
@@ -328,7 +329,7 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 		return out
 	}
 	detail := fmt.Sprintf("%d tasks × %s at once: worst lag eventloop %s, %s asyncio %s (medians, %s); longest CPU step %s and %s",
-		p.Tasks, p.CPU, f(m.MaxLoopLag), pyName(res.Python), f(c.MaxLoopLag), relDiff(ms(m.MaxLoopLag), ms(c.MaxLoopLag)),
+		p.Tasks, p.CPU, f(m.MaxLoopLag), pyName(res.Python), f(c.MaxLoopLag), relDiff(units.Millis(m.MaxLoopLag), units.Millis(c.MaxLoopLag)),
 		f(m.LongestStep), f(c.LongestStep))
 	if c.Slowdown > 0 {
 		// An explanation only: the lag is the time the loop spent
@@ -346,8 +347,6 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	}
 	return v, true
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // longestSegment is the longest segment of kind k in the spans.
 func longestSegment(spans []model.Span, k model.Kind) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the async-cpu result's figures: each model one after another
@@ -31,10 +32,10 @@ func (res *AsyncCPUResult) Tables() []Table {
 			cal = fmt.Sprintf("%.3f (CPU %.2f× calibrated)", p.CalibratedSpeedup, p.Slowdown)
 		}
 		if len(p.MaxLoopLags) > 0 {
-			lag = showDur(p.MaxLoopLag)
+			lag = units.Duration(p.MaxLoopLag)
 		}
 		t.Rows = append(t.Rows, []string{p.Model, fmt.Sprint(len(p.Speedups)), secs(p.SequentialWalls), secs(p.ConcurrentWalls),
-			figure(p.Speedup, p.Low, p.High, len(p.Speedups), "%.3f"), cal, lag, showDur(p.LongestStep), p.OnCPUText()})
+			figure(p.Speedup, p.Low, p.High, len(p.Speedups), "%.3f"), cal, lag, units.Duration(p.LongestStep), p.OnCPUText()})
 	}
 	return []Table{t}
 }
@@ -47,7 +48,7 @@ func (p AsyncCPUPoint) OnCPUText() string {
 	case p.MaxComputing < 0:
 		return "-"
 	case p.MaxComputingLow < p.MaxComputing:
-		return fmt.Sprintf("%d (%d for longer than %s)", p.MaxComputing, p.MaxComputingLow, showDur(2*p.Resolution))
+		return fmt.Sprintf("%d (%d for longer than %s)", p.MaxComputing, p.MaxComputingLow, units.Duration(2*p.Resolution))
 	}
 	return fmt.Sprint(p.MaxComputing)
 }

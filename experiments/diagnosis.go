@@ -12,6 +12,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // DiagnosisParams are the parameters of the diagnosis experiment.
@@ -222,7 +223,7 @@ func diagnosisWorkloads(p *DiagnosisParams, cores int) []workloadSpec {
 func measureDiagnosis(ctx context.Context, p *DiagnosisParams, res *DiagnosisResult, tr *tracker) error {
 	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	specs := diagnosisWorkloads(p, cores)
-	tr.expect(seconds(p.Length) * float64(len(specs)))
+	tr.expect(p.Length.Seconds() * float64(len(specs)))
 	for _, w := range specs {
 		dw, err := res.runWorkload(ctx, tr, p, w)
 		if err != nil {
@@ -243,7 +244,7 @@ func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p *Dia
 	}
 	var run *model.Run
 	do := func(ctx context.Context) error {
-		r, err := runModel(ctx, tr, stage, seconds(p.Length), "goroutines", w.tasks, cfg)
+		r, err := runModel(ctx, tr, stage, p.Length.Seconds(), "goroutines", w.tasks, cfg)
 		run = r
 		return err
 	}
@@ -396,6 +397,6 @@ func (res *DiagnosisResult) judgeIdle(w DiagnosisWorkload) Verdict {
 	ci := windowsCI(used)
 	return claimIOBoundIdle.Judge(Measurement{
 		Model: "workload " + w.Name, Interval: &ci, Expected: 0.05, Unit: "cores",
-		Detail: fmt.Sprintf("%s; %s of CPU over %s, peak %.2f cores; %s", w.Description, showDur(w.Usage.CPU), showDur(w.Usage.Wall), w.Usage.Peak(), intervalText(ci)),
+		Detail: fmt.Sprintf("%s; %s of CPU over %s, peak %.2f cores; %s", w.Description, units.Duration(w.Usage.CPU), units.Duration(w.Usage.Wall), w.Usage.Peak(), intervalText(ci)),
 	})
 }

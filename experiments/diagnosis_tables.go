@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments/decision"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the diagnosis result's figures: what the clock and the
@@ -29,7 +29,7 @@ func (res *DiagnosisResult) Tables() []Table {
 	for _, w := range res.Workloads {
 		d := w.Diagnosis
 		seen.Rows = append(seen.Rows, []string{
-			w.Name, showDur(w.Wall), showDur(w.CPU), fmt.Sprintf("%.2f", d.Mean), fmt.Sprintf("%.2f", d.Waiting), fmt.Sprintf("%.2f", d.Peak),
+			w.Name, units.Duration(w.Wall), units.Duration(w.CPU), fmt.Sprintf("%.2f", d.Mean), fmt.Sprintf("%.2f", d.Waiting), fmt.Sprintf("%.2f", d.Peak),
 			fmt.Sprintf("%.0f%%", 100*d.Idle), fmt.Sprintf("%.0f%%", 100*w.WaitShare),
 		})
 		margin := fmt.Sprintf("%.3f", d.Margin)
@@ -62,25 +62,12 @@ func profileTable(w DiagnosisWorkload) Table {
 		t.Columns = nil // nothing to list: the note says so
 	}
 	for _, f := range p.Top {
-		t.Rows = append(t.Rows, []string{f.Name, showDur(f.Flat), fmt.Sprintf("%.1f%%", 100*f.FlatShare), showDur(f.Cum), fmt.Sprintf("%.1f%%", 100*f.CumShare)})
+		t.Rows = append(t.Rows, []string{f.Name, units.Duration(f.Flat), fmt.Sprintf("%.1f%%", 100*f.FlatShare), units.Duration(f.Cum), fmt.Sprintf("%.1f%%", 100*f.CumShare)})
 	}
 	t.Note = fmt.Sprintf("%d samples of %s: %s of CPU in the workload's goroutines over %s of wall time; %s elsewhere in the process (the runtime, the sampler)",
-		p.Samples, showDur(p.Period), showDur(p.Total), showDur(w.Wall), showDur(p.Other))
+		p.Samples, units.Duration(p.Period), units.Duration(p.Total), units.Duration(w.Wall), units.Duration(p.Other))
 	if w.Wall > 0 && float64(p.Total) < 0.05*float64(w.Wall) {
 		t.Note += ". Almost nothing: a CPU profile sees computing only, and this workload's time went to waiting"
 	}
 	return t
-}
-
-// showDur writes d with three or four significant digits and a unit.
-func showDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.3f s", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	case d > 0:
-		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
-	}
-	return "0"
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // JSONParams are the parameters of the json experiment.
@@ -354,7 +355,7 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 		if !slices.ContainsFunc(bases, func(b jsonVariant) bool { return b.base() == v.base() }) {
 			bases = append(bases, v)
 		}
-		longest = max(longest, seconds(p.Wait)+float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+		longest = max(longest, p.Wait.Seconds()+float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
 	}
 	rounds := p.Repeat
 	if rounds == 0 {
@@ -362,14 +363,14 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 	}
 	total := 0.0
 	for range bases {
-		total += float64(rounds) * seconds(p.Wait)
+		total += float64(rounds) * p.Wait.Seconds()
 	}
 	for _, v := range vs {
-		total += float64(rounds) * (seconds(p.Wait) + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+		total += float64(rounds) * (p.Wait.Seconds() + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
 		if v.model != "cpython" {
 			for _, s := range sizes {
 				if s != p.Payload {
-					total += seconds(p.Wait) + float64(p.Tasks)*encodeGuess(s, false)
+					total += p.Wait.Seconds() + float64(p.Tasks)*encodeGuess(s, false)
 				}
 			}
 		}
@@ -379,7 +380,7 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 	one := func(v jsonVariant, size int, baseline bool) (JSONPoint, error) {
 		steps := []model.Step{model.Wait(p.Wait)}
 		label, stage := "no encode", v.base()+", no encoding"
-		weight := seconds(p.Wait)
+		weight := p.Wait.Seconds()
 		if !baseline {
 			steps = append(steps, model.Encode(size).Offloaded(v.ex))
 			label, stage = "payload="+FormatSize(size), fmt.Sprintf("%s, %s each", v.name, FormatSize(size))
@@ -525,7 +526,7 @@ func judgeJSON(res *JSONResult) judgement {
 		vs = append(vs, variantOf(pt.Model))
 	}
 	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
-	f := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", ms(d)) }
+	f := units.Duration
 	inline := map[string]JSONPoint{} // the loop encoding itself, by model
 	for _, v := range vs {
 		if v.loop() && v.ex == "" {
@@ -554,9 +555,9 @@ func judgeJSON(res *JSONResult) judgement {
 			}
 			d := fmt.Sprintf("%s; the loop encoding itself lagged %s", lags, f(in.MaxLoopLag))
 			if n := jsonWorkers(res, pt); n > 0 {
-				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, inMiB(pt.Workers), f(pt.Serialise))
+				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, units.MiB(pt.Workers), f(pt.Serialise))
 			}
-			j.add(claimJSONOffload.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return ms(x.MaxLoopLag) }), Expected: 0.1, Unit: "× the inline lag",
+			j.add(claimJSONOffload.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return units.Millis(x.MaxLoopLag) }), Expected: 0.1, Unit: "× the inline lag",
 				Detail: d, Busy: res.busy(append(pt.runs(), in.runs()...)...)}))
 		case v.gilBound():
 			j.add(claimJSONGILHeld.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
@@ -592,7 +593,7 @@ func judgeJSON(res *JSONResult) judgement {
 			for _, r := range pt.All() {
 				xs, ys = append(xs, float64(r.Payload)), append(ys, float64(r.Memory))
 			}
-			parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), inMiB(pt.Memory)))
+			parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), units.MiB(pt.Memory)))
 		}
 		if len(xs) < 3 {
 			continue
@@ -632,6 +633,3 @@ func jsonWorkers(res *JSONResult, pt JSONPoint) int {
 	}
 	return len(res.Runs[pt.Run].Workers)
 }
-
-// inMiB is n bytes in MiB.
-func inMiB(n int64) float64 { return float64(n) / (1 << 20) }

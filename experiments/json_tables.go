@@ -2,7 +2,8 @@ package experiments
 
 import (
 	"fmt"
-	"time"
+
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the json result's figures: every variant at the headline
@@ -22,17 +23,17 @@ func (res *JSONResult) Tables() []Table {
 		payload, lag, enc, at, workers := "none", "-", "-", "-", "-"
 		if !pt.Baseline {
 			payload = FormatSize(pt.Payload)
-			enc, at = showDur(pt.Encode), fmt.Sprintf("%.2f", pt.EncodeCores)
+			enc, at = units.Duration(pt.Encode), fmt.Sprintf("%.2f", pt.EncodeCores)
 		}
 		if pt.Loop || pt.MaxLoopLag > 0 {
-			lag = showDur(pt.MaxLoopLag)
+			lag = units.Duration(pt.MaxLoopLag)
 		}
 		if pt.Workers > 0 {
-			workers = fmt.Sprintf("%.1f MiB", inMiB(pt.Workers))
+			workers = fmt.Sprintf("%.1f MiB", units.MiB(pt.Workers))
 		}
-		return []string{pt.Model, payload, fmt.Sprint(len(pt.All())), showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
-			msDur(pt.Latency.P50), msDur(pt.Latency.P95), msDur(pt.Latency.P99), lag, enc, at,
-			fmt.Sprintf("%.1f MiB", inMiB(pt.Memory)), workers}
+		return []string{pt.Model, payload, fmt.Sprint(len(pt.All())), units.Duration(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
+			msText(pt.Latency.P50), msText(pt.Latency.P95), msText(pt.Latency.P99), lag, enc, at,
+			fmt.Sprintf("%.1f MiB", units.MiB(pt.Memory)), workers}
 	}
 	for _, pt := range res.Baselines {
 		head.Rows = append(head.Rows, row(pt))
@@ -49,15 +50,12 @@ func (res *JSONResult) Tables() []Table {
 		for _, pt := range res.Sweep {
 			lag := "-"
 			if pt.Loop {
-				lag = showDur(pt.MaxLoopLag)
+				lag = units.Duration(pt.MaxLoopLag)
 			}
-			sw.Rows = append(sw.Rows, []string{pt.Model, FormatSize(pt.Payload), showDur(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
-				msDur(pt.Latency.P99), lag, showDur(pt.Encode), fmt.Sprintf("%.1f MiB", inMiB(pt.Memory))})
+			sw.Rows = append(sw.Rows, []string{pt.Model, FormatSize(pt.Payload), units.Duration(pt.Wall), fmt.Sprintf("%.0f", pt.Throughput),
+				msText(pt.Latency.P99), lag, units.Duration(pt.Encode), fmt.Sprintf("%.1f MiB", units.MiB(pt.Memory))})
 		}
 		out = append(out, sw)
 	}
 	return out
 }
-
-// msDur writes a latency in ms as a duration.
-func msDur(x float64) string { return showDur(time.Duration(x * float64(time.Millisecond))) }

@@ -10,6 +10,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/loopback"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // maxManyTasks bounds the many-tasks experiment's task counts.
@@ -270,7 +271,7 @@ func measureManyTasks(ctx context.Context, p *ManyTasksParams, res *ManyTasksRes
 	}
 	counts := slices.Compact(slices.Sorted(slices.Values(p.Tasks)))
 	lo, hi := counts[0], counts[len(counts)-1]
-	weight := func(n int) float64 { return seconds(queueBound(n, p.Workers, p.Service)) + 0.2 }
+	weight := func(n int) float64 { return queueBound(n, p.Workers, p.Service).Seconds() + 0.2 }
 	var ends, between []callSetting
 	total := 0.0
 	for _, s := range ss {
@@ -414,13 +415,13 @@ func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 	if res.Capacity > 0 {
 		j.add(claimCollapseGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
-			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f", top, hi.OK, showDur(hi.Wall), hi.Throughput, res.Capacity)}))
+			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f", top, hi.OK, units.Duration(hi.Wall), hi.Throughput, res.Capacity)}))
 	}
 	bound := queueBound(hi.Tasks, p.Workers, p.Service)
 	if hi.OK >= 2 && bound > 0 {
-		j.add(claimCollapseTail.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Latency.P99 / ms(bound) }), Expected: 1.1, Unit: "× the queueing bound",
+		j.add(claimCollapseTail.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Latency.P99 / units.Millis(bound) }), Expected: 1.1, Unit: "× the queueing bound",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
-			Detail: fmt.Sprintf("%s; ceil(%d / %d) × %s = %s; the run shown: p99 %s of %d answered calls", top, hi.Tasks, p.Workers, p.Service, showDur(bound), msText(hi.Latency.P99), hi.OK)}))
+			Detail: fmt.Sprintf("%s; ceil(%d / %d) × %s = %s; the run shown: p99 %s of %d answered calls", top, hi.Tasks, p.Workers, p.Service, units.Duration(bound), msText(hi.Latency.P99), hi.OK)}))
 	}
 	between := fmt.Sprintf("%d tasks against %d", hi.Tasks, lo.Tasks)
 
@@ -428,12 +429,12 @@ func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 	for _, f := range res.Fits {
 		if f.Model == m && f.Exponent.N >= 3 {
 			j.add(claimMemoryLinear.Judge(Measurement{Model: m, Interval: &f.Exponent, Expected: 1, Unit: "exponent",
-				Detail: fmt.Sprintf("memory ∝ live tasks^%.2f; the straight line: %.1f KiB a live task, R² %.3f; at %d tasks (%d live at once, the run shown) %s resident, heap %s, goroutine stacks %s",
-					f.Exponent.Median, f.PerTask/1024, f.R2, hi.Tasks, hi.PeakLive, mib(hi.PeakRSS), mib(hi.PeakHeap), mib(hi.PeakStacks))}))
+				Detail: fmt.Sprintf("memory ∝ live tasks^%.2f; the straight line: %s a live task, R² %.3f; at %d tasks (%d live at once, the run shown) %s resident, heap %s, goroutine stacks %s",
+					f.Exponent.Median, units.Bytes(f.PerTask), f.R2, hi.Tasks, hi.PeakLive, units.Bytes(float64(hi.PeakRSS)), units.Bytes(float64(hi.PeakHeap)), units.Bytes(float64(hi.PeakStacks)))}))
 		}
 	}
 	gc := fmt.Sprintf("%s; the runs shown: %d collections (%s of pauses) against %d (%s); peak heap %s against %s",
-		between, hi.GCCycles, showDur(hi.GCPause), lo.GCCycles, showDur(lo.GCPause), mib(hi.PeakHeap), mib(lo.PeakHeap))
+		between, hi.GCCycles, units.Duration(hi.GCPause), lo.GCCycles, units.Duration(lo.GCPause), units.Bytes(float64(hi.PeakHeap)), units.Bytes(float64(lo.PeakHeap)))
 	if s.model != "cpython" {
 		gc += "; Go's collector starts a cycle when the heap has grown by GOGC% since the last one, so a heap that grows with the tasks spaces its cycles out"
 	}
@@ -470,8 +471,8 @@ func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 				ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99))}))
 	}
 	if s.eventLoop() {
-		j.add(claimLoopLag.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return ms(c.MaxLoopLag) }, 1), Expected: 2, Unit: "×", Busy: busy,
-			Detail: fmt.Sprintf("%d tasks: largest lag %s in the run shown (at %d tasks: %s)", hi.Tasks, showDur(hi.MaxLoopLag), lo.Tasks, showDur(lo.MaxLoopLag))}))
+		j.add(claimLoopLag.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return units.Millis(c.MaxLoopLag) }, 1), Expected: 2, Unit: "×", Busy: busy,
+			Detail: fmt.Sprintf("%d tasks: largest lag %s in the run shown (at %d tasks: %s)", hi.Tasks, units.Duration(hi.MaxLoopLag), lo.Tasks, units.Duration(lo.MaxLoopLag))}))
 	}
 
 	// Descriptors.
@@ -569,12 +570,12 @@ func ratioOr(a, b, floor float64) float64 { return a / max(b, floor) }
 // runtime's runnable-to-running wait, or the event loop's lag.
 func schedText(s series, pt CallPoint) string {
 	if s.eventLoop() {
-		return fmt.Sprintf("; the loop's largest heartbeat lag %s", showDur(pt.MaxLoopLag))
+		return fmt.Sprintf("; the loop's largest heartbeat lag %s", units.Duration(pt.MaxLoopLag))
 	}
 	if s.model == "cpython" {
 		return ""
 	}
-	return fmt.Sprintf("; the runtime's goroutines waited, runnable, p99 %s (of %d sampled)", showDur(pt.Sched.P99), pt.Sched.N)
+	return fmt.Sprintf("; the runtime's goroutines waited, runnable, p99 %s (of %d sampled)", units.Duration(pt.Sched.P99), pt.Sched.N)
 }
 
 // fdsText lists peak descriptors by task count.

@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"strings"
+
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the many-tasks result's figures: per model and task count,
@@ -25,17 +27,17 @@ func (res *ManyTasksResult) Tables() []Table {
 		}
 		lag := "-"
 		if p.MaxLoopLag > 0 {
-			lag = showDur(p.MaxLoopLag)
+			lag = units.Duration(p.MaxLoopLag)
 		}
-		calls.Rows = append(calls.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.OK), errorsText(p.Errors), showDur(p.Wall),
+		calls.Rows = append(calls.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.OK), errorsText(p.Errors), units.Duration(p.Wall),
 			msText(p.Latency.P50), msText(p.Latency.P99), msText(p.Latency.Std), msText(p.StartDelay.P99), lag})
-		heap, stacks, gs := mib(p.PeakHeap), mib(p.PeakStacks), fmt.Sprint(p.PeakGoroutines)
+		heap, stacks, gs := units.Bytes(float64(p.PeakHeap)), units.Bytes(float64(p.PeakStacks)), fmt.Sprint(p.PeakGoroutines)
 		if strings.HasPrefix(p.Model, "cpython") {
 			// The Go runtime measured is the launcher's, not CPython's.
 			heap, stacks, gs = "-", "-", "-"
 		}
 		held.Rows = append(held.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.PeakLive), fmt.Sprintf("%d / %d", p.PeakFDs, p.NoFile),
-			mib(p.PeakRSS), heap, stacks, gs, fmt.Sprint(p.GCCycles), showDur(p.GCPause), showDur(p.CPU)})
+			units.Bytes(float64(p.PeakRSS)), heap, stacks, gs, fmt.Sprint(p.GCCycles), units.Duration(p.GCPause), units.Duration(p.CPU)})
 	}
 	ends := Table{
 		Title:   "At the sweep's ends, over the runs",
@@ -50,8 +52,8 @@ func (res *ManyTasksResult) Tables() []Table {
 		ends.Rows = append(ends.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(len(p.Repeats)),
 			ci(CallPoint.FailedShare, "%.3f"), capacity,
 			ci(func(c CallPoint) float64 { return c.Latency.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return c.Latency.Std }, "%.1f ms"),
-			ci(func(c CallPoint) float64 { return c.StartDelay.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return ms(c.MaxLoopLag) }, "%.1f ms"),
-			ci(func(c CallPoint) float64 { return float64(c.GCCycles) }, "%.0f"), ci(func(c CallPoint) float64 { return inMiB(res.Added(c)) }, "%.1f MiB")})
+			ci(func(c CallPoint) float64 { return c.StartDelay.P99 }, "%.1f ms"), ci(func(c CallPoint) float64 { return units.Millis(c.MaxLoopLag) }, "%.1f ms"),
+			ci(func(c CallPoint) float64 { return float64(c.GCCycles) }, "%.0f"), ci(func(c CallPoint) float64 { return units.MiB(res.Added(c)) }, "%.1f MiB")})
 	}
 	out := []Table{calls, held}
 	if len(ends.Rows) > 0 {
@@ -65,8 +67,8 @@ func (res *ManyTasksResult) Tables() []Table {
 		}
 		for _, f := range res.Fits {
 			e := f.Exponent
-			fits.Rows = append(fits.Rows, []string{f.Model, figure(e.Median, e.Low, e.High, e.N, "%.3f"), fmt.Sprintf("%.1f KiB", f.PerTask/1024),
-				fmt.Sprintf("%.1f MiB", f.Base/(1<<20)), fmt.Sprintf("%.4f", f.R2), fmt.Sprint(f.Points)})
+			fits.Rows = append(fits.Rows, []string{f.Model, figure(e.Median, e.Low, e.High, e.N, "%.3f"), units.Bytes(f.PerTask),
+				units.Bytes(f.Base), fmt.Sprintf("%.4f", f.R2), fmt.Sprint(f.Points)})
 		}
 		out = append(out, fits)
 	}

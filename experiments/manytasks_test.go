@@ -123,7 +123,7 @@ func TestJudgeManyTasks(t *testing.T) {
 		{"on a busy machine", "collapse-goodput", el, false, busy, Inconclusive, "other work used 60%"},
 
 		// collapse-tail: p99 at least 1.1 × the server's queueing bound.
-		{"CPython's asyncio, as recorded", "collapse-tail", py, false, nil, Holds, "ceil(3000 / 500) × 200ms = 1.200 s"},
+		{"CPython's asyncio, as recorded", "collapse-tail", py, false, nil, Holds, "ceil(3000 / 500) × 200ms = 1.2 s"},
 		{"the event loop, as recorded", "collapse-tail", el, false, nil, DoesNotHold, ""},
 		{"goroutines, as recorded", "collapse-tail", g, false, nil, Inconclusive, "straddles the bound 1.1"},
 		{"twice the bound", "collapse-tail", el, false, runs(el, 3000, by([]float64{2, 2.1, 1.9}, p99)), Holds, ""},

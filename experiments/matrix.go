@@ -13,6 +13,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/decision"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // MatrixParams are the parameters of the matrix experiment.
@@ -280,10 +281,10 @@ func matrixPlan(p *MatrixParams, w MatrixWorkload, s series, threads, workers in
 // matrixGuess is about how long series s takes on workload w, in seconds,
 // for progress and the number of repeats.
 func matrixGuess(p *MatrixParams, w MatrixWorkload, s series, conc, cores int) float64 {
-	n, per := w.Concurrency, seconds(p.Wait)
+	n, per := w.Concurrency, p.Wait.Seconds()
 	par := float64(conc)
 	if w.Class == decision.CPUBound {
-		n, per = p.CPUTasks, seconds(p.CPU)
+		n, per = p.CPUTasks, p.CPU.Seconds()
 		if s.pool() == "processes" || s.model == "goroutines" {
 			par = min(par, float64(cores))
 		} else {
@@ -474,7 +475,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 			var row []string
 			for _, o := range res.Cells {
 				if o.Workload == w.Key && python(o.Model) == python(rec) {
-					row = append(row, fmt.Sprintf("%s %s (%s)", o.Model, showDur(o.Runtime), matrixHow(o.Model, o.Concurrency)))
+					row = append(row, fmt.Sprintf("%s %s (%s)", o.Model, units.Duration(o.Runtime), matrixHow(o.Model, o.Concurrency)))
 				}
 			}
 			detail := fmt.Sprintf("%s: %s; against %s; %s", w.Name, w.Rule, best.Model, strings.Join(row, ", "))
@@ -495,7 +496,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 			var mems []string
 			for _, o := range res.Cells {
 				if o.Workload == w.Key && python(o.Model) == python(rec) {
-					mems = append(mems, fmt.Sprintf("%s %s", o.Model, FormatBytes(float64(o.Memory))))
+					mems = append(mems, fmt.Sprintf("%s %s", o.Model, units.Bytes(float64(o.Memory))))
 				}
 			}
 			j.add(claimMatrixMemory.Judge(Measurement{Model: rec, Samples: pairedRatios(c.Memories, leastMem.Memories), Expected: 1, Unit: "×",
@@ -516,7 +517,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 			cores = append(cores, ratio(t.TaskCPU, t.Wall))
 		}
 		j.add(claimMatrixThreadsCPU.Judge(Measurement{Model: m, Samples: cores, Expected: 1, Unit: "×", Busy: res.busy(c.Runs...),
-			Detail: fmt.Sprintf("%d tasks × %s on a pool of %d threads, %d cores; runtime %s", p.CPUTasks, p.CPU, c.Concurrency, res.Cores, showDur(c.Runtime))}))
+			Detail: fmt.Sprintf("%d tasks × %s on a pool of %d threads, %d cores; runtime %s", p.CPUTasks, p.CPU, c.Concurrency, res.Cores, units.Duration(c.Runtime))}))
 	}
 	for _, pair := range [][2]string{{"processes", "gil"}, {"cpython " + model.FlavorProcesses, "cpython " + model.FlavorThreads}} {
 		pc, ok1 := res.Cell("io-moderate", pair[0])
@@ -529,7 +530,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 		} else {
 			j.add(claimMatrixProcessesIO.Judge(Measurement{Model: pair[0], Samples: pairedRatios(pc.Memories, tc.Memories), Expected: 10, Unit: "×",
 				Detail: fmt.Sprintf("%d waits: %d worker processes added %s, %d threads %s (medians)", p.Moderate, pc.Concurrency,
-					FormatBytes(float64(pc.Memory)), tc.Concurrency, FormatBytes(float64(tc.Memory)))}))
+					units.Bytes(float64(pc.Memory)), tc.Concurrency, units.Bytes(float64(tc.Memory)))}))
 		}
 		withSetup := func(c MatrixCell) []time.Duration {
 			out := slices.Clone(c.Walls)
@@ -543,7 +544,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 		j.add(claimMatrixProcessesIOTime.Judge(Measurement{Model: pair[0], Samples: pairedRatios(withSetup(pc), withSetup(tc)), Expected: 1, Unit: "×",
 			Busy: res.busy(append(slices.Clone(pc.Runs), tc.Runs...)...),
 			Detail: fmt.Sprintf("%d waits of %s: %d worker processes %s and %s starting them, %d threads %s and %s starting (medians)", p.Moderate, p.Wait,
-				pc.Concurrency, showDur(pc.Runtime), showDur(pc.Setup), tc.Concurrency, showDur(tc.Runtime), showDur(tc.Setup))}))
+				pc.Concurrency, units.Duration(pc.Runtime), units.Duration(pc.Setup), tc.Concurrency, units.Duration(tc.Runtime), units.Duration(tc.Setup))}))
 	}
 	return j
 }
@@ -552,7 +553,7 @@ func judgeMatrix(res *MatrixResult) judgement {
 func matrixMiss(w MatrixWorkload, rec, best MatrixCell) string {
 	switch {
 	case best.Model == "goroutines" && w.Class == decision.CPUBound:
-		return fmt.Sprintf("on Go's runtime goroutines compute in parallel on every core without processes or pipes (the pool, started before the clock, took %s more)", showDur(rec.Setup))
+		return fmt.Sprintf("on Go's runtime goroutines compute in parallel on every core without processes or pipes (the pool, started before the clock, took %s more)", units.Duration(rec.Setup))
 	case w.Class == decision.IOBound && rec.Concurrency < w.Concurrency:
 		rounds := (w.Concurrency + rec.Concurrency - 1) / rec.Concurrency
 		return fmt.Sprintf("a pool of %d runs %d waits %d at a time, in %d rounds, where %s has them all in flight at once: the recommendation holds only for a pool sized to the waits (--threads=%d), which is no longer the default",

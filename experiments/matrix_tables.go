@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the matrix result's figures: runtime and memory per cell, and
@@ -43,7 +45,7 @@ func (res *MatrixResult) Tables() []Table {
 		Note: "the median of the runs; CPython's includes starting the interpreter, for every flavor"}
 	for _, c := range res.Cells {
 		if c.Setup > 0 {
-			setup.Rows = append(setup.Rows, []string{c.Workload, c.Model, showDur(c.Setup)})
+			setup.Rows = append(setup.Rows, []string{c.Workload, c.Model, units.Duration(c.Setup)})
 		}
 	}
 	out := []Table{rt, mem, how}
@@ -56,12 +58,12 @@ func (res *MatrixResult) Tables() []Table {
 // durFigure writes a duration's median with its interval, e.g. "1.002 s
 // [1.001 s, 1.004 s]", or the figure alone for one run.
 func durFigure(median, low, high time.Duration, runs int) string {
-	return figureOf(median, low, high, runs, showDur)
+	return figureOf(median, low, high, runs, units.Duration)
 }
 
 // bytesFigure writes a byte count's median with its interval.
 func bytesFigure(median, low, high int64, runs int) string {
-	return figureOf(median, low, high, runs, func(x int64) string { return FormatBytes(float64(x)) })
+	return figureOf(median, low, high, runs, func(x int64) string { return units.Bytes(float64(x)) })
 }
 
 // figureOf writes a median and its interval with f, or the median alone

@@ -11,6 +11,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // MemoryParams are the parameters of the memory experiment.
@@ -530,7 +531,7 @@ func judgeMemory(res *MemoryResult) judgement {
 		e := s.Exponent
 		j.add(claimLiveLinear.Judge(Measurement{Model: s.Model, Interval: &e, Expected: 1, Unit: "exponent",
 			Detail: fmt.Sprintf("memory ∝ %s^%.3f over %d runs from %d to %d %s; a straight line: %s per task, intercept %s, R² %.5f",
-				unit, e.Median, len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit, FormatBytes(s.PerTask), FormatBytes(s.Intercept), s.R2)}))
+				unit, e.Median, len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit, units.Bytes(s.PerTask), units.Bytes(s.Intercept), s.R2)}))
 	}
 	for _, name := range []string{seriesBare, "goroutines"} {
 		s, ok := res.series(name)
@@ -540,7 +541,7 @@ func judgeMemory(res *MemoryResult) judgement {
 		pts := res.points(name)
 		top := pts[len(pts)-1]
 		detail := fmt.Sprintf("the fit over %d runs from %d to %d live tasks; at %d: %s of stack and %s of heap per task",
-			len(pts), pts[0].Tasks, top.Tasks, top.Tasks, FormatBytes(float64(top.Stacks)/float64(top.Tasks)), FormatBytes(float64(top.Heap)/float64(top.Tasks)))
+			len(pts), pts[0].Tasks, top.Tasks, top.Tasks, units.Bytes(float64(top.Stacks)/float64(top.Tasks)), units.Bytes(float64(top.Heap)/float64(top.Tasks)))
 		ci := s.PerTaskCI
 		v := claimLiveGoroutine.Judge(Measurement{Model: name, Interval: &ci, Expected: 3072, Unit: "B", Detail: detail})
 		if v.Outcome == DoesNotHold && top.Stacks > int64(top.Tasks)*2048 {
@@ -563,7 +564,7 @@ func judgeMemory(res *MemoryResult) judgement {
 			}
 			j.add(claimLiveLoop.Judge(Measurement{Model: name, Samples: ratios, Expected: 0.25, Unit: "×",
 				Detail: fmt.Sprintf("%s per task at %d live tasks, %s per goroutine at %d (medians of %d and %d runs)",
-					FormatBytes(medianPerTask(e)), e[0].Tasks, FormatBytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
+					units.Bytes(medianPerTask(e)), e[0].Tasks, units.Bytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
 		}
 	}
 	if pts := res.points("processes"); len(pts) > 0 {
@@ -573,7 +574,7 @@ func judgeMemory(res *MemoryResult) judgement {
 			sum += pt.Total
 			n += pt.Tasks
 		}
-		j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: inMiB(sum) / float64(n), Expected: 1, Unit: "MiB",
+		j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: units.MiB(sum) / float64(n), Expected: 1, Unit: "MiB",
 			Detail: fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts))}))
 	}
 	if s, ok := res.series(seriesAsyncio); ok {
@@ -591,7 +592,7 @@ func judgeMemory(res *MemoryResult) judgement {
 		}
 		top := res.points(seriesAsyncio)
 		j.add(claimLiveObjects.Judge(Measurement{Model: seriesAsyncio, Value: least, Expected: 1, Unit: "objects",
-			Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, FormatBytes(s.PerTask))}))
+			Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, units.Bytes(s.PerTask))}))
 	}
 	return j
 }
@@ -629,18 +630,4 @@ func distinct(xs []float64) int {
 		seen[x] = true
 	}
 	return len(seen)
-}
-
-// FormatBytes writes a byte count with a unit: "2719 B", "11.1 KiB",
-// "7.8 MiB", "1.25 GiB".
-func FormatBytes(b float64) string {
-	switch a := math.Abs(b); {
-	case a >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", b/(1<<30))
-	case a >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case a >= 10<<10:
-		return fmt.Sprintf("%.1f KiB", b/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B", b)
 }

@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"math"
+
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the memory result's figures: bytes per live task by series,
@@ -23,27 +25,27 @@ func (res *MemoryResult) Tables() []Table {
 		}
 		create, each, rec := "-", "-", "-"
 		if top.Create > 0 {
-			create = showDur(top.Create)
+			create = units.Duration(top.Create)
 		}
 		if s.CreatePerTask > 0 {
-			each = showDur(s.CreatePerTask)
+			each = units.Duration(s.CreatePerTask)
 		}
 		if s.Recorder > 0 {
-			rec = FormatBytes(s.Recorder) + " per task"
+			rec = units.Bytes(s.Recorder) + " per task"
 		}
 		rss := "-"
 		if top.RSS != 0 {
-			rss = FormatBytes(float64(top.RSS))
+			rss = units.Bytes(float64(top.RSS))
 		}
 		c, e := s.PerTaskCI, s.Exponent
-		perTask, exponent := FormatBytes(s.PerTask), "-"
+		perTask, exponent := units.Bytes(s.PerTask), "-"
 		if c.N > 2 && c.Low < c.High {
-			perTask = fmt.Sprintf("%s [%s, %s]", FormatBytes(c.Median), FormatBytes(c.Low), FormatBytes(c.High))
+			perTask = fmt.Sprintf("%s [%s, %s]", units.Bytes(c.Median), units.Bytes(c.Low), units.Bytes(c.High))
 		}
 		if e.N > 2 {
 			exponent = figure(e.Median, e.Low, e.High, e.N, "%.3f")
 		}
-		per.Rows = append(per.Rows, []string{s.Model, perTask, exponent, r2, fmt.Sprint(top.Tasks), FormatBytes(float64(top.Total)), rss, create, each, rec})
+		per.Rows = append(per.Rows, []string{s.Model, perTask, exponent, r2, fmt.Sprint(top.Tasks), units.Bytes(float64(top.Total)), rss, create, each, rec})
 	}
 	out := []Table{per}
 	parts := Table{
@@ -67,22 +69,22 @@ func (res *MemoryResult) Tables() []Table {
 	for _, pt := range res.Points {
 		st, hp, rss, cr := "-", "-", "-", "-"
 		if pt.Stacks > 0 {
-			st = FormatBytes(float64(pt.Stacks))
+			st = units.Bytes(float64(pt.Stacks))
 		}
 		if pt.Heap > 0 {
-			hp = FormatBytes(float64(pt.Heap))
+			hp = units.Bytes(float64(pt.Heap))
 		}
 		if pt.RSS != 0 {
-			rss = FormatBytes(float64(pt.RSS))
+			rss = units.Bytes(float64(pt.RSS))
 		}
 		if pt.Create > 0 {
-			cr = showDur(pt.Create)
+			cr = units.Duration(pt.Create)
 		}
 		run := "-"
 		if pt.Round > 0 {
 			run = fmt.Sprint(pt.Round)
 		}
-		all.Rows = append(all.Rows, []string{pt.Model, fmt.Sprint(pt.Tasks), run, FormatBytes(float64(pt.Total)), FormatBytes(pt.PerTask), st, hp, rss, cr})
+		all.Rows = append(all.Rows, []string{pt.Model, fmt.Sprint(pt.Tasks), run, units.Bytes(float64(pt.Total)), units.Bytes(pt.PerTask), st, hp, rss, cr})
 	}
 	return append(out, all)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/loopback"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // NoSemaphoreParams are the parameters of the no-semaphore experiment.
@@ -262,9 +263,9 @@ func measureNoSemaphore(ctx context.Context, p *NoSemaphoreParams, res *NoSemaph
 	lo, hi := slices.Min(p.Concurrency), slices.Max(p.Concurrency)
 	// Progress is weighted by the expected seconds of each run.
 	weight := func(st callSetting) float64 {
-		w := seconds(queueBound(st.concurrency, p.Workers, p.Service)) + 0.05
+		w := queueBound(st.concurrency, p.Workers, p.Service).Seconds() + 0.05
 		if st.limit == 0 && st.concurrency > p.Workers+p.Backlog+1 {
-			w += seconds(p.Timeout)
+			w += p.Timeout.Seconds()
 		}
 		return w
 	}
@@ -369,12 +370,12 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 	if hi.Crash == "" && res.Capacity > 0 {
 		j.add(claimGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
-			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f (%d workers / %s)", top, hi.OK, showDur(hi.Wall), hi.Throughput, res.Capacity, p.Workers, p.Service)}))
+			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f (%d workers / %s)", top, hi.OK, units.Duration(hi.Wall), hi.Throughput, res.Capacity, p.Workers, p.Service)}))
 	}
 	if lo.Concurrency < hi.Concurrency && lo.Crash == "" && hi.Crash == "" {
 		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: pairedP99(hi.All(), lo.All()), Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), hi.All()...)...)...),
 			Detail: fmt.Sprintf("the runs shown: p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
-				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, showDur(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
+				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, units.Duration(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
 	}
 	j.add(claimQueueOverflows.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return float64(c.Server.ListenOverflows) }), Expected: 1, Unit: "connections",
 		Detail: fmt.Sprintf("%d calls at once; the run shown: the accept queue peaked at %d of %d, %d SYNs dropped, the server answered %d; the kernel counts drops for every listener on the machine, this server's and any other's",
@@ -428,14 +429,14 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		return
 	}
 	b := queueBound(min(lim.Concurrency, p.Limit), p.Workers, p.Service)
-	j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.CallLatency.P99 / 1000 }), Expected: seconds(b + connectAllowance), Unit: "s",
+	j.add(claimSemaphoreBounds.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.CallLatency.P99 / 1000 }), Expected: (b + connectAllowance).Seconds(), Unit: "s",
 		Busy: res.busy(runIndexes(lim.All()...)...),
 		Detail: fmt.Sprintf("%d calls at once, %d runs: a call's p99 against ceil(%d / %d) × %s = %s, + 2 ms; the run shown: %.1f ms, and with the wait for a slot the task's p99 %.1f ms; at every concurrency (the run shown): %s",
-			lim.Concurrency, len(lim.All()), min(lim.Concurrency, p.Limit), p.Workers, p.Service, showDur(b), lim.CallLatency.P99, lim.Latency.P99, callP99Text(limited))}))
+			lim.Concurrency, len(lim.All()), min(lim.Concurrency, p.Limit), p.Workers, p.Service, units.Duration(b), lim.CallLatency.P99, lim.Latency.P99, callP99Text(limited))}))
 	if res.Capacity > 0 {
 		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 1, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(lim.All()...)...),
-			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d, %d runs; the run shown: %d answered in %s, %.0f calls/s; capacity %d workers / %s = %.0f calls/s", lim.Concurrency, p.Limit, len(lim.All()), lim.OK, showDur(lim.Wall), lim.Throughput, p.Workers, p.Service, res.Capacity)}))
+			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d, %d runs; the run shown: %d answered in %s, %.0f calls/s; capacity %d workers / %s = %.0f calls/s", lim.Concurrency, p.Limit, len(lim.All()), lim.OK, units.Duration(lim.Wall), lim.Throughput, p.Workers, p.Service, res.Capacity)}))
 	}
 }
 

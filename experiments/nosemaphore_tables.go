@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the no-semaphore result's figures: per model, mode and
@@ -30,7 +31,7 @@ func (res *NoSemaphoreResult) Tables() []Table {
 		calls.Rows = append(calls.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency), fmt.Sprint(p.OK), errorsText(p.Errors),
 			fmt.Sprintf("%.0f", p.Throughput), msText(p.Latency.P50), msText(p.Latency.P95), msText(p.Latency.P99), msText(p.CallLatency.P99)})
 		seen.Rows = append(seen.Rows, []string{p.Model, p.Mode(), fmt.Sprint(p.Concurrency),
-			fmt.Sprintf("%d / %d", p.PeakFDs, p.NoFile), mib(p.PeakRSS),
+			fmt.Sprintf("%d / %d", p.PeakFDs, p.NoFile), units.Bytes(float64(p.PeakRSS)),
 			fmt.Sprintf("%d / %d", p.Server.PeakQueue, p.Server.Backlog+1), fmt.Sprint(p.Server.ListenOverflows),
 			fmt.Sprint(p.Server.Served), fmt.Sprint(p.Server.Stale)})
 	}
@@ -60,8 +61,5 @@ func msText(v float64) string {
 	if v <= 0 {
 		return "-"
 	}
-	return showDur(time.Duration(v * float64(time.Millisecond)))
+	return units.Duration(time.Duration(v * float64(time.Millisecond)))
 }
-
-// mib writes a byte count in MiB.
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -174,7 +174,7 @@ func TestJudgeNoSemaphore(t *testing.T) {
 		{"a timeout under the semaphore", "semaphore-no-errors", py, false, runs(py, 100, 20, by([]float64{0.01}, failing(model.ErrTimeout))), DoesNotHold, "1 of 2560 calls failed"},
 
 		// semaphore-bounds-latency: a call's p99 at most 1.5 × (10 ms + 2 ms).
-		{"as recorded, on a quiet machine", "semaphore-bounds-latency", g, true, nil, Holds, "ceil(20 / 10) × 5ms = 10.0 ms"},
+		{"as recorded, on a quiet machine", "semaphore-bounds-latency", g, true, nil, Holds, "ceil(20 / 10) × 5ms = 10 ms"},
 		{"calls queueing at the server", "semaphore-bounds-latency", g, true, runs(g, 400, 20, by([]float64{40, 45, 50}, callP99)), DoesNotHold, ""},
 		{"around the bound", "semaphore-bounds-latency", g, true, runs(g, 400, 20, by([]float64{15, 21, 16, 20, 17, 22}, callP99)), Inconclusive, "straddles the bound 0.018"},
 

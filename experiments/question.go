@@ -486,9 +486,6 @@ func appendNew[T comparable](xs []T, x T) []T {
 // ratio is a/b as a float.
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
-// seconds converts d to floating-point seconds.
-func seconds(d time.Duration) float64 { return d.Seconds() }
-
 func paramValues(p Params) map[string]string {
 	m := map[string]string{}
 	for _, x := range p.Params() {

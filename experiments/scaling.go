@@ -10,6 +10,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // ScalingParams are the parameters of the scaling experiment.
@@ -262,7 +263,7 @@ func measureScaling(ctx context.Context, p *ScalingParams, res *ScalingResult, t
 
 	task := model.NewTask(model.CPUFor(p.CPU))
 	tasks := model.Repeat(p.Tasks, task)
-	work := seconds(p.CPU) * float64(p.Tasks)
+	work := p.CPU.Seconds() * float64(p.Tasks)
 	// Every series at every pool size, then again: interleaved, so that a
 	// model and CPython run under the same conditions of a shared machine.
 	var arms []arm
@@ -356,10 +357,10 @@ func judgeScaling(r *ScalingResult) judgement {
 		if len(c.WorkerRSSes) > 0 {
 			mib := make([]float64, len(c.WorkerRSSes))
 			for i, b := range c.WorkerRSSes {
-				mib[i] = float64(b) / (1 << 20)
+				mib[i] = units.MiB(b)
 			}
 			j.add(claimProcessesMemory.Judge(Measurement{Model: "processes", Samples: mib, Expected: 1, Unit: "MiB",
-				Detail: fmt.Sprintf("%d worker processes over the processes model's runs; the parent's own peak %.1f MiB", len(mib), float64(c.ParentRSS)/(1<<20))}))
+				Detail: fmt.Sprintf("%d worker processes over the processes model's runs; the parent's own peak %s", len(mib), units.Bytes(float64(c.ParentRSS)))}))
 		}
 		if v, ok := r.judgeSerialisation(); ok {
 			j.add(v)
@@ -379,12 +380,12 @@ func (r *ScalingResult) judgeSerialisation() (Verdict, bool) {
 	var by []string
 	for _, pt := range c.Payloads {
 		runs = append(runs, pt.Runs...)
-		by = append(by, fmt.Sprintf("%s: %s", FormatSize(pt.Bytes), showDur(pt.PerTask)))
+		by = append(by, fmt.Sprintf("%s: %s", FormatSize(pt.Bytes), units.Duration(pt.PerTask)))
 	}
 	base, fixed, ci := c.exponent()
 	return claimSerialisationGrows.Judge(Measurement{Model: "processes", Interval: &ci, Expected: 1, Unit: "exponent", Busy: r.busy(runs...),
 		Detail: fmt.Sprintf("%d sizes from %s to %s at 2 workers; per task, medians: %s; the cost each adds over %s's %s, against the bytes it adds; a straight line's slope %.2f ns per byte",
-			n, FormatSize(c.Payloads[0].Bytes), FormatSize(c.Payloads[n-1].Bytes), strings.Join(by, ", "), FormatSize(base), showDur(fixed), c.SerialiseNsPerByte)}), true
+			n, FormatSize(c.Payloads[0].Bytes), FormatSize(c.Payloads[n-1].Bytes), strings.Join(by, ", "), FormatSize(base), units.Duration(fixed), c.SerialiseNsPerByte)}), true
 }
 
 // judgePoint judges the lecture's claims on one series at one pool size.
@@ -392,7 +393,7 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 	s := seriesOf(pt.Model)
 	base, _ := res.point(pt.Model, 1)
 	detail := fmt.Sprintf("%d workers, %d tasks × %s: wall %s at one worker, %s at %d (medians)",
-		pt.Workers, p.Tasks, p.CPU, showDur(base.Wall), showDur(pt.Wall), pt.Workers)
+		pt.Workers, p.Tasks, p.CPU, units.Duration(base.Wall), units.Duration(pt.Wall), pt.Workers)
 	if c := pt.calibratedText(); c != "" {
 		detail += "; " + c
 	}
@@ -416,7 +417,7 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 	case s.model == "gil":
 		return judge(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; switch interval %s", detail, p.SwitchInterval))
 	case s.model == "processes" || s.flavor == model.FlavorProcesses:
-		return judge(claimProcessesScale, pt.Ideal, fmt.Sprintf("%s; spawning %s excluded; %.2f cores busy", detail, showDur(pt.Setup), pt.Cores))
+		return judge(claimProcessesScale, pt.Ideal, fmt.Sprintf("%s; spawning %s excluded; %.2f cores busy", detail, units.Duration(pt.Setup), pt.Cores))
 	}
 	return judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %.2f cores busy; %s", detail, pt.Cores, coresText(res.Stamp, s)))
 }
@@ -465,7 +466,7 @@ func (res *ScalingResult) judgeFidelity(j *judgement, p *ScalingParams) {
 func (res *ScalingResult) scalingMissReason(m, c ScalingPoint, work time.Duration) string {
 	m1, _ := res.point(m.Model, 1)
 	c1, _ := res.point(c.Model, 1)
-	f := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
+	f := units.Duration
 	busy := func(pt ScalingPoint) string {
 		if pt.Run < 0 {
 			return "?"

@@ -15,6 +15,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/pyprof"
 	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // RealGIL is CPython's GIL as py-spy saw it: one more run of CPython's
@@ -77,7 +78,7 @@ func (res *ScalingResult) spyPlan(p *ScalingParams, ss []series) *gilPlan {
 		return nil
 	}
 	n := max(p.Tasks, int((spyFor+p.CPU-1)/p.CPU))
-	return &gilPlan{tasks: model.Repeat(n, model.NewTask(model.CPUFor(p.CPU))), weight: seconds(time.Duration(n) * p.CPU)}
+	return &gilPlan{tasks: model.Repeat(n, model.NewTask(model.CPUFor(p.CPU))), weight: (time.Duration(n) * p.CPU).Seconds()}
 }
 
 // spyGIL runs the plan's tasks on SpyThreads gil threads, then on as many
@@ -118,7 +119,7 @@ func (res *ScalingResult) spyGIL(ctx context.Context, tr *tracker, p *ScalingPar
 	shift := sp.spyStart(spied) - (sp.launched + int64(run.Totals.Setup))
 	g.keep(spied, time.Duration(shift), run.Totals.Wall)
 	if len(g.Samples) == 0 {
-		g.skip(res, fmt.Errorf("none of its %d dumps fell inside the run's %s", len(spied.Samples), showDur(run.Totals.Wall)))
+		g.skip(res, fmt.Errorf("none of its %d dumps fell inside the run's %s", len(spied.Samples), units.Duration(run.Totals.Wall)))
 	}
 	return g, nil
 }
@@ -210,7 +211,7 @@ func (g *RealGIL) Findings(r *Report) []string {
 		wall = r.Runs[g.CPython].Totals.Wall
 	}
 	out := []string{fmt.Sprintf("py-spy sampled CPython's %d-thread pool %d times during its %s run of %d tasks × %s, and found a thread holding the GIL in %.0f%% of the samples: %s.",
-		g.Pool, len(g.Samples), showDur(wall), g.Tasks, g.CPU, 100*g.Held(), strings.Join(shares, ", "))}
+		g.Pool, len(g.Samples), units.Duration(wall), g.Tasks, g.CPU, 100*g.Held(), strings.Join(shares, ", "))}
 	if g.Model >= 0 && r.Runs[g.Model].Run != nil {
 		run := r.Runs[g.Model].Run
 		held, most := holding(run)
@@ -219,7 +220,7 @@ func (g *RealGIL) Findings(r *Report) []string {
 			hs = append(hs, fmt.Sprintf("%.0f%% (thread %d)", 100*ratio(held[w], run.Totals.Wall), w))
 		}
 		out = append(out, fmt.Sprintf("On the same tasks the gil model's %d threads held its lock for %s of its %s run, at most %d at once, handing it over %d times at its %s switch interval.",
-			len(hs), strings.Join(hs, " and "), showDur(run.Totals.Wall), most, run.Totals.Switches, g.SwitchInterval))
+			len(hs), strings.Join(hs, " and "), units.Duration(run.Totals.Wall), most, run.Totals.Switches, g.SwitchInterval))
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package experiments
 import (
 	"fmt"
 	"strings"
+
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the scaling result's figures: each series at each pool size
@@ -22,7 +24,7 @@ func (res *ScalingResult) Tables() []Table {
 	for _, p := range res.Points {
 		spawn, cal := "-", "-"
 		if p.Setup > 0 {
-			spawn = showDur(p.Setup)
+			spawn = units.Duration(p.Setup)
 		}
 		if len(p.Calibrated) > 0 {
 			cal = fmt.Sprintf("%.3f (CPU %.2f× calibrated)", p.CalibratedSpeedup, p.Slowdown)
@@ -37,12 +39,12 @@ func (res *ScalingResult) Tables() []Table {
 		pt := Table{
 			Title:   "Processes: serialisation per task against the payload",
 			Columns: []string{"payload", "runs", "serialisation per task (ms)", "share of busy time"},
-			Note: fmt.Sprintf("serialisation both ways, both sides, at 2 workers: the median [95%% interval]; the time a payload adds over %s's %s ∝ (the bytes it adds)^b with b = %s (log–log fit over every run); spawn %s per worker (mean), %.1f MiB peak memory per worker (median of %d)",
-				FormatSize(c.FixedBytes), showDur(c.Fixed), figure(c.Exponent.Median, c.Exponent.Low, c.Exponent.High, c.Exponent.N, "%.3f"), showDur(c.SpawnMean), float64(c.WorkerRSS)/(1<<20), c.Workers),
+			Note: fmt.Sprintf("serialisation both ways, both sides, at 2 workers: the median [95%% interval]; the time a payload adds over %s's %s ∝ (the bytes it adds)^b with b = %s (log–log fit over every run); spawn %s per worker (mean), %s peak memory per worker (median of %d)",
+				FormatSize(c.FixedBytes), units.Duration(c.Fixed), figure(c.Exponent.Median, c.Exponent.Low, c.Exponent.High, c.Exponent.N, "%.3f"), units.Duration(c.SpawnMean), units.Bytes(float64(c.WorkerRSS)), c.Workers),
 		}
 		for _, p := range c.Payloads {
 			pt.Rows = append(pt.Rows, []string{FormatSize(p.Bytes), fmt.Sprint(len(p.PerTasks)),
-				figure(ms(p.PerTask), ms(p.Low), ms(p.High), len(p.PerTasks), "%.3f"), fmt.Sprintf("%.0f%%", 100*p.Share)})
+				figure(units.Millis(p.PerTask), units.Millis(p.Low), units.Millis(p.High), len(p.PerTasks), "%.3f"), fmt.Sprintf("%.0f%%", 100*p.Share)})
 		}
 		out = append(out, pt)
 	}

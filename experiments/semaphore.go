@@ -10,6 +10,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // SemaphoreParams are the parameters of the semaphore experiment.
@@ -212,7 +213,7 @@ func measureSemaphore(ctx context.Context, p *SemaphoreParams, res *SemaphoreRes
 		for i, s := range ss {
 			out[i] = arm{
 				stage:  fmt.Sprintf("%s, limit %d, latency %s", s, st.limit, st.latency),
-				weight: seconds(idealRuntime(p.Tasks, st.limit, st.latency)),
+				weight: idealRuntime(p.Tasks, st.limit, st.latency).Seconds(),
 				model:  s.model,
 				tasks:  model.Repeat(p.Tasks, model.NewTask(model.Wait(st.latency))),
 				cfg:    s.config(model.Config{Concurrency: st.limit}, p.Python),
@@ -288,10 +289,10 @@ func judgeSemaphore(r *SemaphoreResult) judgement {
 	var j judgement
 	for _, h := range r.Headline {
 		j.add(claimSemaphoreNearIdeal.Judge(Measurement{
-			Model: h.Model, Samples: secondsOf(h.Walls), Expected: seconds(h.Ideal), Unit: "s",
+			Model: h.Model, Samples: secondsOf(h.Walls), Expected: h.Ideal.Seconds(), Unit: "s",
 			Busy: r.busy(h.Runs...),
 			Detail: fmt.Sprintf("%d tasks, limit %d, latency %s: ceil(%d/%d) × %s = %s; ratio %s",
-				h.Tasks, h.Limit, h.Latency, h.Tasks, h.Limit, h.Latency, showDur(h.Ideal), ratioText(h)),
+				h.Tasks, h.Limit, h.Latency, h.Tasks, h.Limit, h.Latency, units.Duration(h.Ideal), ratioText(h)),
 		}))
 		cpu := make([]float64, len(h.Walls))
 		for i := range h.Walls {
@@ -299,7 +300,7 @@ func judgeSemaphore(r *SemaphoreResult) judgement {
 		}
 		j.add(claimSleepNoCPU.Judge(Measurement{
 			Model: h.Model, Samples: cpu, Expected: 0.05, Unit: "CPU/wall",
-			Detail: fmt.Sprintf("%s of CPU in %s (medians)", h.CPU.Round(time.Microsecond), showDur(h.Runtime)),
+			Detail: fmt.Sprintf("%s of CPU in %s (medians)", units.Duration(h.CPU), units.Duration(h.Runtime)),
 		}))
 		if v, ok := r.judgeSweep(h.Model); ok {
 			j.add(v)
@@ -331,7 +332,7 @@ func (r *SemaphoreResult) judgeSweep(m string) (Verdict, bool) {
 			continue
 		}
 		vs = append(vs, claimSemaphoreSweep.Judge(Measurement{
-			Model: m, Samples: secondsOf(pt.Walls), Expected: seconds(pt.Ideal), Unit: "s", Busy: r.busy(pt.Runs...),
+			Model: m, Samples: secondsOf(pt.Walls), Expected: pt.Ideal.Seconds(), Unit: "s", Busy: r.busy(pt.Runs...),
 			Detail: fmt.Sprintf("limit %d: %d tasks, latency %s, ratio %s", pt.Limit, pt.Tasks, pt.Latency, ratioText(pt)),
 		}))
 		by = append(by, fmt.Sprintf("%d: %s", pt.Limit, ratioText(pt)))
@@ -402,7 +403,7 @@ func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
 			vs = append(vs, claimEventloopFidelity.Judge(Measurement{
 				Model: "eventloop", Samples: ratios, Expected: 1, Unit: "×", Busy: r.busy(append(slices.Clone(m.Runs), c.Runs...)...),
 				Detail: fmt.Sprintf("limit %d: eventloop %s, %s asyncio %s (%s)",
-					m.Limit, msText(ms(m.Runtime)), pyName(r.Python), msText(ms(c.Runtime)), relDiff(float64(m.Runtime), float64(c.Runtime))),
+					m.Limit, units.Duration(m.Runtime), pyName(r.Python), units.Duration(c.Runtime), relDiff(float64(m.Runtime), float64(c.Runtime))),
 			}))
 		}
 	}
@@ -420,7 +421,7 @@ func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
 		n := min(w.m.Limit, w.m.Tasks)
 		started := roundStarted(&r.Report, w.c, n)
 		v.Detail += fmt.Sprintf("; asyncio had started its first %d tasks %s after the run began (%.1f µs a task), the model %s: CPython's time to create and start a task, which the model does not charge, delays the waits when a round starts many tasks at once",
-			n, msText(ms(started)), float64(started)/1e3/float64(n), msText(ms(roundStarted(&r.Report, w.m, n))))
+			n, units.Duration(started), float64(started)/1e3/float64(n), units.Duration(roundStarted(&r.Report, w.m, n)))
 	}
 	return v, true
 }
@@ -452,7 +453,7 @@ func (r *SemaphoreResult) Tables() []Table {
 		lo, hi := p.RatioInterval()
 		return []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.Limit), p.Latency.String(), fmt.Sprint(len(p.Walls)),
 			figure(p.Runtime.Seconds(), p.Low.Seconds(), p.High.Seconds(), len(p.Walls), "%.4f"),
-			fmt.Sprintf("%.4f", p.Ideal.Seconds()), figure(p.Ratio, lo, hi, len(p.Walls), "%.4f"), showDur(p.CPU)}
+			fmt.Sprintf("%.4f", p.Ideal.Seconds()), figure(p.Ratio, lo, hi, len(p.Walls), "%.4f"), units.Duration(p.CPU)}
 	}
 	var out []Table
 	for _, t := range []struct {

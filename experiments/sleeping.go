@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // SleepingParams are the parameters of the sleeping experiment.
@@ -172,7 +173,7 @@ func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult
 	if p.Sequential {
 		seqRounds = repeatsFor(p.Wait * time.Duration(p.Tasks))
 	}
-	tr.expect(float64(len(ss)) * (float64(rounds)*seconds(p.Wait) + float64(seqRounds)*seconds(p.Wait)*float64(p.Tasks)))
+	tr.expect(float64(len(ss)) * (float64(rounds)*p.Wait.Seconds() + float64(seqRounds)*p.Wait.Seconds()*float64(p.Tasks)))
 	tasks := model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait)))
 	// The eventloop model's lag probe fires once a wait, not every 10 ms:
 	// asyncio has no such timer, and its wake-ups would be CPU the
@@ -189,7 +190,7 @@ func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult
 		if rounds > 1 {
 			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
 		}
-		sr, err := sampledRun(ctx, tr, stage, seconds(p.Wait), s.model, tasks, s.config(base, p.Python), p.Interval)
+		sr, err := sampledRun(ctx, tr, stage, p.Wait.Seconds(), s.model, tasks, s.config(base, p.Python), p.Interval)
 		if err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult
 		if seqRounds > 1 {
 			stage += fmt.Sprintf(" (run %d of %d)", k+1, seqRounds)
 		}
-		sq, err := sampledRun(ctx, tr, stage, seconds(p.Wait)*float64(p.Tasks), s.model, tasks, one, p.Interval)
+		sq, err := sampledRun(ctx, tr, stage, p.Wait.Seconds()*float64(p.Tasks), s.model, tasks, one, p.Interval)
 		if err != nil {
 			return err
 		}
@@ -264,24 +265,24 @@ func (res *SleepingResult) judgePoint(j *judgement, p *SleepingParams, pt Sleepi
 	if pt.Spawn > 0 {
 		all := pt.Spawn + pt.Wall + pt.Stop
 		overlap += fmt.Sprintf("; the run shown: starting %s took %s before the clock started, stopping %s after the last task: counted, the run would take %s (%s)",
-			startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(all), relDiff(seconds(all), seconds(p.Wait)))
+			startedWhat(pt.Model, p.Tasks), units.Duration(pt.Spawn), units.Duration(pt.Stop), units.Duration(all), relDiff(all.Seconds(), p.Wait.Seconds()))
 	}
-	j.add(claimSleepOverlap.Judge(Measurement{Model: pt.Model, Samples: secondsOf(pt.sleepWalls()), Expected: seconds(p.Wait), Unit: "s", Busy: res.busy(pt.Runs...),
+	j.add(claimSleepOverlap.Judge(Measurement{Model: pt.Model, Samples: secondsOf(pt.sleepWalls()), Expected: p.Wait.Seconds(), Unit: "s", Busy: res.busy(pt.Runs...),
 		Detail: overlap}))
 	j.add(claimSleepIdle.Judge(Measurement{Model: pt.Model, Samples: pt.sleepUtilisations(), Expected: 0.05, Unit: "cores",
 		Detail: fmt.Sprintf("%s; the run shown: %s of CPU over %s of waiting, sampled every %s; %s over the whole run, starting and stopping included",
-			detail, showDur(pt.CPU), showDur(pt.Wall), p.Interval, showDur(pt.CallCPU))}))
+			detail, units.Duration(pt.CPU), units.Duration(pt.Wall), p.Interval, units.Duration(pt.CallCPU))}))
 	if pt.Sequential >= 0 {
 		seq := pt.SequentialWalls
 		if len(seq) == 0 { // a result recorded before the runs were kept
 			seq = []time.Duration{pt.SequentialWall}
 		}
-		j.add(claimSleepAddsUp.Judge(Measurement{Model: pt.Model, Samples: secondsOf(seq), Expected: seconds(p.Wait) * float64(p.Tasks), Unit: "s", Busy: res.busy(pt.SequentialRuns...),
+		j.add(claimSleepAddsUp.Judge(Measurement{Model: pt.Model, Samples: secondsOf(seq), Expected: p.Wait.Seconds() * float64(p.Tasks), Unit: "s", Busy: res.busy(pt.SequentialRuns...),
 			Detail: fmt.Sprintf("%s, one after another; the runs shown: %.2fx slower than all at once", detail, pt.Speedup)}))
 	}
 	if pt.Spawn > 0 {
 		j.note("%s: starting %s took %s and stopping %s, both excluded from the wall time; with them the tasks all at once take %s, not %s",
-			pt.Model, startedWhat(pt.Model, p.Tasks), showDur(pt.Spawn), showDur(pt.Stop), showDur(pt.Spawn+pt.Wall+pt.Stop), showDur(pt.Wall))
+			pt.Model, startedWhat(pt.Model, p.Tasks), units.Duration(pt.Spawn), units.Duration(pt.Stop), units.Duration(pt.Spawn+pt.Wall+pt.Stop), units.Duration(pt.Wall))
 	}
 }
 

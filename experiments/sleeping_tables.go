@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Tables are the sleeping result's figures: per model, the wall time and
@@ -28,9 +29,9 @@ func (res *SleepingResult) Tables() []Table {
 			seq, seqRuns, by = durFigure(medianDur(sw)), fmt.Sprint(len(sw)), fmt.Sprintf("%.2fx", p.Speedup)
 		}
 		if p.Spawn > 0 {
-			spawn = showDur(p.Spawn) + ", " + showDur(p.Stop)
+			spawn = units.Duration(p.Spawn) + ", " + units.Duration(p.Stop)
 		}
-		t.Rows = append(t.Rows, []string{p.Model, all, fmt.Sprint(len(walls)), showDur(p.CPU), fmt.Sprintf("%.3f", measure.Median(p.sleepUtilisations())), seq, seqRuns, by, spawn})
+		t.Rows = append(t.Rows, []string{p.Model, all, fmt.Sprint(len(walls)), units.Duration(p.CPU), fmt.Sprintf("%.3f", measure.Median(p.sleepUtilisations())), seq, seqRuns, by, spawn})
 	}
 	return []Table{t}
 }

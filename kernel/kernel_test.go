@@ -170,10 +170,10 @@ func TestRunSavesToResultsDir(t *testing.T) {
 // The progress bar, as HTML and as text, escaped in the HTML only.
 func TestProgressContent(t *testing.T) {
 	h, text := progressContent(0.4, "The <semaphore>", "goroutines, limit 1", 3*time.Minute+200*time.Millisecond)
-	if want := "[########------------]  40% goroutines, limit 1 · about 3m0s left · The <semaphore>"; text != want {
+	if want := "[########------------]  40% goroutines, limit 1 · about 3m00s left · The <semaphore>"; text != want {
 		t.Errorf("text:\n got %q\nwant %q", text, want)
 	}
-	for _, want := range []string{`class="boundlab-progress"`, `<progress value="400" max="1000"`, "<b> 40%</b> The &lt;semaphore&gt; · goroutines, limit 1 · about 3m0s left"} {
+	for _, want := range []string{`class="boundlab-progress"`, `<progress value="400" max="1000"`, "<b> 40%</b> The &lt;semaphore&gt; · goroutines, limit 1 · about 3m00s left"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q:\n%s", want, h)
 		}

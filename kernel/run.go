@@ -23,6 +23,7 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/internal/proc"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // BindFlags binds p's parameters to the cell program's command-line flags, so
@@ -240,7 +241,7 @@ func (p *progress) update(pr experiments.Progress) {
 func progressContent(frac float64, title, stage string, left time.Duration) (h, text string) {
 	eta := ""
 	if left > 0 {
-		eta = fmt.Sprintf(" · about %s left", left.Round(time.Second))
+		eta = fmt.Sprintf(" · about %s left", units.Elapsed(left.Round(time.Second)))
 	}
 	const width = 20
 	n := int(frac*width + 0.5)

@@ -17,6 +17,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/pyprof"
 	"github.com/boundlab/boundlab/internal/proc"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 const diagnoseUsage = `boundlab diagnose [flags] -- COMMAND [ARGS]
@@ -276,11 +277,11 @@ func printDiagnosis(w io.Writer, r *diagnoseReport) {
 	} else {
 		fmt.Fprintf(w, "\nboundlab diagnose: %s\n", shellQuote(r.Command))
 		fmt.Fprintf(w, "ran %s (%s); sampled every %s: %s, %s; %d cores on this machine\n\n",
-			dur(r.Wall), status, u.Interval, samples, procs, u.Cores)
+			units.Duration(r.Wall), status, u.Interval, samples, procs, u.Cores)
 	}
 	fmt.Fprint(w, sparkline(u, 50))
 	fmt.Fprintf(w, "mean %.2f cores, peak %.2f, waiting for a CPU %.2f; CPU time %s over %s\n\n",
-		d.Mean, d.Peak, d.Waiting, dur(u.CPU), dur(u.Wall))
+		d.Mean, d.Peak, d.Waiting, units.Duration(u.CPU), units.Duration(u.Wall))
 	if states := statesStrip(u, 50); states != "" {
 		fmt.Fprintf(w, "%s\n", states)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/pyprof"
 	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // How long --pid samples: the default and the bounds.
@@ -78,7 +79,7 @@ wait:
 			break wait
 		case <-poll.C:
 			if !id.Running() {
-				rep.Ended = fmt.Sprintf("the process exited after %s", dur(time.Since(t0)))
+				rep.Ended = fmt.Sprintf("the process exited after %s", units.Duration(time.Since(t0)))
 				break wait
 			}
 		}
@@ -118,7 +119,7 @@ func printPIDHeader(w io.Writer, r *diagnoseReport, samples, procs string) {
 		how = r.Ended
 	}
 	fmt.Fprintf(w, "sampled it for %s (%s); every %s: %s, %s; %d cores on this machine\n\n",
-		dur(r.Wall), how, u.Interval, samples, procs, u.Cores)
+		units.Duration(r.Wall), how, u.Interval, samples, procs, u.Cores)
 }
 
 // printSpy writes what py-spy saw: per thread the share of samples

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/pyprof"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // profileTop is how many functions each profile table lists.
@@ -132,13 +133,13 @@ func printProfile(w io.Writer, r *diagnoseReport) {
 		threads = fmt.Sprintf("%d threads", p.Threads)
 	}
 	fmt.Fprintf(w, "Profile (cProfile on Python %s: wall-clock time by function, %s, %s in all; it slows calls, so this run was slower than usual):\n",
-		p.Python, threads, dur(p.Total))
+		p.Python, threads, units.Duration(p.Total))
 	own := visible(p, p.ByOwn(profileTop), func(f pyprof.Function) time.Duration { return f.Own })
 	cum := visible(p, p.ByCumulative(profileTop), func(f pyprof.Function) time.Duration { return f.Cumulative })
 	rows := func(fs []pyprof.Function, of func(pyprof.Function) time.Duration) []funcRow {
 		var out []funcRow
 		for _, f := range fs {
-			out = append(out, funcRow{f.String(), fmt.Sprintf("%10s  %4.0f%%", dur(of(f)), 100*p.Share(of(f)))})
+			out = append(out, funcRow{f.String(), fmt.Sprintf("%10s  %4.0f%%", units.Duration(of(f)), 100*p.Share(of(f)))})
 		}
 		return out
 	}

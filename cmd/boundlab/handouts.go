@@ -14,6 +14,7 @@ import (
 
 	"github.com/boundlab/boundlab/internal/handouts"
 	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 const handoutsUsage = `boundlab handouts [-p name=value ...] [--quick] [--out DIR] [--timeout D] [NOTEBOOK ...]
@@ -134,7 +135,7 @@ func handoutsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var names []string
 	var parts []handouts.Parts
 	for _, h := range hs {
-		fmt.Fprintf(stdout, "%s  %s  %d charts\n", relPath(h.Path), handouts.FormatBytes(h.Size), h.Charts)
+		fmt.Fprintf(stdout, "%s  %s  %d charts\n", relPath(h.Path), units.Bytes(float64(h.Size)), h.Charts)
 		names, parts = append(names, filepath.Base(h.Path)), append(parts, h.Parts)
 	}
 	if len(hs) > 0 {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // progressBar draws a one-line progress bar with an estimate of the time
@@ -56,7 +57,7 @@ func (b *progressBar) update(p experiments.Progress) {
 	eta := ""
 	if frac > 0.01 {
 		left := time.Duration(float64(now.Sub(b.start)) * (1 - frac) / frac)
-		eta = " ~" + left.Round(time.Second).String() + " left"
+		eta = " ~" + units.Elapsed(left.Round(time.Second)) + " left"
 	}
 	stage := p.Stage
 	if len(stage) > 40 {

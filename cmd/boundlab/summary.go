@@ -68,15 +68,3 @@ func printVerdicts(w io.Writer, vs []experiments.Verdict) {
 		}
 	}
 }
-
-func dur(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Second:
-		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
-}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/boundlab/boundlab/internal/units"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -28,7 +29,7 @@ func Summarize(ds []time.Duration) Summary {
 	}
 	xs := make([]float64, len(ds))
 	for i, d := range ds {
-		xs[i] = Millis(d)
+		xs[i] = units.Millis(d)
 	}
 	return SummarizeMillis(xs)
 }
@@ -55,9 +56,6 @@ func SummarizeMillis(xs []float64) Summary {
 		Max:  s[len(s)-1],
 	}
 }
-
-// Millis converts d to floating-point milliseconds.
-func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Median returns the median of xs (which it does not modify).
 func Median(xs []float64) float64 {

@@ -16,6 +16,7 @@ import (
 	xtrace "golang.org/x/exp/trace"
 
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Where a traced run's Span.Sched comes from (TraceInfo.Source).
@@ -70,7 +71,7 @@ func (t *TraceInfo) String() string {
 	case TraceGo:
 		return "Go's execution tracer"
 	case TraceClock:
-		return fmt.Sprintf("each thread's CPU clock (to within %.2g ms)", float64(t.Resolution)/float64(time.Millisecond))
+		return fmt.Sprintf("each thread's CPU clock (to within %s)", units.Duration(t.Resolution))
 	}
 	return t.Source
 }

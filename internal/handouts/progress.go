@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/boundlab/boundlab/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -123,7 +124,7 @@ func (p *Printer) redraw() {
 	if p.line == "" {
 		return
 	}
-	s := fmt.Sprintf("%s %.1fs", p.line, time.Since(p.since).Seconds())
+	s := p.line + " " + units.Elapsed(time.Since(p.since))
 	if p.detail != "" {
 		s += "  " + p.detail
 	}
@@ -179,11 +180,11 @@ func (p *Printer) Event(e Event) {
 			p.redraw()
 		} else if time.Since(p.shown) >= progressEvery {
 			p.shown = time.Now()
-			permanent(fmt.Sprintf("cell %d/%d running for %s  %s", e.Cell, e.Cells, seconds(time.Since(p.since)), e.Text))
+			permanent(fmt.Sprintf("cell %d/%d running for %s  %s", e.Cell, e.Cells, units.Elapsed(time.Since(p.since)), e.Text))
 		}
 	case CellFinished:
 		if !p.tty {
-			permanent(fmt.Sprintf("cell %d/%d done in %s  %s", e.Cell, e.Cells, seconds(e.Elapsed), e.Line))
+			permanent(fmt.Sprintf("cell %d/%d done in %s  %s", e.Cell, e.Cells, units.Elapsed(e.Elapsed), e.Line))
 		}
 	case Exporting:
 		if !p.tty {
@@ -192,14 +193,14 @@ func (p *Printer) Event(e Event) {
 		running("exporting HTML…")
 	case NotebookDone:
 		p.end(e.Index)
-		msg := fmt.Sprintf("done in %s", seconds(e.Elapsed))
+		msg := fmt.Sprintf("done in %s", units.Elapsed(e.Elapsed))
 		if h := e.Handout; h != nil {
-			msg += fmt.Sprintf(": %d charts, %s", h.Charts, FormatBytes(h.Size))
+			msg += fmt.Sprintf(": %d charts, %s", h.Charts, units.Bytes(float64(h.Size)))
 		}
 		permanent(msg)
 	case NotebookFailed:
 		p.end(e.Index)
-		permanent(fmt.Sprintf("failed after %s", seconds(e.Elapsed)))
+		permanent(fmt.Sprintf("failed after %s", units.Elapsed(e.Elapsed)))
 	}
 }
 
@@ -220,23 +221,4 @@ func (p *Printer) Close() {
 	defer p.mu.Unlock()
 	p.line = ""
 	p.clear()
-}
-
-// seconds formats a duration for a person: 12.3s, or 4m05s.
-func seconds(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-}
-
-// FormatBytes formats a size for a person: 1.3 MB, 850 kB.
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
 }

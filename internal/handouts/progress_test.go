@@ -41,7 +41,7 @@ func TestPrinterPlain(t *testing.T) {
 [1/2] 01-async-cpu: starting the kernel
 [1/2] 01-async-cpu: cell 10/14 done in 12.3s  %% res := kernel.Run()
 [1/2] 01-async-cpu: exporting HTML
-[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.6 MB
+[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.5 MiB
 [2/2] 02-x: failed after 3.0s
 `
 	if b.String() != want {
@@ -104,7 +104,7 @@ func TestPrinterTerminal(t *testing.T) {
 	for _, want := range []string{
 		"[1/2] 01-async-cpu: overrides tasks=4 cpu=30ms\n",
 		"\r\033[K[1/2] 01-async-cpu: cell 10/14 running… 0.",
-		"\r\033[K[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.6 MB\n",
+		"\r\033[K[1/2] 01-async-cpu: done in 1m15s: 3 charts, 1.5 MiB\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%q", want, out)

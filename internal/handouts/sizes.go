@@ -148,7 +148,7 @@ func PrintParts(w io.Writer, names []string, parts []Parts) error {
 		line := row(names[i], thousands(p.Total()), thousands(p.Library), thousands(p.Styles), thousands(p.Data),
 			thousands(p.Scripts), thousands(p.Images), thousands(p.Text))
 		if p.Total() > MaxSize {
-			line += "  over " + FormatBytes(MaxSize)
+			line += "  over " + thousands(MaxSize) + " bytes"
 		}
 		lines = append(lines, line)
 	}

@@ -54,7 +54,7 @@ func TestMeasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "page") || strings.Contains(lines[1], "over") || !strings.HasSuffix(lines[2], "over 700 kB") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "page") || strings.Contains(lines[1], "over") || !strings.HasSuffix(lines[2], "over 700,000 bytes") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

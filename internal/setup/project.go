@@ -229,11 +229,3 @@ func lookEnv(env []string, key string) string {
 	}
 	return v
 }
-
-// seconds formats an elapsed time for a person.
-func seconds(d time.Duration) string {
-	if d < 10*time.Second {
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	return d.Round(time.Second).String()
-}

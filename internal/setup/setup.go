@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/internal/echartsbundle"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Options are the choices of a set-up run.
@@ -90,9 +91,9 @@ func Run(ctx context.Context, p Project, o Options) (*Result, error) {
 		}
 	}
 	if o.DryRun {
-		r.say("set-up", "dry run done in %s; nothing changed", seconds(time.Since(start)))
+		r.say("set-up", "dry run done in %s; nothing changed", units.Elapsed(time.Since(start)))
 	} else {
-		r.say("set-up", "done in %s", seconds(time.Since(start)))
+		r.say("set-up", "done in %s", units.Elapsed(time.Since(start)))
 	}
 	return &r.res, nil
 }
@@ -159,7 +160,7 @@ func (r *runner) toolsStep(ctx context.Context) error {
 		}
 		r.say(toolLabel(t, pins), "built %s", r.p.rel(path))
 	}
-	r.say("tools", "built in %s", seconds(time.Since(start)))
+	r.say("tools", "built in %s", units.Elapsed(time.Since(start)))
 	return nil
 }
 
@@ -251,7 +252,7 @@ func (r *runner) venvJupyterStep(ctx context.Context) error {
 	}
 	j.Mode = JupyterVenv
 	r.res.Jupyter = j
-	r.say("Jupyter", "installed into %s/ in %s: %s", VenvDir, seconds(time.Since(start)), j)
+	r.say("Jupyter", "installed into %s/ in %s: %s", VenvDir, units.Elapsed(time.Since(start)), j)
 	return r.p.writeChoice(nil)
 }
 
@@ -423,7 +424,7 @@ func (r *runner) echartsStep(ctx context.Context) error {
 	if fetch {
 		did = "npm ci, then built"
 	}
-	r.say(step, "%s %s from %s in %s (%s, %s)", did, bundleAsset, bundleEntry, seconds(time.Since(start)), want, sizeOf(asset))
+	r.say(step, "%s %s from %s in %s (%s, %s)", did, bundleAsset, bundleEntry, units.Elapsed(time.Since(start)), want, sizeOf(asset))
 	return nil
 }
 
@@ -463,13 +464,13 @@ func (r *runner) npmCI(ctx context.Context, step string, want echartsbundle.Stam
 	return nil
 }
 
-// sizeOf is a file's size for a person, in kB.
+// sizeOf is a file's size for a person.
 func sizeOf(path string) string {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "?"
 	}
-	return fmt.Sprintf("%.0f kB", float64(fi.Size())/1e3)
+	return units.Bytes(float64(fi.Size()))
 }
 
 // chromiumNames are the commands a Chromium may be installed as.
