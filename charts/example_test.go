@@ -9,7 +9,9 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 )
 
-// Chart a small semaphore run: what For draws, series by series.
+// Chart a small semaphore run: what For draws, series by series (how many
+// points each has hangs on the run's timing, and is tested on recorded
+// runs).
 func ExampleFor() {
 	p := experiments.Semaphore.Defaults()
 	p.Tasks, p.Latency, p.Limit, p.Repeat = 8, 5*time.Millisecond, 4, 1
@@ -29,23 +31,23 @@ func ExampleFor() {
 	for _, c := range cs {
 		fmt.Println(c.Title())
 		for _, s := range c.Series() {
-			fmt.Printf("  %s: %d points\n", s.Name, s.Points)
+			fmt.Printf("  %s\n", s.Name)
 		}
 	}
 	// Output:
 	// Runtime against the semaphore limit
-	//   ideal ⌈tasks/limit⌉ × latency: 3 points
-	//   goroutines: 2 points
+	//   ideal ⌈tasks/limit⌉ × latency
+	//   goroutines
 	// Runtime over the formula, against the limit
-	//   floor: the formula less the timer's 1 ms: 3 points
-	//   goroutines: 2 points
+	//   floor: the formula less the timer's 1 ms
+	//   goroutines
 	// Runtime against the latency
-	//   ideal ⌈tasks/limit⌉ × latency: 2 points
-	//   goroutines: 1 points
+	//   ideal ⌈tasks/limit⌉ × latency
+	//   goroutines
 	// Tasks in flight: 8 tasks waiting 5ms, at most 4 at a time
-	//   goroutines (at most 4 at once): 33 points
+	//   goroutines (at most 4 at once)
 	// goroutines: 8 tasks waiting 5ms, at most 4 at a time
-	//   wait: 8 points
+	//   wait
 	// goroutines: the recorded limit sweep, a run per limit (move the control below)
-	//   wait: 8 points
+	//   wait
 }

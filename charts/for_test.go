@@ -165,13 +165,38 @@ func inFlightSeries(t *testing.T, res *experiments.SemaphoreResult) []SeriesInfo
 	t.Helper()
 	var out []SeriesInfo
 	for _, h := range res.Headline {
-		i, ok := nearestRun(res, h)
-		if !ok {
+		if _, ok := nearestRun(res, h); !ok {
 			t.Fatalf("%s: no headline run", h.Model)
 		}
-		out = append(out, SeriesInfo{fmt.Sprintf("%s (at most %d at once)", h.Model, h.Limit), 1 + 4*len(res.Runs[i].Spans)})
+		// A point at 0, then a group of three (the count before, the dip
+		// or the peak, the count after) at the first starts, at each of
+		// the ⌈tasks/limit⌉ − 1 hand-overs between rounds, and at the last
+		// ends: each a burst well inside one stretch of the run.
+		rounds := (h.Tasks + h.Limit - 1) / h.Limit
+		out = append(out, SeriesInfo{fmt.Sprintf("%s (at most %d at once)", h.Model, h.Limit), 1 + 3*(rounds+1)})
 	}
 	return out
+}
+
+// The in-flight line keeps, per stretch, the peak and the dip in the order
+// they came, and the count after; however many events fall inside it.
+func TestInFlightSteps(t *testing.T) {
+	events := []event{{0, +1}, {0.1, +1}, {0.2, +1}, {5, -1}, {5.01, +1}, {9, -1}, {9.2, -1}, {9.3, -1}}
+	pts, most := inFlightSteps("m", events, 1)
+	var got []string
+	for _, p := range pts {
+		got = append(got, fmt.Sprintf("%g:%g", p.x, p.y))
+	}
+	if want := "0:0 0:0 0:3 0:3 5:3 5:2 5:3 9:3 9:0 9:0"; strings.Join(got, " ") != want || most != 3 {
+		t.Errorf("steps %s (most %d), want %s (most 3)", strings.Join(got, " "), most, want)
+	}
+	if pts[len(pts)-1].name != "m: 0 tasks in flight from 9.0 ms" {
+		t.Errorf("last point's tooltip %q", pts[len(pts)-1].name)
+	}
+	// A width of 0 draws every event: a step per start and end.
+	if pts, _ := inFlightSteps("m", events, 0); len(pts) != 1+3*len(events) {
+		t.Errorf("%d points for %d events one by one", len(pts), len(events))
+	}
 }
 
 func TestIdealSteps(t *testing.T) {

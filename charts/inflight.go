@@ -25,10 +25,6 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 		}
 		limit, tasks, latency = h.Limit, h.Tasks, h.Latency.String()
 		run := res.Runs[at].Run
-		type event struct {
-			at    float64
-			delta int
-		}
 		var events []event
 		for _, s := range run.Spans {
 			events = append(events, event{round(units.Millis(s.Start), 3), +1}, event{round(units.Millis(s.End), 3), -1})
@@ -45,17 +41,8 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 			return a.delta - b.delta
 		})
 		s := xySeries{name: h.Model, color: modelColor(h.Model, i), symbol: "none"}
-		n, most := 0, 0
-		s.points = append(s.points, point{x: 0, y: 0})
-		for _, e := range events {
-			// A vertical step at each start and end: the count before,
-			// then after.
-			last := float64(n)
-			n += e.delta
-			most = max(most, n)
-			s.points = append(s.points, point{x: e.at, y: last},
-				point{x: e.at, y: float64(n), name: fmt.Sprintf("%s: %d tasks in flight from %.1f ms", h.Model, n, e.at)})
-		}
+		var most int
+		s.points, most = inFlightSteps(h.Model, events, units.Millis(run.Totals.Wall)/inFlightBuckets)
 		s.name = fmt.Sprintf("%s (at most %d at once)", h.Model, most)
 		series = append(series, s)
 	}
@@ -71,4 +58,60 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 	y := yValue("tasks in flight (holding a slot)")
 	y.Min = 0
 	return xyChart("semaphore_inflight", f, valueAxis("time since the run started (ms)"), y, series)
+}
+
+// event is a task taking (+1) or giving back (-1) a slot, at a time in ms.
+type event struct {
+	at    float64
+	delta int
+}
+
+// inFlightBuckets is how many stretches of a run the in-flight line
+// resolves: about a pixel each on a chart's width. A run's thousands of
+// starts and ends come in bursts a few microseconds apart, which a point
+// each would draw no differently and weigh hundreds of kilobytes in a
+// handout.
+const inFlightBuckets = 1000
+
+// inFlightSteps turns events, in time order, into a step line's points, one
+// group per stretch of width ms: the count on entering the stretch, the
+// lowest and the highest it reached inside it in the order they came, and
+// the count on leaving it. The peak and the dips survive however many tasks
+// start and end inside one stretch. It returns the points and the most in
+// flight at once.
+func inFlightSteps(model string, events []event, width float64) ([]point, int) {
+	pts := []point{{x: 0, y: 0}}
+	n, most := 0, 0
+	for i := 0; i < len(events); {
+		at, before := events[i].at, n
+		low, high, lowAt, highAt := n, n, -1, -1
+		j := i
+		for ; j < len(events) && (j == i || width > 0 && events[j].at < at+width); j++ {
+			n += events[j].delta
+			if n < low {
+				low, lowAt = n, j
+			}
+			if n > high {
+				high, highAt = n, j
+			}
+		}
+		most = max(most, high)
+		pts = append(pts, point{x: at, y: float64(before)})
+		first, second := lowAt, highAt
+		if first > second {
+			first, second = second, first
+		}
+		for _, k := range []int{first, second} {
+			switch {
+			case k < 0:
+			case k == lowAt:
+				pts = append(pts, point{x: at, y: float64(low)})
+			default:
+				pts = append(pts, point{x: at, y: float64(high)})
+			}
+		}
+		pts = append(pts, point{x: at, y: float64(n), name: fmt.Sprintf("%s: %d tasks in flight from %.1f ms", model, n, at)})
+		i = j
+	}
+	return pts, most
 }
