@@ -385,12 +385,17 @@ func (r Row) Rule(cols []Column) (rule string, same bool) {
 // Stamp is the machine and runtime the column's result was measured on.
 func (c Column) Stamp() measure.Stamp { return c.Result.Base().Stamp }
 
-// Head is the column's machine in a few words, as two lines: the cores
-// and GOMAXPROCS, e.g. "2 cores · GOMAXPROCS 1", then Go's version and
-// the CPython the result ran, if any, e.g. "go1.26.8 · CPython 3.11.7".
+// Head is the column's machine in a few words, as two lines: the cores,
+// with the CPU limit if any, and GOMAXPROCS, e.g. "2 cores (limit 1) ·
+// GOMAXPROCS 2", then Go's version and the CPython the result ran, if
+// any, e.g. "go1.26.8 · CPython 3.11.7".
 func (c Column) Head() (string, string) {
 	s := c.Stamp()
-	one := fmt.Sprintf("%d cores · GOMAXPROCS %d", s.Cores, s.GOMAXPROCS)
+	one := fmt.Sprintf("%d cores", s.Cores)
+	if s.CPULimit > 0 {
+		one += fmt.Sprintf(" (limit %.3g)", s.CPULimit)
+	}
+	one += fmt.Sprintf(" · GOMAXPROCS %d", s.GOMAXPROCS)
 	two := s.GoVersion
 	if p := c.Python(); p != "" {
 		two += " · " + p

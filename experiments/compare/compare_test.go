@@ -71,13 +71,14 @@ func drop(r *experiments.Report, gone func(experiments.Verdict) bool) {
 	r.Verdicts = slices.DeleteFunc(r.Verdicts, gone)
 }
 
-// oneProc is the recorded run as if run with GOMAXPROCS=1, at 1 and 2
-// workers, without CPython: goroutines no faster than one worker, which
-// the question judges against min(workers, GOMAXPROCS) = 1.
-func oneProc(t *testing.T) *experiments.ScalingResult {
+// cpuLimited is the recorded run as if run in a container with a CPU
+// limit of one core, at 1 and 2 workers, without CPython: goroutines no
+// faster than one worker, which the question judges against
+// min(workers, the cores the machine gives the process) = 1.
+func cpuLimited(t *testing.T) *experiments.ScalingResult {
 	res := scaling(t)
 	r := res.Base()
-	r.Stamp.GOMAXPROCS = 1
+	r.Stamp.CPULimit = 1
 	r.Stamp.Time = r.Stamp.Time.Add(time.Hour)
 	r.ParamValues["workers"] = "1,2"
 	r.ParamValues["models"] = "gil,goroutines,processes"
@@ -102,7 +103,7 @@ func freeThreaded(t *testing.T) *experiments.ScalingResult {
 }
 
 func TestOfScalingMachines(t *testing.T) {
-	c, err := Of(Input{"quick.json", scaling(t)}, Input{"gomaxprocs1.json", oneProc(t)}, Input{"free-threaded.json", freeThreaded(t)})
+	c, err := Of(Input{"quick.json", scaling(t)}, Input{"cpulimit1.json", cpuLimited(t)}, Input{"free-threaded.json", freeThreaded(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestOfScalingMachines(t *testing.T) {
 	}
 	for i, want := range []struct{ label, head string }{
 		{"A", "2 cores · GOMAXPROCS 2 · go1.26.8 · CPython 3.11.7"},
-		{"B", "2 cores · GOMAXPROCS 1 · go1.26.8"},
+		{"B", "2 cores (limit 1) · GOMAXPROCS 2 · go1.26.8"},
 		{"C", "2 cores · GOMAXPROCS 2 · go1.26.8 · CPython 3.13.1 free-threaded (GIL disabled)"},
 	} {
 		if col := c.Columns[i]; col.Label != want.label || col.Short() != want.head {
