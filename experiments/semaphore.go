@@ -420,8 +420,8 @@ func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
 		// begin that much later.
 		n := min(w.m.Limit, w.m.Tasks)
 		started := roundStarted(&r.Report, w.c, n)
-		v.Detail += fmt.Sprintf("; asyncio had started its first %d tasks %s after the run began (%.1f µs a task), the model %s: CPython's time to create and start a task, which the model does not charge, delays the waits when a round starts many tasks at once",
-			n, units.Duration(started), float64(started)/1e3/float64(n), units.Duration(roundStarted(&r.Report, w.m, n)))
+		v.Detail += fmt.Sprintf("; asyncio had started its first %d tasks %s after the run began (%s a task), the model %s: CPython's time to create and start a task, which the model does not charge, delays the waits when a round starts many tasks at once",
+			n, units.Duration(started), units.Duration(started/time.Duration(n)), units.Duration(roundStarted(&r.Report, w.m, n)))
 	}
 	return v, true
 }
