@@ -120,13 +120,13 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 		s := xySeries{name: name, color: modelColor(pt.Model, i), symbol: modelSymbol(pt.Model)}
 		var stems []interval
 		for _, l := range run.LoopLag {
-			due, fired := round(units.Millis(l.At), 3), round(units.Millis(l.At+l.Lag), 3)
-			text := fmt.Sprintf("%s: heartbeat due at %.1f ms fired at %.1f ms, %.1f ms late", pt.Model, due, fired, round(units.Millis(l.Lag), 3))
+			due, fired := ms(l.At), ms(l.At+l.Lag)
+			text := fmt.Sprintf("%s: heartbeat due at %.1f ms fired at %.1f ms, %.1f ms late", pt.Model, due, fired, ms(l.Lag))
 			s.points = append(s.points, point{x: due, y: fired, name: text})
 			stems = append(stems, interval{x: due, low: due, high: fired, name: text})
 			wall = max(wall, fired)
 		}
-		w := round(units.Millis(run.Totals.Wall), 3)
+		w := ms(run.Totals.Wall)
 		wall = max(wall, w)
 		series = append(series, s)
 		if len(stems) > 0 {
@@ -145,9 +145,9 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 	heartbeat := param(res.Base(), "heartbeat")
 	if period, err := time.ParseDuration(heartbeat); err == nil && period > 0 {
 		due := xySeries{name: "due on a free loop's schedule, every " + heartbeat, color: "#a0a0a0", symbol: "emptyCircle", unjoined: true}
-		for t := period; round(units.Millis(t), 3) <= end; t += period {
-			due.points = append(due.points, point{x: round(units.Millis(t), 3), y: round(units.Millis(t), 3),
-				name: fmt.Sprintf("a heartbeat every %s: due at %.0f ms on a free loop", heartbeat, round(units.Millis(t), 3))})
+		for t := period; ms(t) <= end; t += period {
+			due.points = append(due.points, point{x: ms(t), y: ms(t),
+				name: fmt.Sprintf("a heartbeat every %s: due at %.0f ms on a free loop", heartbeat, ms(t))})
 		}
 		if len(due.points) > 0 {
 			series = append(series, due)

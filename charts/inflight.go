@@ -27,7 +27,7 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 		run := res.Runs[at].Run
 		var events []event
 		for _, s := range run.Spans {
-			events = append(events, event{round(units.Millis(s.Start), 3), +1}, event{round(units.Millis(s.End), 3), -1})
+			events = append(events, event{ms(s.Start), +1}, event{ms(s.End), -1})
 		}
 		// Ends before starts at the same instant: a slot handed over is
 		// not two tasks in flight.

@@ -59,7 +59,7 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 			if err := add(jsonSweep(res, "json_lagsweep", "Worst event loop lag against the payload",
 				"worst heartbeat lag (ms, log scale)", tasks, stamp, true,
 				func(p experiments.JSONPoint) (float64, string) {
-					return round(units.Millis(p.MaxLoopLag), 3), fmt.Sprintf("worst lag %s · mean encoding %s", units.Duration(p.MaxLoopLag), units.Duration(p.Encode))
+					return ms(p.MaxLoopLag), fmt.Sprintf("worst lag %s · mean encoding %s", units.Duration(p.MaxLoopLag), units.Duration(p.Encode))
 				})); err != nil {
 				return nil, err
 			}
@@ -167,16 +167,16 @@ func jsonLag(res *experiments.JSONResult, work, stamp string, cpython bool) (*Ch
 			continue
 		}
 		if enc == 0 && p.Encode > 0 {
-			enc = round(units.Millis(p.Encode), 3)
+			enc = ms(p.Encode)
 		}
 		run := res.Runs[p.Run].Run
 		s := xySeries{name: p.Model, color: jsonColor(p.Model, i), symbol: modelSymbol(p.Model), unjoined: true}
 		for _, l := range run.LoopLag {
-			s.points = append(s.points, point{x: round(units.Millis(l.At), 3), y: round(units.Millis(l.Lag), 3),
-				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, round(units.Millis(l.At), 3), round(units.Millis(l.Lag), 3))})
-			top = max(top, round(units.Millis(l.Lag), 3))
+			s.points = append(s.points, point{x: ms(l.At), y: ms(l.Lag),
+				name: fmt.Sprintf("%s: timer due at %.1f ms fired %.2f ms late", p.Model, ms(l.At), ms(l.Lag))})
+			top = max(top, ms(l.Lag))
 		}
-		wall = max(wall, round(units.Millis(run.Totals.Wall), 3))
+		wall = max(wall, ms(run.Totals.Wall))
 		series = append(series, s)
 	}
 	if len(series) == 0 {

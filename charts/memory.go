@@ -251,7 +251,7 @@ func memoryCreate(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 			if p.Model != m || p.Create <= 0 {
 				continue
 			}
-			s.points = append(s.points, point{x: float64(p.Tasks), y: round(units.Millis(p.Create), 3),
+			s.points = append(s.points, point{x: float64(p.Tasks), y: ms(p.Create),
 				name: fmt.Sprintf("%s: %d tasks created and parked in %s, %s each", m, p.Tasks, units.Duration(p.Create), units.Duration(p.Create/time.Duration(max(1, p.Tasks))))})
 		}
 		series = append(series, s)

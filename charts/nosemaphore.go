@@ -160,7 +160,7 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 		bound := xySeries{name: "queueing bound ⌈at once / workers⌉ × service", ideal: true}
 		for _, p := range free {
 			d := time.Duration((p.Concurrency+workers-1)/workers) * service
-			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: round(units.Millis(d), 3),
+			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: ms(d),
 				name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, units.Duration(d))})
 		}
 		series = append(series, bound)
@@ -221,7 +221,7 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 	}
 	var marks []opts.MarkLineNameYAxisItem
 	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil && len(series) > 0 {
-		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: round(units.Millis(to), 3)})
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
 	}
 	if v, ok := res.Verdict("semaphore-bounds-latency", m); ok {
 		_, hi := v.Bounds()

@@ -302,11 +302,11 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 			continue
 		}
 		kib := round(float64(dx)/1024, 3)
-		s.points = append(s.points, point{x: kib, y: round(units.Millis(dy), 3),
+		s.points = append(s.points, point{x: kib, y: ms(dy),
 			name: fmt.Sprintf("%s: %s per task (median of %d runs), %s more than %s's\n%.0f%% of the workers' busy time",
 				experiments.FormatSize(p.Bytes), units.Duration(p.PerTask), len(p.PerTasks), units.Duration(dy), experiments.FormatSize(pc.FixedBytes), 100*p.Share)})
 		if len(p.PerTasks) > 1 && p.Low > pc.Fixed {
-			ivs = append(ivs, interval{x: kib, low: round(units.Millis(p.Low-pc.Fixed), 3), high: round(units.Millis(p.High-pc.Fixed), 3),
+			ivs = append(ivs, interval{x: kib, low: ms(p.Low - pc.Fixed), high: ms(p.High - pc.Fixed),
 				name: fmt.Sprintf("%s: 95%% interval %s to %s per task over %d runs", experiments.FormatSize(p.Bytes), units.Duration(p.Low), units.Duration(p.High), len(p.PerTasks))})
 		}
 		xs = append(xs, kib)
@@ -317,7 +317,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 		}
 	}
 	if task > 0 {
-		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", units.Duration(task)), YAxis: round(units.Millis(task), 3)}}
+		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", units.Duration(task)), YAxis: ms(task)}}
 	}
 	series := []xySeries{s}
 	if len(ivs) > 0 {
@@ -354,7 +354,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 	y := yLog("time added per task (ms, log)")
 	if task > 0 {
 		// ECharts sizes an axis to the data, not to its mark lines.
-		top := round(units.Millis(task), 3)
+		top := ms(task)
 		for _, p := range s.points {
 			top = max(top, p.y)
 		}

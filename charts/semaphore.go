@@ -158,7 +158,7 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 	ideal := xySeries{name: idealName, ideal: true}
 	for _, d := range []time.Duration{0, top} {
 		r := time.Duration(rounds) * d
-		ideal.points = append(ideal.points, point{x: round(units.Millis(d), 3), y: sec(r),
+		ideal.points = append(ideal.points, point{x: ms(d), y: sec(r),
 			name: fmt.Sprintf("latency %s: %d rounds × %s = %s", d, rounds, d, units.Duration(r))})
 	}
 	series := []xySeries{ideal}
@@ -166,10 +166,10 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
 		var ivs []interval
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
-			s.points = append(s.points, point{x: round(units.Millis(p.Latency), 3), y: sec(p.Runtime),
+			s.points = append(s.points, point{x: ms(p.Latency), y: sec(p.Runtime),
 				name: fmt.Sprintf("latency %s: %s%s\nideal %s · ratio %.4f", p.Latency, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
 			if len(p.Walls) > 1 {
-				ivs = append(ivs, interval{x: round(units.Millis(p.Latency), 3), low: sec(p.Low), high: sec(p.High),
+				ivs = append(ivs, interval{x: ms(p.Latency), low: sec(p.Low), high: sec(p.High),
 					name: fmt.Sprintf("latency %s: 95%% interval %s to %s over %d runs", p.Latency, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // Default sizes, in CSS pixels.
@@ -203,6 +204,9 @@ func finite(x float64) any {
 	}
 	return x
 }
+
+// ms is d in milliseconds for a chart's data, rounded to the microsecond.
+func ms(d time.Duration) float64 { return round(units.Millis(d), 3) }
 
 // sec is d in seconds, rounded to the microsecond.
 func sec(d time.Duration) float64 { return round(d.Seconds(), 6) }

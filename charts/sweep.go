@@ -178,7 +178,7 @@ func sweepOption(p sweepPoint, kinds []model.Kind) map[string]any {
 	end := 0.0
 	for _, b := range p.bars {
 		byKind[b.kind] = append(byKind[b.kind], barValue(b))
-		end = max(end, round(units.Millis(b.end), 3))
+		end = max(end, ms(b.end))
 	}
 	// The first mark dashed, the others dotted; the subtitle names them.
 	var marks []any
@@ -262,8 +262,8 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart
 		sp := sweepPoint{
 			label: fmt.Sprintf("limit %d", p.Limit),
 			marks: []sweepMark{
-				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), round(units.Millis(p.Ideal), 3)},
-				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), round(units.Millis(time.Duration(float64(p.Ideal)*hi)), 3)},
+				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)},
+				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
 			},
 		}
 		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
@@ -372,7 +372,7 @@ func scalingPoint(res *experiments.ScalingResult, m string, w int) (experiments.
 // and the claim's bound on sp as marks.
 func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.Claim, m string, base, p experiments.ScalingPoint, sp *sweepPoint) string {
 	if p.Workers == 1 {
-		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", units.Duration(p.Wall)), round(units.Millis(p.Wall), 3)}}
+		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", units.Duration(p.Wall)), ms(p.Wall)}}
 		return fmt.Sprintf("1 worker: median wall %s over %d runs (dashed): the wall every speedup is over; no claim is judged at one worker", units.Duration(p.Wall), len(p.Walls))
 	}
 	line := fmt.Sprintf("%d workers: speedup %s over one worker (ideal min(workers, cores) %g×), median wall %s", p.Workers, p.Text(), p.Ideal, units.Duration(p.Wall))
@@ -386,8 +386,8 @@ func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.C
 		bound, word = e*(1-cl.Tolerance), "at least"
 	}
 	sp.marks = []sweepMark{
-		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, units.Duration(base.Wall), e, units.Duration(time.Duration(float64(base.Wall)/e))), round(units.Millis(time.Duration(float64(base.Wall)/e)), 3)},
-		{fmt.Sprintf("the claim's bound, speedup %s %.2f×: %s", word, bound, units.Duration(time.Duration(float64(base.Wall)/bound))), round(units.Millis(time.Duration(float64(base.Wall)/bound)), 3)},
+		{fmt.Sprintf("%s predicts %g×: %s / %g = %s", id, e, units.Duration(base.Wall), e, units.Duration(time.Duration(float64(base.Wall)/e))), ms(time.Duration(float64(base.Wall) / e))},
+		{fmt.Sprintf("the claim's bound, speedup %s %.2f×: %s", word, bound, units.Duration(time.Duration(float64(base.Wall)/bound))), ms(time.Duration(float64(base.Wall) / bound))},
 	}
 	verdicts := "not judged"
 	var got []string

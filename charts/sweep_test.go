@@ -103,8 +103,8 @@ func TestSemaphoreSweep(t *testing.T) {
 			}
 		}
 		marks := op.Series[0].MarkLine.Data
-		if len(marks) != 2 || marks[0].XAxis != round(units.Millis(p.Ideal), 3) || marks[1].XAxis != round(units.Millis(time.Duration(float64(p.Ideal)*1.05)), 3) {
-			t.Errorf("limit %d: marks %+v, want the formula at %v ms and 5%% over", p.Limit, marks, round(units.Millis(p.Ideal), 3))
+		if len(marks) != 2 || marks[0].XAxis != ms(p.Ideal) || marks[1].XAxis != ms(time.Duration(float64(p.Ideal)*1.05)) {
+			t.Errorf("limit %d: marks %+v, want the formula at %v ms and 5%% over", p.Limit, marks, ms(p.Ideal))
 		}
 		k, _ := nearestRun(res, p)
 		run := res.Runs[k]
@@ -125,7 +125,7 @@ func TestSemaphoreSweep(t *testing.T) {
 		for _, b := range op.Series[0].Data {
 			task := int(b[3])
 			s := run.Spans[slices.IndexFunc(run.Spans, func(s model.Span) bool { return s.Task == task })]
-			if seen[task] || b[1] != round(units.Millis(s.Segments[0].Start), 3) || b[2] != round(units.Millis(s.Segments[0].End), 3) {
+			if seen[task] || b[1] != ms(s.Segments[0].Start) || b[2] != ms(s.Segments[0].End) {
 				t.Errorf("limit %d: bar %v is not task %d's wait %v", p.Limit, b, task, s.Segments[0])
 			}
 			seen[task] = true
@@ -256,8 +256,8 @@ func TestScalingSweep(t *testing.T) {
 			t.Errorf("%d workers: subtitle %q does not name the point's run and the stamp", w, sub)
 		}
 		if w == 1 {
-			if len(marks) != 1 || marks[0].XAxis != round(units.Millis(base.Wall), 3) || !strings.Contains(sub, "no claim is judged at one worker") {
-				t.Errorf("1 worker: marks %+v, subtitle %q; want one worker's wall %v ms and no claim", marks, sub, round(units.Millis(base.Wall), 3))
+			if len(marks) != 1 || marks[0].XAxis != ms(base.Wall) || !strings.Contains(sub, "no claim is judged at one worker") {
+				t.Errorf("1 worker: marks %+v, subtitle %q; want one worker's wall %v ms and no claim", marks, sub, ms(base.Wall))
 			}
 		} else {
 			outcome := experiments.Holds
@@ -275,8 +275,8 @@ func TestScalingSweep(t *testing.T) {
 					t.Errorf("%d workers: subtitle %q lacks %q", w, sub, want)
 				}
 			}
-			if len(marks) != 2 || marks[0].XAxis != round(units.Millis(base.Wall), 3) || marks[1].XAxis != round(units.Millis(time.Duration(float64(base.Wall)/1.15)), 3) {
-				t.Errorf("%d workers: marks %+v, want one worker's wall %v ms (1×) and it over 1.15", w, marks, round(units.Millis(base.Wall), 3))
+			if len(marks) != 2 || marks[0].XAxis != ms(base.Wall) || marks[1].XAxis != ms(time.Duration(float64(base.Wall)/1.15)) {
+				t.Errorf("%d workers: marks %+v, want one worker's wall %v ms (1×) and it over 1.15", w, marks, ms(base.Wall))
 			}
 		}
 		run := res.Runs[p.Run]

@@ -297,7 +297,7 @@ func drawTimeline(f frame, rows []string, bars []bar, yName string) (*Chart, err
 // barValue is a bar's value in a timeline series: [row, start ms, end ms,
 // task], with [segments, last task] after it where segments were merged.
 func barValue(b bar) []any {
-	v := []any{b.row, round(units.Millis(b.start), 3), round(units.Millis(b.end), 3), b.task}
+	v := []any{b.row, ms(b.start), ms(b.end), b.task}
 	if b.n > 1 {
 		v = append(v, b.n, b.last)
 	}
