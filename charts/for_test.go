@@ -112,6 +112,7 @@ func TestForSemaphore(t *testing.T) {
 		{"Tasks in flight: 200 tasks waiting 100ms, at most 20 at a time", inFlightSeries(t, res)},
 		{"eventloop: 200 tasks waiting 100ms, at most 20 at a time", []SeriesInfo{{"wait", 200}}},
 		{"eventloop: the recorded limit sweep", []SeriesInfo{{"wait", 200}}},
+		{"eventloop: the recorded latency sweep", []SeriesInfo{{"wait", 200}}},
 	})
 	// In flight: never more than the limit, and the limit reached.
 	for _, s := range parse(t, cs[3]).Series {

@@ -30,7 +30,7 @@ func manyTasksCharts(res *experiments.ManyTasksResult) ([]*Chart, error) {
 	models := modelOrder(names...)
 	var out []*Chart
 	for _, f := range []func(*experiments.ManyTasksResult, []string, string, string) (*Chart, error){
-		manyMemory, manyExponent, manyFDs, manyFDsOverTime, manyErrors, manyDelay, manyGC,
+		manyMemory, manyExponent, manyFDs, manyFDsOverTime, manyErrors, manyDelay, manyGC, manyTasksSweep,
 	} {
 		c, err := f(res, models, server, stamp)
 		if err != nil {

@@ -50,6 +50,11 @@ func noSemaphoreCharts(res *experiments.NoSemaphoreResult) ([]*Chart, error) {
 		return nil, err
 	}
 	out = append(out, c)
+	if c, ok, err := noSemaphoreSweep(res, models[0], server, stamp); err != nil {
+		return nil, err
+	} else if ok {
+		out = append(out, c)
+	}
 	for _, m := range models {
 		c, err := noSemaphoreLatency(res, m, server, stamp)
 		if err != nil {

@@ -20,7 +20,8 @@ const idealName = "ideal ⌈tasks/limit⌉ × latency"
 // limit, runtime over the formula against the limit with the claims'
 // bounds, runtime against the latency, a timeline of one headline run
 // per model, and the first model's limit sweep as a timeline the reader
-// moves through the limits (see semaphoreSweep). A figure from several runs
+// moves through the limits, then its latency sweep likewise (see
+// semaphoreSweep). A figure from several runs
 // carries its 95% interval as an error bar.
 func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
@@ -74,12 +75,14 @@ func semaphoreCharts(res *experiments.SemaphoreResult) ([]*Chart, error) {
 		out = append(out, c)
 	}
 	if len(res.Headline) > 0 {
-		c, ok, err := semaphoreSweep(res, res.Headline[0].Model, stamp)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, c)
+		for _, ax := range []semaphoreAxis{semaphoreLimitSweep, semaphoreLatencySweep} {
+			c, ok, err := semaphoreSweep(res, res.Headline[0].Model, stamp, ax)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, c)
+			}
 		}
 	}
 	return out, nil

@@ -37,14 +37,18 @@ var (
 		// solid parts are the computing.
 		model.KindOnCPU:    "#d9534f",
 		model.KindRunnable: "#f3c1bf",
+		// A call that failed (timed out, found no descriptor, was refused
+		// or reset): near black, beside the teal of one answered.
+		kindFailed: "#3b0a0a",
 	}
 	kindOrder = []model.Kind{model.KindOnCPU, model.KindRunnable, model.KindCPU, model.KindWait, model.KindGIL,
-		model.KindSerialise, model.KindCall, model.KindEncode}
+		model.KindSerialise, model.KindCall, kindFailed, model.KindEncode}
 	// kindNames are the legend's words for the kinds a student would not
 	// read at a glance; the others go by their own names.
 	kindNames = map[model.Kind]string{
 		model.KindOnCPU:    "on a CPU",
 		model.KindRunnable: "waiting for a CPU",
+		kindFailed:         "failed call",
 	}
 	otherKind   = "#9e9e9e"
 	modelColors = map[string]string{

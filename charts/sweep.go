@@ -43,9 +43,10 @@ type sweepMark struct {
 	x    float64
 }
 
-// sweepBarsOf draws run's tasks on at most sweepRows rows and sweepBars
-// bars, and says what it left out ("" if nothing).
-func sweepBarsOf(run *model.Run) (rows []string, bars []bar, note string) {
+// sweepBarsOf draws run's tasks on at most most.rows rows and most.bars
+// bars, rows named prefix + "worker N", and says what it left out ("" if
+// nothing). A task that failed is drawn as kindFailed.
+func sweepBarsOf(run *model.Run, most sweepCap, prefix string) (rows []string, bars []bar, note string) {
 	ws := workers(run)
 	per := map[int]int{}
 	for _, s := range run.Spans {
@@ -60,21 +61,27 @@ func sweepBarsOf(run *model.Run) (rows []string, bars []bar, note string) {
 			n += per[ws[i]]
 			rs++
 		}
-		if rs <= sweepRows && (n <= sweepBars || rs == 1) {
+		if rs <= most.rows && (n <= most.bars || rs == 1) {
 			break
 		}
 	}
 	rowOf := map[int]int{}
 	for i := 0; i < len(ws); i += k {
 		rowOf[ws[i]] = len(rows)
-		rows = append(rows, fmt.Sprintf("worker %d", ws[i]))
+		rows = append(rows, fmt.Sprintf("%sworker %d", prefix, ws[i]))
 	}
 	var end time.Duration
 	tasks := 0
 	for _, s := range run.Spans {
 		end = max(end, s.End)
 		if r, ok := rowOf[s.Worker]; ok {
+			n := len(bars)
 			bars = spanBars(bars, r, s)
+			if s.Err != "" {
+				for i := n; i < len(bars); i++ {
+					bars[i].kind = kindFailed
+				}
+			}
 			tasks++
 		}
 	}
@@ -82,7 +89,7 @@ func sweepBarsOf(run *model.Run) (rows []string, bars []bar, note string) {
 	if k > 1 {
 		note = fmt.Sprintf("a sample: every %d%s row drawn, %d of %d rows, %d of %d tasks", k, ordinal(k), len(rows), len(ws), tasks, len(run.Spans))
 	}
-	bars, capped := capBars(bars, end, sweepBars)
+	bars, capped := capBars(bars, end, most.bars)
 	if capped != "" {
 		if note != "" {
 			note += "; "
@@ -92,15 +99,40 @@ func sweepBarsOf(run *model.Run) (rows []string, bars []bar, note string) {
 	return rows, bars, note
 }
 
+// sweepCap is the most rows and bars a sweep point draws of one run.
+type sweepCap struct{ rows, bars int }
+
 // draw puts run's tasks on the point, sampled as sweepBarsOf does, under
 // the context (which run it is) and above the line (its figures against
 // the claim), with what the sample left out said before the line.
 func (sp *sweepPoint) draw(run *model.Run, context, line string) {
-	var note string
-	sp.rows, sp.bars, note = sweepBarsOf(run)
+	sp.drawLanes([]lane{{run: run}}, context, line)
+}
+
+// drawLanes puts the lanes' runs on the point one above the other, each
+// sampled as sweepBarsOf does within its share of the point's rows and
+// bars, under the context and above the line, with what the samples left
+// out said before the line, lane by lane.
+func (sp *sweepPoint) drawLanes(lanes []lane, context, line string) {
+	most := sweepCap{sweepRows / len(lanes), sweepBars / len(lanes)}
+	var notes []string
+	sp.rows, sp.bars = nil, nil
+	for _, ln := range lanes {
+		rows, bars, note := sweepBarsOf(ln.run, most, ln.prefix)
+		for i := range bars {
+			bars[i].row += len(sp.rows)
+		}
+		sp.rows, sp.bars = append(sp.rows, rows...), append(sp.bars, bars...)
+		if note != "" && ln.prefix != "" {
+			note = strings.TrimSuffix(ln.prefix, " · ") + ": " + note
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
 	sp.f.context, sp.f.note = context, line
-	if note != "" {
-		sp.f.note = note + "\n" + line
+	if len(notes) > 0 {
+		sp.f.note = strings.Join(notes, "; ") + "\n" + line
 	}
 }
 
@@ -219,72 +251,131 @@ func sweepOption(p sweepPoint, kinds []model.Kind) map[string]any {
 	}
 }
 
-// semaphoreSweep draws model m's limit sweep as a sweep chart: a point per
-// limit, each the recorded run nearest that limit's median, with the
-// formula's runtime and the sweep claim's upper bound as lines and a line
-// saying where the run's ratio to the formula stands against the claim's
-// range, and the claim's recorded verdict on the whole sweep. The control
-// starts at the lecture's limit where it was swept. ok is false when the
-// sweep has fewer than two limits or no run at any limit kept its tasks.
-func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string) (c *Chart, ok bool, err error) {
-	pts := sortedBy(res.Limits, m, func(p experiments.SemaphorePoint) int { return p.Limit })
+// semaphoreAxis is one of the semaphore result's two sweeps, as a sweep
+// chart draws it.
+type semaphoreAxis struct {
+	// what names the setting swept: "limit" or "latency".
+	what string
+	// points are the sweep's points, all models'.
+	points func(*experiments.SemaphoreResult) []experiments.SemaphorePoint
+	// key orders a model's points; it equals the headline's at the
+	// lecture's setting.
+	key func(experiments.SemaphorePoint) time.Duration
+	// label names a point on the control, e.g. "limit 50".
+	label func(experiments.SemaphorePoint) string
+	// judge says, for point p, the claim that judges the sweep, the marks
+	// it puts on p's timeline and the line under p's figures.
+	judge func(res *experiments.SemaphoreResult, m string, p experiments.SemaphorePoint) (marks []sweepMark, line string)
+}
+
+// semaphoreLimitSweep and semaphoreLatencySweep are the semaphore result's
+// two sweeps: the limit at the lecture's latency, and the latency at the
+// lecture's limit.
+var (
+	semaphoreLimitSweep = semaphoreAxis{
+		what:   "limit",
+		points: func(r *experiments.SemaphoreResult) []experiments.SemaphorePoint { return r.Limits },
+		key:    func(p experiments.SemaphorePoint) time.Duration { return time.Duration(p.Limit) },
+		label:  func(p experiments.SemaphorePoint) string { return fmt.Sprintf("limit %d", p.Limit) },
+		judge:  limitSweepLine,
+	}
+	semaphoreLatencySweep = semaphoreAxis{
+		what:   "latency",
+		points: func(r *experiments.SemaphoreResult) []experiments.SemaphorePoint { return r.Latencies },
+		key:    func(p experiments.SemaphorePoint) time.Duration { return p.Latency },
+		label:  func(p experiments.SemaphorePoint) string { return "latency " + p.Latency.String() },
+		judge:  latencySweepLine,
+	}
+)
+
+// semaphoreClaim is the semaphore question's claim id.
+func semaphoreClaim(id string) experiments.Claim {
+	for _, cl := range experiments.Semaphore.Claims() {
+		if cl.ID == id {
+			return cl
+		}
+	}
+	return experiments.Claim{ID: id}
+}
+
+// recordedOutcome is the outcome of claim id's recorded verdict on model
+// m, or "not judged".
+func recordedOutcome(r *experiments.Report, id, m string) string {
+	if v, ok := r.Verdict(id, m); ok {
+		return string(v.Outcome)
+	}
+	return "not judged"
+}
+
+// limitSweepLine: the formula's runtime and the sweep claim's upper bound
+// as marks, and where the point's ratio to the formula stands against the
+// claim's range, with the claim's recorded verdict on the whole sweep.
+func limitSweepLine(res *experiments.SemaphoreResult, m string, p experiments.SemaphorePoint) ([]sweepMark, string) {
+	sweep := semaphoreClaim("semaphore-sweep")
+	lo, hi := 1-sweep.Slack/p.Ideal.Seconds(), 1+sweep.Tolerance
+	where := "inside"
+	if p.Ratio < lo || p.Ratio > hi {
+		where = "outside"
+	}
+	marks := []sweepMark{
+		{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)},
+		{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
+	}
+	return marks, fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
+		p.Limit, units.Duration(p.Runtime), runsText(p), p.Ratio, marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, recordedOutcome(res.Base(), sweep.ID, m))
+}
+
+// latencySweepLine: the formula's runtime as a mark, the point's ratio to
+// it, and the slope claim's recorded verdict on the whole sweep with the
+// slope it measured: the claim judges the sweep's slope, not a point.
+func latencySweepLine(res *experiments.SemaphoreResult, m string, p experiments.SemaphorePoint) ([]sweepMark, string) {
+	rounds := (p.Tasks + p.Limit - 1) / p.Limit
+	marks := []sweepMark{{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)}}
+	line := fmt.Sprintf("latency %s: runtime %s%s = %.4f × the formula (dashed: %s)", p.Latency, units.Duration(p.Runtime), runsText(p), p.Ratio, marks[0].name)
+	slope := semaphoreClaim("latency-proportional")
+	if v, ok := res.Verdict(slope.ID, m); ok {
+		return marks, line + fmt.Sprintf(",\nthe claim on the whole sweep (%s): runtime grows by %.2f s a second of latency, against ⌈%d/%d⌉ = %d: %s",
+			m, v.Measured, p.Tasks, p.Limit, rounds, v.Outcome)
+	}
+	return marks, line + fmt.Sprintf(",\nthe claim on the whole sweep (%s), a slope of ⌈%d/%d⌉ = %d: not judged", m, p.Tasks, p.Limit, rounds)
+}
+
+// semaphoreSweep draws model m's sweep along ax as a sweep chart: a point
+// per setting, each the recorded run nearest that setting's median, with
+// the marks and the line ax.judge gives it. The control starts at the
+// lecture's setting where it was swept. ok is false when the sweep has
+// fewer than two settings or no run at any setting kept its tasks.
+func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string, ax semaphoreAxis) (c *Chart, ok bool, err error) {
+	pts := sortedBy(ax.points(res), m, ax.key)
 	if len(pts) < 2 {
 		return nil, false, nil
-	}
-	var sweep experiments.Claim
-	for _, cl := range experiments.Semaphore.Claims() {
-		if cl.ID == "semaphore-sweep" {
-			sweep = cl
-		}
-	}
-	verdict := "not judged"
-	for _, v := range res.Verdicts {
-		if v.ClaimID == sweep.ID && v.Model == m {
-			verdict = string(v.Outcome)
-		}
-	}
-	head := 0
-	if len(res.Headline) > 0 {
-		head = res.Headline[0].Limit
 	}
 	start, drawn := 0, 0
 	points := make([]sweepPoint, len(pts))
 	for i, p := range pts {
-		if p.Limit == head {
+		if len(res.Headline) > 0 && ax.key(p) == ax.key(res.Headline[0]) {
 			start = i
 		}
-		lo, hi := 1-sweep.Slack/p.Ideal.Seconds(), 1+sweep.Tolerance
-		where := "inside"
-		if p.Ratio < lo || p.Ratio > hi {
-			where = "outside"
-		}
-		rounds := (p.Tasks + p.Limit - 1) / p.Limit
-		sp := sweepPoint{
-			label: fmt.Sprintf("limit %d", p.Limit),
-			marks: []sweepMark{
-				{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)},
-				{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
-			},
-		}
-		verdictLine := fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
-			p.Limit, units.Duration(p.Runtime), runsText(p), p.Ratio, sp.marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, verdict)
-		sp.f = frame{stamp: stamp}
+		sp := sweepPoint{label: ax.label(p), f: frame{stamp: stamp}}
+		var line string
+		sp.marks, line = ax.judge(res, m, p)
 		k, found := nearestRun(res, p)
 		if !found || len(res.Runs[k].Spans) == 0 {
-			sp.notKept(fmt.Sprintf("limit %d", p.Limit), verdictLine)
+			sp.notKept(sp.label, line)
 			points[i] = sp
 			continue
 		}
 		run := res.Runs[k].Run
+		rounds := (p.Tasks + p.Limit - 1) / p.Limit
 		drawn++
-		sp.draw(run, fmt.Sprintf("recorded run at limit %d (%s): %d tasks waiting %s in %d round%s · wall %s",
-			p.Limit, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], units.Duration(run.Totals.Wall)), verdictLine)
+		sp.draw(run, fmt.Sprintf("recorded run at %s (%s): %d tasks waiting %s in %d round%s of at most %d · wall %s",
+			sp.label, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], p.Limit, units.Duration(run.Totals.Wall)), line)
 		points[i] = sp
 	}
 	if drawn == 0 {
 		return nil, false, nil
 	}
-	title := fmt.Sprintf("%s: the recorded limit sweep, a run per limit (move the control below)", m)
+	title := fmt.Sprintf("%s: the recorded %s sweep, a run per %s (move the control below)", m, ax.what, ax.what)
 	c, err = sweepChart(title, stamp, points, start, "worker: "+rowNoun(m))
 	return c, err == nil, err
 }

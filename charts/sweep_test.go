@@ -22,23 +22,26 @@ type sweepOpt struct {
 	Series []struct {
 		Data []any `json:"data"`
 	} `json:"series"`
-	Options []struct {
-		Title struct {
-			Subtext string `json:"subtext"`
-		} `json:"title"`
-		YAxis []struct {
-			Data []string `json:"data"`
-		} `json:"yAxis"`
-		Series []struct {
-			Data     [][]float64 `json:"data"`
-			MarkLine struct {
-				Data []struct {
-					Name  string  `json:"name"`
-					XAxis float64 `json:"xAxis"`
-				} `json:"data"`
-			} `json:"markLine"`
-		} `json:"series"`
-	} `json:"options"`
+	Options []sweepOptPoint `json:"options"`
+}
+
+// sweepOptPoint is one point's partial option.
+type sweepOptPoint struct {
+	Title struct {
+		Subtext string `json:"subtext"`
+	} `json:"title"`
+	YAxis []struct {
+		Data []string `json:"data"`
+	} `json:"yAxis"`
+	Series []struct {
+		Data     [][]float64 `json:"data"`
+		MarkLine struct {
+			Data []struct {
+				Name  string  `json:"name"`
+				XAxis float64 `json:"xAxis"`
+			} `json:"data"`
+		} `json:"markLine"`
+	} `json:"series"`
 }
 
 // parseSweep decodes a sweep chart's option.
@@ -161,17 +164,76 @@ func TestSemaphoreSweepOutside(t *testing.T) {
 	}
 }
 
+// TestSemaphoreLatencySweep reads the latency sweep's chart on the
+// recorded quick run: a control point per latency, starting at the
+// lecture's, each with the formula's line at its runtime, the point's
+// ratio to it, and the slope claim's recorded verdict on the whole sweep
+// with the slope it measured; an edited verdict shows through. The
+// recorded result kept the tasks of the headline runs only: the other
+// latencies say so and draw nothing.
+func TestSemaphoreLatencySweep(t *testing.T) {
+	res := *must(semaphoreResult())(t)
+	m := res.Headline[0].Model
+	res.Verdicts = slices.Clone(res.Verdicts)
+	k := slices.IndexFunc(res.Verdicts, func(v experiments.Verdict) bool { return v.ClaimID == "latency-proportional" && v.Model == m })
+	if k < 0 {
+		t.Fatal("no recorded latency-proportional verdict")
+	}
+	res.Verdicts[k].Outcome, res.Verdicts[k].Measured = experiments.DoesNotHold, 3.5
+	c := sweepOf(t, &res, "the recorded latency sweep")
+	if want := m + ": the recorded latency sweep, a run per latency"; !strings.HasPrefix(c.Title(), want) {
+		t.Errorf("title %q, want it to start %q", c.Title(), want)
+	}
+	o := parseSweep(t, c)
+	if want := []string{"latency 20ms", "latency 50ms", "latency 100ms"}; !slices.Equal(o.Timeline.Data, want) {
+		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
+	}
+	if o.Timeline.CurrentIndex != 2 || len(o.Options) != 3 {
+		t.Fatalf("the control starts at %d with %d options, want 2 (100ms, the lecture's setting) of 3", o.Timeline.CurrentIndex, len(o.Options))
+	}
+	drawn := 0
+	for i, p := range sortedBy(res.Latencies, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
+		op := o.Options[i]
+		sub := op.Title.Subtext
+		for _, w := range []string{fmt.Sprintf("latency %s: runtime %s", p.Latency, units.Duration(p.Runtime)), fmt.Sprintf("%.4f × the formula", p.Ratio),
+			fmt.Sprintf("(dashed: ⌈200/20⌉ × %s = %s)", p.Latency, units.Duration(p.Ideal)),
+			fmt.Sprintf("the claim on the whole sweep (%s): runtime grows by 3.50 s a second of latency, against ⌈200/20⌉ = 10: does not hold", m), res.Stamp.String()} {
+			if !strings.Contains(sub, w) {
+				t.Errorf("latency %s: subtitle %q lacks %q", p.Latency, sub, w)
+			}
+		}
+		if marks := op.Series[0].MarkLine.Data; len(marks) != 1 || marks[0].XAxis != ms(p.Ideal) {
+			t.Errorf("latency %s: marks %+v, want the formula at %v ms", p.Latency, marks, ms(p.Ideal))
+		}
+		k, _ := nearestRun(&res, p)
+		run := res.Runs[k]
+		if len(run.Spans) == 0 {
+			if len(op.Series[0].Data) != 0 || !strings.Contains(sub, "its tasks were not kept in the result") {
+				t.Errorf("latency %s: no recorded tasks, but %d bars and subtitle %q", p.Latency, len(op.Series[0].Data), sub)
+			}
+			continue
+		}
+		drawn++
+		if len(op.Series[0].Data) != len(run.Spans) || !strings.Contains(sub, fmt.Sprintf("200 tasks waiting %s in 10 rounds of at most 20", p.Latency)) {
+			t.Errorf("latency %s: %d bars, subtitle %q; want the run's %d tasks in 10 rounds", p.Latency, len(op.Series[0].Data), sub, len(run.Spans))
+		}
+	}
+	if drawn == 0 {
+		t.Error("no latency's run drawn")
+	}
+}
+
 // TestSemaphoreSweepNone: a result whose sweep kept no tasks, or has one
 // limit, has no sweep chart.
 func TestSemaphoreSweepNone(t *testing.T) {
 	res := *must(semaphoreResult())(t)
 	dropSpans(res.Base())
-	if _, ok, err := semaphoreSweep(&res, res.Headline[0].Model, ""); ok || err != nil {
+	if _, ok, err := semaphoreSweep(&res, res.Headline[0].Model, "", semaphoreLimitSweep); ok || err != nil {
 		t.Errorf("no tasks kept: ok %v, err %v; want no chart", ok, err)
 	}
 	one := *must(semaphoreResult())(t)
 	one.Limits = one.Limits[:1]
-	if _, ok, err := semaphoreSweep(&one, one.Limits[0].Model, ""); ok || err != nil {
+	if _, ok, err := semaphoreSweep(&one, one.Limits[0].Model, "", semaphoreLimitSweep); ok || err != nil {
 		t.Errorf("one limit: ok %v, err %v; want no chart", ok, err)
 	}
 }
@@ -205,7 +267,7 @@ func TestSweepBarsOf(t *testing.T) {
 		{1000, 10, 5, 500, "every 2nd row drawn, 5 of 10 rows, 500 of 1000 tasks", true},
 		{1000, 1, 1, 1, "1000 segments: touching ones merged into 1 bars", false},
 	} {
-		rows, bars, note := sweepBarsOf(waitRun(c.tasks, c.limit, 100*time.Millisecond))
+		rows, bars, note := sweepBarsOf(waitRun(c.tasks, c.limit, 100*time.Millisecond), sweepCap{sweepRows, sweepBars}, "")
 		if len(rows) != c.rows || len(bars) != c.bars || !strings.Contains(note, c.note) || (c.note == "") != (note == "") {
 			t.Errorf("%d tasks, limit %d: %d rows, %d bars, note %q; want %d, %d, %q", c.tasks, c.limit, len(rows), len(bars), note, c.rows, c.bars, c.note)
 		}

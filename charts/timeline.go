@@ -25,6 +25,10 @@ const MaxSegments = 20000
 // kindTask is drawn for a span that recorded no segments: the whole task.
 const kindTask model.Kind = "task"
 
+// kindFailed is drawn, in a sweep chart, for a task that failed: its
+// segments, whatever their kind (see sweepBarsOf).
+const kindFailed model.Kind = "failed"
+
 // Timeline draws one run as a Gantt chart: a row per worker (thread,
 // process or semaphore slot), time in ms from the run's start across, and
 // one bar per segment, coloured by its kind (cpu, wait, gil-wait,

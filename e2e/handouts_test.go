@@ -91,16 +91,16 @@ func expectedCharts(t *testing.T, n notebook) int {
 		return min(1, has("eventloop")+has("cpython")) + 1 + min(1, has("eventloop")+has("goroutines"))
 	case "scaling": // speedup, speedup over the prediction, a timeline per series, the first series' workers sweep, payloads (the GIL has a cell of its own)
 		return 2 + len(models) + has("cpython") + min(1, len(models)) + has("processes")
-	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline, its limit sweep
-		return 3 + 2*min(1, len(models)) + min(1, len(models))
+	case "semaphore": // runtime by limit, over the formula by limit, by latency, tasks in flight, the first series' timeline, its limit sweep and its latency sweep
+		return 3 + 2*min(1, len(models)) + 2*min(1, len(models))
 	case "diagnosis": // wall and CPU time, the utilisations, the margins, one per workload (four)
 		return 3 + 4
 	case "sleeping": // wall and CPU time, utilisation while waiting, the walls against the claims, the timeline
 		return 4
-	case "no-semaphore": // throughput, then per series its latency and its errors
-		return 1 + 2*len(models)
-	case "many-tasks": // memory, its exponent, descriptors by count and over time, errors, delay, GC
-		return 7
+	case "no-semaphore": // throughput, the first series' concurrency sweep, then per series its latency and its errors
+		return 1 + min(1, len(models)) + 2*len(models)
+	case "many-tasks": // memory, its exponent, descriptors by count and over time, errors, delay, GC, the first series' task-count sweep
+		return 8
 	case "json": // latency, the loops' lag (Go's, CPython's), throughput; over the payloads: p99, lag, memory; the judged tail, throughput and loop
 		goLoop, goAny := 0, 0
 		judgedLoop := min(1, has("eventloop")+has("cpython")+has("eventloop+gil-threads"))
