@@ -148,16 +148,8 @@ func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
 // diagnoseCmd is `boundlab diagnose`.
 func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := parseDiagnoseArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, diagnoseUsage)
-		return errHelp
-	}
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return usageError{fmt.Errorf("diagnose: %w (try 'boundlab diagnose --help')", err)}
+		return argsError(err, "diagnose", diagnoseUsage, stdout)
 	}
 	jsonOut, closeJSON, err := createJSON(a.json, stdout)
 	if err != nil {
