@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -149,30 +148,17 @@ func parseDiagnoseArgs(args []string) (*diagnoseArgs, error) {
 // diagnoseCmd is `boundlab diagnose`.
 func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := parseDiagnoseArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, diagnoseUsage)
-		return errHelp
-	}
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return usageError{fmt.Errorf("diagnose: %w (try 'boundlab diagnose --help')", err)}
+		return argsError(err, "diagnose", diagnoseUsage, stdout)
 	}
-	var jsonOut io.Writer
+	jsonOut, closeJSON, err := createJSON(a.json, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeJSON()
 	text, cmdOut := stdout, stdout
-	switch a.json {
-	case "":
-	case "-":
-		jsonOut, text, cmdOut = stdout, stderr, stderr
-	default:
-		f, err := os.Create(a.json)
-		if err != nil {
-			return usagef("--json: %v", err)
-		}
-		defer f.Close()
-		jsonOut = f
+	if a.json == "-" {
+		text, cmdOut = stderr, stderr
 	}
 
 	run := diagnose
@@ -185,10 +171,8 @@ func diagnoseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	printDiagnosis(text, rep)
 	if jsonOut != nil {
-		enc := json.NewEncoder(jsonOut)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+		if err := writeJSON(jsonOut, rep); err != nil {
+			return err
 		}
 	}
 	if rep.Interrupted {

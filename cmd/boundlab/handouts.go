@@ -83,16 +83,8 @@ func parseHandoutsArgs(args []string) (*handoutsArgs, error) {
 // handoutsCmd is `boundlab handouts`.
 func handoutsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := parseHandoutsArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, handoutsUsage)
-		return errHelp
-	}
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
-		return usageError{fmt.Errorf("handouts: %w (try 'boundlab handouts --help')", err)}
+		return argsError(err, "handouts", handoutsUsage, stdout)
 	}
 	p, err := project()
 	if err != nil {

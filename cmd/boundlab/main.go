@@ -30,13 +30,6 @@ import (
 	"syscall"
 )
 
-// usageError is bad usage: exit status 2, one line.
-type usageError struct{ error }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
-
 const usage = `boundlab: the lecture's concurrency experiments, measured
 
 Usage:

@@ -199,64 +199,88 @@ func (t *threadTracker) step(threads []threadStat, dt, now time.Duration) Thread
 			continue
 		}
 		cur[th.tid] = th
-		st.Threads++
-		switch th.state {
-		case 'R':
-			st.R++
-		case 'S':
-			st.S++
-		case 'D':
-			st.D++
-		default:
-			st.Others++
-		}
+		st.count(th.state)
 		if th.wait != (WaitPlace{}) {
 			here[th.wait]++
 		}
-		// Its lifetime within the interval: all of it, unless it started
-		// during it.
-		alive := dt
-		prev, known := t.prev[th.tid]
-		if known && prev.start != th.start {
-			known = false // a new thread with a reused id
-		}
-		if !known && now > 0 {
-			alive = min(dt, max(0, now-ticks(th.start)))
-		}
-		var running, queued time.Duration
-		switch {
-		case th.timed && known && prev.timed:
-			// The scheduler accounts a stretch of queueing when it ends,
-			// so one interval may get more than its length.
-			running, queued = max(0, th.exec-prev.exec), max(0, th.delay-prev.delay)
-		case th.timed && !known:
-			// New: its clocks since it started, within its lifetime here
-			// (more if it was missed at the last reading).
-			running = min(th.exec, alive)
-			queued = min(th.delay, alive-running)
-		case th.state == 'R':
-			// No clocks to compare: counted by its state letter.
-			running = alive
-		}
+		alive, running, queued, state := t.interval(th, dt, now)
 		blocked := float64(max(0, alive-running-queued)) / float64(dt)
 		st.Running += float64(running) / float64(dt)
 		st.Runnable += float64(queued) / float64(dt)
-		state := th.state
-		if (state == 'Z' || state == 'X') && known {
-			// It exited during the interval, in the state it was last
-			// seen in.
-			state = prev.state
-		}
-		switch state {
-		case 'S', 'R':
-			st.Sleeping += blocked
-		case 'D':
-			st.IO += blocked
-		default:
-			st.Other += blocked
-		}
+		st.addBlocked(state, blocked)
 	}
 	t.before, t.prev, t.lastHere = t.prev, cur, here
+	t.addWaits(here)
+	return st
+}
+
+// count adds a thread found in state at the sample to top's counts.
+func (st *ThreadStates) count(state byte) {
+	st.Threads++
+	switch state {
+	case 'R':
+		st.R++
+	case 'S':
+		st.S++
+	case 'D':
+		st.D++
+	default:
+		st.Others++
+	}
+}
+
+// interval splits thread th's time in the interval of length dt ending at
+// boot time now: its lifetime in it (alive), of which running on a CPU and
+// queued for one, and the state its blocked rest is counted in.
+func (t *threadTracker) interval(th threadStat, dt, now time.Duration) (alive, running, queued time.Duration, state byte) {
+	// Its lifetime within the interval: all of it, unless it started
+	// during it.
+	alive = dt
+	prev, known := t.prev[th.tid]
+	if known && prev.start != th.start {
+		known = false // a new thread with a reused id
+	}
+	if !known && now > 0 {
+		alive = min(dt, max(0, now-ticks(th.start)))
+	}
+	switch {
+	case th.timed && known && prev.timed:
+		// The scheduler accounts a stretch of queueing when it ends,
+		// so one interval may get more than its length.
+		running, queued = max(0, th.exec-prev.exec), max(0, th.delay-prev.delay)
+	case th.timed && !known:
+		// New: its clocks since it started, within its lifetime here
+		// (more if it was missed at the last reading).
+		running = min(th.exec, alive)
+		queued = min(th.delay, alive-running)
+	case th.state == 'R':
+		// No clocks to compare: counted by its state letter.
+		running = alive
+	}
+	state = th.state
+	if (state == 'Z' || state == 'X') && known {
+		// It exited during the interval, in the state it was last
+		// seen in.
+		state = prev.state
+	}
+	return alive, running, queued, state
+}
+
+// addBlocked adds blocked threads' worth of time to the blocked state a
+// thread in state is counted in.
+func (st *ThreadStates) addBlocked(state byte, blocked float64) {
+	switch state {
+	case 'S', 'R':
+		st.Sleeping += blocked
+	case 'D':
+		st.IO += blocked
+	default:
+		st.Other += blocked
+	}
+}
+
+// addWaits adds one sample's threads found at each wait place.
+func (t *threadTracker) addWaits(here map[WaitPlace]int) {
 	for place, n := range here {
 		w, ok := t.waits[place]
 		if !ok {
@@ -267,7 +291,6 @@ func (t *threadTracker) step(threads []threadStat, dt, now time.Duration) Thread
 		w.Samples++
 		w.MaxThreads = max(w.MaxThreads, n)
 	}
-	return st
 }
 
 // undo takes back the last step, so that the next one spans both

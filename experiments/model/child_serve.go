@@ -45,21 +45,9 @@ func serveChild(in io.Reader, progress io.Writer) childResponse {
 		return childResponse{Err: err.Error()}
 	}
 	var resp childResponse
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return childResponse{Err: "getrlimit: " + err.Error()}
-	}
-	if req.NoFile > 0 {
-		if uint64(req.NoFile) > lim.Max {
-			return childResponse{Err: fmt.Sprintf("descriptor limit %d is above the hard limit %d (raising that needs privilege)", req.NoFile, lim.Max)}
-		}
-		lim.Cur = uint64(req.NoFile)
-		// syscall.Setrlimit, unlike x/sys/unix's, also tells the os/exec
-		// machinery not to restore the start-up limit in this process's own
-		// children (a Python interpreter it runs inherits this one).
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return childResponse{Err: "setrlimit: " + err.Error()}
-		}
+	lim, err := limitDescriptors(req.NoFile)
+	if err != nil {
+		return childResponse{Err: err.Error()}
 	}
 	resp.NoFile, resp.NoFileMax = lim.Cur, lim.Max
 	// Make the runtime's poller now: it needs descriptors of its own, and
@@ -71,41 +59,17 @@ func serveChild(in io.Reader, progress io.Writer) childResponse {
 	}
 	resp.BaseFDs, _ = measure.OpenFDs(0)
 
-	var mu sync.Mutex
-	var last time.Time
 	cfg := Config{
 		Concurrency: req.Concurrency, SwitchInterval: req.SwitchInterval, Heartbeat: req.Heartbeat,
 		Flavor: req.Flavor, Python: req.Python,
-		Progress: func(done, total int) {
-			mu.Lock()
-			defer mu.Unlock()
-			if now := time.Now(); done == total || now.Sub(last) >= 50*time.Millisecond {
-				last = now
-				fmt.Fprintf(progress, "%d\n", done)
-			}
-		},
+		Progress: throttledProgress(progress),
 	}
-	var peakHeap, peakStacks, peakG atomic.Int64
+	var peaks runtimePeaks
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	if req.Sample > 0 {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(req.Sample)
-			defer t.Stop()
-			for {
-				rt := measure.ReadRuntime()
-				bumpPeak(&peakHeap, rt.HeapObjects)
-				bumpPeak(&peakStacks, rt.Stacks)
-				bumpPeak(&peakG, rt.Goroutines)
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-			}
-		}()
+		go func() { defer wg.Done(); peaks.sample(ctx, req.Sample) }()
 	}
 	sched0 := measure.ReadSchedLatencies()
 	fmt.Fprintln(progress, "start")
@@ -117,12 +81,73 @@ func serveChild(in io.Reader, progress io.Writer) childResponse {
 		return childResponse{Err: err.Error()}
 	}
 	rt := measure.ReadRuntime()
-	bumpPeak(&peakHeap, rt.HeapObjects)
-	bumpPeak(&peakStacks, rt.Stacks)
+	bumpPeak(&peaks.heap, rt.HeapObjects)
+	bumpPeak(&peaks.stacks, rt.Stacks)
 	resp.Run = run
 	resp.Sched = sched
-	resp.PeakHeap, resp.PeakStacks, resp.PeakGoroutines = peakHeap.Load(), peakStacks.Load(), peakG.Load()
+	resp.PeakHeap, resp.PeakStacks, resp.PeakGoroutines = peaks.heap.Load(), peaks.stacks.Load(), peaks.goroutines.Load()
 	return resp
+}
+
+// limitDescriptors lowers this process's soft limit on open descriptors to
+// noFile (0 leaves it as it is) and returns the limit in force.
+func limitDescriptors(noFile int) (syscall.Rlimit, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return lim, fmt.Errorf("getrlimit: %w", err)
+	}
+	if noFile > 0 {
+		if uint64(noFile) > lim.Max {
+			return lim, fmt.Errorf("descriptor limit %d is above the hard limit %d (raising that needs privilege)", noFile, lim.Max)
+		}
+		lim.Cur = uint64(noFile)
+		// syscall.Setrlimit, unlike x/sys/unix's, also tells the os/exec
+		// machinery not to restore the start-up limit in this process's own
+		// children (a Python interpreter it runs inherits this one).
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return lim, fmt.Errorf("setrlimit: %w", err)
+		}
+	}
+	return lim, nil
+}
+
+// throttledProgress returns a Config.Progress that writes the number of
+// tasks done to progress, a line at most every 50 ms and always the last.
+func throttledProgress(progress io.Writer) func(done, total int) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if now := time.Now(); done == total || now.Sub(last) >= 50*time.Millisecond {
+			last = now
+			fmt.Fprintf(progress, "%d\n", done)
+		}
+	}
+}
+
+// runtimePeaks are the highest heap objects, stack bytes and goroutines
+// this process's runtime has reported while a batch ran.
+type runtimePeaks struct {
+	heap, stacks, goroutines atomic.Int64
+}
+
+// sample reads the runtime's figures into the peaks at once, then at each
+// tick of every, until ctx ends.
+func (p *runtimePeaks) sample(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		rt := measure.ReadRuntime()
+		bumpPeak(&p.heap, rt.HeapObjects)
+		bumpPeak(&p.stacks, rt.Stacks)
+		bumpPeak(&p.goroutines, rt.Goroutines)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // childModel finds a model by name. The models register themselves in

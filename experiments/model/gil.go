@@ -133,10 +133,7 @@ func (gilModel) Describe() string {
 // code and releases it only to wait, or when asked to after the switch
 // interval.
 func (m gilModel) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, error) {
-	if err := validate(tasks, cfg); err != nil {
-		return nil, err
-	}
-	tr, err := startTrace(cfg)
+	tr, err := startTraced(tasks, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -25,10 +25,7 @@ func (goroutines) Describe() string {
 // start, as with asyncio.gather); a semaphore of Concurrency slots lets that
 // many run their steps at a time.
 func (g goroutines) Run(ctx context.Context, tasks []Task, cfg Config) (*Run, error) {
-	if err := validate(tasks, cfg); err != nil {
-		return nil, err
-	}
-	tr, err := startTrace(cfg)
+	tr, err := startTraced(tasks, cfg)
 	if err != nil {
 		return nil, err
 	}

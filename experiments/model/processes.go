@@ -93,15 +93,9 @@ type workerProc struct {
 // reported apart); then tasks are submitted at once and each worker takes
 // the next task when it returns a result.
 func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, error) {
-	if err := validate(tasks, cfg); err != nil {
-		return nil, err
-	}
-	if cfg.Concurrency > MaxWorkers {
-		return nil, fmt.Errorf("processes: concurrency must be at most %d worker processes, got %d", MaxWorkers, cfg.Concurrency)
-	}
-	exe, err := os.Executable()
+	exe, err := planProcesses(tasks, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("processes: find this program to re-execute: %w", err)
+		return nil, err
 	}
 	// ctx ends when the caller cancels or when a worker fails.
 	ctx, cancel := context.WithCancel(parent)
@@ -109,52 +103,14 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 
 	setup0 := time.Now()
 	procs := make([]*workerProc, cfg.Concurrency)
-	var kill sync.Once
-	killAll := func() {
-		kill.Do(func() {
-			for _, p := range procs {
-				if p != nil {
-					p.child.Kill(syscall.SIGKILL)
-				}
-			}
-		})
-	}
+	killAll := killOnce(procs)
 	stop := context.AfterFunc(ctx, killAll)
 	defer stop()
-	defer func() {
-		// Whatever happened, no worker outlives Run.
-		for _, p := range procs {
-			if p == nil {
-				continue
-			}
-			_ = p.in.Close()
-		}
-		for _, p := range procs {
-			if p != nil {
-				p.reap(killAll)
-			}
-		}
-	}()
+	// Whatever happened, no worker outlives Run.
+	defer reapAll(procs, killAll)
 
-	// Spawn all workers at once and wait for every hello.
-	errs := make(chan error, len(procs))
-	for w := range procs {
-		p, err := startWorker(exe)
-		if err != nil {
-			cancel()
-			return nil, fmt.Errorf("processes: start worker %d: %w", w, err)
-		}
-		procs[w] = p
-		go func() { errs <- p.awaitHello(w) }()
-	}
-	for range procs {
-		if err := <-errs; err != nil {
-			cancel()
-			if perr := parent.Err(); perr != nil {
-				return nil, fmt.Errorf("processes: stopped while starting workers: %w", perr)
-			}
-			return nil, fmt.Errorf("processes: %w", err)
-		}
+	if err := spawnPool(parent, cancel, exe, procs); err != nil {
+		return nil, err
 	}
 	setup := time.Since(setup0)
 	if err := ctx.Err(); err != nil {
@@ -163,6 +119,102 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 
 	r := newRecorder(tasks, cfg)
 	r.clocked = cfg.Trace
+	serialise, failures := runPool(ctx, cancel, r, procs, tasks)
+	if err := parent.Err(); err != nil {
+		return nil, r.cancelled(m.Name(), err)
+	}
+	select {
+	case err := <-failures:
+		return nil, fmt.Errorf("processes: %w", err)
+	default:
+	}
+	if err := closePool(procs); err != nil {
+		return nil, err
+	}
+	run := r.finish(m.Name(), cfg)
+	run.Totals.Setup = setup
+	poolTotals(run, procs, serialise, cfg.Trace)
+	return run, nil
+}
+
+// planProcesses checks the tasks and the configuration against the pool's
+// bounds and finds this program, which each worker re-executes.
+func planProcesses(tasks []Task, cfg Config) (string, error) {
+	if err := validate(tasks, cfg); err != nil {
+		return "", err
+	}
+	if cfg.Concurrency > MaxWorkers {
+		return "", fmt.Errorf("processes: concurrency must be at most %d worker processes, got %d", MaxWorkers, cfg.Concurrency)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("processes: find this program to re-execute: %w", err)
+	}
+	return exe, nil
+}
+
+// killOnce returns a function that kills every started worker of procs,
+// the first time it is called.
+func killOnce(procs []*workerProc) func() {
+	var kill sync.Once
+	return func() {
+		kill.Do(func() {
+			for _, p := range procs {
+				if p != nil {
+					p.child.Kill(syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+// reapAll closes every started worker's task pipe and reaps it, killing
+// all of them if one has not exited within reap's grace.
+func reapAll(procs []*workerProc, killAll func()) {
+	for _, p := range procs {
+		if p == nil {
+			continue
+		}
+		_ = p.in.Close()
+	}
+	for _, p := range procs {
+		if p != nil {
+			p.reap(killAll)
+		}
+	}
+}
+
+// spawnPool starts all workers of procs at once and waits for every
+// hello; on failure it cancels the run and says why (the caller's
+// cancellation first).
+func spawnPool(parent context.Context, cancel context.CancelFunc, exe string, procs []*workerProc) error {
+	errs := make(chan error, len(procs))
+	for w := range procs {
+		p, err := startWorker(exe)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("processes: start worker %d: %w", w, err)
+		}
+		procs[w] = p
+		go func() { errs <- p.awaitHello(w) }()
+	}
+	for range procs {
+		if err := <-errs; err != nil {
+			cancel()
+			if perr := parent.Err(); perr != nil {
+				return fmt.Errorf("processes: stopped while starting workers: %w", perr)
+			}
+			return fmt.Errorf("processes: %w", err)
+		}
+	}
+	return nil
+}
+
+// runPool starts the clock, queues every task at once and lets each worker
+// take the next task when it has returned a result, until the queue is
+// empty or ctx ends. It returns each worker's serialisation time and the
+// workers' failures (a failure cancels the run).
+func runPool(ctx context.Context, cancel context.CancelFunc, r *recorder, procs []*workerProc, tasks []Task) (*[MaxWorkers]time.Duration, chan error) {
 	payloads := makePayloads(tasks)
 	queue := make(chan int, len(tasks))
 	r.begin()
@@ -196,22 +248,19 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 		}()
 	}
 	wg.Wait()
-	if err := parent.Err(); err != nil {
-		return nil, r.cancelled(m.Name(), err)
-	}
-	select {
-	case err := <-failures:
-		return nil, fmt.Errorf("processes: %w", err)
-	default:
-	}
-	// Close the task pipes and reap the workers before the books close, so
-	// their CPU time is counted among this process's children.
+	return &serialise, failures
+}
+
+// closePool closes the task pipes and reaps the workers before the books
+// close, so their CPU time is counted among this process's children, and
+// takes each worker's peak memory.
+func closePool(procs []*workerProc) error {
 	for _, p := range procs {
 		_ = p.in.Close()
 	}
 	for _, p := range procs {
 		if err := p.child.Wait(); err != nil {
-			return nil, fmt.Errorf("processes: worker pid %d: %w", p.child.Pid(), err)
+			return fmt.Errorf("processes: worker pid %d: %w", p.child.Pid(), err)
 		}
 		// The worker's own report (workerPeak); rusage's ru_maxrss is only a
 		// fallback, since it includes the parent's resident memory at the
@@ -220,9 +269,14 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 			p.stat.PeakRSS = ru.Maxrss * 1024
 		}
 	}
-	run := r.finish(m.Name(), cfg)
-	run.Totals.Setup = setup
-	if cfg.Trace {
+	return nil
+}
+
+// poolTotals adds the workers' stats, their serialisation time and, when
+// traced, the trace's resolution (the coarsest of the clock's and the
+// workers' edges) to run.
+func poolTotals(run *Run, procs []*workerProc, serialise *[MaxWorkers]time.Duration, trace bool) {
+	if trace {
 		run.Trace = &TraceInfo{Source: TraceClock, Resolution: clockResolution()}
 		for _, p := range procs {
 			run.Trace.Resolution = max(run.Trace.Resolution, p.edge)
@@ -232,7 +286,6 @@ func (m processes) Run(parent context.Context, tasks []Task, cfg Config) (*Run, 
 		run.Workers = append(run.Workers, p.stat)
 		run.Totals.Serialise += serialise[w]
 	}
-	return run, nil
 }
 
 // awaitHello waits for worker w's first message, which says it is ready,

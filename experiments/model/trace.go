@@ -113,6 +113,15 @@ type goTrace struct {
 	on  bool
 }
 
+// startTraced checks a run's tasks and configuration (validate), then
+// starts Go's execution tracer if cfg asks for a trace (startTrace).
+func startTraced(tasks []Task, cfg Config) (*goTrace, error) {
+	if err := validate(tasks, cfg); err != nil {
+		return nil, err
+	}
+	return startTrace(cfg)
+}
+
 // startTrace starts the execution tracer for a run with cfg.Trace set,
 // after another traced run in this process ends; nil without cfg.Trace.
 func startTrace(cfg Config) (*goTrace, error) {

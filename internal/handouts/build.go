@@ -98,41 +98,71 @@ type CellTime struct {
 // When ctx is done, Build stops the running notebook's kernel and every
 // process below it, and returns ctx's error.
 func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
-	if o.Jupyter.Command == "" || o.Jupyter.Python == "" {
-		return nil, errors.New("handouts: no Jupyter (want its jupyter command and its Python)")
-	}
-	if o.OutDir == "" {
-		return nil, errors.New("handouts: no output directory")
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if _, err := libraryMarker(); err != nil {
-		return nil, fmt.Errorf("handouts: %w", err)
+	if err := planBuild(&o); err != nil {
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "boundlab-handouts-")
 	if err != nil {
 		return nil, fmt.Errorf("handouts: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	script := filepath.Join(tmp, "execute.py")
-	if err := os.WriteFile(script, executeScript, 0o644); err != nil {
-		return nil, fmt.Errorf("handouts: %w", err)
-	}
-	templateDir, err := writeTemplates(tmp)
+	script, templateDir, err := prepareBuild(tmp, o.OutDir)
 	if err != nil {
 		return nil, fmt.Errorf("handouts: %w", err)
 	}
-	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("handouts: %w", err)
-	}
+	results := buildAll(ctx, jobs, &o, tmp, script, templateDir)
+	return collectHandouts(results, o.OutDir)
+}
 
-	type outcome struct {
-		h   *Handout
-		err error
+// planBuild checks the options (Jupyter, an output directory, the library
+// marker) and gives a notebook without a time limit DefaultTimeout.
+func planBuild(o *Options) error {
+	if o.Jupyter.Command == "" || o.Jupyter.Python == "" {
+		return errors.New("handouts: no Jupyter (want its jupyter command and its Python)")
 	}
+	if o.OutDir == "" {
+		return errors.New("handouts: no output directory")
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if _, err := libraryMarker(); err != nil {
+		return fmt.Errorf("handouts: %w", err)
+	}
+	return nil
+}
+
+// prepareBuild writes execute.py and the export templates into tmp and
+// makes the output directory outDir; it returns the script's path and the
+// templates' directory.
+func prepareBuild(tmp, outDir string) (script, templateDir string, err error) {
+	script = filepath.Join(tmp, "execute.py")
+	if err := os.WriteFile(script, executeScript, 0o644); err != nil {
+		return "", "", err
+	}
+	templateDir, err = writeTemplates(tmp)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", "", err
+	}
+	return script, templateDir, nil
+}
+
+// buildResult is one job's handout, or why it has none.
+type buildResult struct {
+	h   *Handout
+	err error
+}
+
+// buildAll executes the jobs one at a time, each exported while the next
+// one runs (a notebook's gate waits until the previous handout is written),
+// and reports each one done or failed. It stops starting jobs when ctx is
+// done.
+func buildAll(ctx context.Context, jobs []*Job, o *Options, tmp, script, templateDir string) []buildResult {
 	var (
-		results = make([]outcome, len(jobs))
+		results = make([]buildResult, len(jobs))
 		wg      sync.WaitGroup
 		// written is closed once the previous notebook's handout is
 		// written (or failed): the next notebook's gate waits for it.
@@ -144,7 +174,7 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 		o.report(Event{Kind: NotebookFailed, Notebook: jobs[i].Name(), Index: i + 1, Total: len(jobs), Elapsed: time.Since(start), Err: err})
 	}
 	for i, j := range jobs {
-		b := &builder{o: &o, job: j, tmp: filepath.Join(tmp, fmt.Sprintf("%02d", i+1)),
+		b := &builder{o: o, job: j, tmp: filepath.Join(tmp, fmt.Sprintf("%02d", i+1)),
 			script: script, templateDir: templateDir,
 			base: Event{Notebook: j.Name(), Index: i + 1, Total: len(jobs)}}
 		start := time.Now()
@@ -172,6 +202,12 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 		written = done
 	}
 	wg.Wait()
+	return results
+}
+
+// collectHandouts gathers the handouts built and the errors met, in the
+// jobs' order, and writes the index into outDir if any handout was built.
+func collectHandouts(results []buildResult, outDir string) ([]Handout, error) {
 	var (
 		out  []Handout
 		errs []error
@@ -185,7 +221,7 @@ func Build(ctx context.Context, jobs []*Job, o Options) ([]Handout, error) {
 		}
 	}
 	if len(out) > 0 {
-		if err := WriteIndex(o.OutDir); err != nil {
+		if err := WriteIndex(outDir); err != nil {
 			errs = append(errs, err)
 		}
 	}

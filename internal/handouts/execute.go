@@ -73,6 +73,35 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	}
 	defer logf.Close()
 
+	l, err := x.launch(src, dst, workdir, logf)
+	if err != nil {
+		return err
+	}
+	return x.judge(ctx, x.follow(ctx, l))
+}
+
+// launched is a started execute.py: its process, its event stream (closed
+// when the stream ends) and its exit (sent after the stream ends).
+type launched struct {
+	child  *proc.Child
+	events chan pyEvent
+	exited chan error
+}
+
+// outcome is what the event stream and the exit of execute.py said of a
+// run: the first cell that failed, a fatal error, whether it got to the
+// end.
+type outcome struct {
+	failed  *CellError
+	fatal   string
+	done    bool
+	waitErr error
+}
+
+// launch starts execute.py on src, writing dst, in workdir, its errors and
+// any line that is not an event into logf; it reads its events and, if
+// the notebook has a gate, opens it when x.release is closed.
+func (x *execution) launch(src, dst, workdir string, logf io.Writer) (*launched, error) {
 	args := []string{x.script, src, dst, workdir}
 	if x.release != nil {
 		args = append(args, strconv.Itoa(x.gate))
@@ -83,27 +112,26 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 	cmd.Stderr = logf
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return fmt.Errorf("%s: %w", x.nb.Name(), err)
+		return nil, fmt.Errorf("%s: %w", x.nb.Name(), err)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return fmt.Errorf("%s: %w", x.nb.Name(), err)
+		return nil, fmt.Errorf("%s: %w", x.nb.Name(), err)
 	}
-	events := make(chan pyEvent)
+	l := &launched{events: make(chan pyEvent), exited: make(chan error, 1)}
 	readDone := make(chan struct{})
 	// Its own process group: a terminal's Ctrl-C reaches this process
 	// only, which stops the run in order. If this process dies, Python
 	// gets SIGTERM and shuts the kernel down.
-	child, err := proc.Start(cmd, syscall.SIGTERM)
+	l.child, err = proc.Start(cmd, syscall.SIGTERM)
 	if err != nil {
-		return fmt.Errorf("%s: start %s: %w", x.nb.Name(), x.o.Jupyter.Python, err)
+		return nil, fmt.Errorf("%s: start %s: %w", x.nb.Name(), x.o.Jupyter.Python, err)
 	}
-	exited := make(chan error, 1)
 	go func() {
 		<-readDone // all reads from the pipe come before Wait
-		exited <- child.Wait()
+		l.exited <- l.child.Wait()
 	}()
-	go readEvents(stdout, events, logf, readDone)
+	go readEvents(stdout, l.events, logf, readDone)
 	go func() {
 		// The line that opens the gate; a closed stdin is all the
 		// script sees when it has no gate or ends first.
@@ -117,15 +145,22 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 		case <-readDone:
 		}
 	}()
+	return l, nil
+}
 
-	pid := child.Pid()
+// follow reports l's events until its stream ends, keeping track of the
+// processes below it. At the first failed cell or when ctx is done it asks
+// Python to stop, and kills the whole tree if that takes longer than
+// stopGrace; once Python has exited it kills whatever the kernel left
+// behind.
+func (x *execution) follow(ctx context.Context, l *launched) outcome {
+	pid := l.child.Pid()
 	var procs proc.Tracker
 	var (
-		failed   *CellError
-		fatal    string
-		done     bool
+		out      outcome
 		stopping bool
 		grace    <-chan time.Time
+		events   = l.events
 		ctxDone  = ctx.Done()
 		tick     = time.NewTicker(200 * time.Millisecond)
 	)
@@ -136,7 +171,7 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 		}
 		stopping = true
 		procs.Scan(pid)
-		child.Kill(syscall.SIGTERM)
+		l.child.Kill(syscall.SIGTERM)
 		grace = time.After(stopGrace)
 	}
 	x.current = -1
@@ -148,28 +183,8 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 				continue
 			}
 			procs.Scan(pid)
-			switch ev.Event {
-			case "kernel_ready":
-				x.emit(Event{Kind: KernelReady})
-			case "waiting":
-				x.emit(Event{Kind: Waiting, Cell: ev.Index + 1, Line: x.line(ev.Index)})
-			case "cell_start":
-				x.current = ev.Index
-				x.emit(Event{Kind: CellStarted, Cell: ev.Index + 1, Line: x.line(ev.Index)})
-			case "cell_progress":
-				x.emit(Event{Kind: CellProgress, Cell: ev.Index + 1, Line: x.line(ev.Index), Text: ev.Text})
-			case "cell_end":
-				d := time.Duration(ev.Seconds * float64(time.Second))
-				x.cells = append(x.cells, CellTime{Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})
-				x.emit(Event{Kind: CellFinished, Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})
-				if msg := Failure(ev.Outputs); msg != "" && failed == nil && !stopping {
-					failed = &CellError{Notebook: x.nb.Name(), Cell: ev.Index + 1, Cells: x.nb.Cells(), Line: x.line(ev.Index), Text: msg}
-					stop()
-				}
-			case "fatal":
-				fatal = ev.Error
-			case "done":
-				done = true
+			if x.handle(ev, &out, stopping) {
+				stop()
 			}
 		case <-ctxDone:
 			ctxDone = nil
@@ -178,16 +193,52 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			procs.Scan(pid)
 		case <-grace:
 			grace = nil
-			child.Kill(syscall.SIGKILL)
+			l.child.Kill(syscall.SIGKILL)
 			procs.Kill()
 		}
 	}
-	waitErr := <-exited
+	out.waitErr = <-l.exited
 	procs.Kill() // whatever the kernel left behind
+	return out
+}
 
+// handle reports one event of execute.py and notes in out what it says of
+// the run. It returns true when a cell has failed first (and the run is
+// not already stopping): the run must stop.
+func (x *execution) handle(ev pyEvent, out *outcome, stopping bool) bool {
+	switch ev.Event {
+	case "kernel_ready":
+		x.emit(Event{Kind: KernelReady})
+	case "waiting":
+		x.emit(Event{Kind: Waiting, Cell: ev.Index + 1, Line: x.line(ev.Index)})
+	case "cell_start":
+		x.current = ev.Index
+		x.emit(Event{Kind: CellStarted, Cell: ev.Index + 1, Line: x.line(ev.Index)})
+	case "cell_progress":
+		x.emit(Event{Kind: CellProgress, Cell: ev.Index + 1, Line: x.line(ev.Index), Text: ev.Text})
+	case "cell_end":
+		d := time.Duration(ev.Seconds * float64(time.Second))
+		x.cells = append(x.cells, CellTime{Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})
+		x.emit(Event{Kind: CellFinished, Cell: ev.Index + 1, Line: x.line(ev.Index), Elapsed: d})
+		if msg := Failure(ev.Outputs); msg != "" && out.failed == nil && !stopping {
+			out.failed = &CellError{Notebook: x.nb.Name(), Cell: ev.Index + 1, Cells: x.nb.Cells(), Line: x.line(ev.Index), Text: msg}
+			return true
+		}
+	case "fatal":
+		out.fatal = ev.Error
+	case "done":
+		out.done = true
+	}
+	return false
+}
+
+// judge turns a run's outcome into its error: the failed cell first, then
+// a stop (where it stopped, and why), then a failure of the executor with
+// the end of the kernel's log; nil for a run that got to the end.
+func (x *execution) judge(ctx context.Context, out outcome) error {
 	switch {
-	case failed != nil:
-		return failed
+	case out.failed != nil:
+		return out.failed
 	case ctx.Err() != nil:
 		where := "before the first cell"
 		if x.current >= 0 {
@@ -197,10 +248,10 @@ func (x *execution) run(ctx context.Context, src, dst string) error {
 			return fmt.Errorf("%s: stopped %s: %w", x.nb.Name(), where, context.Cause(ctx))
 		}
 		return fmt.Errorf("%s: stopped %s: %w", x.nb.Name(), where, ctx.Err())
-	case fatal != "" || waitErr != nil || !done:
-		why := fatal
-		if why == "" && waitErr != nil {
-			why = waitErr.Error()
+	case out.fatal != "" || out.waitErr != nil || !out.done:
+		why := out.fatal
+		if why == "" && out.waitErr != nil {
+			why = out.waitErr.Error()
 		}
 		if why == "" {
 			why = "the executor ended without a result"

@@ -36,6 +36,41 @@ type LabOptions struct {
 // down); a second signal, or GraceTime, kills Jupyter and everything it
 // started. Stopped that way, Lab returns nil; no process it started is left.
 func Lab(ctx context.Context, p Project, o LabOptions) error {
+	o.setDefaults()
+	res, err := Run(ctx, p, Options{Out: o.Stdout, NoInstall: true})
+	if err != nil {
+		return err
+	}
+	j := res.Jupyter
+	lp := planLab(p, j, o)
+
+	// Kernels are started in sessions of their own; whatever Jupyter
+	// leaves behind when it exits comes back to this process, which
+	// stops it.
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	cmd := exec.Command(j.Command, lp.args...)
+	cmd.Dir = lp.dir
+	cmd.Env = LabEnv(p, res.Go)
+	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
+	// Jupyter gets the terminal's Ctrl-C through this process only, so that
+	// it stops at once instead of asking for confirmation.
+	fmt.Fprintf(o.Stdout, "lab: starting %s on %s: %s (Ctrl-C stops it)\n", lp.name, lp.dir, command{name: j.Command, args: lp.args})
+	child, err := proc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", lp.name, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
+	return superviseLab(ctx, cmd, exited, sigs, lp.name, o)
+}
+
+// setDefaults fills in what o leaves out: writers that discard, and 20
+// seconds' grace.
+func (o *LabOptions) setDefaults() {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
@@ -45,11 +80,20 @@ func Lab(ctx context.Context, p Project, o LabOptions) error {
 	if o.GraceTime <= 0 {
 		o.GraceTime = 20 * time.Second
 	}
-	res, err := Run(ctx, p, Options{Out: o.Stdout, NoInstall: true})
-	if err != nil {
-		return err
-	}
-	j := res.Jupyter
+}
+
+// labPlan is how Lab runs Jupyter: in dir, with args after the jupyter
+// command, name saying which application and version it is.
+type labPlan struct {
+	dir  string
+	args []string
+	name string
+}
+
+// planLab chooses the directory served (notebooks/, else the project root,
+// said on o.Stdout), the application of j and its arguments (with
+// --allow-root when running as root).
+func planLab(p Project, j *Jupyter, o LabOptions) labPlan {
 	dir := p.path("notebooks")
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		fmt.Fprintf(o.Stdout, "lab: there is no notebooks/ yet; serving %s\n", p.Root)
@@ -64,29 +108,15 @@ func Lab(ctx context.Context, p Project, o LabOptions) error {
 	if j.App() == "notebook" {
 		name = "Jupyter Notebook " + j.Notebook
 	}
+	return labPlan{dir: dir, args: args, name: name}
+}
 
-	// Kernels are started in sessions of their own; whatever Jupyter
-	// leaves behind when it exits comes back to this process, which
-	// stops it.
-	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
-	cmd := exec.Command(j.Command, args...)
-	cmd.Dir = dir
-	cmd.Env = LabEnv(p, res.Go)
-	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
-	// Jupyter gets the terminal's Ctrl-C through this process only, so that
-	// it stops at once instead of asking for confirmation.
-	fmt.Fprintf(o.Stdout, "lab: starting %s on %s: %s (Ctrl-C stops it)\n", name, dir, command{name: j.Command, args: args})
-	child, err := proc.Start(cmd, syscall.SIGTERM)
-	if err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- child.Wait() }()
-
+// superviseLab waits for Jupyter (cmd, its exit on exited) to exit. When
+// ctx is done or the first signal comes it asks Jupyter to stop; a second
+// signal, or the grace time passing, kills everything below this process.
+// Once Jupyter has exited it sweeps up what it left behind; stopped that
+// way, or exiting cleanly, it returns nil.
+func superviseLab(ctx context.Context, cmd *exec.Cmd, exited <-chan error, sigs <-chan os.Signal, name string, o LabOptions) error {
 	stopping, signals := false, 0
 	var force <-chan time.Time
 	done := ctx.Done()
