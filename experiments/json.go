@@ -532,22 +532,15 @@ func jsonPoint(run *model.Run, i int) JSONPoint {
 
 // headline returns the variant's headline point.
 func (res *JSONResult) headline(name string) JSONPoint {
-	for _, pt := range res.Headline {
-		if pt.Model == name {
-			return pt
-		}
+	if pt, ok := firstWhere(res.Headline, func(pt JSONPoint) bool { return pt.Model == name }); ok {
+		return pt
 	}
 	return JSONPoint{Model: name, Run: -1}
 }
 
 // baseline returns the base model's run without encoding.
 func (res *JSONResult) baseline(base string) (JSONPoint, bool) {
-	for _, pt := range res.Baselines {
-		if pt.Model == base {
-			return pt, true
-		}
-	}
-	return JSONPoint{}, false
+	return firstWhere(res.Baselines, func(pt JSONPoint) bool { return pt.Model == base })
 }
 
 // judgeJSON judges the lecture's claims on every variant at the headline
@@ -686,13 +679,7 @@ func (jj jsonJudging) memory(v jsonVariant) {
 // pairedJSON is f of each run of a over f of the run of the same round of
 // b: the runs of a round are back to back, so a pair saw the same machine.
 func pairedJSON(a, b JSONPoint, f func(JSONPoint) float64) []float64 {
-	x, y := a.All(), b.All()
-	n := min(len(x), len(y))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, f(x[i])/f(y[i]))
-	}
-	return out
+	return roundByRound(a.All(), b.All(), func(x, y JSONPoint) float64 { return f(x) / f(y) })
 }
 
 // executorSize is the pools' size for a parameter value (0: one per core).

@@ -368,26 +368,13 @@ func judgeManyTasks(r *ManyTasksResult) judgement {
 
 // modelPoints returns model m's points, by task count.
 func (res *ManyTasksResult) modelPoints(m string) []CallRuns {
-	var out []CallRuns
-	for _, pt := range res.Points {
-		if pt.Model == m {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b CallRuns) int { return a.Tasks - b.Tasks })
-	return out
+	return sortedWhere(res.Points, func(pt CallRuns) bool { return pt.Model == m }, func(pt CallRuns) int { return pt.Tasks })
 }
 
 // paired is f of each run at hi over f of the run of the same round at lo
 // (lo's value at least floor, a quantity too small to measure).
 func paired(hi, lo CallRuns, f func(CallPoint) float64, floor float64) []float64 {
-	a, b := hi.All(), lo.All()
-	n := min(len(a), len(b))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, ratioOr(f(a[i]), f(b[i]), floor))
-	}
-	return out
+	return roundByRound(hi.All(), lo.All(), func(x, y CallPoint) float64 { return ratioOr(f(x), f(y), floor) })
 }
 
 // judgeModel judges one model's sweep: whether its clients survived and

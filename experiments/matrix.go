@@ -435,23 +435,13 @@ func (res *MatrixResult) least(workload string, py bool, except string, of func(
 
 // Cell returns the cell of model on workload.
 func (res *MatrixResult) Cell(workload, model string) (MatrixCell, bool) {
-	for _, c := range res.Cells {
-		if c.Workload == workload && c.Model == model {
-			return c, true
-		}
-	}
-	return MatrixCell{}, false
+	return firstWhere(res.Cells, func(c MatrixCell) bool { return c.Workload == workload && c.Model == model })
 }
 
 // pairedRatios are a/b run by run, over the rounds both have: the runs of
 // a round are back to back, so a pair saw the same machine.
 func pairedRatios[T time.Duration | int64](a, b []T) []float64 {
-	n := min(len(a), len(b))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, float64(a[i])/float64(b[i]))
-	}
-	return out
+	return roundByRound(a, b, func(x, y T) float64 { return float64(x) / float64(y) })
 }
 
 // judgeMatrix judges each row's recommendation, in each family, on its

@@ -478,14 +478,7 @@ func (res *MemoryResult) seriesNames() []string {
 
 // points returns series name's points, fewest tasks first.
 func (res *MemoryResult) points(name string) []MemoryPoint {
-	var out []MemoryPoint
-	for _, pt := range res.Points {
-		if pt.Model == name {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Tasks - b.Tasks })
-	return out
+	return sortedWhere(res.Points, func(pt MemoryPoint) bool { return pt.Model == name }, func(pt MemoryPoint) int { return pt.Tasks })
 }
 
 // fitMemory fits each series and assembles its breakdown.
@@ -566,12 +559,7 @@ func breakdown(lm *model.LiveMemory, top MemoryPoint) []MemoryPart {
 
 // series returns the named series.
 func (res *MemoryResult) series(name string) (MemorySeries, bool) {
-	for _, s := range res.Series {
-		if s.Model == name {
-			return s, true
-		}
-	}
-	return MemorySeries{}, false
+	return firstWhere(res.Series, func(s MemorySeries) bool { return s.Model == name })
 }
 
 // judgeMemory judges the claims on each series.
@@ -641,11 +629,7 @@ func (res *MemoryResult) judgeLoop(j *judgement) {
 		if len(e) == 0 {
 			continue
 		}
-		n := min(len(e), len(g))
-		ratios := make([]float64, n)
-		for i := range n {
-			ratios[i] = e[i].PerTask / g[i].PerTask
-		}
+		ratios := roundByRound(e, g, func(x, y MemoryPoint) float64 { return x.PerTask / y.PerTask })
 		j.add(claimLiveLoop.Judge(Measurement{Model: name, Samples: ratios, Expected: 0.25, Unit: "×",
 			Detail: fmt.Sprintf("%s per task at %d live tasks, %s per goroutine at %d (medians of %d and %d runs)",
 				units.Bytes(medianPerTask(e)), e[0].Tasks, units.Bytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
@@ -700,14 +684,7 @@ func (res *MemoryResult) atMost(name string) []MemoryPoint {
 		return nil
 	}
 	top := pts[len(pts)-1].Tasks
-	var out []MemoryPoint
-	for _, pt := range pts {
-		if pt.Tasks == top {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Round - b.Round })
-	return out
+	return sortedWhere(pts, func(pt MemoryPoint) bool { return pt.Tasks == top }, func(pt MemoryPoint) int { return pt.Round })
 }
 
 // medianPerTask is the median bytes per task of pts.

@@ -338,14 +338,8 @@ func queueBound(n, workers int, service time.Duration) time.Duration {
 
 // points returns the model's points in one mode, by concurrency.
 func (res *NoSemaphoreResult) points(m string, limit int) []NoSemaphorePoint {
-	var out []NoSemaphorePoint
-	for _, pt := range res.Points {
-		if pt.Model == m && pt.Semaphore == limit {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b NoSemaphorePoint) int { return a.Concurrency - b.Concurrency })
-	return out
+	return sortedWhere(res.Points, func(pt NoSemaphorePoint) bool { return pt.Model == m && pt.Semaphore == limit },
+		func(pt NoSemaphorePoint) int { return pt.Concurrency })
 }
 
 // judgeModel judges one model's sweep, without the semaphore and with it.
