@@ -14,21 +14,15 @@ import (
 // TestRecordAsyncCPU runs the quick async-cpu experiment on every model,
 // CPython's asyncio beside them, and records it as testdata, with -record.
 func TestRecordAsyncCPU(t *testing.T) {
-	if !*record {
-		t.Skip("records only with -record")
-	}
-	needPython(t)
-	p := AsyncCPU.Quick()
-	p.Models = []string{"eventloop", "goroutines", "processes", "gil", "cpython"}
-	res, err := AsyncCPU.Run(context.Background(), &p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []int
-	for _, pt := range res.Points {
-		keep = append(keep, pt.Concurrent, pt.Traced)
-	}
-	save(t, "async-cpu-quick", res, keep...)
+	recordQuick(t, AsyncCPU, "async-cpu-quick", func(p *AsyncCPUParams) {
+		p.Models = []string{"eventloop", "goroutines", "processes", "gil", "cpython"}
+	}, func(res *AsyncCPUResult) []int {
+		var keep []int
+		for _, pt := range res.Points {
+			keep = append(keep, pt.Concurrent, pt.Traced)
+		}
+		return keep
+	})
 }
 
 // asyncEdit is an edit of a recorded async-cpu result.

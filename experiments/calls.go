@@ -118,6 +118,27 @@ func (p CallRuns) Each(f func(CallPoint) float64) []float64 {
 	return out
 }
 
+// overCapacity is each of the setting's runs' answered calls a second
+// over a server's capacity (calls a second), for a verdict's samples.
+func (p CallRuns) overCapacity(capacity float64) []float64 {
+	return p.Each(func(c CallPoint) float64 { return c.Throughput / capacity })
+}
+
+// tooManyFiles is each of the setting's runs' calls that failed with too
+// many open files, for a verdict's samples.
+func (p CallRuns) tooManyFiles() []float64 {
+	return p.Each(func(c CallPoint) float64 { return float64(c.Errors[model.ErrTooManyFiles]) })
+}
+
+// runsOf are every run of the settings pts, in their order.
+func runsOf[P interface{ All() []CallPoint }](pts []P) []CallPoint {
+	var out []CallPoint
+	for _, pt := range pts {
+		out = append(out, pt.All()...)
+	}
+	return out
+}
+
 // FailedShare is the share of a run's calls that failed, of any kind; a
 // run whose client process died failed every call.
 func (p CallPoint) FailedShare() float64 {

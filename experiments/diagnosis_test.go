@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -104,14 +103,7 @@ func TestDiagnosisQuick(t *testing.T) {
 		t.Errorf("%d tables:\n%s", len(ts), tablesText(ts))
 	}
 	// The result decodes back, series and profiles included.
-	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := Diagnosis.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, _ := roundTrip(t, Diagnosis, res)
 	if len(got.Workloads) != 4 || len(got.Workloads[2].Usage.Samples) != len(res.Workloads[2].Usage.Samples) || got.Workloads[2].Profile == nil {
 		t.Errorf("decoded %+v", got.Workloads)
 	}

@@ -360,14 +360,7 @@ func TestDecodeResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := AsyncCPU.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, b := roundTrip(t, AsyncCPU, res)
 	if paramsOf[AsyncCPUParams](&got.Report).Tasks != 2 || len(got.Points) != 1 || len(got.Runs) != 3 || len(got.Verdicts) != len(res.Verdicts) {
 		t.Fatalf("decoded %+v", got.Points)
 	}

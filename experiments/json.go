@@ -348,8 +348,18 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 	sizes = slices.Compact(sizes)
 	model.PrepareEncode(append(slices.Clone(sizes), p.Payload)...)
 	res.Encoded = model.EncodedSize(p.Payload)
+	bases, rounds := planJSON(p, vs, sizes, tr)
+	jr := jsonRunner{ctx: ctx, p: p, res: res, tr: tr}
+	if err := jr.headline(bases, vs, rounds); err != nil {
+		return err
+	}
+	return jr.sweep(vs, sizes)
+}
 
-	var bases []jsonVariant
+// planJSON picks the variants whose base models run the baselines (the
+// first variant of each base) and the rounds of the headline, and tells
+// the tracker the seconds the whole experiment is expected to take.
+func planJSON(p *JSONParams, vs []jsonVariant, sizes []int, tr *tracker) (bases []jsonVariant, rounds int) {
 	longest := 0.0
 	for _, v := range vs {
 		if !slices.ContainsFunc(bases, func(b jsonVariant) bool { return b.base() == v.base() }) {
@@ -357,7 +367,7 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 		}
 		longest = max(longest, p.Wait.Seconds()+float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
 	}
-	rounds := p.Repeat
+	rounds = p.Repeat
 	if rounds == 0 {
 		rounds = repeatsFor(time.Duration(longest * float64(time.Second)))
 	}
@@ -376,40 +386,56 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 		}
 	}
 	tr.expect(total)
+	return bases, rounds
+}
 
-	one := func(v jsonVariant, size int, baseline bool) (JSONPoint, error) {
-		steps := []model.Step{model.Wait(p.Wait)}
-		label, stage := "no encode", v.base()+", no encoding"
-		weight := p.Wait.Seconds()
-		if !baseline {
-			steps = append(steps, model.Encode(size).Offloaded(v.ex))
-			label, stage = "payload="+FormatSize(size), fmt.Sprintf("%s, %s each", v.name, FormatSize(size))
-			weight += float64(p.Tasks) * encodeGuess(size, v.model == "cpython")
-		}
-		cfg := model.Config{Concurrency: p.Tasks, Heartbeat: p.Heartbeat, Executor: p.Executor, Flavor: v.flavor}
-		if v.model == "cpython" {
-			cfg.Python = p.Python
-		}
-		runtime.GC() // the run's garbage is its own, not the last one's
-		heap := startHeapPeak()
-		run, err := runModel(ctx, tr, stage, weight, v.model, model.Repeat(p.Tasks, model.NewTask(steps...)), cfg)
-		added := heap.added()
-		if err != nil {
-			return JSONPoint{}, err
-		}
-		pt := jsonPoint(run, res.record(label, run))
-		if v.model != "cpython" {
-			pt.Memory = added
-		}
-		pt.Model, pt.Payload, pt.Baseline, pt.Loop = v.name, size, baseline, v.loop()
-		if baseline {
-			pt.Model, pt.Payload = v.base(), 0
-		}
-		return pt, nil
+// jsonRunner runs the json experiment's batches into its result.
+type jsonRunner struct {
+	ctx context.Context
+	p   *JSONParams
+	res *JSONResult
+	tr  *tracker
+}
+
+// one runs variant v's tasks once at payload size, or its base model's
+// tasks without the encoding (baseline), records the run and reads its
+// point.
+func (jr jsonRunner) one(v jsonVariant, size int, baseline bool) (JSONPoint, error) {
+	p := jr.p
+	steps := []model.Step{model.Wait(p.Wait)}
+	label, stage := "no encode", v.base()+", no encoding"
+	weight := p.Wait.Seconds()
+	if !baseline {
+		steps = append(steps, model.Encode(size).Offloaded(v.ex))
+		label, stage = "payload="+FormatSize(size), fmt.Sprintf("%s, %s each", v.name, FormatSize(size))
+		weight += float64(p.Tasks) * encodeGuess(size, v.model == "cpython")
 	}
-	// The baselines and the headline, rounds times, interleaved: a variant
-	// and the baseline it is compared with run under the same conditions
-	// of a shared machine.
+	cfg := model.Config{Concurrency: p.Tasks, Heartbeat: p.Heartbeat, Executor: p.Executor, Flavor: v.flavor}
+	if v.model == "cpython" {
+		cfg.Python = p.Python
+	}
+	runtime.GC() // the run's garbage is its own, not the last one's
+	heap := startHeapPeak()
+	run, err := runModel(jr.ctx, jr.tr, stage, weight, v.model, model.Repeat(p.Tasks, model.NewTask(steps...)), cfg)
+	added := heap.added()
+	if err != nil {
+		return JSONPoint{}, err
+	}
+	pt := jsonPoint(run, jr.res.record(label, run))
+	if v.model != "cpython" {
+		pt.Memory = added
+	}
+	pt.Model, pt.Payload, pt.Baseline, pt.Loop = v.name, size, baseline, v.loop()
+	if baseline {
+		pt.Model, pt.Payload = v.base(), 0
+	}
+	return pt, nil
+}
+
+// headline runs the baselines and every variant at the headline payload,
+// rounds times, interleaved: a variant and the baseline it is compared
+// with run under the same conditions of a shared machine.
+func (jr jsonRunner) headline(bases, vs []jsonVariant, rounds int) error {
 	type arm struct {
 		v        jsonVariant
 		baseline bool
@@ -422,14 +448,15 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 		arms = append(arms, arm{v, false})
 	}
 	byArm := make([][]JSONPoint, len(arms))
-	err = interleave(rounds, len(arms), func(_, k int) error {
-		pt, err := one(arms[k].v, p.Payload, arms[k].baseline)
+	err := interleave(rounds, len(arms), func(_, k int) error {
+		pt, err := jr.one(arms[k].v, jr.p.Payload, arms[k].baseline)
 		byArm[k] = append(byArm[k], pt)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	res := jr.res
 	for k, a := range arms {
 		if a.baseline {
 			res.Baselines = append(res.Baselines, jsonRuns(byArm[k]))
@@ -437,16 +464,24 @@ func measureJSON(ctx context.Context, p *JSONParams, res *JSONResult, tr *tracke
 			res.Headline = append(res.Headline, jsonRuns(byArm[k]))
 		}
 	}
+	return nil
+}
+
+// sweep runs the Go variants once at each of the sweep's payloads other
+// than the headline's, smallest first; at the headline payload the sweep
+// takes the headline's point.
+func (jr jsonRunner) sweep(vs []jsonVariant, sizes []int) error {
+	res := jr.res
 	for _, s := range sizes {
 		for _, v := range vs {
 			if v.model == "cpython" {
 				continue
 			}
-			if s == p.Payload {
+			if s == jr.p.Payload {
 				res.Sweep = append(res.Sweep, res.headline(v.name))
 				continue
 			}
-			pt, err := one(v, s, false)
+			pt, err := jr.one(v, s, false)
 			if err != nil {
 				return err
 			}
@@ -497,22 +532,15 @@ func jsonPoint(run *model.Run, i int) JSONPoint {
 
 // headline returns the variant's headline point.
 func (res *JSONResult) headline(name string) JSONPoint {
-	for _, pt := range res.Headline {
-		if pt.Model == name {
-			return pt
-		}
+	if pt, ok := firstWhere(res.Headline, func(pt JSONPoint) bool { return pt.Model == name }); ok {
+		return pt
 	}
 	return JSONPoint{Model: name, Run: -1}
 }
 
 // baseline returns the base model's run without encoding.
 func (res *JSONResult) baseline(base string) (JSONPoint, bool) {
-	for _, pt := range res.Baselines {
-		if pt.Model == base {
-			return pt, true
-		}
-	}
-	return JSONPoint{}, false
+	return firstWhere(res.Baselines, func(pt JSONPoint) bool { return pt.Model == base })
 }
 
 // judgeJSON judges the lecture's claims on every variant at the headline
@@ -525,97 +553,133 @@ func judgeJSON(res *JSONResult) judgement {
 	for _, pt := range res.Headline {
 		vs = append(vs, variantOf(pt.Model))
 	}
-	detail := fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded)
-	f := units.Duration
-	inline := map[string]JSONPoint{} // the loop encoding itself, by model
+	jj := jsonJudging{res: res, p: p, j: &j,
+		detail: fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded),
+		inline: map[string]JSONPoint{}}
 	for _, v := range vs {
 		if v.loop() && v.ex == "" {
-			inline[v.model] = res.headline(v.name)
+			jj.inline[v.model] = res.headline(v.name)
 		}
 	}
 	for _, v := range vs {
 		pt := res.headline(v.name)
-		if b, ok := res.baseline(v.base()); ok && b.Latency.P99 > 0 && b.Throughput > 0 {
-			busy := res.busy(append(pt.runs(), b.runs()...)...)
-			j.add(claimJSONTail.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Latency.P99 }), Expected: 2, Unit: "×", Busy: busy,
-				Detail: fmt.Sprintf("%s; the runs shown: p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50)}))
-			j.add(claimJSONThroughput.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Throughput }), Expected: 0.9, Unit: "×", Busy: busy,
-				Detail: fmt.Sprintf("%s; the runs shown: %.0f tasks/s, without the encoding %.0f tasks/s", detail, pt.Throughput, b.Throughput)}))
-		}
-		lags := fmt.Sprintf("%s; the run shown: worst lag %s, mean encoding %s, %.2f cores busy while encoding", detail, f(pt.MaxLoopLag), f(pt.Encode), pt.EncodeCores)
-		// lagOverEncode is each run's worst lag over its mean encoding.
-		lagOverEncode := pt.Each(func(x JSONPoint) float64 { return ratio(x.MaxLoopLag, max(x.Encode, time.Microsecond)) })
-		switch {
-		case v.loop() && v.ex == "":
-			j.add(claimJSONLoopBlocks.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
-		case v.loop() && v.ex == model.ExecProcesses:
-			in, ok := inline[v.model]
-			if !ok {
-				continue
-			}
-			d := fmt.Sprintf("%s; the loop encoding itself lagged %s", lags, f(in.MaxLoopLag))
-			if n := jsonWorkers(res, pt); n > 0 {
-				d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, units.MiB(pt.Workers), f(pt.Serialise))
-			}
-			j.add(claimJSONOffload.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return units.Millis(x.MaxLoopLag) }), Expected: 0.1, Unit: "× the inline lag",
-				Detail: d, Busy: res.busy(append(pt.runs(), in.runs()...)...)}))
-		case v.gilBound():
-			j.add(claimJSONGILHeld.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
-		}
-		if in, ok := inline["eventloop"]; ok && in.EncodeRate > 0 && (v.name == "goroutines" || v.name == "eventloop+threads") {
-			want := float64(res.Cores)
-			if v.ex != "" {
-				want = math.Min(want, float64(executorSize(p.Executor)))
-			}
-			gc := func(p JSONPoint) int64 {
-				if p.Run < 0 || p.Run >= len(res.Runs) {
-					return 0
-				}
-				return res.Runs[p.Run].Totals.GCCycles
-			}
-			j.add(claimJSONParallel.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return x.EncodeRate }), Expected: want, Unit: "×",
-				Busy: res.busy(append(pt.runs(), in.runs()...)...),
-				Detail: fmt.Sprintf("%s; the runs shown: %.0f encodings/s against the event loop's %.0f; %.2f cores busy while encoding; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
-					detail, pt.EncodeRate, in.EncodeRate, pt.EncodeCores, res.Cores, gc(pt), gc(in))}))
-		}
+		jj.againstBaseline(v, pt)
+		jj.lag(v, pt)
+		jj.parallel(v, pt)
 	}
-	// Memory against payload, per Go variant.
 	for _, v := range vs {
-		if v.model == "cpython" {
-			continue
-		}
-		var xs, ys []float64
-		var parts []string
-		for _, pt := range res.Sweep {
-			if pt.Model != v.name || pt.Run < 0 {
-				continue
-			}
-			for _, r := range pt.All() {
-				xs, ys = append(xs, float64(r.Payload)), append(ys, float64(r.Memory))
-			}
-			parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), units.MiB(pt.Memory)))
-		}
-		if len(xs) < 3 {
-			continue
-		}
-		ci := measure.SlopeCI(xs, ys, level)
-		_, _, r2 := measure.LinearFit(xs, ys)
-		j.add(claimJSONMemory.Judge(Measurement{Model: v.name, Interval: &ci, Expected: 1, Unit: "B/B",
-			Detail: fmt.Sprintf("%d tasks; peak memory added by payload (the runs shown): %s; R² %.3f; the headline payload's every run, the others' one", p.Tasks, strings.Join(parts, ", "), r2)}))
+		jj.memory(v)
 	}
 	return j
+}
+
+// jsonJudging is what judging a json result's variants shares: the
+// result, its parameters, the verdicts so far, the setting said in words,
+// and the loop encoding itself (inline), by model.
+type jsonJudging struct {
+	res    *JSONResult
+	p      *JSONParams
+	j      *judgement
+	detail string
+	inline map[string]JSONPoint
+}
+
+// againstBaseline judges the tail and the throughput claims on variant v's
+// headline point pt, round by round against its base model's run without
+// the encoding.
+func (jj jsonJudging) againstBaseline(v jsonVariant, pt JSONPoint) {
+	b, ok := jj.res.baseline(v.base())
+	if !ok || !(b.Latency.P99 > 0 && b.Throughput > 0) {
+		return
+	}
+	busy := jj.res.busy(append(pt.runs(), b.runs()...)...)
+	jj.j.add(claimJSONTail.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Latency.P99 }), Expected: 2, Unit: "×", Busy: busy,
+		Detail: fmt.Sprintf("%s; the runs shown: p99 %.1f ms, without the encoding %.1f ms; p50 %.1f ms", jj.detail, pt.Latency.P99, b.Latency.P99, pt.Latency.P50)}))
+	jj.j.add(claimJSONThroughput.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, b, func(x JSONPoint) float64 { return x.Throughput }), Expected: 0.9, Unit: "×", Busy: busy,
+		Detail: fmt.Sprintf("%s; the runs shown: %.0f tasks/s, without the encoding %.0f tasks/s", jj.detail, pt.Throughput, b.Throughput)}))
+}
+
+// lag judges the event loop's worst lag on variant v's headline point pt:
+// the loop blocked by its own encodings, offloading to processes against
+// the loop encoding inline, or a thread pool that shares the GIL.
+func (jj jsonJudging) lag(v jsonVariant, pt JSONPoint) {
+	res, f := jj.res, units.Duration
+	lags := fmt.Sprintf("%s; the run shown: worst lag %s, mean encoding %s, %.2f cores busy while encoding", jj.detail, f(pt.MaxLoopLag), f(pt.Encode), pt.EncodeCores)
+	// lagOverEncode is each run's worst lag over its mean encoding.
+	lagOverEncode := pt.Each(func(x JSONPoint) float64 { return ratio(x.MaxLoopLag, max(x.Encode, time.Microsecond)) })
+	switch {
+	case v.loop() && v.ex == "":
+		jj.j.add(claimJSONLoopBlocks.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
+	case v.loop() && v.ex == model.ExecProcesses:
+		in, ok := jj.inline[v.model]
+		if !ok {
+			return
+		}
+		d := fmt.Sprintf("%s; the loop encoding itself lagged %s", lags, f(in.MaxLoopLag))
+		if n := jsonWorkers(res, pt); n > 0 {
+			d += fmt.Sprintf("; the %d workers' memory %.1f MiB, %s serialising over pipes", n, units.MiB(pt.Workers), f(pt.Serialise))
+		}
+		jj.j.add(claimJSONOffload.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return units.Millis(x.MaxLoopLag) }), Expected: 0.1, Unit: "× the inline lag",
+			Detail: d, Busy: res.busy(append(pt.runs(), in.runs()...)...)}))
+	case v.gilBound():
+		jj.j.add(claimJSONGILHeld.Judge(Measurement{Model: v.name, Samples: lagOverEncode, Expected: 1, Unit: "× an encoding", Detail: lags, Busy: res.busy(pt.runs()...)}))
+	}
+}
+
+// parallel judges, on goroutines and Go's own thread executor, the
+// encodings' rate against the event loop's encoding inline.
+func (jj jsonJudging) parallel(v jsonVariant, pt JSONPoint) {
+	res := jj.res
+	in, ok := jj.inline["eventloop"]
+	if !ok || !(in.EncodeRate > 0) || (v.name != "goroutines" && v.name != "eventloop+threads") {
+		return
+	}
+	want := float64(res.Cores)
+	if v.ex != "" {
+		want = math.Min(want, float64(executorSize(jj.p.Executor)))
+	}
+	gc := func(p JSONPoint) int64 {
+		if p.Run < 0 || p.Run >= len(res.Runs) {
+			return 0
+		}
+		return res.Runs[p.Run].Totals.GCCycles
+	}
+	jj.j.add(claimJSONParallel.Judge(Measurement{Model: v.name, Samples: pairedJSON(pt, in, func(x JSONPoint) float64 { return x.EncodeRate }), Expected: want, Unit: "×",
+		Busy: res.busy(append(pt.runs(), in.runs()...)...),
+		Detail: fmt.Sprintf("%s; the runs shown: %.0f encodings/s against the event loop's %.0f; %.2f cores busy while encoding; %d cores; the garbage collector ran %d times (the event loop's run: %d)",
+			jj.detail, pt.EncodeRate, in.EncodeRate, pt.EncodeCores, res.Cores, gc(pt), gc(in))}))
+}
+
+// memory judges the memory claim on a Go variant: its memory against the
+// payload over every run of the sweep.
+func (jj jsonJudging) memory(v jsonVariant) {
+	if v.model == "cpython" {
+		return
+	}
+	var xs, ys []float64
+	var parts []string
+	for _, pt := range jj.res.Sweep {
+		if pt.Model != v.name || pt.Run < 0 {
+			continue
+		}
+		for _, r := range pt.All() {
+			xs, ys = append(xs, float64(r.Payload)), append(ys, float64(r.Memory))
+		}
+		parts = append(parts, fmt.Sprintf("%s: %.1f MiB", FormatSize(pt.Payload), units.MiB(pt.Memory)))
+	}
+	if len(xs) < 3 {
+		return
+	}
+	ci := measure.SlopeCI(xs, ys, level)
+	_, _, r2 := measure.LinearFit(xs, ys)
+	jj.j.add(claimJSONMemory.Judge(Measurement{Model: v.name, Interval: &ci, Expected: 1, Unit: "B/B",
+		Detail: fmt.Sprintf("%d tasks; peak memory added by payload (the runs shown): %s; R² %.3f; the headline payload's every run, the others' one", jj.p.Tasks, strings.Join(parts, ", "), r2)}))
 }
 
 // pairedJSON is f of each run of a over f of the run of the same round of
 // b: the runs of a round are back to back, so a pair saw the same machine.
 func pairedJSON(a, b JSONPoint, f func(JSONPoint) float64) []float64 {
-	x, y := a.All(), b.All()
-	n := min(len(x), len(y))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, f(x[i])/f(y[i]))
-	}
-	return out
+	return roundByRound(a.All(), b.All(), func(x, y JSONPoint) float64 { return f(x) / f(y) })
 }
 
 // executorSize is the pools' size for a parameter value (0: one per core).

@@ -368,85 +368,110 @@ func judgeManyTasks(r *ManyTasksResult) judgement {
 
 // modelPoints returns model m's points, by task count.
 func (res *ManyTasksResult) modelPoints(m string) []CallRuns {
-	var out []CallRuns
-	for _, pt := range res.Points {
-		if pt.Model == m {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b CallRuns) int { return a.Tasks - b.Tasks })
-	return out
+	return sortedWhere(res.Points, func(pt CallRuns) bool { return pt.Model == m }, func(pt CallRuns) int { return pt.Tasks })
 }
 
 // paired is f of each run at hi over f of the run of the same round at lo
 // (lo's value at least floor, a quantity too small to measure).
 func paired(hi, lo CallRuns, f func(CallPoint) float64, floor float64) []float64 {
-	a, b := hi.All(), lo.All()
-	n := min(len(a), len(b))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, ratioOr(f(a[i]), f(b[i]), floor))
-	}
-	return out
+	return roundByRound(hi.All(), lo.All(), func(x, y CallPoint) float64 { return ratioOr(f(x), f(y), floor) })
 }
 
-// judgeModel judges one model's sweep.
+// judgeModel judges one model's sweep: whether its clients survived and
+// how many calls failed at the most tasks; then, where the ends both ran,
+// the collapse, the growth from the fewest tasks to the most, and the
+// descriptors.
 func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 	m := s.String()
 	all := res.modelPoints(m)
 	if len(all) == 0 {
 		return
 	}
-	var runs []CallPoint
-	for _, pt := range all {
-		runs = append(runs, pt.All()...)
-	}
+	runs := runsOf(all)
 	j.add(claimClientSurvives.Judge(Measurement{Model: m, Value: float64(len(runs) - len(runIndexes(runs...))), Unit: "runs",
 		Detail: fmt.Sprintf("%d runs from %d to %d tasks; %s", len(runs), all[0].Tasks, all[len(all)-1].Tasks, survivalText(runs))}))
 	p := paramsOf[ManyTasksParams](&res.Report)
 	lo, hi := all[0], all[len(all)-1]
-	top := fmt.Sprintf("%d tasks, %d runs; the server: %d workers × %s, a queue of %d; timeout %s", hi.Tasks, len(hi.All()), p.Workers, p.Service, hi.Server.Backlog+1, p.Timeout)
+	mj := manyJudging{res: res, p: p, j: j, s: s, m: m, all: all, lo: lo, hi: hi,
+		top: fmt.Sprintf("%d tasks, %d runs; the server: %d workers × %s, a queue of %d; timeout %s", hi.Tasks, len(hi.All()), p.Workers, p.Service, hi.Server.Backlog+1, p.Timeout)}
 	j.add(claimCollapseFails.Judge(Measurement{Model: m, Samples: hi.Each(CallPoint.FailedShare), Expected: 0.1, Unit: "of the calls",
-		Detail: fmt.Sprintf("%s; the run shown: %s", top, errorsText(hi.Errors))}))
+		Detail: fmt.Sprintf("%s; the run shown: %s", mj.top, errorsText(hi.Errors))}))
 	if hi.Crash != "" || lo.Crash != "" || lo.Tasks == hi.Tasks {
 		return
 	}
-	busy := res.busy(runIndexes(append(lo.All(), hi.All()...)...)...)
+	mj.busy = res.busy(runIndexes(append(lo.All(), hi.All()...)...)...)
+	mj.collapse()
+	mj.growth()
+	mj.variance()
+	mj.loopLag()
+	mj.descriptors()
+}
+
+// manyJudging is what judging one model's many-tasks sweep shares: the
+// result and its parameters, the verdicts so far, the model, its points
+// by task count with the fewest (lo) and the most (hi), the setting at
+// the most said in words, and how busy the machine was over the ends'
+// runs.
+type manyJudging struct {
+	res    *ManyTasksResult
+	p      *ManyTasksParams
+	j      *judgement
+	s      series
+	m      string
+	all    []CallRuns
+	lo, hi CallRuns
+	top    string
+	busy   float64
+}
+
+// collapse judges the answered calls a second at the most tasks against
+// the server's capacity, and their tail against its queueing bound.
+func (mj manyJudging) collapse() {
+	res, p, hi, m := mj.res, mj.p, mj.hi, mj.m
 	if res.Capacity > 0 {
-		j.add(claimCollapseGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
+		mj.j.add(claimCollapseGoodput.Judge(Measurement{Model: m, Samples: hi.overCapacity(res.Capacity), Expected: 0.9, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
-			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f", top, hi.OK, units.Duration(hi.Wall), hi.Throughput, res.Capacity)}))
+			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f", mj.top, hi.OK, units.Duration(hi.Wall), hi.Throughput, res.Capacity)}))
 	}
 	bound := queueBound(hi.Tasks, p.Workers, p.Service)
 	if hi.OK >= 2 && bound > 0 {
-		j.add(claimCollapseTail.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Latency.P99 / units.Millis(bound) }), Expected: 1.1, Unit: "× the queueing bound",
+		mj.j.add(claimCollapseTail.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Latency.P99 / units.Millis(bound) }), Expected: 1.1, Unit: "× the queueing bound",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
-			Detail: fmt.Sprintf("%s; ceil(%d / %d) × %s = %s; the run shown: p99 %s of %d answered calls", top, hi.Tasks, p.Workers, p.Service, units.Duration(bound), msText(hi.Latency.P99), hi.OK)}))
+			Detail: fmt.Sprintf("%s; ceil(%d / %d) × %s = %s; the run shown: p99 %s of %d answered calls", mj.top, hi.Tasks, p.Workers, p.Service, units.Duration(bound), msText(hi.Latency.P99), hi.OK)}))
 	}
-	between := fmt.Sprintf("%d tasks against %d", hi.Tasks, lo.Tasks)
+}
 
-	// Memory against live tasks.
-	for _, f := range res.Fits {
+// growth judges what grows with the tasks: memory against the live tasks
+// (the model's fit), and garbage collections and scheduling delay at the
+// most tasks against the fewest.
+func (mj manyJudging) growth() {
+	lo, hi, m := mj.lo, mj.hi, mj.m
+	between := fmt.Sprintf("%d tasks against %d", hi.Tasks, lo.Tasks)
+	for _, f := range mj.res.Fits {
 		if f.Model == m && f.Exponent.N >= 3 {
-			j.add(claimMemoryLinear.Judge(Measurement{Model: m, Interval: &f.Exponent, Expected: 1, Unit: "exponent",
+			mj.j.add(claimMemoryLinear.Judge(Measurement{Model: m, Interval: &f.Exponent, Expected: 1, Unit: "exponent",
 				Detail: fmt.Sprintf("memory ∝ live tasks^%.2f; the straight line: %s a live task, R² %.3f; at %d tasks (%d live at once, the run shown) %s resident, heap %s, goroutine stacks %s",
 					f.Exponent.Median, units.Bytes(f.PerTask), f.R2, hi.Tasks, hi.PeakLive, units.Bytes(float64(hi.PeakRSS)), units.Bytes(float64(hi.PeakHeap)), units.Bytes(float64(hi.PeakStacks)))}))
 		}
 	}
 	gc := fmt.Sprintf("%s; the runs shown: %d collections (%s of pauses) against %d (%s); peak heap %s against %s",
 		between, hi.GCCycles, units.Duration(hi.GCPause), lo.GCCycles, units.Duration(lo.GCPause), units.Bytes(float64(hi.PeakHeap)), units.Bytes(float64(lo.PeakHeap)))
-	if s.model != "cpython" {
+	if mj.s.model != "cpython" {
 		gc += "; Go's collector starts a cycle when the heap has grown by GOGC% since the last one, so a heap that grows with the tasks spaces its cycles out"
 	}
-	j.add(claimGCCycles.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return float64(c.GCCycles) }, 1), Expected: 2, Unit: "×",
+	mj.j.add(claimGCCycles.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return float64(c.GCCycles) }, 1), Expected: 2, Unit: "×",
 		Detail: gc}))
-	j.add(claimSchedulingDelay.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return c.StartDelay.P99 }, 0.001), Expected: 2, Unit: "×", Busy: busy,
-		Detail: fmt.Sprintf("%s; the runs shown: p99 %s against %s; max %s%s", between, msText(hi.StartDelay.P99), msText(lo.StartDelay.P99), msText(hi.StartDelay.Max), schedText(s, hi.CallPoint))}))
-	// The variance of the answered calls, at the most tasks where at least
-	// two were answered in every run: where none was, there is no latency
-	// to vary.
+	mj.j.add(claimSchedulingDelay.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return c.StartDelay.P99 }, 0.001), Expected: 2, Unit: "×", Busy: mj.busy,
+		Detail: fmt.Sprintf("%s; the runs shown: p99 %s against %s; max %s%s", between, msText(hi.StartDelay.P99), msText(lo.StartDelay.P99), msText(hi.StartDelay.Max), schedText(mj.s, hi.CallPoint))}))
+}
+
+// variance judges the spread of the answered calls' latency, at the most
+// tasks where at least two were answered in every run (where none was,
+// there is no latency to vary) against the fewest.
+func (mj manyJudging) variance() {
+	lo, hi, m := mj.lo, mj.hi, mj.m
 	ans := lo
-	for _, pt := range all {
+	for _, pt := range mj.all {
 		if !slices.ContainsFunc(pt.All(), func(c CallPoint) bool { return c.OK < 2 }) {
 			ans = pt
 		}
@@ -454,28 +479,40 @@ func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 	switch {
 	case ans.Tasks == hi.Tasks:
 	case ans.Tasks > lo.Tasks:
-		j.note("%s: at %d tasks as few as %d calls were answered in a run, too few for a latency spread; its variance is judged at %d tasks", m, hi.Tasks, minOK(hi), ans.Tasks)
+		mj.j.note("%s: at %d tasks as few as %d calls were answered in a run, too few for a latency spread; its variance is judged at %d tasks", m, hi.Tasks, minOK(hi), ans.Tasks)
 	default:
-		j.note("%s: above %d tasks fewer than two calls were answered in some run: no latency spread to judge", m, lo.Tasks)
+		mj.j.note("%s: above %d tasks fewer than two calls were answered in some run: no latency spread to judge", m, lo.Tasks)
 	}
-	if ans.Tasks > lo.Tasks {
-		ratios := paired(ans, lo, func(c CallPoint) float64 { return c.Latency.Std }, 0.001)
-		if len(ans.All()) != len(lo.All()) { // a count between the ends ran once: against each run at the fewest
-			ratios = nil
-			for _, c := range lo.All() {
-				ratios = append(ratios, ratioOr(ans.Latency.Std, c.Latency.Std, 0.001))
-			}
+	if ans.Tasks <= lo.Tasks {
+		return
+	}
+	ratios := paired(ans, lo, func(c CallPoint) float64 { return c.Latency.Std }, 0.001)
+	if len(ans.All()) != len(lo.All()) { // a count between the ends ran once: against each run at the fewest
+		ratios = nil
+		for _, c := range lo.All() {
+			ratios = append(ratios, ratioOr(ans.Latency.Std, c.Latency.Std, 0.001))
 		}
-		j.add(claimLatencyVariance.Judge(Measurement{Model: m, Samples: ratios, Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), ans.All()...)...)...),
-			Detail: fmt.Sprintf("%d tasks against %d; the runs shown: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
-				ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99))}))
 	}
-	if s.eventLoop() {
-		j.add(claimLoopLag.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return units.Millis(c.MaxLoopLag) }, 1), Expected: 2, Unit: "×", Busy: busy,
-			Detail: fmt.Sprintf("%d tasks: largest lag %s in the run shown (at %d tasks: %s)", hi.Tasks, units.Duration(hi.MaxLoopLag), lo.Tasks, units.Duration(lo.MaxLoopLag))}))
-	}
+	mj.j.add(claimLatencyVariance.Judge(Measurement{Model: m, Samples: ratios, Expected: 2, Unit: "×", Busy: mj.res.busy(runIndexes(append(lo.All(), ans.All()...)...)...),
+		Detail: fmt.Sprintf("%d tasks against %d; the runs shown: σ %s against %s (answered calls: p50 %s, p99 %s against p50 %s, p99 %s)",
+			ans.Tasks, lo.Tasks, msText(ans.Latency.Std), msText(lo.Latency.Std), msText(ans.Latency.P50), msText(ans.Latency.P99), msText(lo.Latency.P50), msText(lo.Latency.P99))}))
+}
 
-	// Descriptors.
+// loopLag judges an event loop's largest heartbeat lag at the most tasks
+// against the fewest.
+func (mj manyJudging) loopLag() {
+	lo, hi := mj.lo, mj.hi
+	if !mj.s.eventLoop() {
+		return
+	}
+	mj.j.add(claimLoopLag.Judge(Measurement{Model: mj.m, Samples: paired(hi, lo, func(c CallPoint) float64 { return units.Millis(c.MaxLoopLag) }, 1), Expected: 2, Unit: "×", Busy: mj.busy,
+		Detail: fmt.Sprintf("%d tasks: largest lag %s in the run shown (at %d tasks: %s)", hi.Tasks, units.Duration(hi.MaxLoopLag), lo.Tasks, units.Duration(lo.MaxLoopLag))}))
+}
+
+// descriptors judges the descriptors open against the tasks and the
+// limit, and "too many open files" beyond the limit and within it.
+func (mj manyJudging) descriptors() {
+	all, hi, m := mj.all, mj.hi, mj.m
 	worst, worstPt := 2.0, CallPoint{}
 	beyond, within, nWithin, withinAt := (*CallRuns)(nil), 0, 0, 0
 	for i, pt := range all {
@@ -500,21 +537,21 @@ func (res *ManyTasksResult) judgeModel(j *judgement, s series) {
 			nWithin++
 		}
 	}
-	j.add(claimFDsTrack.Judge(Measurement{Model: m, Value: worst, Expected: 1, Unit: "×",
+	mj.j.add(claimFDsTrack.Judge(Measurement{Model: m, Value: worst, Expected: 1, Unit: "×",
 		Detail: fmt.Sprintf("lowest at %d tasks: %d descriptors open at the peak, of min(%d + %d, %d); by task count (the runs shown): %s",
 			worstPt.Tasks, worstPt.PeakFDs, worstPt.Tasks, worstPt.BaseFDs, worstPt.NoFile, fdsText(all))}))
 	if beyond != nil {
-		j.add(claimFilesBeyond.Judge(Measurement{Model: m, Samples: beyond.Each(func(c CallPoint) float64 { return float64(c.Errors[model.ErrTooManyFiles]) }), Expected: 1, Unit: "calls",
+		mj.j.add(claimFilesBeyond.Judge(Measurement{Model: m, Samples: beyond.tooManyFiles(), Expected: 1, Unit: "calls",
 			Detail: fmt.Sprintf("%d tasks against a limit of %d descriptors; beyond it (the runs shown): %s", beyond.Tasks, hi.NoFile, failuresText(all, true))}))
 	} else {
-		j.note("%s: no task count went beyond the clients' %d descriptors: raise --tasks or lower --fd-limit to see them run out", m, hi.NoFile)
+		mj.j.note("%s: no task count went beyond the clients' %d descriptors: raise --tasks or lower --fd-limit to see them run out", m, hi.NoFile)
 	}
 	if nWithin > 0 {
 		d := fmt.Sprintf("%d task counts within the limit of %d descriptors", nWithin, hi.NoFile)
 		if within > 0 {
 			d += fmt.Sprintf("; %d at %d tasks", within, withinAt)
 		}
-		j.add(claimFilesWithin.Judge(Measurement{Model: m, Value: float64(within), Expected: 0, Unit: "calls",
+		mj.j.add(claimFilesWithin.Judge(Measurement{Model: m, Value: float64(within), Expected: 0, Unit: "calls",
 			Detail: d}))
 	}
 }

@@ -435,23 +435,13 @@ func (res *MatrixResult) least(workload string, py bool, except string, of func(
 
 // Cell returns the cell of model on workload.
 func (res *MatrixResult) Cell(workload, model string) (MatrixCell, bool) {
-	for _, c := range res.Cells {
-		if c.Workload == workload && c.Model == model {
-			return c, true
-		}
-	}
-	return MatrixCell{}, false
+	return firstWhere(res.Cells, func(c MatrixCell) bool { return c.Workload == workload && c.Model == model })
 }
 
 // pairedRatios are a/b run by run, over the rounds both have: the runs of
 // a round are back to back, so a pair saw the same machine.
 func pairedRatios[T time.Duration | int64](a, b []T) []float64 {
-	n := min(len(a), len(b))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, float64(a[i])/float64(b[i]))
-	}
-	return out
+	return roundByRound(a, b, func(x, y T) float64 { return float64(x) / float64(y) })
 }
 
 // judgeMatrix judges each row's recommendation, in each family, on its
@@ -460,49 +450,71 @@ func pairedRatios[T time.Duration | int64](a, b []T) []float64 {
 func judgeMatrix(res *MatrixResult) judgement {
 	var j judgement
 	p := paramsOf[MatrixParams](&res.Report)
-	pools := fmt.Sprintf("thread pools of %d, process pools of %d", res.Threads, res.Workers)
 	for _, w := range res.Workloads {
 		for _, rec := range []string{w.Recommended, w.RecommendedPython} {
-			c, ok := res.Cell(w.Key, rec)
-			if !ok {
-				continue
-			}
-			best, ok := res.fastest(w.Key, python(rec), rec)
-			if !ok {
-				j.note("%s: %s is the only model of its family that ran; the framework's recommendation has nothing to be measured against", w.Name, rec)
-				continue
-			}
-			var row []string
-			for _, o := range res.Cells {
-				if o.Workload == w.Key && python(o.Model) == python(rec) {
-					row = append(row, fmt.Sprintf("%s %s (%s)", o.Model, units.Duration(o.Runtime), matrixHow(o.Model, o.Concurrency)))
-				}
-			}
-			detail := fmt.Sprintf("%s: %s; against %s; %s", w.Name, w.Rule, best.Model, strings.Join(row, ", "))
-			v := claimMatrixRecommended.Judge(Measurement{Model: rec, Samples: pairedRatios(c.Walls, best.Walls), Expected: 1, Unit: "×",
-				Detail: detail, Busy: res.busy(append(slices.Clone(c.Runs), best.Runs...)...)})
-			if v.Outcome == DoesNotHold {
-				v.Detail += "; " + matrixMiss(w, c, best)
-			}
-			j.add(v)
-			if w.Class != decision.IOBound || w.Concurrency < decision.HighConcurrency {
-				continue // the lecture claims minimal memory of async at high concurrency only
-			}
-			leastMem, _ := res.least(w.Key, python(rec), rec, func(c MatrixCell) float64 { return float64(c.Memory) })
-			if leastMem.Memory <= 0 || slices.Contains(leastMem.Memories, 0) {
-				j.note("%s: %s's runs added no resident memory that the OS counts; %s's memory is not judged against it", w.Name, leastMem.Model, rec)
-				continue
-			}
-			var mems []string
-			for _, o := range res.Cells {
-				if o.Workload == w.Key && python(o.Model) == python(rec) {
-					mems = append(mems, fmt.Sprintf("%s %s", o.Model, units.Bytes(float64(o.Memory))))
-				}
-			}
-			j.add(claimMatrixMemory.Judge(Measurement{Model: rec, Samples: pairedRatios(c.Memories, leastMem.Memories), Expected: 1, Unit: "×",
-				Detail: fmt.Sprintf("%s, %s: against %s; memory added (medians): %s", w.Name, pools, leastMem.Model, strings.Join(mems, ", "))}))
+			res.judgeRecommended(&j, w, rec)
 		}
 	}
+	res.judgeThreadsCPU(&j, p)
+	res.judgeProcessesIO(&j, p)
+	return j
+}
+
+// judgeRecommended judges the recommended model rec of workload w against
+// the fastest other model of its family and, on the high-concurrency I/O
+// row, against the least memory.
+func (res *MatrixResult) judgeRecommended(j *judgement, w MatrixWorkload, rec string) {
+	c, ok := res.Cell(w.Key, rec)
+	if !ok {
+		return
+	}
+	best, ok := res.fastest(w.Key, python(rec), rec)
+	if !ok {
+		j.note("%s: %s is the only model of its family that ran; the framework's recommendation has nothing to be measured against", w.Name, rec)
+		return
+	}
+	var row []string
+	for _, o := range res.Cells {
+		if o.Workload == w.Key && python(o.Model) == python(rec) {
+			row = append(row, fmt.Sprintf("%s %s (%s)", o.Model, units.Duration(o.Runtime), matrixHow(o.Model, o.Concurrency)))
+		}
+	}
+	detail := fmt.Sprintf("%s: %s; against %s; %s", w.Name, w.Rule, best.Model, strings.Join(row, ", "))
+	v := claimMatrixRecommended.Judge(Measurement{Model: rec, Samples: pairedRatios(c.Walls, best.Walls), Expected: 1, Unit: "×",
+		Detail: detail, Busy: res.busy(append(slices.Clone(c.Runs), best.Runs...)...)})
+	if v.Outcome == DoesNotHold {
+		v.Detail += "; " + matrixMiss(w, c, best)
+	}
+	j.add(v)
+	if w.Class != decision.IOBound || w.Concurrency < decision.HighConcurrency {
+		return // the lecture claims minimal memory of async at high concurrency only
+	}
+	res.judgeRecommendedMemory(j, w, rec, c)
+}
+
+// judgeRecommendedMemory judges the memory the recommended model rec's
+// runs (cell c) added on workload w against the least any other model of
+// its family added, round by round.
+func (res *MatrixResult) judgeRecommendedMemory(j *judgement, w MatrixWorkload, rec string, c MatrixCell) {
+	leastMem, _ := res.least(w.Key, python(rec), rec, func(c MatrixCell) float64 { return float64(c.Memory) })
+	if leastMem.Memory <= 0 || slices.Contains(leastMem.Memories, 0) {
+		j.note("%s: %s's runs added no resident memory that the OS counts; %s's memory is not judged against it", w.Name, leastMem.Model, rec)
+		return
+	}
+	var mems []string
+	for _, o := range res.Cells {
+		if o.Workload == w.Key && python(o.Model) == python(rec) {
+			mems = append(mems, fmt.Sprintf("%s %s", o.Model, units.Bytes(float64(o.Memory))))
+		}
+	}
+	pools := fmt.Sprintf("thread pools of %d, process pools of %d", res.Threads, res.Workers)
+	j.add(claimMatrixMemory.Judge(Measurement{Model: rec, Samples: pairedRatios(c.Memories, leastMem.Memories), Expected: 1, Unit: "×",
+		Detail: fmt.Sprintf("%s, %s: against %s; memory added (medians): %s", w.Name, pools, leastMem.Model, strings.Join(mems, ", "))}))
+}
+
+// judgeThreadsCPU judges threads on the CPU-bound workload: how many cores
+// the gil model's and CPython's threads computed on at once.
+func (res *MatrixResult) judgeThreadsCPU(j *judgement, p *MatrixParams) {
 	for _, m := range []string{"gil", "cpython " + model.FlavorThreads} {
 		c, ok := res.Cell("cpu", m)
 		if !ok {
@@ -519,6 +531,12 @@ func judgeMatrix(res *MatrixResult) judgement {
 		j.add(claimMatrixThreadsCPU.Judge(Measurement{Model: m, Samples: cores, Expected: 1, Unit: "×", Busy: res.busy(c.Runs...),
 			Detail: fmt.Sprintf("%d tasks × %s on a pool of %d threads, %d cores; runtime %s", p.CPUTasks, p.CPU, c.Concurrency, res.Cores, units.Duration(c.Runtime))}))
 	}
+}
+
+// judgeProcessesIO judges processes on the moderate I/O workload against
+// threads, Go's models' and CPython's: their memory, and their runtime
+// with the pools' start-up.
+func (res *MatrixResult) judgeProcessesIO(j *judgement, p *MatrixParams) {
 	for _, pair := range [][2]string{{"processes", "gil"}, {"cpython " + model.FlavorProcesses, "cpython " + model.FlavorThreads}} {
 		pc, ok1 := res.Cell("io-moderate", pair[0])
 		tc, ok2 := res.Cell("io-moderate", pair[1])
@@ -532,21 +550,23 @@ func judgeMatrix(res *MatrixResult) judgement {
 				Detail: fmt.Sprintf("%d waits: %d worker processes added %s, %d threads %s (medians)", p.Moderate, pc.Concurrency,
 					units.Bytes(float64(pc.Memory)), tc.Concurrency, units.Bytes(float64(tc.Memory)))}))
 		}
-		withSetup := func(c MatrixCell) []time.Duration {
-			out := slices.Clone(c.Walls)
-			for i := range out {
-				if i < len(c.Setups) {
-					out[i] += c.Setups[i]
-				}
-			}
-			return out
-		}
-		j.add(claimMatrixProcessesIOTime.Judge(Measurement{Model: pair[0], Samples: pairedRatios(withSetup(pc), withSetup(tc)), Expected: 1, Unit: "×",
+		j.add(claimMatrixProcessesIOTime.Judge(Measurement{Model: pair[0], Samples: pairedRatios(pc.wallsWithSetup(), tc.wallsWithSetup()), Expected: 1, Unit: "×",
 			Busy: res.busy(append(slices.Clone(pc.Runs), tc.Runs...)...),
 			Detail: fmt.Sprintf("%d waits of %s: %d worker processes %s and %s starting them, %d threads %s and %s starting (medians)", p.Moderate, p.Wait,
 				pc.Concurrency, units.Duration(pc.Runtime), units.Duration(pc.Setup), tc.Concurrency, units.Duration(tc.Runtime), units.Duration(tc.Setup))}))
 	}
-	return j
+}
+
+// wallsWithSetup are the cell's runs' wall times, each with its run's
+// start-up added where the cell has one.
+func (c MatrixCell) wallsWithSetup() []time.Duration {
+	out := slices.Clone(c.Walls)
+	for i := range out {
+		if i < len(c.Setups) {
+			out[i] += c.Setups[i]
+		}
+	}
+	return out
 }
 
 // matrixMiss says why a recommended cell was not the fastest.

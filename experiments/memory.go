@@ -231,7 +231,31 @@ func liveCost(series string) float64 {
 // CPython's asyncio in its interpreter (model.PythonLive), the processes
 // model at each pool size, then the breakdowns and each series' fit.
 func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *tracker) error {
-	var live []string // series measured by MeasureLive, in order
+	live, py, err := memorySeries(ctx, p, res)
+	if err != nil {
+		return err
+	}
+	mr := memoryRunner{ctx: ctx, p: p, res: res, tr: tr, plan: planMemory(p, live, py, tr),
+		sites: map[string]*model.LiveMemory{}}
+	if err := mr.sweep(); err != nil {
+		return err
+	}
+	if err := mr.breakdowns(); err != nil {
+		return err
+	}
+	if mr.plan.procs {
+		if err := mr.processes(); err != nil {
+			return err
+		}
+	}
+	res.fitMemory(mr.sites)
+	return nil
+}
+
+// memorySeries are the series measured by model.MeasureLive, in order,
+// and whether CPython's asyncio runs: asked for, and its interpreter found
+// (where it is not, a note says so).
+func memorySeries(ctx context.Context, p *MemoryParams, res *MemoryResult) (live []string, py bool, err error) {
 	for _, m := range p.Models {
 		switch m {
 		case "goroutines":
@@ -240,7 +264,7 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 			live = append(live, "eventloop")
 		}
 	}
-	py := slices.Contains(p.Models, "cpython")
+	py = slices.Contains(p.Models, "cpython")
 	if py {
 		in, err := model.Probe(ctx, p.Python)
 		switch {
@@ -248,37 +272,53 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 			res.Notes = append(res.Notes, err.Error()+"; skipped it, the other models ran")
 			py = false
 		case err != nil:
-			return err
+			return nil, false, err
 		default:
 			res.Python = in
 		}
 	}
-	// The series measured at each count of a sweep: the live models' up to
-	// Tasks, asyncio's up to PythonTasks.
-	all := slices.Clone(live)
-	sweep, top := map[string][]int{}, map[string]int{}
+	return live, py, nil
+}
+
+// memoryPlan is what the memory experiment runs: the live series and
+// every series swept (all), each one's counts of live tasks (sweep) and
+// its most (top), the rounds at the most, and whether the processes model
+// runs.
+type memoryPlan struct {
+	live, all []string
+	sweep     map[string][]int
+	top       map[string]int
+	rounds    int
+	procs     bool
+}
+
+// planMemory plans the sweeps: the live series up to Tasks, asyncio's up
+// to PythonTasks; and tells the tracker the seconds the whole experiment
+// is expected to take.
+func planMemory(p *MemoryParams, live []string, py bool, tr *tracker) memoryPlan {
+	pl := memoryPlan{live: live, all: slices.Clone(live), sweep: map[string][]int{}, top: map[string]int{}}
 	for _, s := range live {
-		sweep[s] = liveSweep(p.Tasks)
+		pl.sweep[s] = liveSweep(p.Tasks)
 	}
 	if py {
-		all = append(all, seriesAsyncio)
-		sweep[seriesAsyncio] = liveSweep(p.PythonTasks)
+		pl.all = append(pl.all, seriesAsyncio)
+		pl.sweep[seriesAsyncio] = liveSweep(p.PythonTasks)
 	}
 	longest := 0.0
-	for _, s := range all {
-		top[s] = slices.Max(sweep[s])
-		longest = max(longest, liveWeight(liveName(s), top[s]))
+	for _, s := range pl.all {
+		pl.top[s] = slices.Max(pl.sweep[s])
+		longest = max(longest, liveWeight(liveName(s), pl.top[s]))
 	}
-	rounds := p.Repeat
-	if rounds == 0 {
-		rounds = repeatsFor(time.Duration(longest * float64(time.Second)))
+	pl.rounds = p.Repeat
+	if pl.rounds == 0 {
+		pl.rounds = repeatsFor(time.Duration(longest * float64(time.Second)))
 	}
 	total := 0.0
-	for _, s := range all {
-		for _, n := range sweep[s] {
+	for _, s := range pl.all {
+		for _, n := range pl.sweep[s] {
 			w := liveWeight(liveName(s), n)
-			if n == top[s] {
-				w *= float64(rounds)
+			if n == pl.top[s] {
+				w *= float64(pl.rounds)
 			}
 			total += w
 		}
@@ -288,101 +328,123 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 			total += 0.05 + float64(p.Profile)*liveCost(liveName(s))*5
 		}
 	}
-	procs := slices.Contains(p.Models, "processes")
-	if procs {
+	pl.procs = slices.Contains(p.Models, "processes")
+	if pl.procs {
 		for _, w := range p.Workers {
 			total += 0.2 + 0.02*float64(w)
 		}
 	}
 	tr.expect(total)
+	return pl
+}
 
-	sites := map[string]*model.LiveMemory{} // the breakdown runs, by series
-	// one measures series s (a MeasureLive model, or seriesAsyncio) at n
-	// live tasks.
-	one := func(s string, n, round int) error {
-		name := liveName(s)
-		stage := fmt.Sprintf("%s, %d live tasks", name, n)
-		if round > 0 {
-			stage += fmt.Sprintf(" (run %d of %d)", round, rounds)
-		}
-		done := tr.stage(stage, liveWeight(name, n))
-		var lm *model.LiveMemory
-		var err error
-		if s == seriesAsyncio {
-			lm, err = model.PythonLive(ctx, p.Python, n)
-		} else {
-			lm, err = model.MeasureLive(ctx, s, n, false)
-		}
-		if err != nil {
-			return err
-		}
-		if done != nil {
-			done(1, 1)
-		}
-		pt := MemoryPoint{Model: name, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), RSS: lm.RSS, Create: lm.Create, Run: -1, Round: round}
-		if s != seriesAsyncio {
-			pt.Stacks, pt.Heap = lm.Stacks, lm.HeapObjects
-		}
-		res.Points = append(res.Points, pt)
-		if _, ok := sites[name]; !ok || s == seriesAsyncio || n == top[s] {
-			sites[name] = lm // the recorder's cost (Go), the objects by type (CPython), until a profile run replaces it
-		}
-		return nil
+// memoryRunner runs the memory experiment's measurements into its result;
+// sites are the runs each series' breakdown is read from, by series.
+type memoryRunner struct {
+	ctx   context.Context
+	p     *MemoryParams
+	res   *MemoryResult
+	tr    *tracker
+	plan  memoryPlan
+	sites map[string]*model.LiveMemory
+}
+
+// one measures series s (a MeasureLive model, or seriesAsyncio) at n live
+// tasks, in round round of the most live tasks (0: a count run once).
+func (mr memoryRunner) one(s string, n, round int) error {
+	name := liveName(s)
+	stage := fmt.Sprintf("%s, %d live tasks", name, n)
+	if round > 0 {
+		stage += fmt.Sprintf(" (run %d of %d)", round, mr.plan.rounds)
 	}
-	// The sweep's smaller counts once each, then the most live tasks of
-	// every series, rounds times, the series taking turns.
-	for _, s := range all {
-		for _, n := range sweep[s] {
-			if n != top[s] {
-				if err := one(s, n, 0); err != nil {
+	done := mr.tr.stage(stage, liveWeight(name, n))
+	var lm *model.LiveMemory
+	var err error
+	if s == seriesAsyncio {
+		lm, err = model.PythonLive(mr.ctx, mr.p.Python, n)
+	} else {
+		lm, err = model.MeasureLive(mr.ctx, s, n, false)
+	}
+	if err != nil {
+		return err
+	}
+	if done != nil {
+		done(1, 1)
+	}
+	pt := MemoryPoint{Model: name, Tasks: n, Total: lm.Total, PerTask: lm.PerTask(), RSS: lm.RSS, Create: lm.Create, Run: -1, Round: round}
+	if s != seriesAsyncio {
+		pt.Stacks, pt.Heap = lm.Stacks, lm.HeapObjects
+	}
+	mr.res.Points = append(mr.res.Points, pt)
+	if _, ok := mr.sites[name]; !ok || s == seriesAsyncio || n == mr.plan.top[s] {
+		mr.sites[name] = lm // the recorder's cost (Go), the objects by type (CPython), until a profile run replaces it
+	}
+	return nil
+}
+
+// sweep measures the sweep's smaller counts once each, then the most live
+// tasks of every series, rounds times, the series taking turns.
+func (mr memoryRunner) sweep() error {
+	pl := mr.plan
+	for _, s := range pl.all {
+		for _, n := range pl.sweep[s] {
+			if n != pl.top[s] {
+				if err := mr.one(s, n, 0); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	err := interleave(rounds, len(all), func(k, a int) error {
+	return interleave(pl.rounds, len(pl.all), func(k, a int) error {
 		r := k + 1
-		if rounds == 1 {
+		if pl.rounds == 1 {
 			r = 0
 		}
-		return one(all[a], top[all[a]], r)
+		return mr.one(pl.all[a], pl.top[pl.all[a]], r)
 	})
-	if err != nil {
-		return err
-	}
-	for _, s := range live {
-		if p.Profile == 0 {
+}
+
+// breakdowns measures each live series once more at Profile live tasks
+// under a memory profile, for its breakdown by allocation site (none where
+// Profile is 0).
+func (mr memoryRunner) breakdowns() error {
+	for _, s := range mr.plan.live {
+		if mr.p.Profile == 0 {
 			continue
 		}
 		name := liveName(s)
-		done := tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, p.Profile), 0.05+float64(p.Profile)*liveCost(name)*5)
-		lm, err := model.MeasureLive(ctx, s, p.Profile, true)
+		done := mr.tr.stage(fmt.Sprintf("%s, breakdown at %d live tasks", name, mr.p.Profile), 0.05+float64(mr.p.Profile)*liveCost(name)*5)
+		lm, err := model.MeasureLive(mr.ctx, s, mr.p.Profile, true)
 		if err != nil {
 			return err
 		}
 		if done != nil {
 			done(1, 1)
 		}
-		sites[name] = lm
+		mr.sites[name] = lm
 	}
-	if procs {
-		for _, w := range slices.Compact(slices.Sorted(slices.Values(p.Workers))) {
-			tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
-			run, err := runModel(ctx, tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), "processes", tasks, model.Config{Concurrency: w})
-			if err != nil {
-				return err
-			}
-			var sum int64
-			for _, ws := range run.Workers {
-				sum += ws.PeakRSS
-			}
-			res.Points = append(res.Points, MemoryPoint{
-				Model: "processes", Tasks: w, Total: sum, PerTask: float64(sum) / float64(w), Create: run.Totals.Setup,
-				Run: res.record(fmt.Sprintf("workers=%d", w), run),
-			})
+	return nil
+}
+
+// processes runs the processes model at each pool size, a live task per
+// worker, and reads the workers' peak memory.
+func (mr memoryRunner) processes() error {
+	res := mr.res
+	for _, w := range slices.Compact(slices.Sorted(slices.Values(mr.p.Workers))) {
+		tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
+		run, err := runModel(mr.ctx, mr.tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), "processes", tasks, model.Config{Concurrency: w})
+		if err != nil {
+			return err
 		}
+		var sum int64
+		for _, ws := range run.Workers {
+			sum += ws.PeakRSS
+		}
+		res.Points = append(res.Points, MemoryPoint{
+			Model: "processes", Tasks: w, Total: sum, PerTask: float64(sum) / float64(w), Create: run.Totals.Setup,
+			Run: res.record(fmt.Sprintf("workers=%d", w), run),
+		})
 	}
-	res.fitMemory(sites)
 	return nil
 }
 
@@ -416,14 +478,7 @@ func (res *MemoryResult) seriesNames() []string {
 
 // points returns series name's points, fewest tasks first.
 func (res *MemoryResult) points(name string) []MemoryPoint {
-	var out []MemoryPoint
-	for _, pt := range res.Points {
-		if pt.Model == name {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Tasks - b.Tasks })
-	return out
+	return sortedWhere(res.Points, func(pt MemoryPoint) bool { return pt.Model == name }, func(pt MemoryPoint) int { return pt.Tasks })
 }
 
 // fitMemory fits each series and assembles its breakdown.
@@ -504,17 +559,23 @@ func breakdown(lm *model.LiveMemory, top MemoryPoint) []MemoryPart {
 
 // series returns the named series.
 func (res *MemoryResult) series(name string) (MemorySeries, bool) {
-	for _, s := range res.Series {
-		if s.Model == name {
-			return s, true
-		}
-	}
-	return MemorySeries{}, false
+	return firstWhere(res.Series, func(s MemorySeries) bool { return s.Model == name })
 }
 
 // judgeMemory judges the claims on each series.
 func judgeMemory(res *MemoryResult) judgement {
 	var j judgement
+	res.judgeLinear(&j)
+	res.judgeGoroutine(&j)
+	res.judgeLoop(&j)
+	res.judgeProcesses(&j)
+	res.judgeObjects(&j)
+	return j
+}
+
+// judgeLinear judges, on every series with three counts or more, the
+// exponent of its memory against its live tasks (or worker processes).
+func (res *MemoryResult) judgeLinear(j *judgement) {
 	for _, s := range res.Series {
 		pts := res.points(s.Model)
 		counts := map[int]bool{}
@@ -533,6 +594,11 @@ func judgeMemory(res *MemoryResult) judgement {
 			Detail: fmt.Sprintf("memory ∝ %s^%.3f over %d runs from %d to %d %s; a straight line: %s per task, intercept %s, R² %.5f",
 				unit, e.Median, len(pts), pts[0].Tasks, pts[len(pts)-1].Tasks, unit, units.Bytes(s.PerTask), units.Bytes(s.Intercept), s.R2)}))
 	}
+}
+
+// judgeGoroutine judges the bytes each further goroutine adds, bare and
+// running a task.
+func (res *MemoryResult) judgeGoroutine(j *judgement) {
 	for _, name := range []string{seriesBare, "goroutines"} {
 		s, ok := res.series(name)
 		if !ok {
@@ -549,52 +615,66 @@ func judgeMemory(res *MemoryResult) judgement {
 		}
 		j.add(v)
 	}
-	// An event loop's task against a goroutine, each at its most live
-	// tasks, round by round.
-	if g := res.atMost("goroutines"); len(g) > 0 {
-		for _, name := range []string{"eventloop", seriesAsyncio} {
-			e := res.atMost(name)
-			if len(e) == 0 {
-				continue
-			}
-			n := min(len(e), len(g))
-			ratios := make([]float64, n)
-			for i := range n {
-				ratios[i] = e[i].PerTask / g[i].PerTask
-			}
-			j.add(claimLiveLoop.Judge(Measurement{Model: name, Samples: ratios, Expected: 0.25, Unit: "×",
-				Detail: fmt.Sprintf("%s per task at %d live tasks, %s per goroutine at %d (medians of %d and %d runs)",
-					units.Bytes(medianPerTask(e)), e[0].Tasks, units.Bytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
+}
+
+// judgeLoop judges an event loop's task against a goroutine, each at its
+// most live tasks, round by round.
+func (res *MemoryResult) judgeLoop(j *judgement) {
+	g := res.atMost("goroutines")
+	if len(g) == 0 {
+		return
+	}
+	for _, name := range []string{"eventloop", seriesAsyncio} {
+		e := res.atMost(name)
+		if len(e) == 0 {
+			continue
+		}
+		ratios := roundByRound(e, g, func(x, y MemoryPoint) float64 { return x.PerTask / y.PerTask })
+		j.add(claimLiveLoop.Judge(Measurement{Model: name, Samples: ratios, Expected: 0.25, Unit: "×",
+			Detail: fmt.Sprintf("%s per task at %d live tasks, %s per goroutine at %d (medians of %d and %d runs)",
+				units.Bytes(medianPerTask(e)), e[0].Tasks, units.Bytes(medianPerTask(g)), g[0].Tasks, len(e), len(g))}))
+	}
+}
+
+// judgeProcesses judges the mean memory of a worker process over every
+// pool.
+func (res *MemoryResult) judgeProcesses(j *judgement) {
+	pts := res.points("processes")
+	if len(pts) == 0 {
+		return
+	}
+	var sum int64
+	var n int
+	for _, pt := range pts {
+		sum += pt.Total
+		n += pt.Tasks
+	}
+	j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: units.MiB(sum) / float64(n), Expected: 1, Unit: "MiB",
+		Detail: fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts))}))
+}
+
+// judgeObjects judges the objects an asyncio task allocates: the fewest
+// per task among coroutines, Tasks and Futures.
+func (res *MemoryResult) judgeObjects(j *judgement) {
+	s, ok := res.series(seriesAsyncio)
+	if !ok {
+		return
+	}
+	per := map[string]float64{}
+	for _, b := range s.Breakdown {
+		per[b.Part] = b.Objects
+	}
+	least, which := math.Inf(1), ""
+	var parts []string
+	for _, t := range []string{"coroutine", "_asyncio.Task", "_asyncio.Future"} {
+		parts = append(parts, fmt.Sprintf("%s %.2f", t, per[t]))
+		if per[t] < least {
+			least, which = per[t], t
 		}
 	}
-	if pts := res.points("processes"); len(pts) > 0 {
-		var sum int64
-		var n int
-		for _, pt := range pts {
-			sum += pt.Total
-			n += pt.Tasks
-		}
-		j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: units.MiB(sum) / float64(n), Expected: 1, Unit: "MiB",
-			Detail: fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts))}))
-	}
-	if s, ok := res.series(seriesAsyncio); ok {
-		per := map[string]float64{}
-		for _, b := range s.Breakdown {
-			per[b.Part] = b.Objects
-		}
-		least, which := math.Inf(1), ""
-		var parts []string
-		for _, t := range []string{"coroutine", "_asyncio.Task", "_asyncio.Future"} {
-			parts = append(parts, fmt.Sprintf("%s %.2f", t, per[t]))
-			if per[t] < least {
-				least, which = per[t], t
-			}
-		}
-		top := res.points(seriesAsyncio)
-		j.add(claimLiveObjects.Judge(Measurement{Model: seriesAsyncio, Value: least, Expected: 1, Unit: "objects",
-			Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, units.Bytes(s.PerTask))}))
-	}
-	return j
+	top := res.points(seriesAsyncio)
+	j.add(claimLiveObjects.Judge(Measurement{Model: seriesAsyncio, Value: least, Expected: 1, Unit: "objects",
+		Detail: fmt.Sprintf("at %d live tasks, per task: %s (fewest: %s); %s per task in all, by tracemalloc", top[len(top)-1].Tasks, strings.Join(parts, ", "), which, units.Bytes(s.PerTask))}))
 }
 
 // atMost is series name's runs at its most live tasks, in round order.
@@ -604,14 +684,7 @@ func (res *MemoryResult) atMost(name string) []MemoryPoint {
 		return nil
 	}
 	top := pts[len(pts)-1].Tasks
-	var out []MemoryPoint
-	for _, pt := range pts {
-		if pt.Tasks == top {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b MemoryPoint) int { return a.Round - b.Round })
-	return out
+	return sortedWhere(pts, func(pt MemoryPoint) bool { return pt.Tasks == top }, func(pt MemoryPoint) int { return pt.Round })
 }
 
 // medianPerTask is the median bytes per task of pts.

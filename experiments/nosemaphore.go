@@ -338,27 +338,26 @@ func queueBound(n, workers int, service time.Duration) time.Duration {
 
 // points returns the model's points in one mode, by concurrency.
 func (res *NoSemaphoreResult) points(m string, limit int) []NoSemaphorePoint {
-	var out []NoSemaphorePoint
-	for _, pt := range res.Points {
-		if pt.Model == m && pt.Semaphore == limit {
-			out = append(out, pt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b NoSemaphorePoint) int { return a.Concurrency - b.Concurrency })
-	return out
+	return sortedWhere(res.Points, func(pt NoSemaphorePoint) bool { return pt.Model == m && pt.Semaphore == limit },
+		func(pt NoSemaphorePoint) int { return pt.Concurrency })
 }
 
-// judgeModel judges one model's sweep.
+// judgeModel judges one model's sweep, without the semaphore and with it.
 func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m string) {
 	free, limited := res.points(m, 0), res.points(m, p.Limit)
 	if len(free) == 0 {
 		return
 	}
-	// Without the semaphore.
-	var all []CallPoint
-	for _, pt := range free {
-		all = append(all, pt.All()...)
-	}
+	res.judgeFree(j, p, m, free)
+	res.judgeFiles(j, p, m, free)
+	res.judgeLimited(j, p, m, limited)
+}
+
+// judgeFree judges the model's points without the semaphore (free, by
+// concurrency): crashes, failed calls and timeouts, goodput, the tail and
+// the server's accept queue at the most calls at once.
+func (res *NoSemaphoreResult) judgeFree(j *judgement, p *NoSemaphoreParams, m string, free []NoSemaphorePoint) {
+	all := runsOf(free)
 	j.add(claimPossibleCrash.Judge(Measurement{Model: m, Value: float64(len(all) - len(runIndexes(all...))), Unit: "runs",
 		Detail: fmt.Sprintf("%d runs from %d to %d calls at once, the clients limited to %d descriptors; %s", len(all), free[0].Concurrency, free[len(free)-1].Concurrency, p.FDLimit, crashText(all))}))
 	lo, hi := free[0], free[len(free)-1]
@@ -368,18 +367,24 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 	j.add(claimTimeouts.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return share(c.Errors[model.ErrTimeout], c.Tasks) }), Expected: 0.01, Unit: "of the calls",
 		Detail: fmt.Sprintf("%s; timed out in the run shown: %d of %d", top, hi.Errors[model.ErrTimeout], hi.Tasks)}))
 	if hi.Crash == "" && res.Capacity > 0 {
-		j.add(claimGoodput.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 0.9, Unit: "× capacity",
+		j.add(claimGoodput.Judge(Measurement{Model: m, Samples: hi.overCapacity(res.Capacity), Expected: 0.9, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(hi.All()...)...),
 			Detail: fmt.Sprintf("%s; the run shown: %d answered in %s, %.0f calls/s against a capacity of %.0f (%d workers / %s)", top, hi.OK, units.Duration(hi.Wall), hi.Throughput, res.Capacity, p.Workers, p.Service)}))
 	}
 	if lo.Concurrency < hi.Concurrency && lo.Crash == "" && hi.Crash == "" {
-		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: pairedP99(hi.All(), lo.All()), Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), hi.All()...)...)...),
+		j.add(claimTailGrows.Judge(Measurement{Model: m, Samples: paired(hi.CallRuns, lo.CallRuns, func(c CallPoint) float64 { return c.Latency.P99 }, 0.001), Expected: 2, Unit: "×", Busy: res.busy(runIndexes(append(lo.All(), hi.All()...)...)...),
 			Detail: fmt.Sprintf("the runs shown: p99 %.1f ms at %d calls at once, %.1f ms at %d (p50 %.1f and %.1f ms); the queueing bound at %d is %s",
 				hi.Latency.P99, hi.Concurrency, lo.Latency.P99, lo.Concurrency, hi.Latency.P50, lo.Latency.P50, hi.Concurrency, units.Duration(queueBound(hi.Concurrency, p.Workers, p.Service)))}))
 	}
 	j.add(claimQueueOverflows.Judge(Measurement{Model: m, Samples: hi.Each(func(c CallPoint) float64 { return float64(c.Server.ListenOverflows) }), Expected: 1, Unit: "connections",
 		Detail: fmt.Sprintf("%d calls at once; the run shown: the accept queue peaked at %d of %d, %d SYNs dropped, the server answered %d; the kernel counts drops for every listener on the machine, this server's and any other's",
 			hi.Concurrency, hi.Server.PeakQueue, hi.Server.Backlog+1, hi.Server.ListenOverflows, hi.Server.Served)}))
+}
+
+// judgeFiles judges "too many open files" without the semaphore: at the
+// most calls at once above the clients' descriptor limit, and at every
+// concurrency below it.
+func (res *NoSemaphoreResult) judgeFiles(j *judgement, p *NoSemaphoreParams, m string, free []NoSemaphorePoint) {
 	var above *NoSemaphorePoint
 	below, maxBelow, nBelow := 0, 0, 0
 	for i, pt := range free {
@@ -399,7 +404,7 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		}
 	}
 	if above != nil {
-		j.add(claimFilesAbove.Judge(Measurement{Model: m, Samples: above.Each(func(c CallPoint) float64 { return float64(c.Errors[model.ErrTooManyFiles]) }), Expected: 1, Unit: "calls",
+		j.add(claimFilesAbove.Judge(Measurement{Model: m, Samples: above.tooManyFiles(), Expected: 1, Unit: "calls",
 			Detail: fmt.Sprintf("%d calls at once against a limit of %d descriptors (%d already open); by concurrency: %s", above.Concurrency, p.FDLimit, above.BaseFDs, filesText(free, true))}))
 	} else {
 		j.note("%s: no concurrency was above the clients' %d descriptors: raise --concurrency or lower --fd-limit to see them run out", m, p.FDLimit)
@@ -411,8 +416,13 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		}
 		j.add(claimFilesBelow.Judge(Measurement{Model: m, Value: float64(below), Expected: 0, Unit: "calls", Detail: d}))
 	}
+}
 
-	// With the semaphore.
+// judgeLimited judges the model's points with the semaphore (limited, by
+// concurrency): no failed calls in any run, and at the most calls at once
+// a call's latency against the queue's and the throughput against the
+// server's capacity.
+func (res *NoSemaphoreResult) judgeLimited(j *judgement, p *NoSemaphoreParams, m string, limited []NoSemaphorePoint) {
 	if len(limited) == 0 {
 		return
 	}
@@ -434,21 +444,10 @@ func (res *NoSemaphoreResult) judgeModel(j *judgement, p *NoSemaphoreParams, m s
 		Detail: fmt.Sprintf("%d calls at once, %d runs: a call's p99 against ceil(%d / %d) × %s = %s, + 2 ms; the run shown: %.1f ms, and with the wait for a slot the task's p99 %.1f ms; at every concurrency (the run shown): %s",
 			lim.Concurrency, len(lim.All()), min(lim.Concurrency, p.Limit), p.Workers, p.Service, units.Duration(b), lim.CallLatency.P99, lim.Latency.P99, callP99Text(limited))}))
 	if res.Capacity > 0 {
-		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Samples: lim.Each(func(c CallPoint) float64 { return c.Throughput / res.Capacity }), Expected: 1, Unit: "× capacity",
+		j.add(claimCapacitySemaphore.Judge(Measurement{Model: m, Samples: lim.overCapacity(res.Capacity), Expected: 1, Unit: "× capacity",
 			Busy:   res.busy(runIndexes(lim.All()...)...),
 			Detail: fmt.Sprintf("%d calls at once under a semaphore of %d, %d runs; the run shown: %d answered in %s, %.0f calls/s; capacity %d workers / %s = %.0f calls/s", lim.Concurrency, p.Limit, len(lim.All()), lim.OK, units.Duration(lim.Wall), lim.Throughput, p.Workers, p.Service, res.Capacity)}))
 	}
-}
-
-// pairedP99 is the p99 latency of each run at hi over that of the run of
-// the same round at lo.
-func pairedP99(hi, lo []CallPoint) []float64 {
-	n := min(len(hi), len(lo))
-	out := make([]float64, 0, n)
-	for i := range n {
-		out = append(out, ratioOr(hi[i].Latency.P99, lo[i].Latency.P99, 0.001))
-	}
-	return out
 }
 
 // callP99Text lists a call's p99 by concurrency, e.g. "10: 5.2 ms, 100:

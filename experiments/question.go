@@ -263,12 +263,7 @@ func (r *Report) Tables() []Table { return nil }
 
 // Verdict returns the verdict on claim id for model, if there is one.
 func (r *Report) Verdict(id, model string) (Verdict, bool) {
-	for _, v := range r.Verdicts {
-		if v.ClaimID == id && v.Model == model {
-			return v, true
-		}
-	}
-	return Verdict{}, false
+	return firstWhere(r.Verdicts, func(v Verdict) bool { return v.ClaimID == id && v.Model == model })
 }
 
 func newReport(name, title string, p Params) Report {

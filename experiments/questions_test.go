@@ -19,8 +19,8 @@ func TestLiveSweep(t *testing.T) {
 	}
 }
 
-// decoded checks that res comes back from its JSON with its points.
-func decoded[P, R any](t *testing.T, q *Question[P, R], res *R) {
+// roundTrip is res written as JSON and decoded back by q, with the JSON.
+func roundTrip[P, R any](t *testing.T, q *Question[P, R], res *R) (*R, []byte) {
 	t.Helper()
 	b, err := json.Marshal(res)
 	if err != nil {
@@ -30,6 +30,13 @@ func decoded[P, R any](t *testing.T, q *Question[P, R], res *R) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return back, b
+}
+
+// decoded checks that res comes back from its JSON with its points.
+func decoded[P, R any](t *testing.T, q *Question[P, R], res *R) {
+	t.Helper()
+	back, b := roundTrip(t, q, res)
 	b2, _ := json.Marshal(back)
 	if len(b2) != len(b) {
 		t.Errorf("%s: %d bytes of JSON decoded and encoded again to %d", q.Name(), len(b), len(b2))

@@ -57,6 +57,18 @@ func interleave(rounds, n int, do func(round, arm int) error) error {
 	return nil
 }
 
+// roundByRound is f of a's k-th run and b's k-th, for the rounds both
+// have: the runs of a round are back to back, so a pair saw the same
+// machine.
+func roundByRound[T any](a, b []T, f func(x, y T) float64) []float64 {
+	n := min(len(a), len(b))
+	out := make([]float64, 0, n)
+	for i := range n {
+		out = append(out, f(a[i], b[i]))
+	}
+	return out
+}
+
 // runArms runs the arms rounds times, interleaved (see interleave), and
 // records every run in r under its arm's label. It returns the runs'
 // indexes in r.Runs by arm, in round order: out[a][k] is arm a's k-th run.

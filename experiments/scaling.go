@@ -480,12 +480,7 @@ func (res *ScalingResult) scalingMissReason(m, c ScalingPoint, work time.Duratio
 
 // point returns series name's point at w workers.
 func (res *ScalingResult) point(name string, w int) (ScalingPoint, bool) {
-	for _, pt := range res.Points {
-		if pt.Model == name && pt.Workers == w {
-			return pt, true
-		}
-	}
-	return ScalingPoint{}, false
+	return firstWhere(res.Points, func(pt ScalingPoint) bool { return pt.Model == name && pt.Workers == w })
 }
 
 // payloadWeight is a payload run's expected seconds, for progress.

@@ -19,26 +19,21 @@ import (
 // threads and processes beside the models, py-spy sampling CPython's GIL,
 // and records it as testdata, with -record.
 func TestRecordScaling(t *testing.T) {
-	if !*record {
-		t.Skip("records only with -record")
-	}
-	needPython(t)
-	p := Scaling.Quick()
-	p.Models = []string{"gil", "goroutines", "processes", "cpython"}
-	res, err := Scaling.Run(context.Background(), &p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []int
-	for _, pt := range res.Points {
-		if pt.Workers == slices.Max(p.Workers) {
-			keep = append(keep, pt.Run)
+	recordQuick(t, Scaling, "scaling-quick", func(p *ScalingParams) {
+		p.Models = []string{"gil", "goroutines", "processes", "cpython"}
+	}, func(res *ScalingResult) []int {
+		var keep []int
+		most := slices.Max(paramsOf[ScalingParams](&res.Report).Workers)
+		for _, pt := range res.Points {
+			if pt.Workers == most {
+				keep = append(keep, pt.Run)
+			}
 		}
-	}
-	if g := res.GIL; g != nil {
-		keep = append(keep, g.Model, g.CPython)
-	}
-	save(t, "scaling-quick", res, keep...)
+		if g := res.GIL; g != nil {
+			keep = append(keep, g.Model, g.CPython)
+		}
+		return keep
+	})
 }
 
 // scalingEdit is an edit of a recorded scaling result.

@@ -393,11 +393,7 @@ func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
 			if c.Model != py || c.Limit != m.Limit {
 				continue
 			}
-			n := min(len(m.Walls), len(c.Walls))
-			ratios := make([]float64, n)
-			for k := range n {
-				ratios[k] = ratio(m.Walls[k], c.Walls[k])
-			}
+			ratios := pairedRatios(m.Walls, c.Walls)
 			diffs = append(diffs, fmt.Sprintf("%d: %s", m.Limit, relDiff(float64(m.Runtime), float64(c.Runtime))))
 			pairs = append(pairs, pair{m, c})
 			vs = append(vs, claimEventloopFidelity.Judge(Measurement{

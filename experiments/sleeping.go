@@ -174,77 +174,98 @@ func measureSleeping(ctx context.Context, p *SleepingParams, res *SleepingResult
 		seqRounds = repeatsFor(p.Wait * time.Duration(p.Tasks))
 	}
 	tr.expect(float64(len(ss)) * (float64(rounds)*p.Wait.Seconds() + float64(seqRounds)*p.Wait.Seconds()*float64(p.Tasks)))
-	tasks := model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait)))
-	// The eventloop model's lag probe fires once a wait, not every 10 ms:
-	// asyncio has no such timer, and its wake-ups would be CPU the
-	// lecture's program does not spend.
-	base := model.Config{Concurrency: p.Tasks, Heartbeat: p.Wait}
-	type sampledRunAt struct {
-		index int
-		s     sampled
-	}
-	all := make([][]sampledRunAt, len(ss))
-	err = interleave(rounds, len(ss), func(k, a int) error {
-		s := ss[a]
-		stage := fmt.Sprintf("%s, all %d at once", s, p.Tasks)
-		if rounds > 1 {
-			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
-		}
-		sr, err := sampledRun(ctx, tr, stage, p.Wait.Seconds(), s.model, tasks, s.config(base, p.Python), p.Interval)
-		if err != nil {
-			return err
-		}
-		all[a] = append(all[a], sampledRunAt{res.record(fmt.Sprintf("all %d at once", p.Tasks), sr.run), sr})
-		return nil
-	})
+	sr := sleepingRunner{ctx: ctx, p: p, res: res, tr: tr, ss: ss,
+		tasks: model.Repeat(p.Tasks, model.NewTask(model.Wait(p.Wait))),
+		// The eventloop model's lag probe fires once a wait, not every 10 ms:
+		// asyncio has no such timer, and its wake-ups would be CPU the
+		// lecture's program does not spend.
+		base: model.Config{Concurrency: p.Tasks, Heartbeat: p.Wait}}
+	all, err := sr.rounds(rounds, false)
 	if err != nil {
 		return err
 	}
-	seq := make([][]sampledRunAt, len(ss))
-	err = interleave(seqRounds, len(ss), func(k, a int) error {
-		s := ss[a]
-		one := s.config(base, p.Python)
-		one.Concurrency = 1
-		stage := fmt.Sprintf("%s, one after another", s)
-		if seqRounds > 1 {
-			stage += fmt.Sprintf(" (run %d of %d)", k+1, seqRounds)
-		}
-		sq, err := sampledRun(ctx, tr, stage, p.Wait.Seconds()*float64(p.Tasks), s.model, tasks, one, p.Interval)
-		if err != nil {
-			return err
-		}
-		seq[a] = append(seq[a], sampledRunAt{res.record("one after another", sq.run), sq})
-		return nil
-	})
+	seq, err := sr.rounds(seqRounds, true)
 	if err != nil {
 		return err
 	}
 	for a, s := range ss {
-		pt := SleepingPoint{Model: s.String(), Sequential: -1}
-		for _, r := range all[a] {
-			pt.Runs, pt.Walls, pt.Utilisations = append(pt.Runs, r.index), append(pt.Walls, tasksEnd(r.s.run)), append(pt.Utilisations, r.s.utilisation())
-		}
-		shown := all[a][representative(all[a], func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
-		sr := shown.s
-		pt.Concurrent, pt.Wall, pt.Spawn = shown.index, tasksEnd(sr.run), sr.run.Totals.Setup
-		pt.Utilisation, pt.CallCPU, pt.Usage, pt.ClockStart = sr.utilisation(), sr.usage.CPU, sr.usage, sr.clockStart
-		pt.CPU = time.Duration(pt.Utilisation * float64(pt.Wall))
-		if pt.Spawn > 0 {
-			pt.Stop = sr.run.Totals.Wall - pt.Wall
-		}
-		if len(seq[a]) > 0 {
-			for _, r := range seq[a] {
-				pt.SequentialRuns, pt.SequentialWalls = append(pt.SequentialRuns, r.index), append(pt.SequentialWalls, tasksEnd(r.s.run))
-			}
-			sh := seq[a][representative(seq[a], func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
-			pt.Sequential = sh.index
-			pt.SequentialWall = tasksEnd(sh.s.run)
-			pt.SequentialUtilisation = sh.s.utilisation()
-			pt.Speedup = ratio(pt.SequentialWall, pt.Wall)
-		}
-		res.Points = append(res.Points, pt)
+		res.Points = append(res.Points, sleepingPoint(s, all[a], seq[a]))
 	}
 	return nil
+}
+
+// sampledRunAt is a sampled run and its index in Report.Runs.
+type sampledRunAt struct {
+	index int
+	s     sampled
+}
+
+// sleepingRunner runs the sleeping experiment's tasks on its series ss.
+type sleepingRunner struct {
+	ctx   context.Context
+	p     *SleepingParams
+	res   *SleepingResult
+	tr    *tracker
+	ss    []series
+	tasks []model.Task
+	base  model.Config
+}
+
+// rounds runs the tasks on every series rounds times, the series taking
+// turns: all at once, or one after another (sequential). It returns each
+// series' runs, in round order.
+func (sr sleepingRunner) rounds(rounds int, sequential bool) ([][]sampledRunAt, error) {
+	p := sr.p
+	out := make([][]sampledRunAt, len(sr.ss))
+	err := interleave(rounds, len(sr.ss), func(k, a int) error {
+		s := sr.ss[a]
+		cfg := s.config(sr.base, p.Python)
+		stage, label, weight := fmt.Sprintf("%s, all %d at once", s, p.Tasks), fmt.Sprintf("all %d at once", p.Tasks), p.Wait.Seconds()
+		if sequential {
+			cfg.Concurrency = 1
+			stage, label, weight = fmt.Sprintf("%s, one after another", s), "one after another", p.Wait.Seconds()*float64(p.Tasks)
+		}
+		if rounds > 1 {
+			stage += fmt.Sprintf(" (run %d of %d)", k+1, rounds)
+		}
+		run, err := sampledRun(sr.ctx, sr.tr, stage, weight, s.model, sr.tasks, cfg, p.Interval)
+		if err != nil {
+			return err
+		}
+		out[a] = append(out[a], sampledRunAt{sr.res.record(label, run.run), run})
+		return nil
+	})
+	return out, err
+}
+
+// sleepingPoint reads series s's point from its runs all at once (all)
+// and one after another (seq, none where they did not run): every run's
+// figures, and the run shown's, the one whose wall time is nearest the
+// runs' median.
+func sleepingPoint(s series, all, seq []sampledRunAt) SleepingPoint {
+	pt := SleepingPoint{Model: s.String(), Sequential: -1}
+	for _, r := range all {
+		pt.Runs, pt.Walls, pt.Utilisations = append(pt.Runs, r.index), append(pt.Walls, tasksEnd(r.s.run)), append(pt.Utilisations, r.s.utilisation())
+	}
+	shown := all[representative(all, func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
+	sr := shown.s
+	pt.Concurrent, pt.Wall, pt.Spawn = shown.index, tasksEnd(sr.run), sr.run.Totals.Setup
+	pt.Utilisation, pt.CallCPU, pt.Usage, pt.ClockStart = sr.utilisation(), sr.usage.CPU, sr.usage, sr.clockStart
+	pt.CPU = time.Duration(pt.Utilisation * float64(pt.Wall))
+	if pt.Spawn > 0 {
+		pt.Stop = sr.run.Totals.Wall - pt.Wall
+	}
+	if len(seq) > 0 {
+		for _, r := range seq {
+			pt.SequentialRuns, pt.SequentialWalls = append(pt.SequentialRuns, r.index), append(pt.SequentialWalls, tasksEnd(r.s.run))
+		}
+		sh := seq[representative(seq, func(r sampledRunAt) float64 { return float64(tasksEnd(r.s.run)) })]
+		pt.Sequential = sh.index
+		pt.SequentialWall = tasksEnd(sh.s.run)
+		pt.SequentialUtilisation = sh.s.utilisation()
+		pt.Speedup = ratio(pt.SequentialWall, pt.Wall)
+	}
+	return pt
 }
 
 // judgeSleeping judges every model's point.

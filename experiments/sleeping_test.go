@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -88,14 +87,7 @@ func TestSleepingQuick(t *testing.T) {
 	if ts := res.Tables(); len(ts) != 1 || len(ts[0].Rows) != want {
 		t.Errorf("tables %+v", ts)
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := Sleeping.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, _ := roundTrip(t, Sleeping, res)
 	if len(got.Points) != want || got.Points[3].Spawn != res.Points[3].Spawn || !paramsOf[SleepingParams](&got.Report).Sequential {
 		t.Errorf("decoded %+v", got.Points)
 	}
