@@ -32,32 +32,23 @@ func memoryCharts(res *experiments.MemoryResult) ([]*Chart, error) {
 		return nil, nil
 	}
 	stamp := res.Stamp.String()
-	var out []*Chart
-	add := func(c *Chart, err error) error {
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	}
-	if err := add(memoryTotal(res, stamp)); err != nil {
+	var out chartList
+	if err := out.add(memoryTotal(res, stamp)); err != nil {
 		return nil, err
 	}
-	if err := add(memoryPerTask(res, stamp)); err != nil {
+	if err := out.add(memoryPerTask(res, stamp)); err != nil {
 		return nil, err
 	}
-	if c, err := exponentChart(res.Base(), "live-linear", memorySeriesNames(res), "memory_exponent", stamp); err != nil {
+	if err := out.add(exponentChart(res.Base(), "live-linear", memorySeriesNames(res), "memory_exponent", stamp)); err != nil {
 		return nil, err
-	} else if c != nil {
-		out = append(out, c)
 	}
 	if slices.ContainsFunc(res.Series, func(s experiments.MemorySeries) bool { return len(s.Breakdown) > 0 }) {
-		if err := add(memoryBreakdown(res, stamp)); err != nil {
+		if err := out.add(memoryBreakdown(res, stamp)); err != nil {
 			return nil, err
 		}
 	}
 	if slices.ContainsFunc(res.Points, func(p experiments.MemoryPoint) bool { return p.Create > 0 && p.Model != "processes" }) {
-		if err := add(memoryCreate(res, stamp)); err != nil {
+		if err := out.add(memoryCreate(res, stamp)); err != nil {
 			return nil, err
 		}
 	}

@@ -22,19 +22,12 @@ import (
 func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	work := fmt.Sprintf("%s tasks × %s CPU", param(res.Base(), "tasks"), param(res.Base(), "cpu"))
-	var out []*Chart
-	add := func(c *Chart, err error) error {
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	}
+	var out chartList
 	if len(res.Points) > 0 {
-		if err := add(scalingSpeedup(res, work, stamp)); err != nil {
+		if err := out.add(scalingSpeedup(res, work, stamp)); err != nil {
 			return nil, err
 		}
-		if err := add(scalingRatios(res, work, stamp)); err != nil {
+		if err := out.add(scalingRatios(res, work, stamp)); err != nil {
 			return nil, err
 		}
 		for _, pt := range largestPools(res.Points) {
@@ -48,7 +41,7 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 					units.Duration(run.Totals.Wall), pt.Text(), pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
 				stamp: stamp,
 			}
-			if err := add(timeline(f, lane{run: run})); err != nil {
+			if err := out.add(timeline(f, lane{run: run})); err != nil {
 				return nil, err
 			}
 		}
@@ -62,7 +55,7 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	}
 	if pc := res.Processes; pc != nil && len(pc.Payloads) > 0 {
 		task, _ := time.ParseDuration(param(res.Base(), "cpu"))
-		if err := add(scalingPayloads(pc, task, stamp)); err != nil {
+		if err := out.add(scalingPayloads(pc, task, stamp)); err != nil {
 			return nil, err
 		}
 	}
