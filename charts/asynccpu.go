@@ -128,10 +128,7 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 		}
 		w := ms(run.Totals.Wall)
 		wall = max(wall, w)
-		series = append(series, s)
-		if len(stems) > 0 {
-			series = append(series, intervals(s.name, s.color, stems))
-		}
+		series = append(series, withIntervals(s, stems)...)
 		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), units.Duration(run.Totals.Wall), units.Duration(pt.MaxLoopLag))
 		if len(pts) > 1 {
 			part = pt.Model + ": " + part

@@ -164,10 +164,7 @@ func scalingCompared(c *compare.Comparison) ([]*Chart, error) {
 				continue
 			}
 			drawn++
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(name, machineColor(cl.i), ivs))
-			}
+			series = append(series, withIntervals(s, ivs)...)
 		}
 		if drawn == 0 {
 			continue
@@ -238,10 +235,7 @@ func semaphoreCompared(c *compare.Comparison) ([]*Chart, error) {
 						name: fmt.Sprintf("%s, limit %d: 95%% interval %s to %s over %d runs", c.Columns[cl.i].Label, p.Limit, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
 				}
 			}
-			measured = append(measured, s)
-			if len(ivs) > 0 {
-				measured = append(measured, intervals(name, machineColor(cl.i), ivs))
-			}
+			measured = append(measured, withIntervals(s, ivs)...)
 		}
 		if len(measured) == 0 {
 			continue

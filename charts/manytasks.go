@@ -69,10 +69,7 @@ func medianSeries(s xySeries, pts []experiments.CallRuns, f func(experiments.Cal
 				name: fmt.Sprintf("%s, %d tasks: 95%% interval %.3g to %.3g over %d runs", s.name, p.Tasks, iv.Low, iv.High, iv.N)})
 		}
 	}
-	if len(ivs) == 0 {
-		return []xySeries{s}
-	}
-	return []xySeries{s, intervals(s.name, s.color, ivs)}
+	return withIntervals(s, ivs)
 }
 
 // manyMemory draws the client process's peak resident memory and its

@@ -123,10 +123,7 @@ func matrixJudged(res *experiments.MatrixResult, stamp string) (*Chart, error) {
 		if len(s.points) == 0 {
 			continue
 		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(fam.name, fam.color, ivs))
-		}
+		series = append(series, withIntervals(s, ivs)...)
 	}
 	if len(series) == 0 {
 		return nil, nil

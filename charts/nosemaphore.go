@@ -131,10 +131,7 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
 				}
 			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, withIntervals(s, ivs)...)
 		}
 	}
 	f := frame{
@@ -186,10 +183,7 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 						name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
 				}
 			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, withIntervals(s, ivs)...)
 		}
 		for _, pct := range []string{"p99", "p95", "p50"} {
 			s := xySeries{name: pct + " · " + semName(l), color: shades[pct], symbol: pctSymbols[pct]}
@@ -213,10 +207,7 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 					name: fmt.Sprintf("%s, %d at once: %s %.1f ms%s\nthe run shown: %d answered · a call alone: p99 %.1f ms · %s",
 						semName(l), p.Concurrency, pct, v, runs, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
 			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, withIntervals(s, ivs)...)
 		}
 	}
 	var marks []opts.MarkLineNameYAxisItem

@@ -139,10 +139,7 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 					name: fmt.Sprintf("%d workers: 95%% interval %.3f× to %.3f× over %d rounds", p.Workers, p.Low, p.High, len(p.Speedups))})
 			}
 		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
+		series = append(series, withIntervals(s, ivs)...)
 	}
 	f := frame{
 		title:   "Speedup against workers on CPU-bound work",
@@ -253,10 +250,7 @@ func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, 
 					name: fmt.Sprintf("%d workers: 95%% interval %.3f to %.3f of the prediction over %d rounds", p.Workers, p.Low/e, p.High/e, len(p.Speedups))})
 			}
 		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
+		series = append(series, withIntervals(s, ivs)...)
 	}
 	f := frame{
 		title:   "Speedup over what each claim predicts",
@@ -312,10 +306,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 	if task > 0 {
 		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", units.Duration(task)), YAxis: ms(task)}}
 	}
-	series := []xySeries{s}
-	if len(ivs) > 0 {
-		series = append(series, intervals("processes", modelColor("processes", 0), ivs))
-	}
+	series := withIntervals(s, ivs)
 	b := pc.Exponent
 	context := fmt.Sprintf("2 workers · over %s's %s per task, the fixed cost of a round trip · spawn %s per worker · %s peak memory per worker",
 		experiments.FormatSize(pc.FixedBytes), units.Duration(pc.Fixed), units.Duration(pc.SpawnMean), units.Bytes(float64(pc.WorkerRSS)))
