@@ -368,11 +368,23 @@ func WriteComparison(w io.Writer, c *compare.Comparison) error {
 
 // comparisonHTML is the page's part before the charts.
 func comparisonHTML(c *compare.Comparison, charts int) string {
-	e := html.EscapeString
 	var b strings.Builder
+	resultsHTML(&b, c)
+	verdictsHTML(&b, c)
+	notesHTML(&b, c)
+	if charts == 0 {
+		fmt.Fprintf(&b, "<p class=\"stamp\">No charts overlay %s results: the table above is the comparison (overlays exist for scaling and semaphore).</p>\n", html.EscapeString(c.Question))
+	}
+	return b.String()
+}
+
+// resultsHTML writes the section naming each column's result and its
+// whole machine stamp, and the parameters that differ.
+func resultsHTML(b *strings.Builder, c *compare.Comparison) {
+	e := html.EscapeString
 	b.WriteString("<section class=\"boundlab-card compare\">\n<h2>The results</h2>\n<table class=\"legend\">\n")
 	for i, col := range c.Columns {
-		fmt.Fprintf(&b, "<tr><th style=\"color:%s\">%s</th><td class=\"file\">%s</td><td>%s</td></tr>\n",
+		fmt.Fprintf(b, "<tr><th style=\"color:%s\">%s</th><td class=\"file\">%s</td><td>%s</td></tr>\n",
 			machineColor(i), e(col.Label), e(col.Name), e(col.Machine()))
 	}
 	b.WriteString("</table>\n")
@@ -383,21 +395,29 @@ func comparisonHTML(c *compare.Comparison, charts int) string {
 	default:
 		b.WriteString("<p>Parameters that differ:</p>\n<table class=\"params\">\n")
 		for _, p := range c.Params {
-			fmt.Fprintf(&b, "<tr><th>%s</th>", e(p.Name))
+			fmt.Fprintf(b, "<tr><th>%s</th>", e(p.Name))
 			for i, v := range p.Values {
 				if v == "" {
 					v = "(not recorded)"
 				}
-				fmt.Fprintf(&b, "<td>%s: %s</td>", e(c.Columns[i].Label), e(v))
+				fmt.Fprintf(b, "<td>%s: %s</td>", e(c.Columns[i].Label), e(v))
 			}
 			b.WriteString("</tr>\n")
 		}
 		b.WriteString("</table>\n")
 	}
-	b.WriteString("</section>\n<section class=\"boundlab-card compare\">\n<h2>The verdicts, side by side</h2>\n<table class=\"verdicts\">\n<thead><tr><th>claim (unit)<br>model · setting</th>")
+	b.WriteString("</section>\n")
+}
+
+// verdictsHTML writes the verdict table's section up to its footnotes: a
+// head per machine, a row per claim, model and setting, and each
+// machine's outcomes at the foot.
+func verdictsHTML(b *strings.Builder, c *compare.Comparison) {
+	e := html.EscapeString
+	b.WriteString("<section class=\"boundlab-card compare\">\n<h2>The verdicts, side by side</h2>\n<table class=\"verdicts\">\n<thead><tr><th>claim (unit)<br>model · setting</th>")
 	for i, col := range c.Columns {
 		one, two := col.Head()
-		fmt.Fprintf(&b, "<th colspan=\"2\" style=\"border-top:3px solid %s\">%s · %s<br><span class=\"sub\">%s</span></th>",
+		fmt.Fprintf(b, "<th colspan=\"2\" style=\"border-top:3px solid %s\">%s · %s<br><span class=\"sub\">%s</span></th>",
 			machineColor(i), e(col.Label), e(one), e(two))
 	}
 	b.WriteString("<th>rule</th></tr></thead>\n<tbody>\n")
@@ -406,39 +426,53 @@ func comparisonHTML(c *compare.Comparison, charts int) string {
 		if g.Unit != "" {
 			unit = " (" + e(g.Unit) + ")"
 		}
-		fmt.Fprintf(&b, "<tr class=\"claim\"><th colspan=\"%d\" title=\"%s\">%s%s</th></tr>\n", 2*len(c.Columns)+2, e(g.Claim), e(g.ClaimID), unit)
+		fmt.Fprintf(b, "<tr class=\"claim\"><th colspan=\"%d\" title=\"%s\">%s%s</th></tr>\n", 2*len(c.Columns)+2, e(g.Claim), e(g.ClaimID), unit)
 		for _, r := range g.Rows {
-			fmt.Fprintf(&b, "<tr><td class=\"row\">%s</td>", e(r.Label()))
-			for _, cell := range r.Cells {
-				fig, out := compare.CellText(cell)
-				if cell.Verdict == nil {
-					b.WriteString("<td class=\"fig none\">—</td><td></td>")
-					continue
-				}
-				tip := cell.Verdict.Detail
-				if cell.Verdict.Reason != "" {
-					tip = "why: " + cell.Verdict.Reason + "; " + tip
-				}
-				fmt.Fprintf(&b, "<td class=\"fig\">%s</td><td class=\"outcome %s\" title=\"%s\">%s</td>",
-					e(fig), outcomeClass(cell.Verdict.Outcome), e(tip), e(out))
-			}
-			rule, same := r.Rule(c.Columns)
-			cls := "rule"
-			if !same {
-				cls += " differs"
-			}
-			fmt.Fprintf(&b, "<td class=\"%s\">%s</td></tr>\n", cls, e(rule))
+			verdictRowHTML(b, c, r)
 		}
 	}
 	b.WriteString("</tbody>\n<tfoot><tr><th>outcomes</th>")
 	for _, col := range c.Columns {
-		fmt.Fprintf(&b, "<td colspan=\"2\">%s</td>", e(col.Outcomes()))
+		fmt.Fprintf(b, "<td colspan=\"2\">%s</td>", e(col.Outcomes()))
 	}
 	b.WriteString("<td></td></tr></tfoot>\n</table>\n")
+}
+
+// verdictRowHTML writes one row of the verdict table: each machine's
+// figure and outcome (why an inconclusive one is, in its tooltip), then
+// the rule, marked where it differs between the machines.
+func verdictRowHTML(b *strings.Builder, c *compare.Comparison, r compare.Row) {
+	e := html.EscapeString
+	fmt.Fprintf(b, "<tr><td class=\"row\">%s</td>", e(r.Label()))
+	for _, cell := range r.Cells {
+		fig, out := compare.CellText(cell)
+		if cell.Verdict == nil {
+			b.WriteString("<td class=\"fig none\">—</td><td></td>")
+			continue
+		}
+		tip := cell.Verdict.Detail
+		if cell.Verdict.Reason != "" {
+			tip = "why: " + cell.Verdict.Reason + "; " + tip
+		}
+		fmt.Fprintf(b, "<td class=\"fig\">%s</td><td class=\"outcome %s\" title=\"%s\">%s</td>",
+			e(fig), outcomeClass(cell.Verdict.Outcome), e(tip), e(out))
+	}
+	rule, same := r.Rule(c.Columns)
+	cls := "rule"
+	if !same {
+		cls += " differs"
+	}
+	fmt.Fprintf(b, "<td class=\"%s\">%s</td></tr>\n", cls, e(rule))
+}
+
+// notesHTML ends the verdicts' section: why each inconclusive verdict is,
+// the results' notes, and the claims in the lecture's words.
+func notesHTML(b *strings.Builder, c *compare.Comparison) {
+	e := html.EscapeString
 	if len(c.Footnotes) > 0 {
 		b.WriteString("<p>Why inconclusive:</p>\n<ol class=\"notes\">\n")
 		for i, f := range c.Footnotes {
-			fmt.Fprintf(&b, "<li><span class=\"mark\">%s</span> %s</li>\n", compare.Mark(i+1), e(f))
+			fmt.Fprintf(b, "<li><span class=\"mark\">%s</span> %s</li>\n", compare.Mark(i+1), e(f))
 		}
 		b.WriteString("</ol>\n")
 	}
@@ -453,13 +487,9 @@ func comparisonHTML(c *compare.Comparison, charts int) string {
 	}
 	b.WriteString("<p>Claims:</p>\n<ul class=\"notes\">\n")
 	for _, g := range c.Groups {
-		fmt.Fprintf(&b, "<li><b>%s</b>: %s</li>\n", e(g.ClaimID), e(g.Claim))
+		fmt.Fprintf(b, "<li><b>%s</b>: %s</li>\n", e(g.ClaimID), e(g.Claim))
 	}
 	b.WriteString("</ul>\n</section>\n")
-	if charts == 0 {
-		fmt.Fprintf(&b, "<p class=\"stamp\">No charts overlay %s results: the table above is the comparison (overlays exist for scaling and semaphore).</p>\n", e(c.Question))
-	}
-	return b.String()
 }
 
 // outcomeClass is an outcome's CSS class.
