@@ -152,8 +152,7 @@ func jsonLatency(res *experiments.JSONResult, work, stamp string) (*Chart, error
 		context: fmt.Sprintf("%s · from submission to end · without the encoding: %s", work, strings.Join(base, ", ")),
 		stamp:   stamp,
 	}
-	y := yValue("latency (ms)")
-	y.Min = 0
+	y := yFromZero("latency (ms)")
 	var mark []opts.MarkLineNameYAxisItem
 	if len(res.Baselines) > 0 {
 		mark = append(mark, opts.MarkLineNameYAxisItem{Name: "no encoding: p99", YAxis: round(res.Baselines[0].Latency.P99, 3)})
@@ -243,9 +242,7 @@ func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, er
 		context: fmt.Sprintf("%s · tasks over wall time", work),
 		stamp:   stamp,
 	}
-	y := yValue("tasks per second")
-	y.Min = 0
-	return variantBars("json_throughput", f, cats, y, []barGroup{with, without}, nil)
+	return variantBars("json_throughput", f, cats, yFromZero("tasks per second"), []barGroup{with, without}, nil)
 }
 
 // baselineOf is the baseline of a variant's model: "eventloop+processes"

@@ -199,9 +199,7 @@ func manyFDs(res *experiments.ManyTasksResult, models []string, server, stamp st
 		context: "the client process's most open at once, read from /proc · a socket per call in flight · " + server,
 		stamp:   stamp,
 	}
-	y := yValue("open descriptors")
-	y.Min = 0
-	return xyChart("many_fds", f, logAxis("tasks created at once (log scale)"), y, series)
+	return xyChart("many_fds", f, logAxis("tasks created at once (log scale)"), yFromZero("open descriptors"), series)
 }
 
 // manyFDsOverTime draws, at the largest task count, each model's open
@@ -236,9 +234,7 @@ func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, 
 	}
 	x := valueAxis("time since the batch started (s)")
 	x.Min = 0
-	y := yValue("open descriptors")
-	y.Min = 0
-	return xyChart("many_fds_time", f, x, y, series)
+	return xyChart("many_fds_time", f, x, yFromZero("open descriptors"), series)
 }
 
 // manyErrors draws failed calls by kind against the tasks, per model.
@@ -292,9 +288,7 @@ func manyErrors(res *experiments.ManyTasksResult, models []string, server, stamp
 		context: fmt.Sprintf("the clients limited to %d descriptors · %s", res.NoFile, server),
 		stamp:   stamp,
 	}
-	y := yValue("failed calls")
-	y.Min = 0
-	return barChart("many_errors", f, cats, "tasks created at once", y, groups, nil)
+	return barChart("many_errors", f, cats, "tasks created at once", yFromZero("failed calls"), groups, nil)
 }
 
 // manyDelay draws the scheduling delay against the tasks: each task's wait
@@ -354,9 +348,7 @@ func manyGC(res *experiments.ManyTasksResult, models []string, server, stamp str
 		context: "the client process's collections during a run, the median of the runs with 95% intervals where there were several · " + server,
 		stamp:   stamp,
 	}
-	y := yValue("GC cycles")
-	y.Min = 0
-	return xyChart("many_gc", f, logAxis("tasks created at once (log scale)"), y, series)
+	return xyChart("many_gc", f, logAxis("tasks created at once (log scale)"), yFromZero("GC cycles"), series)
 }
 
 // posMs is a millisecond value for a log axis: at least a microsecond.

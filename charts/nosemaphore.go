@@ -139,9 +139,7 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 		context: server + fmt.Sprintf(" · clients limited to %s descriptors, timeout %s · bars: 95%% intervals · dashed: the bounds the verdicts judge", param(res.Base(), "fd-limit"), param(res.Base(), "timeout")),
 		stamp:   stamp,
 	}
-	y := yValue("answered calls a second")
-	y.Min = 0
-	return xyChart("nosem_throughput", f, logAxis("calls launched at once (log scale)"), y, series)
+	return xyChart("nosem_throughput", f, logAxis("calls launched at once (log scale)"), yFromZero("answered calls a second"), series)
 }
 
 // noSemaphoreLatency draws model m's p50, p95 and p99 against
@@ -330,9 +328,7 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 		context: fmt.Sprintf("clients limited to %s descriptors, timeout %s · %s", param(res.Base(), "fd-limit"), param(res.Base(), "timeout"), server),
 		stamp:   stamp,
 	}
-	y := yValue("failed calls")
-	y.Min = 0
-	return barChart("nosem_errors", f, cats, "calls launched at once", y, groups, nil)
+	return barChart("nosem_errors", f, cats, "calls launched at once", yFromZero("failed calls"), groups, nil)
 }
 
 // repeated is a figure of a point: the median of its runs, with its 95%

@@ -128,8 +128,7 @@ func sleepingTimes(res *experiments.SleepingResult, work, stamp string) (*Chart,
 		context: fmt.Sprintf("%s · CPU time while waiting, too small to see: %s", work, strings.Join(cpus, ", ")),
 		stamp:   stamp,
 	}
-	y := yValue("time (s)")
-	y.Min = 0
+	y := yFromZero("time (s)")
 	var marks []opts.MarkLineNameYAxisItem
 	if d, err := time.ParseDuration(param(res.Base(), "wait")); err == nil {
 		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "one wait", YAxis: d.Seconds()})
