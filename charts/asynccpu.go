@@ -47,12 +47,7 @@ func asyncCPUCharts(res *experiments.AsyncCPUResult) ([]*Chart, error) {
 		} else if traced > 0 {
 			which = "runs all at once: traced apart from the measured runs where they could be, else the measured run nearest the median wall"
 		}
-		f := frame{
-			title:   fmt.Sprintf("All at once: %s, started together", work),
-			context: which + " · on one time axis · a row per semaphore slot",
-			stamp:   stamp,
-		}
-		c, err := timeline(f, lanes...)
+		c, err := allAtOnce(work, which+" · on one time axis · a row per semaphore slot", stamp, lanes)
 		if err != nil {
 			return nil, err
 		}

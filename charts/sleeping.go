@@ -81,12 +81,7 @@ func sleepingCharts(res *experiments.SleepingResult) ([]*Chart, error) {
 		}
 	}
 	if len(lanes) > 0 {
-		f := frame{
-			title:   fmt.Sprintf("All at once: %s, started together", work),
-			context: "the runs on one time axis · a row per thread, process or slot · blue: waiting",
-			stamp:   stamp,
-		}
-		c, err := timeline(f, lanes...)
+		c, err := allAtOnce(work, "the runs on one time axis · a row per thread, process or slot · blue: waiting", stamp, lanes)
 		if err != nil {
 			return nil, err
 		}
