@@ -255,33 +255,18 @@ func manyErrors(res *experiments.ManyTasksResult, models []string, server, stamp
 				at[p.Tasks] = p
 			}
 		}
-		any := false
-		for _, k := range model.ErrKinds() {
-			g := barGroup{name: m + " · " + k.Describe(), color: shade(errKindColors[k], i)}
-			n := 0
-			for _, c := range counts {
-				p := at[c]
-				v := p.Errors[k]
-				if p.Crash != "" {
-					v = p.Tasks
-				}
-				n += v
-				g.values = append(g.values, float64(v))
-				g.names = append(g.names, fmt.Sprintf("%s, %d tasks: %d failed: %s", m, c, v, k.Describe()))
-			}
-			if n > 0 {
-				any = true
-				groups = append(groups, g)
-			}
+		pts := make([]experiments.CallRuns, len(counts))
+		for j, c := range counts {
+			pts[j] = at[c]
 		}
-		if !any {
-			g := barGroup{name: m + " · errors of any kind", color: modelColor(m, i)}
-			for _, c := range counts {
-				g.values = append(g.values, 0)
-				g.names = append(g.names, fmt.Sprintf("%s, %d tasks: no call failed", m, c))
-			}
-			groups = append(groups, g)
-		}
+		groups = append(groups, failedBars{
+			pts:       pts,
+			name:      func(what string) string { return m + " · " + what },
+			color:     func(k model.ErrKind) string { return shade(errKindColors[k], i) },
+			noneColor: modelColor(m, i),
+			at:        func(j int) string { return fmt.Sprintf("%s, %d tasks", m, counts[j]) },
+			failed:    func(n, _ int) string { return fmt.Sprintf("%d failed", n) },
+		}.groups()...)
 	}
 	f := frame{
 		title:   "Failed calls by kind against tasks",

@@ -293,35 +293,24 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 		limit int
 		pts   []experiments.NoSemaphorePoint
 	}{{0, free}, {limit, limited}} {
-		any := false
-		for _, k := range model.ErrKinds() {
-			g := barGroup{name: k.Describe() + " · " + semName(mode.limit), color: errKindColors[k]}
-			n := 0
-			for _, p := range mode.pts {
-				v := p.Errors[k]
-				if p.Crash != "" {
-					v = p.Tasks
-				}
-				n += v
-				g.values = append(g.values, float64(v))
-				g.names = append(g.names, fmt.Sprintf("%s, %d at once: %d of %d failed: %s", semName(mode.limit), p.Concurrency, v, p.Tasks, k.Describe()))
-			}
-			if n > 0 {
-				any = true
+		var pts []experiments.CallRuns
+		for _, p := range mode.pts {
+			pts = append(pts, p.CallRuns)
+		}
+		name := semName(mode.limit)
+		groups = append(groups, failedBars{
+			pts:  pts,
+			name: func(what string) string { return what + " · " + name },
+			color: func(k model.ErrKind) string {
 				if mode.limit > 0 {
-					g.color = lighter(g.color)
+					return lighter(errKindColors[k])
 				}
-				groups = append(groups, g)
-			}
-		}
-		if !any {
-			g := barGroup{name: "errors of any kind · " + semName(mode.limit), color: modeColor(m, 0, mode.limit)}
-			for _, p := range mode.pts {
-				g.values = append(g.values, 0)
-				g.names = append(g.names, fmt.Sprintf("%s, %d at once: no call failed", semName(mode.limit), p.Concurrency))
-			}
-			groups = append(groups, g)
-		}
+				return errKindColors[k]
+			},
+			noneColor: modeColor(m, 0, mode.limit),
+			at:        func(j int) string { return fmt.Sprintf("%s, %d at once", name, mode.pts[j].Concurrency) },
+			failed:    func(n, tasks int) string { return fmt.Sprintf("%d of %d failed", n, tasks) },
+		}.groups()...)
 	}
 	f := frame{
 		title:   fmt.Sprintf("%s: failed calls by kind against concurrency", m),
