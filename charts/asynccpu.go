@@ -47,12 +47,7 @@ func asyncCPUCharts(res *experiments.AsyncCPUResult) ([]*Chart, error) {
 		} else if traced > 0 {
 			which = "runs all at once: traced apart from the measured runs where they could be, else the measured run nearest the median wall"
 		}
-		f := frame{
-			title:   fmt.Sprintf("All at once: %s, started together", work),
-			context: which + " · on one time axis · a row per semaphore slot",
-			stamp:   stamp,
-		}
-		c, err := timeline(f, lanes...)
+		c, err := allAtOnce(work, which+" · on one time axis · a row per semaphore slot", stamp, lanes)
 		if err != nil {
 			return nil, err
 		}
@@ -128,10 +123,7 @@ func loopLag(res *experiments.AsyncCPUResult, pts []experiments.AsyncCPUPoint, w
 		}
 		w := ms(run.Totals.Wall)
 		wall = max(wall, w)
-		series = append(series, s)
-		if len(stems) > 0 {
-			series = append(series, intervals(s.name, s.color, stems))
-		}
+		series = append(series, withIntervals(s, stems)...)
 		part := fmt.Sprintf("%d fired in %s, the worst %s late", len(run.LoopLag), units.Duration(run.Totals.Wall), units.Duration(pt.MaxLoopLag))
 		if len(pts) > 1 {
 			part = pt.Model + ": " + part

@@ -111,3 +111,15 @@ func (r *idRegistry) next(kind, option string) string {
 	}
 	return id
 }
+
+// chartList collects a result's charts in reading order.
+type chartList []*Chart
+
+// add appends c unless it is nil (a chart with nothing to draw), and
+// returns err, so that the caller stops at the first chart that failed.
+func (l *chartList) add(c *Chart, err error) error {
+	if err == nil && c != nil {
+		*l = append(*l, c)
+	}
+	return err
+}

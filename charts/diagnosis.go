@@ -164,7 +164,5 @@ func diagnosisTimes(res *experiments.DiagnosisResult, stamp string) (*Chart, err
 		context: fmt.Sprintf("each workload's wall time and the process's CPU time meanwhile · each about %s long", param(res.Base(), "length")),
 		stamp:   stamp,
 	}
-	y := yValue("time (s)")
-	y.Min = 0
-	return barChart("diagnosis_times", f, cats, "workload", y, []barGroup{wall, cpu}, nil)
+	return barChart("diagnosis_times", f, cats, "workload", yFromZero("time (s)"), []barGroup{wall, cpu}, nil)
 }

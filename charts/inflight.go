@@ -55,9 +55,7 @@ func semaphoreInFlight(res *experiments.SemaphoreResult, stamp string) (*Chart, 
 		context: "one headline run per model (the run nearest the median) · a task is in flight from taking a semaphore slot to giving it back",
 		stamp:   stamp,
 	}
-	y := yValue("tasks in flight (holding a slot)")
-	y.Min = 0
-	return xyChart("semaphore_inflight", f, valueAxis("time since the run started (ms)"), y, series)
+	return xyChart("semaphore_inflight", f, valueAxis("time since the run started (ms)"), yFromZero("tasks in flight (holding a slot)"), series)
 }
 
 // event is a task taking (+1) or giving back (-1) a slot, at a time in ms.

@@ -23,64 +23,70 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	r := res.Base()
 	work := fmt.Sprintf("%s tasks at once, each waiting %s then encoding %s of JSON", param(r, "tasks"), param(r, "wait"), param(r, "payload"))
-	var out []*Chart
-	add := func(c *Chart, err error) error {
-		if err != nil {
-			return err
-		}
-		if c != nil {
-			out = append(out, c)
-		}
-		return nil
-	}
-	if err := add(jsonLatency(res, work, stamp)); err != nil {
+	var out chartList
+	if err := out.add(jsonLatency(res, work, stamp)); err != nil {
 		return nil, err
 	}
 	if slices.ContainsFunc(res.Headline, func(p experiments.JSONPoint) bool { return p.Loop }) {
 		for _, cpython := range []bool{false, true} {
-			if err := add(jsonLag(res, work, stamp, cpython)); err != nil {
+			if err := out.add(jsonLag(res, work, stamp, cpython)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := add(jsonThroughput(res, work, stamp)); err != nil {
+	if err := out.add(jsonThroughput(res, work, stamp)); err != nil {
 		return nil, err
 	}
-	if sizes := jsonSizes(res.Sweep); len(sizes) >= 2 {
-		tasks := param(r, "tasks")
-		if err := add(jsonSweep(res, "json_p99", "Tail latency against the payload",
-			"p99 latency (ms, log scale)", tasks, stamp, false,
+	if err := jsonSweeps(&out, res, stamp); err != nil {
+		return nil, err
+	}
+	if err := jsonJudged(&out, res, work, stamp); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// jsonSweeps adds the sweep's charts to out, where it swept two payloads
+// or more: the p99 latency, the event loops' worst lag and the memory
+// against the payload.
+func jsonSweeps(out *chartList, res *experiments.JSONResult, stamp string) error {
+	if len(jsonSizes(res.Sweep)) < 2 {
+		return nil
+	}
+	tasks := param(res.Base(), "tasks")
+	if err := out.add(jsonSweep(res, "json_p99", "Tail latency against the payload",
+		"p99 latency (ms, log scale)", tasks, stamp, false,
+		func(p experiments.JSONPoint) (float64, string) {
+			return p.Latency.P99, fmt.Sprintf("p99 %.1f ms · p50 %.1f ms", p.Latency.P99, p.Latency.P50)
+		})); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(res.Sweep, func(p experiments.JSONPoint) bool { return p.Loop }) {
+		if err := out.add(jsonSweep(res, "json_lagsweep", "Worst event loop lag against the payload",
+			"worst heartbeat lag (ms, log scale)", tasks, stamp, true,
 			func(p experiments.JSONPoint) (float64, string) {
-				return p.Latency.P99, fmt.Sprintf("p99 %.1f ms · p50 %.1f ms", p.Latency.P99, p.Latency.P50)
+				return ms(p.MaxLoopLag), fmt.Sprintf("worst lag %s · mean encoding %s", units.Duration(p.MaxLoopLag), units.Duration(p.Encode))
 			})); err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(res.Sweep, func(p experiments.JSONPoint) bool { return p.Loop }) {
-			if err := add(jsonSweep(res, "json_lagsweep", "Worst event loop lag against the payload",
-				"worst heartbeat lag (ms, log scale)", tasks, stamp, true,
-				func(p experiments.JSONPoint) (float64, string) {
-					return ms(p.MaxLoopLag), fmt.Sprintf("worst lag %s · mean encoding %s", units.Duration(p.MaxLoopLag), units.Duration(p.Encode))
-				})); err != nil {
-				return nil, err
-			}
-		}
-		// The worker processes' memory counts: offloading to them moves
-		// the encoding's memory out of this process, it does not save it.
-		if err := add(jsonSweep(res, "json_memory", "Memory against the payload, worker processes' included",
-			"memory added (MiB, log scale)", tasks, stamp, false,
-			func(p experiments.JSONPoint) (float64, string) {
-				heap, workers := units.MiB(p.Memory), units.MiB(p.Workers)
-				if p.Workers <= 0 {
-					return round(heap, 3), fmt.Sprintf("heap peak %.1f MiB above the start", heap)
-				}
-				return round(heap+workers, 3), fmt.Sprintf("%.1f MiB: heap peak %.1f MiB above the start + the worker processes' peak %.1f MiB", heap+workers, heap, workers)
-			})); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// What the verdicts judge: each variant's tail and throughput against
-	// its run without the encoding, then the loops' lag, the offloading and
-	// the parallel encoders.
+	// The worker processes' memory counts: offloading to them moves the
+	// encoding's memory out of this process, it does not save it.
+	return out.add(jsonSweep(res, "json_memory", "Memory against the payload, worker processes' included",
+		"memory added (MiB, log scale)", tasks, stamp, false,
+		func(p experiments.JSONPoint) (float64, string) {
+			heap, workers := units.MiB(p.Memory), units.MiB(p.Workers)
+			if p.Workers <= 0 {
+				return round(heap, 3), fmt.Sprintf("heap peak %.1f MiB above the start", heap)
+			}
+			return round(heap+workers, 3), fmt.Sprintf("%.1f MiB: heap peak %.1f MiB above the start + the worker processes' peak %.1f MiB", heap+workers, heap, workers)
+		}))
+}
+
+// jsonJudged adds to out what the verdicts judge: each variant's tail and
+// throughput against its run without the encoding, then the loops' lag,
+// the offloading and the parallel encoders.
+func jsonJudged(out *chartList, res *experiments.JSONResult, work, stamp string) error {
 	for _, j := range []struct {
 		kind, title, context, y string
 		claims                  []string
@@ -100,11 +106,11 @@ func jsonCharts(res *experiments.JSONResult) ([]*Chart, error) {
 				items = append(items, judged{label: label, v: v})
 			}
 		}
-		if err := add(judgedChart(j.kind, j.title, work+" · "+j.context, stamp, j.y, items)); err != nil {
-			return nil, err
+		if err := out.add(judgedChart(j.kind, j.title, work+" · "+j.context, stamp, j.y, items)); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // jsonSizes lists the sweep's payloads, smallest first.
@@ -146,8 +152,7 @@ func jsonLatency(res *experiments.JSONResult, work, stamp string) (*Chart, error
 		context: fmt.Sprintf("%s · from submission to end · without the encoding: %s", work, strings.Join(base, ", ")),
 		stamp:   stamp,
 	}
-	y := yValue("latency (ms)")
-	y.Min = 0
+	y := yFromZero("latency (ms)")
 	var mark []opts.MarkLineNameYAxisItem
 	if len(res.Baselines) > 0 {
 		mark = append(mark, opts.MarkLineNameYAxisItem{Name: "no encoding: p99", YAxis: round(res.Baselines[0].Latency.P99, 3)})
@@ -237,9 +242,7 @@ func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, er
 		context: fmt.Sprintf("%s · tasks over wall time", work),
 		stamp:   stamp,
 	}
-	y := yValue("tasks per second")
-	y.Min = 0
-	return variantBars("json_throughput", f, cats, y, []barGroup{with, without}, nil)
+	return variantBars("json_throughput", f, cats, yFromZero("tasks per second"), []barGroup{with, without}, nil)
 }
 
 // baselineOf is the baseline of a variant's model: "eventloop+processes"

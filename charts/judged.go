@@ -62,10 +62,7 @@ func judgedChart(kind, title, context, stamp, yName string, items []judged) (*Ch
 	series := []xySeries{bound}
 	for _, o := range []experiments.Outcome{experiments.Holds, experiments.Inconclusive, experiments.DoesNotHold} {
 		if s, ok := byOutcome[o]; ok {
-			series = append(series, *s)
-			if len(ivs[o]) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs[o]))
-			}
+			series = append(series, withIntervals(*s, ivs[o])...)
 		}
 	}
 	y := yValue(yName)

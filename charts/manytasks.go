@@ -69,10 +69,7 @@ func medianSeries(s xySeries, pts []experiments.CallRuns, f func(experiments.Cal
 				name: fmt.Sprintf("%s, %d tasks: 95%% interval %.3g to %.3g over %d runs", s.name, p.Tasks, iv.Low, iv.High, iv.N)})
 		}
 	}
-	if len(ivs) == 0 {
-		return []xySeries{s}
-	}
-	return []xySeries{s, intervals(s.name, s.color, ivs)}
+	return withIntervals(s, ivs)
 }
 
 // manyMemory draws the client process's peak resident memory and its
@@ -202,9 +199,7 @@ func manyFDs(res *experiments.ManyTasksResult, models []string, server, stamp st
 		context: "the client process's most open at once, read from /proc · a socket per call in flight · " + server,
 		stamp:   stamp,
 	}
-	y := yValue("open descriptors")
-	y.Min = 0
-	return xyChart("many_fds", f, logAxis("tasks created at once (log scale)"), y, series)
+	return xyChart("many_fds", f, logAxis("tasks created at once (log scale)"), yFromZero("open descriptors"), series)
 }
 
 // manyFDsOverTime draws, at the largest task count, each model's open
@@ -239,9 +234,7 @@ func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, 
 	}
 	x := valueAxis("time since the batch started (s)")
 	x.Min = 0
-	y := yValue("open descriptors")
-	y.Min = 0
-	return xyChart("many_fds_time", f, x, y, series)
+	return xyChart("many_fds_time", f, x, yFromZero("open descriptors"), series)
 }
 
 // manyErrors draws failed calls by kind against the tasks, per model.
@@ -262,42 +255,25 @@ func manyErrors(res *experiments.ManyTasksResult, models []string, server, stamp
 				at[p.Tasks] = p
 			}
 		}
-		any := false
-		for _, k := range model.ErrKinds() {
-			g := barGroup{name: m + " · " + k.Describe(), color: shade(errKindColors[k], i)}
-			n := 0
-			for _, c := range counts {
-				p := at[c]
-				v := p.Errors[k]
-				if p.Crash != "" {
-					v = p.Tasks
-				}
-				n += v
-				g.values = append(g.values, float64(v))
-				g.names = append(g.names, fmt.Sprintf("%s, %d tasks: %d failed: %s", m, c, v, k.Describe()))
-			}
-			if n > 0 {
-				any = true
-				groups = append(groups, g)
-			}
+		pts := make([]experiments.CallRuns, len(counts))
+		for j, c := range counts {
+			pts[j] = at[c]
 		}
-		if !any {
-			g := barGroup{name: m + " · errors of any kind", color: modelColor(m, i)}
-			for _, c := range counts {
-				g.values = append(g.values, 0)
-				g.names = append(g.names, fmt.Sprintf("%s, %d tasks: no call failed", m, c))
-			}
-			groups = append(groups, g)
-		}
+		groups = append(groups, failedBars{
+			pts:       pts,
+			name:      func(what string) string { return m + " · " + what },
+			color:     func(k model.ErrKind) string { return shade(errKindColors[k], i) },
+			noneColor: modelColor(m, i),
+			at:        func(j int) string { return fmt.Sprintf("%s, %d tasks", m, counts[j]) },
+			failed:    func(n, _ int) string { return fmt.Sprintf("%d failed", n) },
+		}.groups()...)
 	}
 	f := frame{
 		title:   "Failed calls by kind against tasks",
 		context: fmt.Sprintf("the clients limited to %d descriptors · %s", res.NoFile, server),
 		stamp:   stamp,
 	}
-	y := yValue("failed calls")
-	y.Min = 0
-	return barChart("many_errors", f, cats, "tasks created at once", y, groups, nil)
+	return barChart("many_errors", f, cats, "tasks created at once", yFromZero("failed calls"), groups, nil)
 }
 
 // manyDelay draws the scheduling delay against the tasks: each task's wait
@@ -357,9 +333,7 @@ func manyGC(res *experiments.ManyTasksResult, models []string, server, stamp str
 		context: "the client process's collections during a run, the median of the runs with 95% intervals where there were several · " + server,
 		stamp:   stamp,
 	}
-	y := yValue("GC cycles")
-	y.Min = 0
-	return xyChart("many_gc", f, logAxis("tasks created at once (log scale)"), y, series)
+	return xyChart("many_gc", f, logAxis("tasks created at once (log scale)"), yFromZero("GC cycles"), series)
 }
 
 // posMs is a millisecond value for a log axis: at least a microsecond.

@@ -32,32 +32,23 @@ func memoryCharts(res *experiments.MemoryResult) ([]*Chart, error) {
 		return nil, nil
 	}
 	stamp := res.Stamp.String()
-	var out []*Chart
-	add := func(c *Chart, err error) error {
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	}
-	if err := add(memoryTotal(res, stamp)); err != nil {
+	var out chartList
+	if err := out.add(memoryTotal(res, stamp)); err != nil {
 		return nil, err
 	}
-	if err := add(memoryPerTask(res, stamp)); err != nil {
+	if err := out.add(memoryPerTask(res, stamp)); err != nil {
 		return nil, err
 	}
-	if c, err := exponentChart(res.Base(), "live-linear", memorySeriesNames(res), "memory_exponent", stamp); err != nil {
+	if err := out.add(exponentChart(res.Base(), "live-linear", memorySeriesNames(res), "memory_exponent", stamp)); err != nil {
 		return nil, err
-	} else if c != nil {
-		out = append(out, c)
 	}
 	if slices.ContainsFunc(res.Series, func(s experiments.MemorySeries) bool { return len(s.Breakdown) > 0 }) {
-		if err := add(memoryBreakdown(res, stamp)); err != nil {
+		if err := out.add(memoryBreakdown(res, stamp)); err != nil {
 			return nil, err
 		}
 	}
 	if slices.ContainsFunc(res.Points, func(p experiments.MemoryPoint) bool { return p.Create > 0 && p.Model != "processes" }) {
-		if err := add(memoryCreate(res, stamp)); err != nil {
+		if err := out.add(memoryCreate(res, stamp)); err != nil {
 			return nil, err
 		}
 	}
@@ -73,24 +64,34 @@ func memorySeriesNames(res *experiments.MemoryResult) []string {
 	return modelOrder(names...)
 }
 
+// memoryLine is memory series m's (the i-th) line against the tasks,
+// through the figure of each of its points that figure returns ok for: the
+// y value and the point's tooltip.
+func memoryLine(res *experiments.MemoryResult, m string, i int, figure func(experiments.MemoryPoint) (y float64, name string, ok bool)) xySeries {
+	s := xySeries{name: m, color: memoryColor(m, i), symbol: modelSymbol(m)}
+	for _, p := range res.Points {
+		if p.Model != m {
+			continue
+		}
+		if y, name, ok := figure(p); ok {
+			s.points = append(s.points, point{x: float64(p.Tasks), y: y, name: name})
+		}
+	}
+	return s
+}
+
 // memoryTotal draws the memory held against the live tasks, log-log: a
 // straight line of slope one is memory in proportion to the tasks.
 func memoryTotal(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 	var series []xySeries
 	for i, m := range memorySeriesNames(res) {
-		s := xySeries{name: m, color: memoryColor(m, i), symbol: modelSymbol(m)}
-		for _, p := range res.Points {
-			if p.Model != m {
-				continue
-			}
-			what := "live tasks"
-			if m == "processes" {
-				what = "worker processes"
-			}
-			s.points = append(s.points, point{x: float64(p.Tasks), y: round(units.MiB(p.Total), 4),
-				name: fmt.Sprintf("%s: %d %s hold %s, %s each", m, p.Tasks, what, units.Bytes(float64(p.Total)), units.Bytes(p.PerTask))})
+		what := "live tasks"
+		if m == "processes" {
+			what = "worker processes"
 		}
-		series = append(series, s)
+		series = append(series, memoryLine(res, m, i, func(p experiments.MemoryPoint) (float64, string, bool) {
+			return round(units.MiB(p.Total), 4), fmt.Sprintf("%s: %d %s hold %s, %s each", m, p.Tasks, what, units.Bytes(float64(p.Total)), units.Bytes(p.PerTask)), true
+		}))
 	}
 	f := frame{
 		title:   "Memory held by live tasks",
@@ -246,15 +247,9 @@ func memoryCreate(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 		if m == "processes" {
 			continue
 		}
-		s := xySeries{name: m, color: memoryColor(m, i), symbol: modelSymbol(m)}
-		for _, p := range res.Points {
-			if p.Model != m || p.Create <= 0 {
-				continue
-			}
-			s.points = append(s.points, point{x: float64(p.Tasks), y: ms(p.Create),
-				name: fmt.Sprintf("%s: %d tasks created and parked in %s, %s each", m, p.Tasks, units.Duration(p.Create), units.Duration(p.Create/time.Duration(max(1, p.Tasks))))})
-		}
-		series = append(series, s)
+		series = append(series, memoryLine(res, m, i, func(p experiments.MemoryPoint) (float64, string, bool) {
+			return ms(p.Create), fmt.Sprintf("%s: %d tasks created and parked in %s, %s each", m, p.Tasks, units.Duration(p.Create), units.Duration(p.Create/time.Duration(max(1, p.Tasks)))), p.Create > 0
+		}))
 	}
 	f := frame{
 		title:   "Time to create the live tasks",

@@ -136,10 +136,7 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
 				}
 			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, withIntervals(s, ivs)...)
 		}
 	}
 	f := frame{
@@ -147,108 +144,29 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 		context: server + fmt.Sprintf(" · clients limited to %s descriptors, timeout %s · bars: 95%% intervals · dashed: the bounds the verdicts judge", param(res.Base(), "fd-limit"), param(res.Base(), "timeout")),
 		stamp:   stamp,
 	}
-	y := yValue("answered calls a second")
-	y.Min = 0
-	return xyChart("nosem_throughput", f, logAxis("calls launched at once (log scale)"), y, series)
+	return xyChart("nosem_throughput", f, logAxis("calls launched at once (log scale)"), yFromZero("answered calls a second"), series)
 }
 
 // noSemaphoreLatency draws model m's p50, p95 and p99 against
 // concurrency, without and with the semaphore, with the queueing bound.
 func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp string) (*Chart, error) {
 	limit := limitOf(res)
-	free := byMode(res, m, 0)
-	workers, service := 0, time.Duration(0)
-	fmt.Sscan(param(res.Base(), "workers"), &workers)
-	service, _ = time.ParseDuration(param(res.Base(), "service"))
-	var series []xySeries
-	if workers > 0 && service > 0 {
-		bound := xySeries{name: "queueing bound ⌈at once / workers⌉ × service", ideal: true}
-		for _, p := range free {
-			d := time.Duration((p.Concurrency+workers-1)/workers) * service
-			bound.points = append(bound.points, point{x: float64(p.Concurrency), y: ms(d),
-				name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, units.Duration(d))})
-		}
-		series = append(series, bound)
-	}
+	series := queueingBound(res, byMode(res, m, 0))
 	for _, l := range []int{0, limit} {
-		shades := freeShades
 		if l > 0 {
-			shades = limitedShades
-		}
-		if l > 0 {
-			s := xySeries{name: "a call alone, p99 · " + semName(l), color: "#2e7d32", symbol: "rect"}
-			var ivs []interval
-			for _, p := range byMode(res, m, l) {
-				if p.Crash != "" || p.OK == 0 {
-					continue
-				}
-				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
-				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 3),
-					name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms%s\n(its task, with the wait for a slot: p99 %.1f ms in the run shown)",
-						semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.Latency.P99)})
-				if iv != nil {
-					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
-						name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
-				}
-			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, callAlone(res, m, l)...)
 		}
 		for _, pct := range []string{"p99", "p95", "p50"} {
-			s := xySeries{name: pct + " · " + semName(l), color: shades[pct], symbol: pctSymbols[pct]}
-			var ivs []interval
-			for _, p := range byMode(res, m, l) {
-				if p.Crash != "" || p.OK == 0 {
-					continue
-				}
-				v := map[string]float64{"p50": p.Latency.P50, "p95": p.Latency.P95, "p99": p.Latency.P99}[pct]
-				runs := ""
-				if pct == "p99" { // the percentile tail-grows judges, over the runs
-					var iv *measure.CI
-					v, iv = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
-					runs = medianOf(p.CallRuns)
-					if iv != nil {
-						ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
-							name: fmt.Sprintf("%s, %d at once: p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
-					}
-				}
-				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(v, 3),
-					name: fmt.Sprintf("%s, %d at once: %s %.1f ms%s\nthe run shown: %d answered · a call alone: p99 %.1f ms · %s",
-						semName(l), p.Concurrency, pct, v, runs, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
-			}
-			series = append(series, s)
-			if len(ivs) > 0 {
-				series = append(series, intervals(s.name, s.color, ivs))
-			}
+			series = append(series, latencyPercentile(res, m, l, pct)...)
 		}
 	}
-	var marks []opts.MarkLineNameYAxisItem
-	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil && len(series) > 0 {
-		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
-	}
-	if v, ok := res.Verdict("semaphore-bounds-latency", m); ok {
-		_, hi := v.Bounds()
-		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("a call's p99 with the semaphore: at most %.1f ms", hi*1000), YAxis: round(hi*1000, 3)})
-	}
 	if len(series) > 0 {
-		series[0].marks = marks
+		series[0].marks = latencyMarks(res, m)
 	}
 	// Latency counts the answered calls only: the share answered, beside
 	// it on the right axis, says how many that is.
 	for _, l := range []int{0, limit} {
-		s := xySeries{name: "answered · " + semName(l), color: answeredColors[l > 0], symbol: "rect", yAxis: 1}
-		for _, p := range byMode(res, m, l) {
-			share, runs := 0.0, ""
-			if p.Crash == "" && p.Tasks > 0 {
-				share, _ = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return 100 * float64(c.OK) / float64(max(1, c.Tasks)) })
-				runs = medianOf(p.CallRuns)
-			}
-			s.points = append(s.points, point{x: float64(p.Concurrency), y: round(share, 2),
-				name: fmt.Sprintf("%s, %d at once: %.1f%% of the calls answered%s\nthe run shown: %d of %d · %s", semName(l), p.Concurrency, share, runs, p.OK, p.Tasks, errorsLine(p.Errors))})
-		}
-		series = append(series, s)
+		series = append(series, answeredShare(res, m, l))
 	}
 	f := frame{
 		title:   fmt.Sprintf("%s: latency against concurrency, without and with the semaphore", m),
@@ -260,6 +178,110 @@ func noSemaphoreLatency(res *experiments.NoSemaphoreResult, m, server, stamp str
 	answered.Min, answered.Max, answered.Position = 0, 100, "right"
 	answered.SplitLine = &opts.SplitLine{Show: opts.Bool(false)}
 	return xyChartAxes("nosem_latency", f, logAxis("calls launched at once (log scale)"), []opts.YAxis{yLog("latency, answered calls (ms, log)"), answered}, series)
+}
+
+// queueingBound is the latency the server's queue alone makes at each of
+// the points' concurrency, ⌈at once / workers⌉ × service; none where the
+// result does not say its workers and service.
+func queueingBound(res *experiments.NoSemaphoreResult, pts []experiments.NoSemaphorePoint) []xySeries {
+	workers, service := 0, time.Duration(0)
+	fmt.Sscan(param(res.Base(), "workers"), &workers)
+	service, _ = time.ParseDuration(param(res.Base(), "service"))
+	if workers <= 0 || service <= 0 {
+		return nil
+	}
+	bound := xySeries{name: "queueing bound ⌈at once / workers⌉ × service", ideal: true}
+	for _, p := range pts {
+		d := time.Duration((p.Concurrency+workers-1)/workers) * service
+		bound.points = append(bound.points, point{x: float64(p.Concurrency), y: ms(d),
+			name: fmt.Sprintf("%d at once: ⌈%d / %d⌉ × %s = %s", p.Concurrency, p.Concurrency, workers, service, units.Duration(d))})
+	}
+	return []xySeries{bound}
+}
+
+// callAlone is model m's p99 of a call alone (connect to answer, without
+// the wait for a slot) at semaphore limit l, the median of the runs with
+// its 95% intervals.
+func callAlone(res *experiments.NoSemaphoreResult, m string, l int) []xySeries {
+	s := xySeries{name: "a call alone, p99 · " + semName(l), color: "#2e7d32", symbol: "rect"}
+	var ivs []interval
+	for _, p := range byMode(res, m, l) {
+		if p.Crash != "" || p.OK == 0 {
+			continue
+		}
+		y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
+		s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 3),
+			name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms%s\n(its task, with the wait for a slot: p99 %.1f ms in the run shown)",
+				semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.Latency.P99)})
+		if iv != nil {
+			ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
+				name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
+		}
+	}
+	return withIntervals(s, ivs)
+}
+
+// latencyPercentile is model m's percentile pct of its tasks' latency at
+// semaphore limit l (0: none): p99, which the verdicts judge, as the
+// median of the runs with its 95% intervals, the others in the run shown.
+func latencyPercentile(res *experiments.NoSemaphoreResult, m string, l int, pct string) []xySeries {
+	shades := freeShades
+	if l > 0 {
+		shades = limitedShades
+	}
+	s := xySeries{name: pct + " · " + semName(l), color: shades[pct], symbol: pctSymbols[pct]}
+	var ivs []interval
+	for _, p := range byMode(res, m, l) {
+		if p.Crash != "" || p.OK == 0 {
+			continue
+		}
+		v := map[string]float64{"p50": p.Latency.P50, "p95": p.Latency.P95, "p99": p.Latency.P99}[pct]
+		runs := ""
+		if pct == "p99" { // the percentile tail-grows judges, over the runs
+			var iv *measure.CI
+			v, iv = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
+			runs = medianOf(p.CallRuns)
+			if iv != nil {
+				ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
+					name: fmt.Sprintf("%s, %d at once: p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
+			}
+		}
+		s.points = append(s.points, point{x: float64(p.Concurrency), y: round(v, 3),
+			name: fmt.Sprintf("%s, %d at once: %s %.1f ms%s\nthe run shown: %d answered · a call alone: p99 %.1f ms · %s",
+				semName(l), p.Concurrency, pct, v, runs, p.OK, p.CallLatency.P99, errorsLine(p.Errors))})
+	}
+	return withIntervals(s, ivs)
+}
+
+// latencyMarks are the latency chart's reference lines: the clients'
+// timeout, and the bound semaphore-bounds-latency holds model m's calls to.
+func latencyMarks(res *experiments.NoSemaphoreResult, m string) []opts.MarkLineNameYAxisItem {
+	var marks []opts.MarkLineNameYAxisItem
+	if to, err := time.ParseDuration(param(res.Base(), "timeout")); err == nil {
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "client timeout " + to.String(), YAxis: ms(to)})
+	}
+	if v, ok := res.Verdict("semaphore-bounds-latency", m); ok {
+		_, hi := v.Bounds()
+		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("a call's p99 with the semaphore: at most %.1f ms", hi*1000), YAxis: round(hi*1000, 3)})
+	}
+	return marks
+}
+
+// answeredShare is the share of model m's calls answered at semaphore
+// limit l, on the right axis: the median of the runs (0 where the run
+// crashed).
+func answeredShare(res *experiments.NoSemaphoreResult, m string, l int) xySeries {
+	s := xySeries{name: "answered · " + semName(l), color: answeredColors[l > 0], symbol: "rect", yAxis: 1}
+	for _, p := range byMode(res, m, l) {
+		share, runs := 0.0, ""
+		if p.Crash == "" && p.Tasks > 0 {
+			share, _ = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return 100 * float64(c.OK) / float64(max(1, c.Tasks)) })
+			runs = medianOf(p.CallRuns)
+		}
+		s.points = append(s.points, point{x: float64(p.Concurrency), y: round(share, 2),
+			name: fmt.Sprintf("%s, %d at once: %.1f%% of the calls answered%s\nthe run shown: %d of %d · %s", semName(l), p.Concurrency, share, runs, p.OK, p.Tasks, errorsLine(p.Errors))})
+	}
+	return s
 }
 
 // noSemaphoreErrors draws model m's failed calls by kind at each
@@ -276,44 +298,31 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 		limit int
 		pts   []experiments.NoSemaphorePoint
 	}{{0, free}, {limit, limited}} {
-		any := false
-		for _, k := range model.ErrKinds() {
-			g := barGroup{name: k.Describe() + " · " + semName(mode.limit), color: errKindColors[k]}
-			n := 0
-			for _, p := range mode.pts {
-				v := p.Errors[k]
-				if p.Crash != "" {
-					v = p.Tasks
-				}
-				n += v
-				g.values = append(g.values, float64(v))
-				g.names = append(g.names, fmt.Sprintf("%s, %d at once: %d of %d failed: %s", semName(mode.limit), p.Concurrency, v, p.Tasks, k.Describe()))
-			}
-			if n > 0 {
-				any = true
+		var pts []experiments.CallRuns
+		for _, p := range mode.pts {
+			pts = append(pts, p.CallRuns)
+		}
+		name := semName(mode.limit)
+		groups = append(groups, failedBars{
+			pts:  pts,
+			name: func(what string) string { return what + " · " + name },
+			color: func(k model.ErrKind) string {
 				if mode.limit > 0 {
-					g.color = lighter(g.color)
+					return lighter(errKindColors[k])
 				}
-				groups = append(groups, g)
-			}
-		}
-		if !any {
-			g := barGroup{name: "errors of any kind · " + semName(mode.limit), color: modeColor(m, 0, mode.limit)}
-			for _, p := range mode.pts {
-				g.values = append(g.values, 0)
-				g.names = append(g.names, fmt.Sprintf("%s, %d at once: no call failed", semName(mode.limit), p.Concurrency))
-			}
-			groups = append(groups, g)
-		}
+				return errKindColors[k]
+			},
+			noneColor: modeColor(m, 0, mode.limit),
+			at:        func(j int) string { return fmt.Sprintf("%s, %d at once", name, mode.pts[j].Concurrency) },
+			failed:    func(n, tasks int) string { return fmt.Sprintf("%d of %d failed", n, tasks) },
+		}.groups()...)
 	}
 	f := frame{
 		title:   fmt.Sprintf("%s: failed calls by kind against concurrency", m),
 		context: fmt.Sprintf("clients limited to %s descriptors, timeout %s · %s", param(res.Base(), "fd-limit"), param(res.Base(), "timeout"), server),
 		stamp:   stamp,
 	}
-	y := yValue("failed calls")
-	y.Min = 0
-	return barChart("nosem_errors", f, cats, "calls launched at once", y, groups, nil)
+	return barChart("nosem_errors", f, cats, "calls launched at once", yFromZero("failed calls"), groups, nil)
 }
 
 // repeated is a figure of a point: the median of its runs, with its 95%

@@ -22,19 +22,12 @@ import (
 func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	stamp := res.Stamp.String()
 	work := fmt.Sprintf("%s tasks × %s CPU", param(res.Base(), "tasks"), param(res.Base(), "cpu"))
-	var out []*Chart
-	add := func(c *Chart, err error) error {
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	}
+	var out chartList
 	if len(res.Points) > 0 {
-		if err := add(scalingSpeedup(res, work, stamp)); err != nil {
+		if err := out.add(scalingSpeedup(res, work, stamp)); err != nil {
 			return nil, err
 		}
-		if err := add(scalingRatios(res, work, stamp)); err != nil {
+		if err := out.add(scalingRatios(res, work, stamp)); err != nil {
 			return nil, err
 		}
 		for _, pt := range largestPools(res.Points) {
@@ -48,7 +41,7 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 					units.Duration(run.Totals.Wall), pt.Text(), pt.Ideal, rowNoun(pt.Model), segments(run.Spans)),
 				stamp: stamp,
 			}
-			if err := add(timeline(f, lane{run: run})); err != nil {
+			if err := out.add(timeline(f, lane{run: run})); err != nil {
 				return nil, err
 			}
 		}
@@ -62,7 +55,7 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	}
 	if pc := res.Processes; pc != nil && len(pc.Payloads) > 0 {
 		task, _ := time.ParseDuration(param(res.Base(), "cpu"))
-		if err := add(scalingPayloads(pc, task, stamp)); err != nil {
+		if err := out.add(scalingPayloads(pc, task, stamp)); err != nil {
 			return nil, err
 		}
 	}
@@ -146,10 +139,7 @@ func scalingSpeedup(res *experiments.ScalingResult, work, stamp string) (*Chart,
 					name: fmt.Sprintf("%d workers: 95%% interval %.3f× to %.3f× over %d rounds", p.Workers, p.Low, p.High, len(p.Speedups))})
 			}
 		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
+		series = append(series, withIntervals(s, ivs)...)
 	}
 	f := frame{
 		title:   "Speedup against workers on CPU-bound work",
@@ -196,10 +186,6 @@ func predicted(m string, ideal float64) (float64, string) {
 // question's Claims: the few per cent the verdicts judge, which the
 // speedup chart's scale hides.
 func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, error) {
-	claims := map[string]experiments.Claim{}
-	for _, c := range experiments.Scaling.Claims() {
-		claims[c.ID] = c
-	}
 	var names []string
 	var ws []int
 	for _, p := range res.Points {
@@ -209,61 +195,21 @@ func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, 
 		}
 	}
 	names = modelOrder(names...)
-	// One bound line per rule, naming the claims and series it judges.
-	type rule struct {
-		y    float64
-		text string
-	}
-	var rules []rule
-	byRule := map[float64][]string{}
-	for _, m := range names {
-		_, id := predicted(m, 1)
-		c := claims[id]
-		y := 1 + c.Tolerance
-		word := "at most"
-		if c.Compare == experiments.AtLeast {
-			y, word = 1-c.Tolerance, "at least"
-		}
-		if _, ok := byRule[y]; !ok {
-			rules = append(rules, rule{y: y, text: word})
-		}
-		if !slices.Contains(byRule[y], id) {
-			byRule[y] = append(byRule[y], id)
-		}
-	}
+	bounds := ratioBounds(names)
 	ref := xySeries{name: "1 = the prediction", ideal: true}
 	if len(ws) > 0 {
 		ref.points = []point{{x: float64(slices.Min(ws)) - 0.5, y: 1, name: "speedup exactly as predicted"}, {x: float64(slices.Max(ws)) + 0.5, y: 1, name: "speedup exactly as predicted"}}
 	}
-	for _, r := range rules {
-		ref.marks = append(ref.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s %.2f (%s)", r.text, r.y, strings.Join(byRule[r.y], ", ")), YAxis: r.y})
+	bottom, top := 1.0, 1.0
+	for _, b := range bounds {
+		ref.marks = append(ref.marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s %.2f (%s)", b.word, b.y, strings.Join(b.claims, ", ")), YAxis: b.y})
+		bottom, top = min(bottom, b.y), max(top, b.y)
 	}
 	series := []xySeries{ref}
-	bottom, top := 1.0, 1.0
-	for _, r := range rules {
-		bottom, top = min(bottom, r.y), max(top, r.y)
-	}
 	for i, m := range names {
-		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
-		var ivs []interval
-		for _, p := range res.Points {
-			if p.Model != m || p.Workers == 1 {
-				continue
-			}
-			e, id := predicted(m, p.Ideal)
-			x := dodge(float64(p.Workers), i, len(names))
-			s.points = append(s.points, point{x: x, y: round(p.Speedup/e, 4),
-				name: fmt.Sprintf("%d workers: %.3f of the prediction (%s: %g×)\nspeedup %s as measured", p.Workers, p.Speedup/e, id, e, p.Text())})
-			bottom, top = min(bottom, p.Low/e), max(top, p.High/e)
-			if len(p.Speedups) > 1 {
-				ivs = append(ivs, interval{x: x, low: round(p.Low/e, 4), high: round(p.High/e, 4),
-					name: fmt.Sprintf("%d workers: 95%% interval %.3f to %.3f of the prediction over %d rounds", p.Workers, p.Low/e, p.High/e, len(p.Speedups))})
-			}
-		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
+		s, lo, hi := ratioSeries(res, m, i, len(names))
+		series = append(series, s...)
+		bottom, top = min(bottom, lo), max(top, hi)
 	}
 	f := frame{
 		title:   "Speedup over what each claim predicts",
@@ -277,6 +223,66 @@ func scalingRatios(res *experiments.ScalingResult, work, stamp string) (*Chart, 
 	y := yValue("measured speedup / predicted speedup")
 	y.Min, y.Max = math.Floor(bottom*20-0.5)/20, math.Ceil(top*20+0.5)/20
 	return xyChart("scaling_ratios", f, x, y, series)
+}
+
+// ratioBound is one bound line of the ratios chart: a rule's bound, its
+// word ("at most", "at least") and the claims it judges.
+type ratioBound struct {
+	y      float64
+	word   string
+	claims []string
+}
+
+// ratioBounds are the bounds of the question's claims that judge the
+// models, one line per rule, in the models' order.
+func ratioBounds(models []string) []ratioBound {
+	claims := map[string]experiments.Claim{}
+	for _, c := range experiments.Scaling.Claims() {
+		claims[c.ID] = c
+	}
+	var bounds []ratioBound
+	for _, m := range models {
+		_, id := predicted(m, 1)
+		c := claims[id]
+		y := 1 + c.Tolerance
+		word := "at most"
+		if c.Compare == experiments.AtLeast {
+			y, word = 1-c.Tolerance, "at least"
+		}
+		i := slices.IndexFunc(bounds, func(b ratioBound) bool { return b.y == y })
+		if i < 0 {
+			i = len(bounds)
+			bounds = append(bounds, ratioBound{y: y, word: word})
+		}
+		if !slices.Contains(bounds[i].claims, id) {
+			bounds[i].claims = append(bounds[i].claims, id)
+		}
+	}
+	return bounds
+}
+
+// ratioSeries is model m's (the i-th of n) speedups over its claim's
+// prediction at each pool of more than one worker, with their 95%
+// intervals, and the lowest and highest figure drawn (1 at the least).
+func ratioSeries(res *experiments.ScalingResult, m string, i, n int) (series []xySeries, bottom, top float64) {
+	bottom, top = 1.0, 1.0
+	s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+	var ivs []interval
+	for _, p := range res.Points {
+		if p.Model != m || p.Workers == 1 {
+			continue
+		}
+		e, id := predicted(m, p.Ideal)
+		x := dodge(float64(p.Workers), i, n)
+		s.points = append(s.points, point{x: x, y: round(p.Speedup/e, 4),
+			name: fmt.Sprintf("%d workers: %.3f of the prediction (%s: %g×)\nspeedup %s as measured", p.Workers, p.Speedup/e, id, e, p.Text())})
+		bottom, top = min(bottom, p.Low/e), max(top, p.High/e)
+		if len(p.Speedups) > 1 {
+			ivs = append(ivs, interval{x: x, low: round(p.Low/e, 4), high: round(p.High/e, 4),
+				name: fmt.Sprintf("%d workers: 95%% interval %.3f to %.3f of the prediction over %d rounds", p.Workers, p.Low/e, p.High/e, len(p.Speedups))})
+		}
+	}
+	return withIntervals(s, ivs), bottom, top
 }
 
 // scalingPayloads draws the serialisation time the payload adds per task
@@ -319,10 +325,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 	if task > 0 {
 		s.marks = []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("one task's computation: %s", units.Duration(task)), YAxis: ms(task)}}
 	}
-	series := []xySeries{s}
-	if len(ivs) > 0 {
-		series = append(series, intervals("processes", modelColor("processes", 0), ivs))
-	}
+	series := withIntervals(s, ivs)
 	b := pc.Exponent
 	context := fmt.Sprintf("2 workers · over %s's %s per task, the fixed cost of a round trip · spawn %s per worker · %s peak memory per worker",
 		experiments.FormatSize(pc.FixedBytes), units.Duration(pc.Fixed), units.Duration(pc.SpawnMean), units.Bytes(float64(pc.WorkerRSS)))

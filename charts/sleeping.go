@@ -81,12 +81,7 @@ func sleepingCharts(res *experiments.SleepingResult) ([]*Chart, error) {
 		}
 	}
 	if len(lanes) > 0 {
-		f := frame{
-			title:   fmt.Sprintf("All at once: %s, started together", work),
-			context: "the runs on one time axis · a row per thread, process or slot · blue: waiting",
-			stamp:   stamp,
-		}
-		c, err := timeline(f, lanes...)
+		c, err := allAtOnce(work, "the runs on one time axis · a row per thread, process or slot · blue: waiting", stamp, lanes)
 		if err != nil {
 			return nil, err
 		}
@@ -128,8 +123,7 @@ func sleepingTimes(res *experiments.SleepingResult, work, stamp string) (*Chart,
 		context: fmt.Sprintf("%s · CPU time while waiting, too small to see: %s", work, strings.Join(cpus, ", ")),
 		stamp:   stamp,
 	}
-	y := yValue("time (s)")
-	y.Min = 0
+	y := yFromZero("time (s)")
 	var marks []opts.MarkLineNameYAxisItem
 	if d, err := time.ParseDuration(param(res.Base(), "wait")); err == nil {
 		marks = append(marks, opts.MarkLineNameYAxisItem{Name: "one wait", YAxis: d.Seconds()})

@@ -193,6 +193,13 @@ func yValue(name string) opts.YAxis {
 	}
 }
 
+// yFromZero is a numeric y axis from 0, for counts and rates.
+func yFromZero(name string) opts.YAxis {
+	a := yValue(name)
+	a.Min = 0
+	return a
+}
+
 // yLog is a logarithmic y axis.
 func yLog(name string) opts.YAxis {
 	a := yValue(name)

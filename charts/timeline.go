@@ -63,6 +63,17 @@ type bar struct {
 	n          int
 }
 
+// allAtOnce is the timeline of runs started together, each doing work;
+// context says which runs they are and how the rows go.
+func allAtOnce(work, context, stamp string, lanes []lane) (*Chart, error) {
+	f := frame{
+		title:   fmt.Sprintf("All at once: %s, started together", work),
+		context: context,
+		stamp:   stamp,
+	}
+	return timeline(f, lanes...)
+}
+
 // timeline draws the lanes' runs on one time axis, rows in lane order.
 func timeline(f frame, lanes ...lane) (*Chart, error) {
 	var rows []string

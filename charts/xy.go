@@ -198,3 +198,12 @@ func markLines(ys []opts.MarkLineNameYAxisItem, xs ...opts.MarkLineNameXAxisItem
 		}),
 	}
 }
+
+// withIntervals is s followed by its error bars, named and coloured as s
+// (see intervals), or s alone where it has none.
+func withIntervals(s xySeries, ivs []interval) []xySeries {
+	if len(ivs) == 0 {
+		return []xySeries{s}
+	}
+	return []xySeries{s, intervals(s.name, s.color, ivs)}
+}
