@@ -223,7 +223,7 @@ var proseFigures = map[string]string{
 	"04-no-semaphore.ipynb 1 s":              "Linux's SYN retransmission schedule, 1 s, 3 s, 7 s: the kernel's, not a result",
 	"04-no-semaphore.ipynb 3 s":              "Linux's SYN retransmission schedule",
 	"04-no-semaphore.ipynb 7 s":              "Linux's SYN retransmission schedule",
-	"10-decision-framework.ipynb 25 seconds": "a run's length by the parameters: 1000 waits of 50 ms, two at a time",
+	"09-decision-framework.ipynb 25 seconds": "a run's length by the parameters: 1000 waits of 50 ms, two at a time",
 	"02-threads-vs-processes.ipynb 1×":       "the threads claim's expected speedup, none, that its bound of 1.15 is over",
 	"03-semaphore.ipynb 100 seconds":         "the limit-1 run's length by the formula: 1000 tasks one at a time at 100 ms",
 	"03-semaphore.ipynb 100 s":               "the limit-1 run's length by the formula: 1000 tasks one at a time at 100 ms",
