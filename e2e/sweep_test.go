@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,10 @@ type sweepState struct {
 	End     float64   `json:"end"`
 	Sub     string    `json:"sub"`
 	Marks   []float64 `json:"marks"`
+	// Kinds are the bars by series (kind) name.
+	Kinds map[string]int `json:"kinds"`
+	Title string         `json:"title"`
+	Rows0 []string       `json:"rowNames"`
 }
 
 // jsSweep reads the sweep chart whose label holds %q: the control's
@@ -32,13 +37,15 @@ const jsSweep = `(function (what) {
   var el = Array.from(document.querySelectorAll('.boundlab-chart')).find(function (e) {
     return (e.getAttribute('aria-label') || '').indexOf(what) >= 0; });
   var o = window.echarts.getInstanceByDom(el).getOption(), tl = o.timeline[0], s = o.series[0];
-  var tasks = {}, end = 0, bars = 0;
+  var tasks = {}, end = 0, bars = 0, kinds = {};
   o.series.forEach(function (x) {
+    kinds[x.name] = (x.data || []).length;
     (x.data || []).forEach(function (v) { tasks[v[3]] = true; end = Math.max(end, v[2]); bars++; });
   });
   return {labels: tl.data.map(function (d) { return typeof d === 'object' ? String(d.value) : String(d); }),
     current: tl.currentIndex, bars: bars, tasks: Object.keys(tasks).length,
-    rows: o.yAxis[0].data.length, end: end, sub: o.title[0].subtext,
+    rows: o.yAxis[0].data.length, end: end, sub: o.title[0].subtext, kinds: kinds,
+    title: o.title[0].text, rowNames: o.yAxis[0].data.map(String),
     marks: ((s.markLine && s.markLine.data) || []).map(function (m) { return m.xAxis; })};
 })(%q)`
 
@@ -122,7 +129,95 @@ func TestHandoutSweep(t *testing.T) {
 			b.screenshot(t, r, "handout-sweep-limit-10")
 		}
 	}
+
+	// The latency sweep, at the lecture's limit 20: 10 rounds of each
+	// latency, 200 tasks on the 20 slots.
+	const lwhat = "the recorded latency sweep"
+	lats := []float64{20, 50, 100}
+	lwant := []string{"latency 20ms", "latency 50ms", "latency 100ms"}
+	first = eval[sweepState](t, b, fmt.Sprintf(jsSweep, lwhat))
+	if fmt.Sprint(first.Labels) != fmt.Sprint(lwant) || first.Current != 2 {
+		t.Fatalf("the latency control's points are %q from %d, want %q from 2 (100ms, the lecture's)", first.Labels, first.Current, lwant)
+	}
+	for _, i := range []int{0, 1, 2} {
+		got := clickSweep(t, b, lwhat, lwant[i], i)
+		ideal := 10 * lats[i]
+		t.Logf("%s: %d bars of %d tasks on %d rows, last end %.1f ms (ideal %.0f ms); marks %v; %q", lwant[i], got.Bars, got.Tasks, got.Rows, got.End, ideal, got.Marks, got.Sub)
+		if !strings.Contains(got.Sub, "recorded run at "+lwant[i]) || !strings.Contains(got.Sub, lwant[i]+": runtime") {
+			t.Errorf("%s: the subtitle %q does not name the latency's run", lwant[i], got.Sub)
+		}
+		if got.Rows != 20 || got.Tasks != tasks || got.Bars != tasks {
+			t.Errorf("%s: %d bars of %d tasks on %d rows, want %d tasks, one bar each, on 20 rows", lwant[i], got.Bars, got.Tasks, got.Rows, tasks)
+		}
+		if got.End < ideal || got.End > 1.5*ideal || len(got.Marks) != 1 || got.Marks[0] != ideal {
+			t.Errorf("%s: the last task ends at %.1f ms, marks %v; want about and a line at 10 × %.0f ms = %.0f ms", lwant[i], got.End, got.Marks, lats[i], ideal)
+		}
+		if i == 0 {
+			time.Sleep(800 * time.Millisecond)
+			b.screenshot(t, r, "handout-sweep-latency-20ms")
+		}
+	}
 	quiet(t, b)
+}
+
+// TestHandoutCallSweeps builds the no-semaphore and many-tasks handouts
+// on quick parameters, opens each from disk with the network cut off, and
+// clicks each point of its sweep's control: the timeline switches to that
+// setting's recorded calls (the subtitle names it; the calls without the
+// semaphore above the semaphore's slots; a sample of at most 50 rows and
+// 500 bars; the client's timeout as a line), and at the sweep's largest
+// setting, beyond the clients' descriptor limit, failed calls are drawn
+// as such. Nothing is fetched and nothing is logged to the console.
+func TestHandoutCallSweeps(t *testing.T) {
+	r := need(t)
+	for _, c := range []struct {
+		notebook, what string
+		labels         []string
+		prefixes       []string // every row starts with one of them
+		timeout        float64  // ms
+	}{
+		{"04-no-semaphore", "the recorded concurrency sweep", []string{"10 at once", "100 at once", "400 at once"}, []string{"no semaphore · ", "semaphore 20 · "}, 800},
+		{"08-many-tasks", "the recorded task-count sweep", []string{"250 tasks", "1000 tasks", "3000 tasks"}, []string{"worker "}, 5000},
+	} {
+		t.Run(c.notebook, func(t *testing.T) {
+			b := openHandout(t, r, c.notebook)
+			first := eval[sweepState](t, b, fmt.Sprintf(jsSweep, c.what))
+			if fmt.Sprint(first.Labels) != fmt.Sprint(c.labels) || first.Current != len(c.labels)-1 {
+				t.Fatalf("the control's points are %q from %d, want %q from the last", first.Labels, first.Current, c.labels)
+			}
+			for i, label := range c.labels {
+				got := clickSweep(t, b, c.what, label, i)
+				t.Logf("%s: %d bars (%v) of %d tasks on %d rows; marks %v; %q", label, got.Bars, got.Kinds, got.Tasks, got.Rows, got.Marks, got.Sub)
+				if !strings.Contains(got.Sub, "recorded run") || !strings.Contains(got.Sub, strings.Fields(label)[0]) {
+					t.Errorf("%s: the subtitle %q does not name the setting's run", label, got.Sub)
+				}
+				if got.Rows == 0 || got.Rows > 50 || got.Bars == 0 || got.Bars > 500 {
+					t.Errorf("%s: %d bars on %d rows, want some, at most 500 on at most 50", label, got.Bars, got.Rows)
+				}
+				seen := map[string]bool{}
+				for _, row := range got.Rows0 {
+					k := slices.IndexFunc(c.prefixes, func(p string) bool { return strings.HasPrefix(row, p) })
+					if k < 0 {
+						t.Errorf("%s: row %q is none of %q", label, row, c.prefixes)
+						continue
+					}
+					seen[c.prefixes[k]] = true
+				}
+				if len(seen) != len(c.prefixes) {
+					t.Errorf("%s: rows %q, want every one of %q", label, got.Rows0, c.prefixes)
+				}
+				if len(got.Marks) != 1 || got.Marks[0] != c.timeout {
+					t.Errorf("%s: marks %v, want the client's timeout at %.0f ms", label, got.Marks, c.timeout)
+				}
+				if i == len(c.labels)-1 && got.Kinds["failed call"] == 0 {
+					t.Errorf("%s: beyond the descriptor limit, but no failed call drawn (%v)", label, got.Kinds)
+				}
+			}
+			time.Sleep(800 * time.Millisecond)
+			b.screenshot(t, r, "handout-sweep-"+c.notebook)
+			quiet(t, b)
+		})
+	}
 }
 
 // TestHandoutScalingSweep builds the scaling handout on quick parameters,
