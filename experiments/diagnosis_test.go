@@ -52,8 +52,13 @@ func TestDiagnosisQuick(t *testing.T) {
 		switch w.Name {
 		case "C":
 			// The profile sees the computing: most of the workload's CPU,
-			// in the function that computes.
-			if len(w.Profile.Top) == 0 || w.Profile.Top[0].Name != "model.burn" || w.Profile.Top[0].FlatShare < 0.8 || w.Profile.Total < w.CPU/2 {
+			// in the function that computes, itself first. Its cumulative
+			// share counts what the runtime ran on its stack: on a busy
+			// machine the scheduler preempts it often, and the samples in
+			// the preemption handler it injects (runtime.asyncPreempt,
+			// called from burn's instruction) took 23–34% of the flat time
+			// in runs here while others used most of the cores.
+			if len(w.Profile.Top) == 0 || w.Profile.Top[0].Name != "model.burn" || w.Profile.Top[0].CumShare < 0.8 || w.Profile.Total < w.CPU/2 {
 				t.Errorf("%s: profile %d samples, %v of %v CPU, top %+v", w.Name, w.Profile.Samples, w.Profile.Total, w.CPU, w.Profile.Top)
 			}
 			if w.WaitShare > 0.01 || w.Truth != decision.CPUBound {
