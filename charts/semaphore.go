@@ -116,6 +116,7 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 	tasks, lat := pts[0].Tasks, pts[0].Latency
 	var series []xySeries
 	ideal := xySeries{name: idealName, ideal: true}
+	lo, hi = stepRange(lo, hi)
 	for _, c := range idealSteps(tasks, lo, hi) {
 		d := time.Duration(c[1]) * lat
 		ideal.points = append(ideal.points, point{x: float64(c[0]), y: sec(d),
@@ -227,6 +228,7 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 	names = modelOrder(names...)
 	tasks, lat := pts[0].Tasks, pts[0].Latency
 	floor := xySeries{name: fmt.Sprintf("floor: the formula less the timer's %s", units.Duration(time.Duration(sweep.Slack*float64(time.Second)))), ideal: true}
+	lo, hi = stepRange(lo, hi)
 	for _, c := range idealSteps(tasks, lo, hi) {
 		ideal := time.Duration(c[1]) * lat
 		floor.points = append(floor.points, point{x: float64(c[0]), y: round(1-sweep.Slack/ideal.Seconds(), 6),
@@ -279,6 +281,17 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 	x := logAxis("semaphore limit (tasks waiting at once, log scale)")
 	x.Min, x.Max = round(float64(lo)*0.8, 3), round(float64(hi)*1.25, 3) // room for the dodge, no empty decade
 	return xyChart("semaphore_ratios", f, x, y, series)
+}
+
+// stepRange is the range of limits the formula's curve is drawn over: the
+// limits measured, or where one limit was measured (a quick run from the
+// control panel), half of it to twice it, so that the curve is a line
+// through the point and not a point under it.
+func stepRange(lo, hi int) (int, int) {
+	if lo == hi {
+		return max(1, lo/2), 2 * hi
+	}
+	return lo, hi
 }
 
 // idealSteps returns the corners of ceil(tasks/limit) for integer limits

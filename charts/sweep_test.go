@@ -3,6 +3,7 @@ package charts
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -384,5 +385,35 @@ func dropSpans(r *experiments.Report) {
 		run := *r.Runs[i].Run
 		run.Spans = nil
 		r.Runs[i].Run = &run
+	}
+}
+
+// TestSemaphoreOneLimitCurve: a result of one limit (a quick run from the
+// control panel) draws the formula's staircase from half that limit to
+// twice it, through the point, on the runtime's and the ratio's charts.
+func TestSemaphoreOneLimitCurve(t *testing.T) {
+	res := *must(semaphoreResult())(t)
+	res.Limits = slices.DeleteFunc(slices.Clone(res.Limits), func(p experiments.SemaphorePoint) bool { return p.Limit != 20 })
+	for _, title := range []string{"Runtime against the semaphore limit", "Runtime over the formula, against the limit"} {
+		var c *Chart
+		for _, x := range must(For(&res))(t) {
+			if x.Title() == title {
+				c = x
+			}
+		}
+		if c == nil {
+			t.Fatalf("no chart %q", title)
+		}
+		curve := parse(t, c).Series[0]
+		lo, hi, at20 := math.Inf(1), 0.0, false
+		for _, d := range curve.Data {
+			v := valueOf(t, d)
+			x := v[0].(float64)
+			lo, hi = min(lo, x), max(hi, x)
+			at20 = at20 || x == 20
+		}
+		if len(curve.Data) < 2 || lo != 10 || hi != 40 || !at20 {
+			t.Errorf("%q: the formula's curve %q has %d points from limit %v to %v; want a line from 10 to 40 through 20", title, curve.Name, len(curve.Data), lo, hi)
+		}
 	}
 }
