@@ -36,6 +36,18 @@ const jsPanel = `(function () {
       }
       return '';
     },
+    // slide moves the slider of field k by steps and releases it, as a
+    // mouse would: input events while it moves, change when let go.
+    slide: function (cell, k, steps) {
+      var el = cell.querySelector('input.boundlab-control-field[data-param="' + k + '"]');
+      var extra = el && document.getElementById(el.id + '_extra');
+      var r = extra && extra.querySelector('input[type="range"]');
+      if (!r) { return 'no slider for ' + k; }
+      r.value = String(Number(r.value) + steps);
+      r.dispatchEvent(new Event('input', {bubbles: true}));
+      r.dispatchEvent(new Event('change', {bubbles: true}));
+      return '';
+    },
     press: function (cell, label) {
       var b = cell.querySelector('button[id^="boundlab_' + label + '_"]');
       if (!b) { return false; }
@@ -146,7 +158,8 @@ func jsObject(m map[string]string) string {
 // limit set to 50 (the notebook's 1000 tasks of 100 ms, one quick run) and
 // Run pressed give a runtime chart whose point at the lecture's setting
 // sits at ⌈1000/50⌉ × 100 ms = 2 s, and the line above the panel records
-// the values; a limit of 0 is refused in the panel with the parameter and
+// the values; after that quick run, releasing the limit's slider one step
+// up reruns at limit 100 with no Run pressed; a limit of 0 is refused in the panel with the parameter and
 // its range, and nothing runs; a long run is stopped with Stop and the
 // panel stays; Close ends the cell and leaves the line of values; and the
 // findings cell below reads the result of the panel's run.
@@ -164,6 +177,30 @@ func TestLabControls(t *testing.T) {
 		t.Errorf("the panel's line does not record the run's values: %q", got)
 	}
 	p.screenshot("lab-controls-03-semaphore", c)
+
+	// The run was quick: releasing a slider reruns, with no Run pressed.
+	// The limit's slider one step up its 1-2-5 ladder, 50 to 100: the
+	// headline run's charts and the panel's line follow.
+	if got := eval[string](t, p.b, fmt.Sprintf(`__blPanel.line(%s)`, cell)); !strings.Contains(got, "releasing a slider reruns it") {
+		t.Errorf("after a quick run the panel does not say that a slider's release reruns: %q", got)
+	}
+	if msg := eval[string](t, p.b, fmt.Sprintf(`__blPanel.slide(%s, 'limit', 1)`, cell)); msg != "" {
+		t.Fatal(msg)
+	}
+	start := time.Now()
+	p.b.poll(t, "the rerun on the slider's release", fmt.Sprintf(`(function (cell) {
+  return cell.querySelectorAll('.boundlab-progress').length === 0 && cell.querySelectorAll('.boundlab-summary').length === 1 &&
+    Array.from(cell.querySelectorAll('.boundlab-chart')).some(function (e) { return (e.getAttribute('aria-label') || '').indexOf('at most 100 at a time') >= 0; });
+})(%s)`, cell), 2*time.Minute)
+	line := eval[string](t, p.b, fmt.Sprintf(`__blPanel.line(%s)`, cell))
+	t.Logf("the slider released at limit 100 reran in %s; the panel says %q", time.Since(start).Round(10*time.Millisecond), line)
+	if !strings.Contains(line, "limit=100") || !strings.Contains(line, "limits=50") {
+		t.Errorf("after the rerun on release the panel's line does not record limit=100 (limits=50): %q", line)
+	}
+	cs = p.chartsIn(cell)
+	checkCharts(t, "after the slider's release", cs)
+	atFifty = checkLimitPoint(t, p, c)
+	p.screenshot("lab-controls-release-03-semaphore", c)
 
 	// A bad value: refused in the panel, naming the parameter and range;
 	// the charts of the last run stay.
@@ -190,7 +227,7 @@ func TestLabControls(t *testing.T) {
 	}
 	eval[bool](t, p.b, fmt.Sprintf(`__blPanel.press(%s, 'run')`, cell))
 	p.b.poll(t, "the long run's progress bar", cell+`.querySelectorAll('.boundlab-progress').length > 0`, time.Minute)
-	start := time.Now()
+	start = time.Now()
 	eval[bool](t, p.b, fmt.Sprintf(`__blPanel.press(%s, 'stop')`, cell))
 	p.b.poll(t, "the run to stop", cell+`.textContent.indexOf('stopped; the run was cancelled cleanly') >= 0`, 30*time.Second)
 	t.Logf("Stop ended the run in %s", time.Since(start).Round(10*time.Millisecond))
@@ -206,8 +243,8 @@ func TestLabControls(t *testing.T) {
 	if n := eval[int](t, p.b, `__blPanel.fields(`+cell+`).length`); n != 0 {
 		t.Errorf("%d fields left after Close", n)
 	}
-	if got := eval[string](t, p.b, fmt.Sprintf(`__blPanel.line(%s)`, cell)); !strings.Contains(got, "limit=50") || !strings.Contains(got, "closed") {
-		t.Errorf("after Close the line reads %q", got)
+	if got := eval[string](t, p.b, fmt.Sprintf(`__blPanel.line(%s)`, cell)); !strings.Contains(got, "limit=100") || !strings.Contains(got, "closed") {
+		t.Errorf("after Close the line reads %q, want the last successful run's limit=100 and that the panel closed", got)
 	}
 	p.screenshot("lab-controls-closed-03-semaphore", c)
 

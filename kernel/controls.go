@@ -22,6 +22,7 @@ import (
 
 	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // ShowControls shows a control panel for question q under the cell, built from
@@ -32,8 +33,10 @@ import (
 // parameter and its range), copies them into p and reruns the experiment
 // in place: the progress bar, then the summary, charts and verdicts
 // replace the panel's previous ones, and the result is saved for later
-// cells (see Last). Stop cancels a run in progress; Close, or the
-// notebook's stop button, ends the panel and the cell.
+// cells (see Last). Once a run has taken under quickRun (a few seconds),
+// releasing a slider reruns too, with no Run pressed; the panel's line
+// says so. Stop cancels a run in progress; Close, or the notebook's stop
+// button, ends the panel and the cell.
 //
 // The panel lives while the cell's program runs, so the cells below it
 // wait until it is closed. Where no live view can answer (a notebook
@@ -105,6 +108,11 @@ var frontEndWait = 15 * time.Second
 // travel to the program on their own messages.
 const settle = 150 * time.Millisecond
 
+// quickRun is the longest a run may have taken for the release of a
+// slider to rerun it: a lecturer dragging a limit sees the result follow;
+// a run of minutes waits for Run.
+const quickRun = 5 * time.Second
+
 // field is one parameter's text field, and the slider or select that
 // writes into it.
 type field struct {
@@ -142,6 +150,10 @@ type panel struct {
 	lineID, boxID, resultsID           string
 	rootID, buttonsID                  string
 	runClicks, stopClicks, closeClicks *comms.AddressChan[int]
+	// releases counts the page's slider releases (each slider's change
+	// event, sent to releaseAddr).
+	releaseAddr string
+	releases    *comms.AddressChan[int]
 
 	mu     sync.Mutex
 	values map[string]string // each field's text, as the page last sent it
@@ -155,6 +167,7 @@ func newPanel(name, title string, p experiments.Params) *panel {
 		lineID: "boundlab_controls_line_" + uid, boxID: "boundlab_controls_box_" + uid,
 		resultsID: "boundlab_controls_results_" + uid, rootID: "boundlab_controls_" + uid,
 		buttonsID: "boundlab_controls_buttons_" + uid, last: valuesLine(p),
+		releaseAddr: "/boundlab/release/" + uid,
 	}
 	for _, x := range p.Params() {
 		f := &field{param: x, id: "boundlab_field_" + x.Name + "_" + uid, addr: "/boundlab/field/" + x.Name + "/" + uid}
@@ -209,6 +222,7 @@ func (pn *panel) open(ctx context.Context) error {
 		pn.runClicks = pn.button("Run")
 		pn.stopClicks = pn.button("Stop")
 		pn.closeClicks = pn.button("Close")
+		pn.releases = comms.Listen[int](pn.releaseAddr)
 		pn.bindFields()
 	}()
 	select {
@@ -285,6 +299,12 @@ func (pn *panel) bindFields() {
 		}()
 		pairs = append(pairs, fmt.Sprintf("[%q, %q]", f.id, f.addr))
 	}
+	var sliders []string
+	for _, f := range pn.fields {
+		if f.slider != nil {
+			sliders = append(sliders, fmt.Sprintf("%q", f.slider.HtmlId()))
+		}
+	}
 	dom.TransientJavascript(`(() => {
   const c = globalThis.gonb_comm;
   if (!c) { return; }
@@ -296,6 +316,14 @@ func (pn *panel) bindFields() {
     el.addEventListener('input', send);
     el.addEventListener('change', send);
     v.subscribe((x) => { el.value = x; el.setAttribute('value', x); });
+  }
+  // A slider's change event comes when it is released (GoNB's own
+  // listener sends every move): count the releases.
+  const released = c.newSyncedVariable(` + fmt.Sprintf("%q", pn.releaseAddr) + `, 0);
+  let releases = 0;
+  for (const id of [` + strings.Join(sliders, ", ") + `]) {
+    const el = document.getElementById(id);
+    if (el) { el.addEventListener('change', () => released.set(++releases)); }
   }
   // Run All passes through the panel: when a cell below waits for the
   // kernel (its prompt shows *), close the panel so that it can run.
@@ -334,6 +362,8 @@ func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
 		cancel  context.CancelFunc
 		done    chan outcome
 		bar     *progress
+		began   time.Time
+		quick   bool // the last run took under quickRun
 		seen    = map[*comms.AddressChan[int]]int{}
 		clicked = func(c *comms.AddressChan[int], n int) bool {
 			if n <= seen[c] {
@@ -343,6 +373,20 @@ func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
 			return true
 		}
 	)
+	// begin starts a run with the fields' values, after their last
+	// messages have arrived.
+	begin := func() {
+		time.Sleep(settle)
+		run, err := prepare(pn.snapshot())
+		if err != nil {
+			pn.showValues("", errorHTML(err))
+			return
+		}
+		bar = newProgress(pn.title)
+		bar.id = pn.resultsID
+		began = time.Now()
+		cancel, done = start(ctx, run, bar)
+	}
 	finish := func(reason string) {
 		if cancel != nil {
 			cancel()
@@ -374,16 +418,15 @@ func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
 				pn.showValues("", "A run is in progress: press Stop first.")
 				continue
 			}
-			time.Sleep(settle)
-			run, err := prepare(pn.snapshot())
-			if err != nil {
-				pn.showValues("", errorHTML(err))
-				continue
+			begin()
+		case n := <-pn.releases.C:
+			// A release reruns only after a quick run, and never over one
+			// in progress (the slider's value waits for the next Run).
+			if clicked(pn.releases, n) && quick && cancel == nil {
+				begin()
 			}
-			bar = newProgress(pn.title)
-			bar.id = pn.resultsID
-			cancel, done = start(ctx, run, bar)
 		case o := <-done:
+			took := time.Since(began)
 			cancel()
 			cancel, done = nil, nil
 			if o.err != nil {
@@ -392,9 +435,19 @@ func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
 				continue
 			}
 			bar.set(o.h, o.text)
-			pn.showValues("", "")
+			quick = took < quickRun
+			pn.showValues("", quickNote(took))
 		}
 	}
+}
+
+// quickNote says, after a run that took took, whether releasing a slider
+// reruns.
+func quickNote(took time.Duration) string {
+	if took < quickRun {
+		return fmt.Sprintf("The run took %s: releasing a slider reruns it.", units.Duration(took))
+	}
+	return fmt.Sprintf("The run took %s: press Run to rerun (a slider reruns on release after runs under %s).", units.Duration(took), quickRun)
 }
 
 // start runs run in a goroutine of its own; its outcome comes on done.
