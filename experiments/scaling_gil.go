@@ -14,7 +14,7 @@ import (
 	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/experiments/pyprof"
 	"github.com/boundlab/boundlab/internal/proc"
-	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/internal/project"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -327,8 +327,8 @@ func pySpyPath() (string, error) {
 	root := os.Getenv("BOUNDLAB_ROOT")
 	if root == "" {
 		if wd, err := os.Getwd(); err == nil {
-			if p, err := setup.FindProject(wd); err == nil {
-				root = p.Root
+			if r, err := project.Root(wd); err == nil {
+				root = r
 			}
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/boundlab/boundlab/internal/proc"
-	"github.com/boundlab/boundlab/internal/setup"
+	"github.com/boundlab/boundlab/internal/project"
 )
 
 // pySpy finds py-spy as boundlab does, skipping the test without it
@@ -25,8 +25,8 @@ import (
 func pySpy(t *testing.T) string {
 	t.Helper()
 	root := ""
-	if p, err := setup.FindProject("."); err == nil {
-		root = p.Root
+	if r, err := project.Root("."); err == nil {
+		root = r
 	}
 	path, err := FindPySpy(root)
 	if err != nil {

@@ -12,21 +12,18 @@
 package setup
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// ModulePath is the Go module path of a boundlab checkout.
-const ModulePath = "github.com/boundlab/boundlab"
+	"github.com/boundlab/boundlab/internal/project"
+)
 
 // Project is a boundlab checkout.
 type Project struct {
@@ -36,41 +33,13 @@ type Project struct {
 	Bin string
 }
 
-// FindProject finds the boundlab checkout holding dir: the nearest directory
-// at or above dir whose go.mod declares module github.com/boundlab/boundlab.
+// FindProject finds the boundlab checkout holding dir (see project.Root).
 func FindProject(dir string) (Project, error) {
-	abs, err := filepath.Abs(dir)
+	root, err := project.Root(dir)
 	if err != nil {
-		return Project{}, fmt.Errorf("find project: %w", err)
+		return Project{}, err
 	}
-	for d := abs; ; {
-		if modulePathOf(filepath.Join(d, "go.mod")) == ModulePath {
-			return Project{Root: d, Bin: filepath.Join(d, "bin")}, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return Project{}, fmt.Errorf("no boundlab checkout at or above %s (no go.mod declaring module %s); run boundlab inside the checkout", abs, ModulePath)
-		}
-		d = parent
-	}
-}
-
-// modulePathOf returns the module path declared by the go.mod file at path,
-// or "" when there is none.
-func modulePathOf(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			return strings.Trim(fields[1], `"`)
-		}
-	}
-	return ""
+	return Project{Root: root, Bin: filepath.Join(root, "bin")}, nil
 }
 
 // bin returns the tool directory.

@@ -74,7 +74,7 @@ func fakePATH(t *testing.T, scripts map[string]string, keep ...string) string {
 
 func TestFindProject(t *testing.T) {
 	p := thisProject(t)
-	if modulePathOf(filepath.Join(p.Root, "go.mod")) != ModulePath || p.bin() != filepath.Join(p.Root, "bin") {
+	if _, err := os.Stat(filepath.Join(p.Root, "go.mod")); err != nil || p.bin() != filepath.Join(p.Root, "bin") {
 		t.Fatalf("FindProject(.) = %+v", p)
 	}
 	_, err := FindProject(t.TempDir())

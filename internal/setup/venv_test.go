@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/boundlab/boundlab/internal/project"
 )
 
 // The lock pins what the set-up promises (JupyterLab 4.6, Notebook 7.6,
@@ -138,7 +140,7 @@ func TestChosenJupyter(t *testing.T) {
 func tempProject(t *testing.T) Project {
 	t.Helper()
 	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+ModulePath+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+project.ModulePath+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := os.ReadFile(thisProject(t).path(LockFile))
