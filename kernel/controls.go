@@ -358,87 +358,108 @@ type outcome struct {
 
 // serve handles the buttons until Close or ctx ends the panel.
 func (pn *panel) serve(ctx context.Context, prepare prepareFunc) {
-	var (
-		cancel  context.CancelFunc
-		done    chan outcome
-		bar     *progress
-		began   time.Time
-		quick   bool // the last run took under quickRun
-		seen    = map[*comms.AddressChan[int]]int{}
-		clicked = func(c *comms.AddressChan[int], n int) bool {
-			if n <= seen[c] {
-				return false
-			}
-			seen[c] = n
-			return true
-		}
-	)
-	// begin starts a run with the fields' values, after their last
-	// messages have arrived.
-	begin := func() {
-		time.Sleep(settle)
-		run, err := prepare(pn.snapshot())
-		if err != nil {
-			pn.showValues("", errorHTML(err))
-			return
-		}
-		bar = newProgress(pn.title)
-		bar.id = pn.resultsID
-		began = time.Now()
-		cancel, done = start(ctx, run, bar)
-	}
-	finish := func(reason string) {
-		if cancel != nil {
-			cancel()
-			if o := <-done; o.err != nil {
-				bar.set(errorHTML(o.err), "error: "+o.err.Error())
-			}
-		}
-		pn.close(reason)
-	}
+	s := &session{pn: pn, ctx: ctx, prepare: prepare, seen: map[*comms.AddressChan[int]]int{}}
 	for {
 		select {
 		case <-ctx.Done():
-			finish("stopped by the notebook's stop button")
+			s.finish("stopped by the notebook's stop button")
 			return
 		case n := <-pn.closeClicks.C:
-			if clicked(pn.closeClicks, n) {
-				finish("closed by its button, or because a cell below was waiting to run")
+			if s.clicked(pn.closeClicks, n) {
+				s.finish("closed by its button, or because a cell below was waiting to run")
 				return
 			}
 		case n := <-pn.stopClicks.C:
-			if clicked(pn.stopClicks, n) && cancel != nil {
-				cancel()
+			if s.clicked(pn.stopClicks, n) && s.cancel != nil {
+				s.cancel()
 			}
 		case n := <-pn.runClicks.C:
-			if !clicked(pn.runClicks, n) {
+			if !s.clicked(pn.runClicks, n) {
 				continue
 			}
-			if cancel != nil {
+			if s.cancel != nil {
 				pn.showValues("", "A run is in progress: press Stop first.")
 				continue
 			}
-			begin()
+			s.begin()
 		case n := <-pn.releases.C:
 			// A release reruns only after a quick run, and never over one
 			// in progress (the slider's value waits for the next Run).
-			if clicked(pn.releases, n) && quick && cancel == nil {
-				begin()
+			if s.clicked(pn.releases, n) && s.quick && s.cancel == nil {
+				s.begin()
 			}
-		case o := <-done:
-			took := time.Since(began)
-			cancel()
-			cancel, done = nil, nil
-			if o.err != nil {
-				pn.showValues("", errorHTML(o.err))
-				bar.set(errorHTML(o.err), "error: "+o.err.Error())
-				continue
-			}
-			bar.set(o.h, o.text)
-			quick = took < quickRun
-			pn.showValues("", quickNote(took))
+		case o := <-s.done:
+			s.ended(o)
 		}
 	}
+}
+
+// session is a panel's runs: the one in progress, if any, and what the
+// last one took.
+type session struct {
+	pn      *panel
+	ctx     context.Context
+	prepare prepareFunc
+
+	cancel context.CancelFunc // nil when no run is in progress
+	done   chan outcome
+	bar    *progress
+	began  time.Time
+	quick  bool // the last run took under quickRun
+	// seen is each address's last count: GoNB sends a button's clicks
+	// (and the page a slider's releases) as a running count.
+	seen map[*comms.AddressChan[int]]int
+}
+
+// clicked says whether count n on c is new.
+func (s *session) clicked(c *comms.AddressChan[int], n int) bool {
+	if n <= s.seen[c] {
+		return false
+	}
+	s.seen[c] = n
+	return true
+}
+
+// begin starts a run with the fields' values, after their last messages
+// have arrived; a bad value is the panel's status and nothing runs.
+func (s *session) begin() {
+	time.Sleep(settle)
+	run, err := s.prepare(s.pn.snapshot())
+	if err != nil {
+		s.pn.showValues("", errorHTML(err))
+		return
+	}
+	s.bar = newProgress(s.pn.title)
+	s.bar.id = s.pn.resultsID
+	s.began = time.Now()
+	s.cancel, s.done = start(s.ctx, run, s.bar)
+}
+
+// ended shows a run's outcome in place of its progress bar, and says in
+// the panel's line how long it took.
+func (s *session) ended(o outcome) {
+	took := time.Since(s.began)
+	s.cancel()
+	s.cancel, s.done = nil, nil
+	if o.err != nil {
+		s.pn.showValues("", errorHTML(o.err))
+		s.bar.set(errorHTML(o.err), "error: "+o.err.Error())
+		return
+	}
+	s.bar.set(o.h, o.text)
+	s.quick = took < quickRun
+	s.pn.showValues("", quickNote(took))
+}
+
+// finish stops a run in progress, waits for it, and closes the panel.
+func (s *session) finish(reason string) {
+	if s.cancel != nil {
+		s.cancel()
+		if o := <-s.done; o.err != nil {
+			s.bar.set(errorHTML(o.err), "error: "+o.err.Error())
+		}
+	}
+	s.pn.close(reason)
 }
 
 // quickNote says, after a run that took took, whether releasing a slider
