@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // The call experiments as recorded by the experiments' tests: quick runs,
@@ -98,7 +100,7 @@ func TestForManyTasks(t *testing.T) {
 		{"How memory grows with the live tasks: the exponent", []SeriesInfo{{"in proportion: the claim's range", 2},
 			{"exponent of memory against live tasks", 6}, {"exponent of memory against live tasks", 9}}},
 		{"Open descriptors against tasks", fds},
-		{"Open descriptors over time, 3000 tasks at once", []SeriesInfo{{"goroutines", len(res.Points[2].Samples)}, {"eventloop", len(res.Points[5].Samples)}, {"cpython asyncio", len(res.Points[8].Samples)}}},
+		{"Open descriptors over time, 3000 tasks at once", []SeriesInfo{{"goroutines", drawnSamples(res.Points[2].Samples)}, {"eventloop", drawnSamples(res.Points[5].Samples)}, {"cpython asyncio", drawnSamples(res.Points[8].Samples)}}},
 		{"Failed calls by kind against tasks", errs},
 		{"Scheduling delay against tasks", delay},
 		{"Garbage collections against tasks", gc},
@@ -118,5 +120,39 @@ func TestForManyTasks(t *testing.T) {
 	}
 	if !strings.Contains(cs[1].Option(), fmt.Sprintf("goroutines: 95%% interval %.3f to %.3f", v.Low, v.High)) {
 		t.Error("the exponent's interval is not the verdict's")
+	}
+}
+
+// drawnSamples is how many of a run's descriptor samples are drawn.
+func drawnSamples(smps []model.ChildSample) int {
+	out, _ := thinSamples(smps, fdSamplesDrawn)
+	return len(out)
+}
+
+// TestThinSamples: a run's descriptor samples drawn from every k-th, the
+// peak and the last always among them, in order; a short run drawn whole.
+func TestThinSamples(t *testing.T) {
+	var smps []model.ChildSample
+	for i := range 901 {
+		smps = append(smps, model.ChildSample{At: time.Duration(i) * 20 * time.Millisecond, FDs: i % 300})
+	}
+	smps[457].FDs = 5000 // the peak, off the every-k-th grid
+	out, k := thinSamples(smps, 200)
+	if k != 5 || len(out) > 200+2 || len(out) < 180 {
+		t.Fatalf("k %d, %d samples of 901; want every 5th, about 181", k, len(out))
+	}
+	peak, last := false, false
+	for i, s := range out {
+		if i > 0 && s.At <= out[i-1].At {
+			t.Fatalf("sample %d at %v after %v: not in order", i, s.At, out[i-1].At)
+		}
+		peak = peak || s.FDs == 5000
+		last = last || s.At == smps[900].At
+	}
+	if !peak || !last {
+		t.Errorf("peak kept %v, last kept %v; want both", peak, last)
+	}
+	if whole, k := thinSamples(smps[:150], 200); len(whole) != 150 || k != 1 {
+		t.Errorf("150 samples: %d drawn, k %d; want all, 1", len(whole), k)
 	}
 }

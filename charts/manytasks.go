@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
@@ -202,10 +203,18 @@ func manyFDs(res *experiments.ManyTasksResult, models []string, server, stamp st
 	return xyChart("many_fds", f, logAxis("tasks created at once (log scale)"), yFromZero("open descriptors"), series)
 }
 
+// fdSamplesDrawn is the most samples manyFDsOverTime draws of one run: a
+// run of 50,000 calls read every 20 ms has about 900, and each point
+// carries its tooltip's words.
+const fdSamplesDrawn = 200
+
 // manyFDsOverTime draws, at the largest task count, each model's open
-// descriptors over the run, with the limit.
+// descriptors over the run, with the limit; a run with more than
+// fdSamplesDrawn samples is drawn from every k-th, its peak and its last,
+// as the subtitle says.
 func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, stamp string) (*Chart, error) {
 	var series []xySeries
+	var thinned []string
 	top, limit := 0, 0
 	for _, p := range res.Points {
 		top = max(top, p.Tasks)
@@ -217,7 +226,11 @@ func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, 
 				continue
 			}
 			limit = max(limit, p.NoFile)
-			for _, smp := range p.Samples {
+			smps, k := thinSamples(p.Samples, fdSamplesDrawn)
+			if k > 1 {
+				thinned = append(thinned, fmt.Sprintf("%s every %d%s of %d samples", m, k, ordinal(k), len(p.Samples)))
+			}
+			for _, smp := range smps {
 				s.points = append(s.points, point{x: round(smp.At.Seconds(), 3), y: float64(smp.FDs),
 					name: fmt.Sprintf("%s at %s: %d descriptors, %.1f MiB resident", m, units.Duration(smp.At), smp.FDs, units.MiB(smp.RSS))})
 			}
@@ -231,6 +244,9 @@ func manyFDsOverTime(res *experiments.ManyTasksResult, models []string, server, 
 		title:   fmt.Sprintf("Open descriptors over time, %d tasks at once", top),
 		context: fmt.Sprintf("the client process, read from /proc every %s · %s", param(res.Base(), "sample"), server),
 		stamp:   stamp,
+	}
+	if len(thinned) > 0 {
+		f.note = "drawn: " + strings.Join(thinned, ", ") + ", with each run's most descriptors and its last sample"
 	}
 	x := valueAxis("time since the batch started (s)")
 	x.Min = 0
@@ -349,4 +365,26 @@ func joinComma(xs []string) string {
 		s += x
 	}
 	return s
+}
+
+// thinSamples returns at most about most of smps, every k-th of them (k
+// the smallest that fits), with the one holding the most descriptors and
+// the last added where k skipped them; k is 1 when all fit.
+func thinSamples(smps []model.ChildSample, most int) (out []model.ChildSample, k int) {
+	if len(smps) <= most {
+		return smps, 1
+	}
+	k = (len(smps) + most - 1) / most
+	peak := 0
+	for i, s := range smps {
+		if s.FDs > smps[peak].FDs {
+			peak = i
+		}
+	}
+	for i, s := range smps {
+		if i%k == 0 || i == peak || i == len(smps)-1 {
+			out = append(out, s)
+		}
+	}
+	return out, k
 }
