@@ -362,7 +362,7 @@ func (s sampled) utilisation() float64 {
 }
 
 // sampledRun runs one batch while sampling this process's tree.
-func sampledRun(ctx context.Context, tr *tracker, stage string, weight float64, name string, tasks []model.Task, cfg model.Config, interval time.Duration) (sampled, error) {
+func sampledRun(ctx context.Context, tr *tracker, stage string, weight float64, name model.Name, tasks []model.Task, cfg model.Config, interval time.Duration) (sampled, error) {
 	s, err := measure.StartSampler(os.Getpid(), interval)
 	if err != nil {
 		return sampled{}, fmt.Errorf("%s: %w", stage, err)
