@@ -387,6 +387,9 @@ func seriesOf(name string) series {
 	return series{model: s.Model, flavor: s.Flavor}
 }
 
+// python reports whether the series (or variant) named name is CPython's.
+func python(name string) bool { return model.ParseSeries(name).Model == model.CPython }
+
 // paramsOf returns r's parameters as a *P, or a zero P where r has none of
 // that type (a result built by hand).
 func paramsOf[P any](r *Report) *P {

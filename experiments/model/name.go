@@ -62,6 +62,10 @@ func (s Series) String() string {
 	return string(s.Model) + " " + s.Flavor
 }
 
+// PythonSeries is the name of the cpython model's series with flavor, e.g.
+// "cpython threads".
+func PythonSeries(flavor string) string { return SeriesOf(CPython, flavor).String() }
+
 // ParseSeries reads back a name Series.String made, e.g. "cpython asyncio".
 // A name it did not make comes back as a Series whose String is name.
 func ParseSeries(name string) Series {
@@ -71,4 +75,19 @@ func ParseSeries(name string) Series {
 
 // EventLoop reports whether the series runs its tasks on one event loop:
 // the eventloop model, or CPython's asyncio.
-func (s Series) EventLoop() bool { return s.Model == EventLoop || s.Flavor == FlavorAsyncio }
+func (s Series) EventLoop() bool {
+	return s.Model == EventLoop || s == Series{Model: CPython, Flavor: FlavorAsyncio}
+}
+
+// Threads reports whether the series runs its tasks on a pool of threads
+// sharing a GIL: the gil model, or CPython's threads.
+func (s Series) Threads() bool {
+	return s.Model == GILThreads || s == Series{Model: CPython, Flavor: FlavorThreads}
+}
+
+// WorkerProcesses reports whether the series runs its tasks on a pool of
+// worker processes: the processes model, or CPython's
+// ProcessPoolExecutor.
+func (s Series) WorkerProcesses() bool {
+	return s.Model == Processes || s == Series{Model: CPython, Flavor: FlavorProcesses}
+}
