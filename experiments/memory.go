@@ -432,7 +432,7 @@ func (mr memoryRunner) processes() error {
 	res := mr.res
 	for _, w := range slices.Compact(slices.Sorted(slices.Values(mr.p.Workers))) {
 		tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
-		run, err := runModel(mr.ctx, mr.tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), model.Processes, tasks, model.Config{Concurrency: w})
+		run, err := runModel(mr.ctx, mr.tr, fmt.Sprintf("%s, %d workers", model.Processes, w), 0.2+0.02*float64(w), model.Processes, tasks, model.Config{Concurrency: w})
 		if err != nil {
 			return err
 		}

@@ -520,7 +520,7 @@ func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p *Scali
 	const n = 8
 	arms := make([]arm, len(p.Payloads))
 	for i, size := range p.Payloads {
-		arms[i] = arm{stage: "processes, payload " + FormatSize(size), weight: payloadWeight, model: model.Processes,
+		arms[i] = arm{stage: fmt.Sprintf("%s, payload %s", model.Processes, FormatSize(size)), weight: payloadWeight, model: model.Processes,
 			tasks: model.Repeat(n, model.Task{Steps: []model.Step{model.CPUFor(time.Millisecond)}, Payload: size}),
 			cfg:   model.Config{Concurrency: 2}}
 	}

@@ -90,7 +90,7 @@ func (res *ScalingResult) spyGIL(ctx context.Context, tr *tracker, p *ScalingPar
 		CPython: -1, Model: -1, Interval: spyInterval}
 	label := fmt.Sprintf("gil timeline, threads=%d", p.SpyThreads)
 	cfg := model.Config{Concurrency: p.SpyThreads, SwitchInterval: p.SwitchInterval}
-	run, err := runModel(ctx, tr, fmt.Sprintf("gil, %d threads, the tasks py-spy watches on CPython", p.SpyThreads), plan.weight, model.GILThreads, plan.tasks, cfg)
+	run, err := runModel(ctx, tr, fmt.Sprintf("%s, %d threads, the tasks py-spy watches on CPython", model.GILThreads, p.SpyThreads), plan.weight, model.GILThreads, plan.tasks, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (res *ScalingResult) spyGIL(ctx context.Context, tr *tracker, p *ScalingPar
 	sp := &spying{pyspy: pyspy}
 	sp.ctx, sp.cancel = context.WithCancel(ctx)
 	cfg.Flavor, cfg.Python, cfg.Started = model.FlavorThreads, p.Python, sp.started
-	run, err = runModel(ctx, tr, fmt.Sprintf("cpython threads, %d threads, sampled by py-spy", p.SpyThreads), plan.weight, model.CPython, plan.tasks, cfg)
+	run, err = runModel(ctx, tr, fmt.Sprintf("%s, %d threads, sampled by py-spy", model.PythonSeries(model.FlavorThreads), p.SpyThreads), plan.weight, model.CPython, plan.tasks, cfg)
 	spied, spyErr := sp.stop()
 	if err != nil {
 		return nil, err
