@@ -136,7 +136,7 @@ type MemoryResult struct {
 // series (goroutines, eventloop, processes, CPython's asyncio).
 const seriesBare = "bare goroutines"
 
-var seriesAsyncio = model.SeriesOf(model.CPython, model.FlavorAsyncio).String()
+var seriesAsyncio = model.PythonSeries(model.FlavorAsyncio)
 
 // Claims of the memory experiment.
 var (
