@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -64,7 +65,7 @@ func validRun(r *experiments.Report, i int) bool {
 // isLoop reports whether pt ran on an event loop: the eventloop model, or
 // CPython's asyncio.
 func isLoop(pt experiments.AsyncCPUPoint) bool {
-	return pt.Model == "eventloop" || pt.Model == "cpython asyncio"
+	return model.ParseSeries(pt.Model).EventLoop()
 }
 
 // concurrentLanes are the event loops' (the eventloop model's and CPython's
@@ -90,7 +91,11 @@ func concurrentLanes(res *experiments.AsyncCPUResult) (lanes []lane, traced int)
 		}
 		return ls, n
 	}
-	if ls, n := pick(func(m string) bool { return m == "eventloop" || m == "cpython asyncio" || m == "goroutines" }); len(ls) > 0 {
+	loopsAndGoroutines := func(m string) bool {
+		s := model.ParseSeries(m)
+		return s.EventLoop() || s.Model == model.Goroutines
+	}
+	if ls, n := pick(loopsAndGoroutines); len(ls) > 0 {
 		return ls, n
 	}
 	return pick(func(string) bool { return true })

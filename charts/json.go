@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -168,7 +169,7 @@ func jsonLag(res *experiments.JSONResult, work, stamp string, cpython bool) (*Ch
 	var series []xySeries
 	top, wall, enc := 0.0, 0.0, 0.0
 	for i, p := range res.Headline {
-		if !p.Loop || !validRun(res.Base(), p.Run) || strings.HasPrefix(p.Model, "cpython") != cpython {
+		if !p.Loop || !validRun(res.Base(), p.Run) || isPython(p.Model) != cpython {
 			continue
 		}
 		if enc == 0 && p.Encode > 0 {
@@ -248,7 +249,8 @@ func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, er
 // baselineOf is the baseline of a variant's model: "eventloop+processes"
 // is the eventloop's.
 func baselineOf(res *experiments.JSONResult, variant string) (experiments.JSONPoint, bool) {
-	base, _, _ := strings.Cut(variant, "+")
+	s, _ := experiments.ParseJSONVariant(variant)
+	base := s.String()
 	for _, b := range res.Baselines {
 		if b.Model == base {
 			return b, true
@@ -290,11 +292,23 @@ func jsonSweep(res *experiments.JSONResult, kind, title, yName, tasks, stamp str
 // jsonColors tell the variants apart: an executor's colour is its model's,
 // lighter or darker.
 var jsonColors = map[string]string{
-	"eventloop+threads":         "#73c0de",
-	"eventloop+gil-threads":     "#fac858",
-	"eventloop+processes":       "#ea7ccc",
-	"cpython asyncio+threads":   "#9a7b4f",
-	"cpython asyncio+processes": "#8b4a1c",
+	experiments.JSONVariant(loopSeries, model.ExecThreads):      "#73c0de",
+	experiments.JSONVariant(loopSeries, model.ExecGILThreads):   "#fac858",
+	experiments.JSONVariant(loopSeries, model.ExecProcesses):    "#ea7ccc",
+	experiments.JSONVariant(asyncioSeries, model.ExecThreads):   "#9a7b4f",
+	experiments.JSONVariant(asyncioSeries, model.ExecProcesses): "#8b4a1c",
+}
+
+// The json variants' series: the eventloop model's and CPython's asyncio.
+var (
+	loopSeries    = model.SeriesOf(model.EventLoop, "")
+	asyncioSeries = model.SeriesOf(model.CPython, model.FlavorAsyncio)
+)
+
+// isPython reports whether the variant named name runs on CPython.
+func isPython(name string) bool {
+	s, _ := experiments.ParseJSONVariant(name)
+	return s.Model == model.CPython
 }
 
 func jsonColor(name string, i int) string {

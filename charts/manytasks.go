@@ -301,7 +301,7 @@ func manyDelay(res *experiments.ManyTasksResult, models []string, server, stamp 
 		color := modelColor(m, i)
 		start := xySeries{name: m + " · creation to start, p99", color: color, symbol: modelSymbol(m)}
 		other := xySeries{name: m + " · runtime: runnable to running, p99", color: lighter(color), symbol: "rect"}
-		loop := m == "eventloop" || m == "cpython "+model.FlavorAsyncio
+		loop := model.ParseSeries(m).EventLoop()
 		if loop {
 			other.name = m + " · largest heartbeat lag"
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/decision"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -313,10 +314,10 @@ func heatOptions(f frame, models []string, lo, hi float64, text []string) map[st
 
 // matrixHowText says how a cell's model ran its workload.
 func matrixHowText(c experiments.MatrixCell) string {
-	switch c.Model {
-	case "gil", "cpython threads":
+	switch s := model.ParseSeries(c.Model); {
+	case s.Threads():
 		return fmt.Sprintf("%d threads", c.Concurrency)
-	case "processes", "cpython processes":
+	case s.WorkerProcesses():
 		return fmt.Sprintf("%d worker processes (started before the clock, in %s)", c.Concurrency, units.Duration(c.Setup))
 	}
 	return fmt.Sprintf("all %d at once", c.Concurrency)

@@ -11,6 +11,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -47,7 +48,7 @@ func memoryCharts(res *experiments.MemoryResult) ([]*Chart, error) {
 			return nil, err
 		}
 	}
-	if slices.ContainsFunc(res.Points, func(p experiments.MemoryPoint) bool { return p.Create > 0 && p.Model != "processes" }) {
+	if slices.ContainsFunc(res.Points, func(p experiments.MemoryPoint) bool { return p.Create > 0 && p.Model != string(model.Processes) }) {
 		if err := out.add(memoryCreate(res, stamp)); err != nil {
 			return nil, err
 		}
@@ -86,7 +87,7 @@ func memoryTotal(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 	var series []xySeries
 	for i, m := range memorySeriesNames(res) {
 		what := "live tasks"
-		if m == "processes" {
+		if m == string(model.Processes) {
 			what = "worker processes"
 		}
 		series = append(series, memoryLine(res, m, i, func(p experiments.MemoryPoint) (float64, string, bool) {
@@ -127,7 +128,7 @@ func memoryPerTask(res *experiments.MemoryResult, stamp string) (*Chart, error) 
 		marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: a goroutine at most, its 2 KiB first stack and a little (live-goroutine)", units.Bytes(hi)), YAxis: round(hi, 1)})
 	}
 	if v, ok := firstVerdict(res.Base(), "live-loop"); ok {
-		if gs, ok := seriesNamed(res, "goroutines"); ok {
+		if gs, ok := seriesNamed(res, string(model.Goroutines)); ok {
 			_, hi := v.Bounds()
 			q := hi * gs.PerTask
 			marks = append(marks, opts.MarkLineNameYAxisItem{Name: fmt.Sprintf("%s: an event loop's task at most, %.3g of a goroutine (live-loop)", units.Bytes(q), hi), YAxis: round(q, 1)})
@@ -164,7 +165,7 @@ func memoryBreakdown(res *experiments.MemoryResult, stamp string) (*Chart, error
 		entries []breakdownEntry
 	)
 	for _, s := range res.Series {
-		if len(s.Breakdown) == 0 || s.Model == "processes" {
+		if len(s.Breakdown) == 0 || s.Model == string(model.Processes) {
 			continue
 		}
 		models = append(models, s.Model)
@@ -244,7 +245,7 @@ type breakdownEntry struct {
 func memoryCreate(res *experiments.MemoryResult, stamp string) (*Chart, error) {
 	var series []xySeries
 	for i, m := range memorySeriesNames(res) {
-		if m == "processes" {
+		if m == string(model.Processes) {
 			continue
 		}
 		series = append(series, memoryLine(res, m, i, func(p experiments.MemoryPoint) (float64, string, bool) {

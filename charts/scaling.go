@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
 )
 
@@ -169,12 +170,12 @@ func workersAxis(lo, hi int) opts.XAxis {
 // others (processes-scale, parallel-cpu), and the claim's id; "" for an
 // event loop, which no claim of the question judges.
 func predicted(m string, ideal float64) (float64, string) {
-	switch {
-	case m == "gil" || m == "cpython threads":
+	switch s := model.ParseSeries(m); {
+	case s.Threads():
 		return 1, "threads-no-speedup"
-	case m == "processes" || m == "cpython processes":
+	case s.WorkerProcesses():
 		return ideal, "processes-scale"
-	case m == "eventloop" || m == "cpython asyncio":
+	case s.EventLoop():
 		return 0, ""
 	}
 	return ideal, "parallel-cpu"
@@ -299,7 +300,7 @@ func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp str
 			claim = c
 		}
 	}
-	s := xySeries{name: "processes", color: modelColor("processes", 0)}
+	s := xySeries{name: string(model.Processes), color: modelColor(string(model.Processes), 0)}
 	var ivs []interval
 	var lx, ly, xs []float64
 	for _, p := range pc.Payloads {

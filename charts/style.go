@@ -51,19 +51,19 @@ var (
 		kindFailed:         "failed call",
 	}
 	otherKind   = "#9e9e9e"
-	modelColors = map[string]string{
-		"eventloop":  "#5470c6",
-		"goroutines": "#3ba272",
-		"gil":        "#ee6666",
-		"processes":  "#fc8452",
+	modelColors = map[model.Series]string{
+		{Model: model.EventLoop}:  "#5470c6",
+		{Model: model.Goroutines}: "#3ba272",
+		{Model: model.GILThreads}: "#ee6666",
+		{Model: model.Processes}:  "#fc8452",
 		// CPython itself, the original the models are held to, in dark
 		// colours: slate for its threads, deep purple for its asyncio (the
 		// two can share a chart), dark brown beside the processes' orange
 		// for its ProcessPoolExecutor.
-		"cpython":           "#2f4554",
-		"cpython threads":   "#2f4554",
-		"cpython asyncio":   "#6a3d9a",
-		"cpython processes": "#8b4a1c",
+		{Model: model.CPython}:                                "#2f4554",
+		{Model: model.CPython, Flavor: model.FlavorThreads}:   "#2f4554",
+		{Model: model.CPython, Flavor: model.FlavorAsyncio}:   "#6a3d9a",
+		{Model: model.CPython, Flavor: model.FlavorProcesses}: "#8b4a1c",
 	}
 	spareColors = []string{"#9a60b4", "#73c0de", "#fac858", "#ea7ccc", "#91cc75"}
 	// modelSymbols tell models apart where their lines coincide: a hollow
@@ -71,9 +71,11 @@ var (
 	// CPython's markers sit around or inside its model's: a hollow square
 	// around gil's diamond, a small square inside eventloop's hollow circle,
 	// a hollow triangle around processes' square.
-	modelSymbols = map[string]string{
-		"eventloop": "emptyCircle", "goroutines": "triangle", "gil": "diamond", "processes": "rect",
-		"cpython": "emptyRect", "cpython threads": "emptyRect", "cpython asyncio": "rect", "cpython processes": "emptyTriangle",
+	modelSymbols = map[model.Series]string{
+		{Model: model.EventLoop}: "emptyCircle", {Model: model.Goroutines}: "triangle",
+		{Model: model.GILThreads}: "diamond", {Model: model.Processes}: "rect",
+		{Model: model.CPython}: "emptyRect", {Model: model.CPython, Flavor: model.FlavorThreads}: "emptyRect",
+		{Model: model.CPython, Flavor: model.FlavorAsyncio}: "rect", {Model: model.CPython, Flavor: model.FlavorProcesses}: "emptyTriangle",
 	}
 	idealColor = "#7f7f7f"
 	// boundColor draws a claim's bounds where a prediction in idealColor
@@ -84,7 +86,7 @@ var (
 // modelColor is name's colour; models without one of their own take a spare
 // colour by their order of appearance, i.
 func modelColor(name string, i int) string {
-	if c, ok := modelColors[name]; ok {
+	if c, ok := modelColors[model.ParseSeries(name)]; ok {
 		return c
 	}
 	return spareColors[i%len(spareColors)]
@@ -230,7 +232,7 @@ func round(x float64, n int) float64 {
 
 // modelSymbol is the marker of a model's points.
 func modelSymbol(name string) string {
-	if s, ok := modelSymbols[name]; ok {
+	if s, ok := modelSymbols[model.ParseSeries(name)]; ok {
 		return s
 	}
 	return "circle"

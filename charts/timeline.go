@@ -205,11 +205,11 @@ func schedNote(lanes []lane) string {
 
 // rowNoun says what a timeline row is under a model (a series: "cpython
 // threads" is a model with its flavor).
-func rowNoun(model string) string {
-	switch model {
-	case "gil", "cpython threads", "cpython":
+func rowNoun(name string) string {
+	switch s := model.ParseSeries(name); {
+	case s.Threads(), s == model.Series{Model: model.CPython}:
 		return "thread"
-	case "processes", "cpython processes":
+	case s.WorkerProcesses():
 		return "worker process"
 	}
 	return "semaphore slot"

@@ -36,7 +36,7 @@ func (p *AsyncCPUParams) Params() []Param {
 		intParam(&p.Tasks, "tasks", "CPU-bound tasks to run", 1, 1000),
 		durationParam(&p.CPU, "cpu", "computation per task", time.Millisecond, 10*time.Second),
 		durationParam(&p.Heartbeat, "heartbeat", "event loop lag probe period", time.Millisecond, time.Second),
-		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", []string{"eventloop", "goroutines", "processes", "gil", "cpython"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", model.Strings(model.EventLoop, model.Goroutines, model.Processes, model.GILThreads, model.CPython)),
 		intParam(&p.Repeat, "repeat", "runs of each model each way, interleaved (median and 95% interval judged; 6 or more for an interval that assumes no distribution)", 1, 20),
 		pythonParam(&p.Python),
 	}
@@ -47,7 +47,7 @@ func (p *AsyncCPUParams) Params() []Param {
 // each way (repeatsFor: under a second a run).
 func defaultAsyncCPU() AsyncCPUParams {
 	return AsyncCPUParams{Tasks: 8, CPU: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond,
-		Models: []string{"eventloop", "goroutines", "processes", "cpython"}, Repeat: repeatsFor(8 * 50 * time.Millisecond)}
+		Models: model.Strings(model.EventLoop, model.Goroutines, model.Processes, model.CPython), Repeat: repeatsFor(8 * 50 * time.Millisecond)}
 }
 
 // quickAsyncCPU is four tasks of 30 ms.
@@ -214,7 +214,7 @@ func (res *AsyncCPUResult) asyncPoint(s series, seq, con []int, traced int, work
 		SequentialRuns: seq, ConcurrentRuns: con,
 		SequentialWalls: durationsOf(r, seq, wall), ConcurrentWalls: durationsOf(r, con, wall),
 		Sequential: medianRun(r, seq, wallOf), Concurrent: medianRun(r, con, wallOf),
-		SpeedupCI:    speedupOf(r, seq, con, s.model == "cpython", work),
+		SpeedupCI:    speedupOf(r, seq, con, s.model == model.CPython, work),
 		MaxLoopLags:  durationsOf(r, con, func(run *model.Run) time.Duration { return run.Totals.MaxLoopLag }),
 		LongestSteps: durationsOf(r, con, func(run *model.Run) time.Duration { return longestSegment(run.Spans, model.KindCPU) }),
 	}
@@ -253,7 +253,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 		}
 		switch {
 		case s.eventLoop():
-			if s.model == "cpython" && pt.Concurrent >= 0 {
+			if s.model == model.CPython && pt.Concurrent >= 0 {
 				detail += "; " + pyName(r.Runs[pt.Concurrent].Interpreter)
 			}
 			j.add(speedup(claimAsyncNoSpeedup, 1, detail))
@@ -266,7 +266,7 @@ func judgeAsyncCPU(r *AsyncCPUResult) judgement {
 			j.add(claimAsyncBlocksLoop.Judge(Measurement{Model: pt.Model, Samples: lags, Expected: 1, Unit: "× longest step", Busy: r.busy(pt.ConcurrentRuns...),
 				Detail: fmt.Sprintf("worst lag %s, longest CPU step %s (medians); a heartbeat due every %s", units.Duration(pt.MaxLoopLag), units.Duration(pt.LongestStep), p.Heartbeat)}))
 			j.add(r.judgeOneAtATime(pt, p))
-		case s.model == "gil":
+		case s.model == model.GILThreads:
 			j.add(speedup(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %d threads against one", detail, p.Tasks)))
 		default:
 			j.add(speedup(claimParallelCPU, float64(cores), detail+"; "+coresText(r.Stamp, s)))
@@ -311,9 +311,9 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 	var m, c *AsyncCPUPoint
 	for i := range res.Points {
 		switch res.Points[i].Model {
-		case "eventloop":
+		case string(model.EventLoop):
 			m = &res.Points[i]
-		case "cpython " + model.FlavorAsyncio:
+		case model.PythonSeries(model.FlavorAsyncio):
 			c = &res.Points[i]
 		}
 	}
@@ -337,7 +337,7 @@ func (res *AsyncCPUResult) judgeFidelity(p *AsyncCPUParams) (Verdict, bool) {
 		// was calibrated.
 		detail += fmt.Sprintf("; asyncio's at the calibrated speed (over its runs' CPU, %.2f× the calibrated; an explanation, not judged) %s", c.Slowdown, f(time.Duration(float64(c.MaxLoopLag)/c.Slowdown)))
 	}
-	v := claimLagFidelity.Judge(Measurement{Model: "eventloop", Samples: ratiosOf(lags(m), lags(c)), Expected: 1, Unit: "×", Detail: detail,
+	v := claimLagFidelity.Judge(Measurement{Model: string(model.EventLoop), Samples: ratiosOf(lags(m), lags(c)), Expected: 1, Unit: "×", Detail: detail,
 		Busy: res.busy(slices.Concat(m.ConcurrentRuns, c.ConcurrentRuns)...)})
 	if v.Outcome == DoesNotHold {
 		// The lag is the time the loop spent computing: if the steps

@@ -244,7 +244,7 @@ func (res *DiagnosisResult) runWorkload(ctx context.Context, tr *tracker, p *Dia
 	}
 	var run *model.Run
 	do := func(ctx context.Context) error {
-		r, err := runModel(ctx, tr, stage, p.Length.Seconds(), "goroutines", w.tasks, cfg)
+		r, err := runModel(ctx, tr, stage, p.Length.Seconds(), model.Goroutines, w.tasks, cfg)
 		run = r
 		return err
 	}

@@ -42,10 +42,42 @@ type JSONParams struct {
 	Python string
 }
 
+// A json variant's name is its series' name and, where the loop offloads
+// the encoding, "+" and the executor: "eventloop+processes", "cpython
+// asyncio+threads". JSONVariant makes it, ParseJSONVariant reads it back;
+// the names asked for by the parameter are the constants below.
+const (
+	jsonVariantSep     = "+"
+	jsonLoop           = string(model.EventLoop)
+	jsonLoopThreads    = jsonLoop + jsonVariantSep + string(model.ExecThreads)
+	jsonLoopGILThreads = jsonLoop + jsonVariantSep + string(model.ExecGILThreads)
+	jsonLoopProcesses  = jsonLoop + jsonVariantSep + string(model.ExecProcesses)
+	jsonGoroutines     = string(model.Goroutines)
+	jsonGILThreads     = string(model.GILThreads)
+	jsonCPython        = string(model.CPython)
+)
+
 // jsonVariantNames are the json experiment's variants: the event loop
 // encoding inline and offloading to each executor, goroutines, GIL
 // threads, and CPython's asyncio inline and with run_in_executor.
-var jsonVariantNames = []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"}
+var jsonVariantNames = []string{jsonLoop, jsonLoopThreads, jsonLoopGILThreads, jsonLoopProcesses, jsonGoroutines, jsonGILThreads, jsonCPython}
+
+// JSONVariant is the name of the json variant that runs series s and
+// offloads the encoding to executor ex (none: inline), as in
+// JSONPoint.Model.
+func JSONVariant(s model.Series, ex model.Executor) string {
+	if ex == "" {
+		return s.String()
+	}
+	return s.String() + jsonVariantSep + string(ex)
+}
+
+// ParseJSONVariant reads back a name JSONVariant made: its series and
+// executor.
+func ParseJSONVariant(name string) (model.Series, model.Executor) {
+	base, ex, _ := strings.Cut(name, jsonVariantSep)
+	return model.ParseSeries(base), model.Executor(ex)
+}
 
 // Params binds the parameters to flags.
 func (p *JSONParams) Params() []Param {
@@ -69,7 +101,7 @@ func defaultJSON() JSONParams {
 	return JSONParams{
 		Tasks: 100, Wait: 100 * time.Millisecond, Payload: 1 << 20,
 		Payloads:  []int{64 << 10, 256 << 10, 1 << 20, 4 << 20},
-		Models:    []string{"eventloop", "eventloop+threads", "eventloop+gil-threads", "eventloop+processes", "goroutines", "gil", "cpython"},
+		Models:    slices.Clone(jsonVariantNames),
 		Heartbeat: 5 * time.Millisecond,
 	}
 }
@@ -268,34 +300,34 @@ var JSON = define(about{
 // jsonVariant is one way to run the tasks.
 type jsonVariant struct {
 	name   string
-	model  string
+	model  model.Name
 	flavor string
 	ex     model.Executor
 }
 
-// base is the variant's model without the encoding: its baseline's name.
-func (v jsonVariant) base() string {
-	if v.model == "cpython" {
-		return "cpython " + v.flavor
-	}
-	return v.model
+// newVariant is the variant running model m (with flavor, for cpython)
+// that offloads to ex (none: inline).
+func newVariant(m model.Name, flavor string, ex model.Executor) jsonVariant {
+	return jsonVariant{name: JSONVariant(model.SeriesOf(m, flavor), ex), model: m, flavor: flavor, ex: ex}
 }
+
+// base is the variant's model without the encoding: its baseline's name.
+func (v jsonVariant) base() string { return model.SeriesOf(v.model, v.flavor).String() }
 
 // variantOf is the variant named name, e.g. "eventloop+processes" or
 // "cpython asyncio+threads".
 func variantOf(name string) jsonVariant {
-	base, ex, _ := strings.Cut(name, "+")
-	m, flavor, _ := strings.Cut(base, " ")
-	return jsonVariant{name: name, model: m, flavor: flavor, ex: model.Executor(ex)}
+	s, ex := ParseJSONVariant(name)
+	return jsonVariant{name: name, model: s.Model, flavor: s.Flavor, ex: ex}
 }
 
 // loop reports whether the variant runs on an event loop.
-func (v jsonVariant) loop() bool { return v.model == "eventloop" || v.flavor == model.FlavorAsyncio }
+func (v jsonVariant) loop() bool { return model.SeriesOf(v.model, v.flavor).EventLoop() }
 
 // gilBound reports whether the variant's encodings need a GIL shared with
 // the loop: CPython's own threads, or the gil-threads executor.
 func (v jsonVariant) gilBound() bool {
-	return v.ex == model.ExecGILThreads || (v.model == "cpython" && v.ex == model.ExecThreads)
+	return v.ex == model.ExecGILThreads || (v.model == model.CPython && v.ex == model.ExecThreads)
 }
 
 // jsonVariants expands the variants asked for; cpython becomes asyncio
@@ -304,23 +336,21 @@ func (v jsonVariant) gilBound() bool {
 func (r *Report) jsonVariants(ctx context.Context, names []string, python string) ([]jsonVariant, error) {
 	var out []jsonVariant
 	for _, n := range names {
-		if n != "cpython" {
-			m, ex, _ := strings.Cut(n, "+")
-			out = append(out, jsonVariant{name: n, model: m, ex: model.Executor(ex)})
+		if n != jsonCPython {
+			out = append(out, variantOf(n))
 			continue
 		}
-		ss, err := r.expandModels(ctx, []string{"cpython"}, python, model.FlavorAsyncio)
+		ss, err := r.expandModels(ctx, []string{jsonCPython}, python, model.FlavorAsyncio)
 		if err != nil {
 			return nil, err
 		}
 		if len(ss) == 0 {
 			continue
 		}
-		base := "cpython " + model.FlavorAsyncio
 		out = append(out,
-			jsonVariant{name: base, model: "cpython", flavor: model.FlavorAsyncio},
-			jsonVariant{name: base + "+threads", model: "cpython", flavor: model.FlavorAsyncio, ex: model.ExecThreads},
-			jsonVariant{name: base + "+processes", model: "cpython", flavor: model.FlavorAsyncio, ex: model.ExecProcesses})
+			newVariant(model.CPython, model.FlavorAsyncio, ""),
+			newVariant(model.CPython, model.FlavorAsyncio, model.ExecThreads),
+			newVariant(model.CPython, model.FlavorAsyncio, model.ExecProcesses))
 	}
 	return out, nil
 }
@@ -365,7 +395,7 @@ func planJSON(p *JSONParams, vs []jsonVariant, sizes []int, tr *tracker) (bases 
 		if !slices.ContainsFunc(bases, func(b jsonVariant) bool { return b.base() == v.base() }) {
 			bases = append(bases, v)
 		}
-		longest = max(longest, p.Wait.Seconds()+float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
+		longest = max(longest, p.Wait.Seconds()+float64(p.Tasks)*encodeGuess(p.Payload, v.model == model.CPython))
 	}
 	rounds = p.Repeat
 	if rounds == 0 {
@@ -376,8 +406,8 @@ func planJSON(p *JSONParams, vs []jsonVariant, sizes []int, tr *tracker) (bases 
 		total += float64(rounds) * p.Wait.Seconds()
 	}
 	for _, v := range vs {
-		total += float64(rounds) * (p.Wait.Seconds() + float64(p.Tasks)*encodeGuess(p.Payload, v.model == "cpython"))
-		if v.model != "cpython" {
+		total += float64(rounds) * (p.Wait.Seconds() + float64(p.Tasks)*encodeGuess(p.Payload, v.model == model.CPython))
+		if v.model != model.CPython {
 			for _, s := range sizes {
 				if s != p.Payload {
 					total += p.Wait.Seconds() + float64(p.Tasks)*encodeGuess(s, false)
@@ -408,10 +438,10 @@ func (jr jsonRunner) one(v jsonVariant, size int, baseline bool) (JSONPoint, err
 	if !baseline {
 		steps = append(steps, model.Encode(size).Offloaded(v.ex))
 		label, stage = "payload="+FormatSize(size), fmt.Sprintf("%s, %s each", v.name, FormatSize(size))
-		weight += float64(p.Tasks) * encodeGuess(size, v.model == "cpython")
+		weight += float64(p.Tasks) * encodeGuess(size, v.model == model.CPython)
 	}
 	cfg := model.Config{Concurrency: p.Tasks, Heartbeat: p.Heartbeat, Executor: p.Executor, Flavor: v.flavor}
-	if v.model == "cpython" {
+	if v.model == model.CPython {
 		cfg.Python = p.Python
 	}
 	runtime.GC() // the run's garbage is its own, not the last one's
@@ -422,7 +452,7 @@ func (jr jsonRunner) one(v jsonVariant, size int, baseline bool) (JSONPoint, err
 		return JSONPoint{}, err
 	}
 	pt := jsonPoint(run, jr.res.record(label, run))
-	if v.model != "cpython" {
+	if v.model != model.CPython {
 		pt.Memory = added
 	}
 	pt.Model, pt.Payload, pt.Baseline, pt.Loop = v.name, size, baseline, v.loop()
@@ -474,7 +504,7 @@ func (jr jsonRunner) sweep(vs []jsonVariant, sizes []int) error {
 	res := jr.res
 	for _, s := range sizes {
 		for _, v := range vs {
-			if v.model == "cpython" {
+			if v.model == model.CPython {
 				continue
 			}
 			if s == jr.p.Payload {
@@ -555,7 +585,7 @@ func judgeJSON(res *JSONResult) judgement {
 	}
 	jj := jsonJudging{res: res, p: p, j: &j,
 		detail: fmt.Sprintf("%d tasks at once, each waiting %s then encoding %s (%d bytes of JSON)", p.Tasks, p.Wait, FormatSize(p.Payload), res.Encoded),
-		inline: map[string]JSONPoint{}}
+		inline: map[model.Name]JSONPoint{}}
 	for _, v := range vs {
 		if v.loop() && v.ex == "" {
 			jj.inline[v.model] = res.headline(v.name)
@@ -581,7 +611,7 @@ type jsonJudging struct {
 	p      *JSONParams
 	j      *judgement
 	detail string
-	inline map[string]JSONPoint
+	inline map[model.Name]JSONPoint
 }
 
 // againstBaseline judges the tail and the throughput claims on variant v's
@@ -630,8 +660,8 @@ func (jj jsonJudging) lag(v jsonVariant, pt JSONPoint) {
 // encodings' rate against the event loop's encoding inline.
 func (jj jsonJudging) parallel(v jsonVariant, pt JSONPoint) {
 	res := jj.res
-	in, ok := jj.inline["eventloop"]
-	if !ok || !(in.EncodeRate > 0) || (v.name != "goroutines" && v.name != "eventloop+threads") {
+	in, ok := jj.inline[model.EventLoop]
+	if !ok || !(in.EncodeRate > 0) || (v.name != jsonGoroutines && v.name != jsonLoopThreads) {
 		return
 	}
 	want := float64(res.Cores)
@@ -653,7 +683,7 @@ func (jj jsonJudging) parallel(v jsonVariant, pt JSONPoint) {
 // memory judges the memory claim on a Go variant: its memory against the
 // payload over every run of the sweep.
 func (jj jsonJudging) memory(v jsonVariant) {
-	if v.model == "cpython" {
+	if v.model == model.CPython {
 		return
 	}
 	var xs, ys []float64

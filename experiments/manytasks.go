@@ -55,7 +55,7 @@ func (p *ManyTasksParams) Params() []Param {
 		intParam(&p.FDLimit, "fd-limit", "the clients' descriptor limit (0: the hard limit)", 0, 1<<20),
 		durationParam(&p.Sample, "sample", "how often the clients' descriptors and memory are read", time.Millisecond, time.Second),
 		intParam(&p.Repeat, "repeat", "runs at the fewest and the most tasks, models interleaved (median and 95% interval judged; the counts between run once)", 1, 20),
-		namesParam(&p.Models, "models", "models the clients run on (cpython: CPython's asyncio)", []string{"goroutines", "eventloop", "cpython"}),
+		namesParam(&p.Models, "models", "models the clients run on (cpython: CPython's asyncio)", model.Strings(model.Goroutines, model.EventLoop, model.CPython)),
 		pythonParam(&p.Python),
 	}
 }
@@ -69,7 +69,7 @@ func defaultManyTasks() ManyTasksParams {
 		Tasks:   []int{1000, 5000, 10000, 25000, 50000},
 		Workers: 5000, Service: time.Second, Backlog: 4096, Timeout: 10 * time.Second,
 		Sample: 20 * time.Millisecond,
-		Models: []string{"goroutines", "eventloop", "cpython"},
+		Models: model.Strings(model.Goroutines, model.EventLoop, model.CPython),
 	}
 	p.Repeat = repeatsFor(queueBound(slices.Max(p.Tasks), p.Workers, p.Service))
 	return p
@@ -456,7 +456,7 @@ func (mj manyJudging) growth() {
 	}
 	gc := fmt.Sprintf("%s; the runs shown: %d collections (%s of pauses) against %d (%s); peak heap %s against %s",
 		between, hi.GCCycles, units.Duration(hi.GCPause), lo.GCCycles, units.Duration(lo.GCPause), units.Bytes(float64(hi.PeakHeap)), units.Bytes(float64(lo.PeakHeap)))
-	if mj.s.model != "cpython" {
+	if mj.s.model != model.CPython {
 		gc += "; Go's collector starts a cycle when the heap has grown by GOGC% since the last one, so a heap that grows with the tasks spaces its cycles out"
 	}
 	mj.j.add(claimGCCycles.Judge(Measurement{Model: m, Samples: paired(hi, lo, func(c CallPoint) float64 { return float64(c.GCCycles) }, 1), Expected: 2, Unit: "×",
@@ -609,7 +609,7 @@ func schedText(s series, pt CallPoint) string {
 	if s.eventLoop() {
 		return fmt.Sprintf("; the loop's largest heartbeat lag %s", units.Duration(pt.MaxLoopLag))
 	}
-	if s.model == "cpython" {
+	if s.model == model.CPython {
 		return ""
 	}
 	return fmt.Sprintf("; the runtime's goroutines waited, runnable, p99 %s (of %d sampled)", units.Duration(pt.Sched.P99), pt.Sched.N)

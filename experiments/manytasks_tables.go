@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/boundlab/boundlab/internal/units"
 )
@@ -32,7 +31,7 @@ func (res *ManyTasksResult) Tables() []Table {
 		calls.Rows = append(calls.Rows, []string{p.Model, fmt.Sprint(p.Tasks), fmt.Sprint(p.OK), errorsText(p.Errors), units.Duration(p.Wall),
 			msText(p.Latency.P50), msText(p.Latency.P99), msText(p.Latency.Std), msText(p.StartDelay.P99), lag})
 		heap, stacks, gs := units.Bytes(float64(p.PeakHeap)), units.Bytes(float64(p.PeakStacks)), fmt.Sprint(p.PeakGoroutines)
-		if strings.HasPrefix(p.Model, "cpython") {
+		if python(p.Model) {
 			// The Go runtime measured is the launcher's, not CPython's.
 			heap, stacks, gs = "-", "-", "-"
 		}

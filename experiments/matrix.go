@@ -62,7 +62,7 @@ func (p *MatrixParams) Params() []Param {
 		intParam(&p.Workers, "workers", "process pool size (processes, cpython processes; 0: one per core, ProcessPoolExecutor's default)", 0, model.MaxWorkers),
 		intParam(&p.Semaphore, "semaphore", "most tasks in flight on the event loops and goroutines (0: no limit)", 0, 50_000),
 		intParam(&p.Repeat, "repeat", "runs of each cell, models interleaved (0: six where a workload's slowest cell takes under 2 s, three otherwise)", 0, 20),
-		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads, asyncio and processes)", []string{"gil", "eventloop", "processes", "goroutines", "cpython"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads, asyncio and processes)", model.Strings(model.GILThreads, model.EventLoop, model.Processes, model.Goroutines, model.CPython)),
 		pythonParam(&p.Python),
 	}
 }
@@ -73,7 +73,7 @@ func (p *MatrixParams) Params() []Param {
 func defaultMatrix() MatrixParams {
 	return MatrixParams{
 		Moderate: 50, High: 1000, Wait: 50 * time.Millisecond, CPUTasks: 16, CPU: 50 * time.Millisecond,
-		Models: []string{"gil", "eventloop", "processes", "goroutines", "cpython"},
+		Models: model.Strings(model.GILThreads, model.EventLoop, model.Processes, model.Goroutines, model.CPython),
 	}
 }
 
@@ -219,25 +219,31 @@ var Matrix = define(about{
 
 // matrixWorkloads are the rows, with the framework's recommendations.
 func matrixWorkloads(p *MatrixParams) []MatrixWorkload {
-	mk := func(key, name string, class decision.Class, n int, goModel, pyFlavor string) MatrixWorkload {
+	mk := func(key, name string, class decision.Class, n int, goModel model.Name, pyFlavor string) MatrixWorkload {
 		return MatrixWorkload{Key: key, Name: name, Class: class, Concurrency: n,
-			Rule: decision.Recommend(class, n).Rule, Recommended: goModel, RecommendedPython: "cpython " + pyFlavor}
+			Rule: decision.Recommend(class, n).Rule, Recommended: string(goModel), RecommendedPython: model.PythonSeries(pyFlavor)}
 	}
 	return []MatrixWorkload{
-		mk("io-moderate", fmt.Sprintf("I/O, %d waits at once", p.Moderate), decision.IOBound, p.Moderate, "gil", model.FlavorThreads),
-		mk("io-high", fmt.Sprintf("I/O, %d waits at once", p.High), decision.IOBound, p.High, "eventloop", model.FlavorAsyncio),
-		mk("cpu", fmt.Sprintf("CPU, %d × %s", p.CPUTasks, p.CPU), decision.CPUBound, 0, "processes", model.FlavorProcesses),
+		mk("io-moderate", fmt.Sprintf("I/O, %d waits at once", p.Moderate), decision.IOBound, p.Moderate, model.GILThreads, model.FlavorThreads),
+		mk("io-high", fmt.Sprintf("I/O, %d waits at once", p.High), decision.IOBound, p.High, model.EventLoop, model.FlavorAsyncio),
+		mk("cpu", fmt.Sprintf("CPU, %d × %s", p.CPUTasks, p.CPU), decision.CPUBound, 0, model.Processes, model.FlavorProcesses),
 	}
 }
 
-// pool says what kind of pool a series runs its tasks on: "threads",
-// "processes", or "" for an event loop or goroutines.
+// The kinds of pool a series runs its tasks on (series.pool).
+const (
+	poolThreads   = "threads"
+	poolProcesses = "processes"
+)
+
+// pool says what kind of pool a series runs its tasks on: poolThreads,
+// poolProcesses, or "" for an event loop or goroutines.
 func (s series) pool() string {
-	switch {
-	case s.model == "gil", s.flavor == model.FlavorThreads:
-		return "threads"
-	case s.model == "processes", s.flavor == model.FlavorProcesses:
-		return "processes"
+	switch ms := model.SeriesOf(s.model, s.flavor); {
+	case ms.Threads():
+		return poolThreads
+	case ms.WorkerProcesses():
+		return poolProcesses
 	}
 	return ""
 }
@@ -267,9 +273,9 @@ func matrixPlan(p *MatrixParams, w MatrixWorkload, s series, threads, workers in
 	}
 	n := len(tasks)
 	switch s.pool() {
-	case "threads":
+	case poolThreads:
 		return tasks, min(n, threads)
-	case "processes":
+	case poolProcesses:
 		return tasks, min(n, workers)
 	}
 	if p.Semaphore > 0 {
@@ -285,7 +291,7 @@ func matrixGuess(p *MatrixParams, w MatrixWorkload, s series, conc, cores int) f
 	par := float64(conc)
 	if w.Class == decision.CPUBound {
 		n, per = p.CPUTasks, p.CPU.Seconds()
-		if s.pool() == "processes" || s.model == "goroutines" {
+		if s.pool() == poolProcesses || s.model == model.Goroutines {
 			par = min(par, float64(cores))
 		} else {
 			par = 1 // a GIL, or one loop
@@ -375,7 +381,7 @@ func (r *MatrixResult) matrixCell(w MatrixWorkload, s series, conc int, runs []i
 			mem += ws.PeakRSS
 		}
 		c.Walls, c.Memories = append(c.Walls, run.Totals.Wall), append(c.Memories, mem)
-		if s.pool() == "processes" || s.model == "cpython" {
+		if s.pool() == poolProcesses || s.model == model.CPython {
 			c.Setups = append(c.Setups, run.Totals.Setup)
 		}
 	}
@@ -400,9 +406,6 @@ func (c *MatrixCell) summarise() {
 
 // durationOf converts seconds to a duration.
 func durationOf(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
-// python reports whether a series is CPython's.
-func python(name string) bool { return strings.HasPrefix(name, "cpython") }
 
 // rank sets each cell's ratio to the fastest in its row and family.
 func (res *MatrixResult) rank() {
@@ -515,7 +518,7 @@ func (res *MatrixResult) judgeRecommendedMemory(j *judgement, w MatrixWorkload, 
 // judgeThreadsCPU judges threads on the CPU-bound workload: how many cores
 // the gil model's and CPython's threads computed on at once.
 func (res *MatrixResult) judgeThreadsCPU(j *judgement, p *MatrixParams) {
-	for _, m := range []string{"gil", "cpython " + model.FlavorThreads} {
+	for _, m := range []string{string(model.GILThreads), model.PythonSeries(model.FlavorThreads)} {
 		c, ok := res.Cell("cpu", m)
 		if !ok {
 			continue
@@ -537,7 +540,10 @@ func (res *MatrixResult) judgeThreadsCPU(j *judgement, p *MatrixParams) {
 // threads, Go's models' and CPython's: their memory, and their runtime
 // with the pools' start-up.
 func (res *MatrixResult) judgeProcessesIO(j *judgement, p *MatrixParams) {
-	for _, pair := range [][2]string{{"processes", "gil"}, {"cpython " + model.FlavorProcesses, "cpython " + model.FlavorThreads}} {
+	for _, pair := range [][2]string{
+		{string(model.Processes), string(model.GILThreads)},
+		{model.PythonSeries(model.FlavorProcesses), model.PythonSeries(model.FlavorThreads)},
+	} {
 		pc, ok1 := res.Cell("io-moderate", pair[0])
 		tc, ok2 := res.Cell("io-moderate", pair[1])
 		if !ok1 || !ok2 {
@@ -572,13 +578,13 @@ func (c MatrixCell) wallsWithSetup() []time.Duration {
 // matrixMiss says why a recommended cell was not the fastest.
 func matrixMiss(w MatrixWorkload, rec, best MatrixCell) string {
 	switch {
-	case best.Model == "goroutines" && w.Class == decision.CPUBound:
+	case best.Model == string(model.Goroutines) && w.Class == decision.CPUBound:
 		return fmt.Sprintf("on Go's runtime goroutines compute in parallel on every core without processes or pipes (the pool, started before the clock, took %s more)", units.Duration(rec.Setup))
 	case w.Class == decision.IOBound && rec.Concurrency < w.Concurrency:
 		rounds := (w.Concurrency + rec.Concurrency - 1) / rec.Concurrency
 		return fmt.Sprintf("a pool of %d runs %d waits %d at a time, in %d rounds, where %s has them all in flight at once: the recommendation holds only for a pool sized to the waits (--threads=%d), which is no longer the default",
 			rec.Concurrency, w.Concurrency, rec.Concurrency, rounds, best.Model, w.Concurrency)
-	case best.Model == "goroutines":
+	case best.Model == string(model.Goroutines):
 		return "on Go's runtime goroutines are neither threads nor async: the runtime parks a waiting goroutine as an event loop parks a coroutine, and runs the rest on a thread per core"
 	}
 	return fmt.Sprintf("%s was %.2f× %s", rec.Model, ratio(rec.Runtime, best.Runtime), best.Model)

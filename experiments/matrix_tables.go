@@ -75,12 +75,12 @@ func figureOf[T any](median, low, high T, runs int, f func(T) string) string {
 	return fmt.Sprintf("%s [%s, %s]", f(median), f(low), f(high))
 }
 
-// matrixHow says what a model's concurrency was.
-func matrixHow(model string, n int) string {
-	switch model {
-	case "gil", "cpython threads":
+// matrixHow says what a series' concurrency was.
+func matrixHow(name string, n int) string {
+	switch seriesOf(name).pool() {
+	case poolThreads:
 		return fmt.Sprintf("a pool of %d threads", n)
-	case "processes", "cpython processes":
+	case poolProcesses:
 		return fmt.Sprintf("a pool of %d worker processes", n)
 	}
 	return fmt.Sprintf("%d at once", n)

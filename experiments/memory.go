@@ -45,7 +45,7 @@ type MemoryParams struct {
 func (p *MemoryParams) Params() []Param {
 	return []Param{
 		intParam(&p.Tasks, "tasks", "the most live tasks: the sweep runs tasks/1000, /100, /10 and tasks", 1, model.MaxLive),
-		namesParam(&p.Models, "models", "models to measure (goroutines brings bare goroutines beside it; cpython: asyncio)", []string{"goroutines", "eventloop", "processes", "cpython"}),
+		namesParam(&p.Models, "models", "models to measure (goroutines brings bare goroutines beside it; cpython: asyncio)", model.Strings(model.Goroutines, model.EventLoop, model.Processes, model.CPython)),
 		intsParam(&p.Workers, "workers", "the processes model's pool sizes, one live task per worker", 1, model.MaxWorkers, 8),
 		intParam(&p.PythonTasks, "python-tasks", "the most live asyncio tasks, swept like --tasks", 1, model.MaxPythonLive),
 		intParam(&p.Profile, "profile", "live tasks for the heap breakdown by allocation site (0: none)", 0, 200_000),
@@ -60,7 +60,7 @@ func (p *MemoryParams) Params() []Param {
 // (a million goroutines take several seconds).
 func defaultMemory() MemoryParams {
 	return MemoryParams{
-		Tasks: 1_000_000, Models: []string{"goroutines", "eventloop", "processes", "cpython"},
+		Tasks: 1_000_000, Models: model.Strings(model.Goroutines, model.EventLoop, model.Processes, model.CPython),
 		Workers: []int{1, 2, 4, 8}, PythonTasks: 100_000, Profile: 10_000,
 	}
 }
@@ -132,11 +132,11 @@ type MemoryResult struct {
 	Series []MemorySeries `json:"series"`
 }
 
-// The series' names.
-const (
-	seriesBare    = "bare goroutines"
-	seriesAsyncio = "cpython asyncio"
-)
+// The series' names: goroutines bare (model.LiveBare), and the models'
+// series (goroutines, eventloop, processes, CPython's asyncio).
+const seriesBare = "bare goroutines"
+
+var seriesAsyncio = model.PythonSeries(model.FlavorAsyncio)
 
 // Claims of the memory experiment.
 var (
@@ -218,7 +218,7 @@ func liveSweep(top int) []int {
 // liveCost is a rough time per live task, for progress.
 func liveCost(series string) float64 {
 	switch series {
-	case "goroutines":
+	case string(model.Goroutines):
 		return 8e-6
 	case seriesAsyncio:
 		return 150e-6
@@ -257,14 +257,14 @@ func measureMemory(ctx context.Context, p *MemoryParams, res *MemoryResult, tr *
 // (where it is not, a note says so).
 func memorySeries(ctx context.Context, p *MemoryParams, res *MemoryResult) (live []string, py bool, err error) {
 	for _, m := range p.Models {
-		switch m {
-		case "goroutines":
-			live = append(live, model.LiveBare, "goroutines")
-		case "eventloop":
-			live = append(live, "eventloop")
+		switch model.Name(m) {
+		case model.Goroutines:
+			live = append(live, model.LiveBare, m)
+		case model.EventLoop:
+			live = append(live, m)
 		}
 	}
-	py = slices.Contains(p.Models, "cpython")
+	py = slices.Contains(p.Models, string(model.CPython))
 	if py {
 		in, err := model.Probe(ctx, p.Python)
 		switch {
@@ -328,7 +328,7 @@ func planMemory(p *MemoryParams, live []string, py bool, tr *tracker) memoryPlan
 			total += 0.05 + float64(p.Profile)*liveCost(liveName(s))*5
 		}
 	}
-	pl.procs = slices.Contains(p.Models, "processes")
+	pl.procs = slices.Contains(p.Models, string(model.Processes))
 	if pl.procs {
 		for _, w := range p.Workers {
 			total += 0.2 + 0.02*float64(w)
@@ -432,7 +432,7 @@ func (mr memoryRunner) processes() error {
 	res := mr.res
 	for _, w := range slices.Compact(slices.Sorted(slices.Values(mr.p.Workers))) {
 		tasks := model.Repeat(w, model.NewTask(model.Wait(50*time.Millisecond)))
-		run, err := runModel(mr.ctx, mr.tr, fmt.Sprintf("processes, %d workers", w), 0.2+0.02*float64(w), "processes", tasks, model.Config{Concurrency: w})
+		run, err := runModel(mr.ctx, mr.tr, fmt.Sprintf("%s, %d workers", model.Processes, w), 0.2+0.02*float64(w), model.Processes, tasks, model.Config{Concurrency: w})
 		if err != nil {
 			return err
 		}
@@ -441,7 +441,7 @@ func (mr memoryRunner) processes() error {
 			sum += ws.PeakRSS
 		}
 		res.Points = append(res.Points, MemoryPoint{
-			Model: "processes", Tasks: w, Total: sum, PerTask: float64(sum) / float64(w), Create: run.Totals.Setup,
+			Model: string(model.Processes), Tasks: w, Total: sum, PerTask: float64(sum) / float64(w), Create: run.Totals.Setup,
 			Run: res.record(fmt.Sprintf("workers=%d", w), run),
 		})
 	}
@@ -487,7 +487,7 @@ func (res *MemoryResult) fitMemory(sites map[string]*model.LiveMemory) {
 		pts := res.points(name)
 		s := MemorySeries{Model: name}
 		s.fit(pts)
-		if last := pts[len(pts)-1]; last.Create > 0 && name != "processes" {
+		if last := pts[len(pts)-1]; last.Create > 0 && name != string(model.Processes) {
 			s.CreatePerTask = last.Create / time.Duration(max(last.Tasks, 1))
 		}
 		if lm := sites[name]; lm != nil {
@@ -586,7 +586,7 @@ func (res *MemoryResult) judgeLinear(j *judgement) {
 			continue
 		}
 		unit := "live tasks"
-		if s.Model == "processes" {
+		if s.Model == string(model.Processes) {
 			unit = "worker processes"
 		}
 		e := s.Exponent
@@ -599,7 +599,7 @@ func (res *MemoryResult) judgeLinear(j *judgement) {
 // judgeGoroutine judges the bytes each further goroutine adds, bare and
 // running a task.
 func (res *MemoryResult) judgeGoroutine(j *judgement) {
-	for _, name := range []string{seriesBare, "goroutines"} {
+	for _, name := range []string{seriesBare, string(model.Goroutines)} {
 		s, ok := res.series(name)
 		if !ok {
 			continue
@@ -620,11 +620,11 @@ func (res *MemoryResult) judgeGoroutine(j *judgement) {
 // judgeLoop judges an event loop's task against a goroutine, each at its
 // most live tasks, round by round.
 func (res *MemoryResult) judgeLoop(j *judgement) {
-	g := res.atMost("goroutines")
+	g := res.atMost(string(model.Goroutines))
 	if len(g) == 0 {
 		return
 	}
-	for _, name := range []string{"eventloop", seriesAsyncio} {
+	for _, name := range []string{string(model.EventLoop), seriesAsyncio} {
 		e := res.atMost(name)
 		if len(e) == 0 {
 			continue
@@ -639,7 +639,7 @@ func (res *MemoryResult) judgeLoop(j *judgement) {
 // judgeProcesses judges the mean memory of a worker process over every
 // pool.
 func (res *MemoryResult) judgeProcesses(j *judgement) {
-	pts := res.points("processes")
+	pts := res.points(string(model.Processes))
 	if len(pts) == 0 {
 		return
 	}
@@ -649,7 +649,7 @@ func (res *MemoryResult) judgeProcesses(j *judgement) {
 		sum += pt.Total
 		n += pt.Tasks
 	}
-	j.add(claimLiveProcesses.Judge(Measurement{Model: "processes", Value: units.MiB(sum) / float64(n), Expected: 1, Unit: "MiB",
+	j.add(claimLiveProcesses.Judge(Measurement{Model: string(model.Processes), Value: units.MiB(sum) / float64(n), Expected: 1, Unit: "MiB",
 		Detail: fmt.Sprintf("mean over %d workers in %d pools; resident memory counts the program's code in every worker, though the OS shares those pages", n, len(pts))}))
 }
 

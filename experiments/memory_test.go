@@ -85,7 +85,7 @@ func TestJudgeMemory(t *testing.T) {
 			}
 		})
 	}
-	const bare, g, el, py = seriesBare, "goroutines", "eventloop", seriesAsyncio
+	const bare, g, el, py = seriesBare, "goroutines", "eventloop", "cpython asyncio"
 	cases := []judgeCase[MemoryResult]{
 		// live-linear: the exponent from 0.9 to 1.1.
 		{"goroutines, as recorded", "live-linear", g, false, nil, Holds, "memory ∝ live tasks^1.012"},

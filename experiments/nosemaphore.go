@@ -52,7 +52,7 @@ func (p *NoSemaphoreParams) Params() []Param {
 		durationParam(&p.Timeout, "timeout", "each call's client-side timeout, connecting included", 10*time.Millisecond, time.Minute),
 		intParam(&p.FDLimit, "fd-limit", "the clients' descriptor limit (RLIMIT_NOFILE of their process)", 32, 1<<20),
 		intParam(&p.Repeat, "repeat", "runs at the fewest and the most calls at once, each mode, models interleaved (median and 95% interval judged; the concurrencies between run once)", 1, 20),
-		namesParam(&p.Models, "models", "models the clients run on (cpython: CPython's asyncio)", []string{"goroutines", "eventloop", "gil", "cpython"}),
+		namesParam(&p.Models, "models", "models the clients run on (cpython: CPython's asyncio)", model.Strings(model.Goroutines, model.EventLoop, model.GILThreads, model.CPython)),
 		pythonParam(&p.Python),
 	}
 }
@@ -67,7 +67,7 @@ func defaultNoSemaphore() NoSemaphoreParams {
 		Concurrency: []int{10, 50, 100, 200, 500, 1000},
 		Limit:       50, Workers: 10, Service: 10 * time.Millisecond, Backlog: 100,
 		Timeout: time.Second, FDLimit: 256, Repeat: repeatsFor(time.Second),
-		Models: []string{"goroutines", "eventloop", "cpython"},
+		Models: model.Strings(model.Goroutines, model.EventLoop, model.CPython),
 	}
 }
 

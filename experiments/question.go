@@ -333,7 +333,7 @@ func Lookup(name string) (Experiment, error) {
 }
 
 // runModel runs one batch on the named model, as one stage of progress.
-func runModel(ctx context.Context, tr *tracker, stage string, weight float64, name string, tasks []model.Task, cfg model.Config) (*model.Run, error) {
+func runModel(ctx context.Context, tr *tracker, stage string, weight float64, name model.Name, tasks []model.Task, cfg model.Config) (*model.Run, error) {
 	m, err := model.Get(name)
 	if err != nil {
 		return nil, err
@@ -347,22 +347,21 @@ func runModel(ctx context.Context, tr *tracker, stage string, weight float64, na
 }
 
 // series is one line of a result: a model, and for the cpython model the
-// mechanism it runs (one question may run several).
-type series struct{ model, flavor string }
+// mechanism it runs (one question may run several). It is a model.Series
+// with this package's methods.
+type series struct {
+	model  model.Name
+	flavor string
+}
 
 // String is the series' name in results and charts, e.g. "gil" or
 // "cpython threads"; it is model.Run.Series of its runs.
-func (s series) String() string {
-	if s.flavor == "" {
-		return s.model
-	}
-	return s.model + " " + s.flavor
-}
+func (s series) String() string { return model.SeriesOf(s.model, s.flavor).String() }
 
 // config sets the series' flavor and interpreter on cfg.
 func (s series) config(cfg model.Config, python string) model.Config {
 	cfg.Flavor = s.flavor
-	if s.model == "cpython" {
+	if s.model == model.CPython {
 		cfg.Python = python
 	}
 	return cfg
@@ -376,7 +375,7 @@ func coresText(st measure.Stamp, s series) string {
 	if st.Usable() < st.Cores {
 		t += fmt.Sprintf(", %d under its CPU limit of %.3g", st.Usable(), st.CPULimit)
 	}
-	if s.model == "goroutines" && st.GOMAXPROCS > 0 && st.GOMAXPROCS < st.Usable() {
+	if s.model == model.Goroutines && st.GOMAXPROCS > 0 && st.GOMAXPROCS < st.Usable() {
 		t += fmt.Sprintf(", of which GOMAXPROCS %d lets goroutines use %d", st.GOMAXPROCS, st.GOMAXPROCS)
 	}
 	return t
@@ -384,9 +383,12 @@ func coresText(st measure.Stamp, s series) string {
 
 // seriesOf is the series named name, e.g. "cpython asyncio".
 func seriesOf(name string) series {
-	m, flavor, _ := strings.Cut(name, " ")
-	return series{model: m, flavor: flavor}
+	s := model.ParseSeries(name)
+	return series{model: s.Model, flavor: s.Flavor}
 }
+
+// python reports whether the series (or variant) named name is CPython's.
+func python(name string) bool { return model.ParseSeries(name).Model == model.CPython }
 
 // paramsOf returns r's parameters as a *P, or a zero P where r has none of
 // that type (a result built by hand).
@@ -399,7 +401,7 @@ func paramsOf[P any](r *Report) *P {
 
 // eventLoop reports whether the series runs tasks on one event loop.
 func (s series) eventLoop() bool {
-	return s.model == "eventloop" || s.flavor == model.FlavorAsyncio
+	return model.SeriesOf(s.model, s.flavor).EventLoop()
 }
 
 // expandModels turns the models asked for into series, cpython into one per
@@ -408,8 +410,8 @@ func (s series) eventLoop() bool {
 func (r *Report) expandModels(ctx context.Context, models []string, python string, flavors ...string) ([]series, error) {
 	var out []series
 	for _, m := range models {
-		if m != "cpython" {
-			out = append(out, series{model: m})
+		if model.Name(m) != model.CPython {
+			out = append(out, series{model: model.Name(m)})
 			continue
 		}
 		in, err := model.Probe(ctx, python)
@@ -425,7 +427,7 @@ func (r *Report) expandModels(ctx context.Context, models []string, python strin
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: its threads run Python code in parallel; the GIL is a property of an interpreter, not of threads", in))
 		}
 		for _, f := range flavors {
-			out = append(out, series{model: m, flavor: f})
+			out = append(out, series{model: model.CPython, flavor: f})
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ func repeatsFor(d time.Duration) int {
 type arm struct {
 	stage  string
 	weight float64
-	model  string
+	model  model.Name
 	tasks  []model.Task
 	cfg    model.Config
 }

@@ -49,7 +49,7 @@ func (p *ScalingParams) Params() []Param {
 		intParam(&p.Tasks, "tasks", "CPU-bound tasks per run", 1, 10000),
 		durationParam(&p.CPU, "cpu", "computation per task", time.Millisecond, 10*time.Second),
 		intsParam(&p.Workers, "workers", "pool sizes (threads or processes)", 1, model.MaxWorkers, 16),
-		namesParam(&p.Models, "models", "models to run (cpython: CPython's ThreadPoolExecutor and ProcessPoolExecutor)", []string{"gil", "goroutines", "processes", "eventloop", "cpython"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's ThreadPoolExecutor and ProcessPoolExecutor)", model.Strings(model.GILThreads, model.Goroutines, model.Processes, model.EventLoop, model.CPython)),
 		sizesParam(&p.Payloads, "payloads", "argument sizes for the processes' serialisation sweep", 0, 64<<20, 12),
 		durationParam(&p.SwitchInterval, "switch-interval", "the gil model's switch interval, and CPython's", 100*time.Microsecond, time.Second),
 		intParam(&p.Repeat, "repeat", "runs of each model at each pool size and of each payload, interleaved (median and 95% interval judged; 6 or more for an interval that assumes no distribution)", 1, 20),
@@ -65,7 +65,7 @@ func (p *ScalingParams) Params() []Param {
 func defaultScaling() ScalingParams {
 	return ScalingParams{
 		Tasks: 16, CPU: 50 * time.Millisecond, Workers: []int{1, 2, 4, 8},
-		Models:         []string{"gil", "goroutines", "processes", "cpython"},
+		Models:         model.Strings(model.GILThreads, model.Goroutines, model.Processes, model.CPython),
 		Payloads:       []int{1 << 10, 64 << 10, 1 << 20, 4 << 20},
 		SwitchInterval: model.DefaultSwitchInterval,
 		Repeat:         repeatsFor(16 * 50 * time.Millisecond),
@@ -278,7 +278,7 @@ func measureScaling(ctx context.Context, p *ScalingParams, res *ScalingResult, t
 		}
 	}
 	total := weight(p.Repeat, arms)
-	doPayloads := slices.Contains(p.Models, "processes")
+	doPayloads := slices.Contains(p.Models, string(model.Processes))
 	if doPayloads {
 		total += payloadWeight * float64(len(p.Payloads)*p.Repeat)
 	}
@@ -327,7 +327,7 @@ func (res *ScalingResult) scalingPoint(s series, w int, runs, base []int, work t
 	pt.Run = medianRun(r, runs, wallOf)
 	pt.Setup = medianDuration(durationsOf(r, runs, func(run *model.Run) time.Duration { return run.Totals.Setup }))
 	pt.Cores = medianOf(r, runs, coresUsed).Median
-	pt.SpeedupCI = speedupOf(r, base, runs, s.model == "cpython", work)
+	pt.SpeedupCI = speedupOf(r, base, runs, s.model == model.CPython, work)
 	pt.Efficiency = pt.Speedup / pt.Ideal
 	return pt
 }
@@ -359,7 +359,7 @@ func judgeScaling(r *ScalingResult) judgement {
 			for i, b := range c.WorkerRSSes {
 				mib[i] = units.MiB(b)
 			}
-			j.add(claimProcessesMemory.Judge(Measurement{Model: "processes", Samples: mib, Expected: 1, Unit: "MiB",
+			j.add(claimProcessesMemory.Judge(Measurement{Model: string(model.Processes), Samples: mib, Expected: 1, Unit: "MiB",
 				Detail: fmt.Sprintf("%d worker processes over the processes model's runs; the parent's own peak %s", len(mib), units.Bytes(float64(c.ParentRSS)))}))
 		}
 		if v, ok := r.judgeSerialisation(); ok {
@@ -383,7 +383,7 @@ func (r *ScalingResult) judgeSerialisation() (Verdict, bool) {
 		by = append(by, fmt.Sprintf("%s: %s", FormatSize(pt.Bytes), units.Duration(pt.PerTask)))
 	}
 	base, fixed, ci := c.exponent()
-	return claimSerialisationGrows.Judge(Measurement{Model: "processes", Interval: &ci, Expected: 1, Unit: "exponent", Busy: r.busy(runs...),
+	return claimSerialisationGrows.Judge(Measurement{Model: string(model.Processes), Interval: &ci, Expected: 1, Unit: "exponent", Busy: r.busy(runs...),
 		Detail: fmt.Sprintf("%d sizes from %s to %s at 2 workers; per task, medians: %s; the cost each adds over %s's %s, against the bytes it adds; a straight line's slope %.2f ns per byte",
 			n, FormatSize(c.Payloads[0].Bytes), FormatSize(c.Payloads[n-1].Bytes), strings.Join(by, ", "), FormatSize(base), units.Duration(fixed), c.SerialiseNsPerByte)}), true
 }
@@ -402,7 +402,7 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 			Busy: res.busy(append(slices.Clone(base.Runs), pt.Runs...)...)})}
 	}
 	switch {
-	case s.model == "cpython" && s.flavor == model.FlavorThreads:
+	case s.model == model.CPython && s.flavor == model.FlavorThreads:
 		in := res.Python
 		if pt.Run >= 0 && res.Runs[pt.Run].Run != nil && res.Runs[pt.Run].Interpreter != nil {
 			in = res.Runs[pt.Run].Interpreter
@@ -414,9 +414,9 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 				judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %s, GIL disabled", detail, pyName(in)))...)
 		}
 		return judge(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; %s", detail, pyName(in)))
-	case s.model == "gil":
+	case s.model == model.GILThreads:
 		return judge(claimThreadsNoSpeedup, 1, fmt.Sprintf("%s; switch interval %s", detail, p.SwitchInterval))
-	case s.model == "processes" || s.flavor == model.FlavorProcesses:
+	case s.model == model.Processes || s.flavor == model.FlavorProcesses:
 		return judge(claimProcessesScale, pt.Ideal, fmt.Sprintf("%s; spawning %s excluded; %.2f cores busy", detail, units.Duration(pt.Setup), pt.Cores))
 	}
 	return judge(claimParallelCPU, pt.Ideal, fmt.Sprintf("%s; %.2f cores busy; %s", detail, pt.Cores, coresText(res.Stamp, s)))
@@ -426,32 +426,34 @@ func (res *ScalingResult) judgePoint(pt ScalingPoint, p *ScalingParams) []Verdic
 // processes, at every pool size both ran, round by round.
 func (res *ScalingResult) judgeFidelity(j *judgement, p *ScalingParams) {
 	pairs := []struct {
-		claim       Claim
-		model, real string
+		claim  Claim
+		model  model.Name
+		flavor string // CPython's original
 	}{
-		{claimGILFidelity, "gil", "cpython " + model.FlavorThreads},
-		{claimProcessesFidelity, "processes", "cpython " + model.FlavorProcesses},
+		{claimGILFidelity, model.GILThreads, model.FlavorThreads},
+		{claimProcessesFidelity, model.Processes, model.FlavorProcesses},
 	}
 	for _, pr := range pairs {
-		if pr.model == "gil" && res.Python != nil && res.Python.GILFree() {
+		name, real := string(pr.model), model.SeriesOf(model.CPython, pr.flavor).String()
+		if pr.model == model.GILThreads && res.Python != nil && res.Python.GILFree() {
 			j.note("%s not judged: %s runs threads without a GIL, and the gil model is of an interpreter with one", pr.claim.ID, pyName(res.Python))
 			continue
 		}
 		for _, w := range p.Workers {
-			m, ok1 := res.point(pr.model, w)
-			c, ok2 := res.point(pr.real, w)
+			m, ok1 := res.point(name, w)
+			c, ok2 := res.point(real, w)
 			if w == 1 || !ok1 || !ok2 {
 				continue
 			}
-			m1, _ := res.point(pr.model, 1)
-			c1, _ := res.point(pr.real, 1)
+			m1, _ := res.point(name, 1)
+			c1, _ := res.point(real, 1)
 			detail := fmt.Sprintf("%d workers: %s %s, %s %s %s, as measured (%s)",
-				w, pr.model, m.Text(), pyName(res.Python), pr.real[len("cpython "):], c.Text(), relDiff(m.Speedup, c.Speedup))
+				w, pr.model, m.Text(), pyName(res.Python), pr.flavor, c.Text(), relDiff(m.Speedup, c.Speedup))
 			if cal := c.calibratedText(); cal != "" {
 				detail += "; CPython's " + cal
 			}
 			runs := slices.Concat(m.Runs, c.Runs, m1.Runs, c1.Runs)
-			v := pr.claim.Judge(Measurement{Model: pr.model, Samples: ratiosOf(m.Speedups, c.Speedups), Expected: 1, Unit: "×", Detail: detail, Busy: res.busy(runs...)})
+			v := pr.claim.Judge(Measurement{Model: name, Samples: ratiosOf(m.Speedups, c.Speedups), Expected: 1, Unit: "×", Detail: detail, Busy: res.busy(runs...)})
 			if v.Outcome == DoesNotHold {
 				v.Detail += "; " + res.scalingMissReason(m, c, time.Duration(p.Tasks)*p.CPU)
 			}
@@ -493,7 +495,7 @@ func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p *Scali
 	c := &ProcessCosts{}
 	var spawn []time.Duration
 	for _, pt := range res.Points {
-		if pt.Model != "processes" {
+		if pt.Model != string(model.Processes) {
 			continue
 		}
 		for _, i := range pt.Runs {
@@ -518,7 +520,7 @@ func processCosts(ctx context.Context, tr *tracker, res *ScalingResult, p *Scali
 	const n = 8
 	arms := make([]arm, len(p.Payloads))
 	for i, size := range p.Payloads {
-		arms[i] = arm{stage: "processes, payload " + FormatSize(size), weight: payloadWeight, model: "processes",
+		arms[i] = arm{stage: fmt.Sprintf("%s, payload %s", model.Processes, FormatSize(size)), weight: payloadWeight, model: model.Processes,
 			tasks: model.Repeat(n, model.Task{Steps: []model.Step{model.CPUFor(time.Millisecond)}, Payload: size}),
 			cfg:   model.Config{Concurrency: 2}}
 	}

@@ -70,7 +70,7 @@ type gilPlan struct {
 // CPython threads among the series, SpyThreads 0, or an interpreter
 // without a GIL (noted).
 func (res *ScalingResult) spyPlan(p *ScalingParams, ss []series) *gilPlan {
-	if p.SpyThreads == 0 || !slices.Contains(ss, series{"cpython", model.FlavorThreads}) {
+	if p.SpyThreads == 0 || !slices.Contains(ss, series{model.CPython, model.FlavorThreads}) {
 		return nil
 	}
 	if res.Python != nil && res.Python.GILFree() {
@@ -90,7 +90,7 @@ func (res *ScalingResult) spyGIL(ctx context.Context, tr *tracker, p *ScalingPar
 		CPython: -1, Model: -1, Interval: spyInterval}
 	label := fmt.Sprintf("gil timeline, threads=%d", p.SpyThreads)
 	cfg := model.Config{Concurrency: p.SpyThreads, SwitchInterval: p.SwitchInterval}
-	run, err := runModel(ctx, tr, fmt.Sprintf("gil, %d threads, the tasks py-spy watches on CPython", p.SpyThreads), plan.weight, "gil", plan.tasks, cfg)
+	run, err := runModel(ctx, tr, fmt.Sprintf("%s, %d threads, the tasks py-spy watches on CPython", model.GILThreads, p.SpyThreads), plan.weight, model.GILThreads, plan.tasks, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (res *ScalingResult) spyGIL(ctx context.Context, tr *tracker, p *ScalingPar
 	sp := &spying{pyspy: pyspy}
 	sp.ctx, sp.cancel = context.WithCancel(ctx)
 	cfg.Flavor, cfg.Python, cfg.Started = model.FlavorThreads, p.Python, sp.started
-	run, err = runModel(ctx, tr, fmt.Sprintf("cpython threads, %d threads, sampled by py-spy", p.SpyThreads), plan.weight, "cpython", plan.tasks, cfg)
+	run, err = runModel(ctx, tr, fmt.Sprintf("%s, %d threads, sampled by py-spy", model.PythonSeries(model.FlavorThreads), p.SpyThreads), plan.weight, model.CPython, plan.tasks, cfg)
 	spied, spyErr := sp.stop()
 	if err != nil {
 		return nil, err

@@ -45,7 +45,7 @@ func (p *SemaphoreParams) Params() []Param {
 		intsParam(&p.Limits, "limits", "limit sweep", 1, 1_000_000, 16),
 		durationsParam(&p.Latencies, "latencies", "latency sweep at --limit", time.Millisecond, time.Minute, 16),
 		intParam(&p.Repeat, "repeat", "runs of the headline setting, models interleaved (median and 95% interval judged; 6 or more for an interval that assumes no distribution)", 1, 20),
-		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", []string{"eventloop", "goroutines", "gil", "cpython"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's asyncio)", model.Strings(model.EventLoop, model.Goroutines, model.GILThreads, model.CPython)),
 		pythonParam(&p.Python),
 	}
 }
@@ -59,7 +59,7 @@ func defaultSemaphore() SemaphoreParams {
 		Limits:    []int{1, 10, 50, 100, 200, 500, 1000},
 		Latencies: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond, time.Second},
 		Repeat:    repeatsFor(time.Second),
-		Models:    []string{"eventloop", "goroutines", "cpython"},
+		Models:    model.Strings(model.EventLoop, model.Goroutines, model.CPython),
 	}
 }
 
@@ -380,13 +380,13 @@ func (r *SemaphoreResult) judgeLatency(m string) (Verdict, bool) {
 // same machine): the verdict is at the limit where they are furthest apart,
 // and its detail lists every limit.
 func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
-	py := "cpython " + model.FlavorAsyncio
+	py, loop := model.PythonSeries(model.FlavorAsyncio), string(model.EventLoop)
 	type pair struct{ m, c SemaphorePoint }
 	var pairs []pair
 	var vs []Verdict
 	var diffs []string
 	for _, m := range r.Limits {
-		if m.Model != "eventloop" {
+		if m.Model != loop {
 			continue
 		}
 		for _, c := range r.Limits {
@@ -397,7 +397,7 @@ func (r *SemaphoreResult) judgeFidelity() (Verdict, bool) {
 			diffs = append(diffs, fmt.Sprintf("%d: %s", m.Limit, relDiff(float64(m.Runtime), float64(c.Runtime))))
 			pairs = append(pairs, pair{m, c})
 			vs = append(vs, claimEventloopFidelity.Judge(Measurement{
-				Model: "eventloop", Samples: ratios, Expected: 1, Unit: "×", Busy: r.busy(append(slices.Clone(m.Runs), c.Runs...)...),
+				Model: loop, Samples: ratios, Expected: 1, Unit: "×", Busy: r.busy(append(slices.Clone(m.Runs), c.Runs...)...),
 				Detail: fmt.Sprintf("limit %d: eventloop %s, %s asyncio %s (%s)",
 					m.Limit, units.Duration(m.Runtime), pyName(r.Python), units.Duration(c.Runtime), relDiff(float64(m.Runtime), float64(c.Runtime))),
 			}))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/boundlab/boundlab/experiments/measure"
@@ -39,7 +38,7 @@ func (p *SleepingParams) Params() []Param {
 	return []Param{
 		intParam(&p.Tasks, "tasks", "tasks, each waiting --wait", 1, model.MaxWorkers),
 		durationParam(&p.Wait, "wait", "each task's wait (a sleep: simulated I/O)", 10*time.Millisecond, time.Minute),
-		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads and asyncio)", []string{"goroutines", "gil", "eventloop", "processes", "cpython"}),
+		namesParam(&p.Models, "models", "models to run (cpython: CPython's threads and asyncio)", model.Strings(model.Goroutines, model.GILThreads, model.EventLoop, model.Processes, model.CPython)),
 		boolParam(&p.Sequential, "sequential", "also run the tasks one after another, for contrast"),
 		durationParam(&p.Interval, "interval", "CPU utilisation sampling interval", measure.MinInterval, time.Second),
 		intParam(&p.Repeat, "repeat", "runs of each model all at once, models interleaved (0: six for a wait under 2 s, three otherwise; one after another: as many as its length allows)", 0, 20),
@@ -54,7 +53,7 @@ func (p *SleepingParams) Params() []Param {
 func defaultSleeping() SleepingParams {
 	return SleepingParams{
 		Tasks: 5, Wait: time.Second, Sequential: true, Interval: measure.DefaultInterval,
-		Models: []string{"goroutines", "gil", "eventloop", "processes", "cpython"},
+		Models: model.Strings(model.Goroutines, model.GILThreads, model.EventLoop, model.Processes, model.CPython),
 	}
 }
 
@@ -327,8 +326,8 @@ func (pt SleepingPoint) sleepUtilisations() []float64 {
 
 // startedWhat names what a model starts before its clock: worker
 // processes, or CPython's interpreter (with its pool or loop).
-func startedWhat(model string, tasks int) string {
-	if strings.HasPrefix(model, "cpython") {
+func startedWhat(name string, tasks int) string {
+	if python(name) {
 		return "the Python interpreter"
 	}
 	return fmt.Sprintf("%d worker processes", tasks)
@@ -362,7 +361,7 @@ func (s sampled) utilisation() float64 {
 }
 
 // sampledRun runs one batch while sampling this process's tree.
-func sampledRun(ctx context.Context, tr *tracker, stage string, weight float64, name string, tasks []model.Task, cfg model.Config, interval time.Duration) (sampled, error) {
+func sampledRun(ctx context.Context, tr *tracker, stage string, weight float64, name model.Name, tasks []model.Task, cfg model.Config, interval time.Duration) (sampled, error) {
 	s, err := measure.StartSampler(os.Getpid(), interval)
 	if err != nil {
 		return sampled{}, fmt.Errorf("%s: %w", stage, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/boundlab/boundlab/charts"
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/measure"
+	"github.com/boundlab/boundlab/experiments/model"
 )
 
 // ShowResult shows every chart of a result, then its verdicts. It does
@@ -228,8 +229,8 @@ func groups(r *experiments.Report) []group {
 
 // cpythonLast is 0 for a model that is CPython, 1 for another: a claim
 // about Python is read on CPython first.
-func cpythonLast(model string) int {
-	if strings.HasPrefix(model, "cpython") {
+func cpythonLast(name string) int {
+	if model.ParseSeries(name).Model == model.CPython {
 		return 0
 	}
 	return 1

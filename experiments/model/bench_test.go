@@ -13,10 +13,10 @@ import (
 // processes), reported as ns/task.
 func BenchmarkOverhead(b *testing.B) {
 	for _, name := range Names() {
-		b.Run(name, func(b *testing.B) {
+		b.Run(string(name), func(b *testing.B) {
 			m, _ := Get(name)
 			conc := 100
-			if name == "processes" {
+			if name == Processes {
 				conc = 10
 			}
 			tasks := Repeat(1000, NewTask(CPU(0)))
@@ -37,8 +37,8 @@ func BenchmarkOverhead(b *testing.B) {
 // BenchmarkWaitOvershoot measures how late a 10 ms wait ends on each
 // in-process model: the timer resolution that the semaphore formula ignores.
 func BenchmarkWaitOvershoot(b *testing.B) {
-	for _, name := range []string{"goroutines", "eventloop", "gil"} {
-		b.Run(name, func(b *testing.B) {
+	for _, name := range []Name{Goroutines, EventLoop, GILThreads} {
+		b.Run(string(name), func(b *testing.B) {
 			m, _ := Get(name)
 			var late time.Duration
 			for range b.N {
@@ -66,13 +66,13 @@ func BenchmarkWaitBatch(b *testing.B) {
 	tasks := Repeat(n, NewTask(Wait(d)))
 	ratios := map[string][]float64{}
 	for range b.N {
-		for _, name := range []string{"goroutines", "eventloop"} {
+		for _, name := range []Name{Goroutines, EventLoop} {
 			m, _ := Get(name)
 			r, err := m.Run(context.Background(), tasks, Config{Concurrency: n})
 			if err != nil {
 				b.Fatal(err)
 			}
-			ratios[name] = append(ratios[name], float64(r.Totals.Wall)/float64(d))
+			ratios[string(name)] = append(ratios[string(name)], float64(r.Totals.Wall)/float64(d))
 		}
 		ratios["bare"] = append(ratios["bare"], float64(bareSleeps(n, d))/float64(d))
 	}

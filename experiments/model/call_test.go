@@ -49,9 +49,9 @@ func callModels(t *testing.T) []Config {
 // cpython's flavors).
 func runOn(ctx context.Context, t *testing.T, cfg Config, tasks []Task) (*Run, error) {
 	t.Helper()
-	name, flavor, _ := strings.Cut(cfg.Flavor, " ")
-	cfg.Flavor = flavor
-	return mustGet(t, name).Run(ctx, tasks, cfg)
+	s := ParseSeries(cfg.Flavor)
+	cfg.Flavor = s.Flavor
+	return mustGet(t, s.Model).Run(ctx, tasks, cfg)
 }
 
 // Every model makes real calls: each task's span has a call segment at

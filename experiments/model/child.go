@@ -93,7 +93,7 @@ func (e *ChildExitError) Error() string {
 
 // childRequest is what the parent sends the child on its standard input.
 type childRequest struct {
-	Model          string        `json:"model"`
+	Model          Name          `json:"model"`
 	Tasks          []Task        `json:"tasks"`
 	Concurrency    int           `json:"concurrency"`
 	SwitchInterval time.Duration `json:"switch_interval_ns,omitempty"`
@@ -120,7 +120,7 @@ type childResponse struct {
 // child that dies comes back as a *ChildExitError. The child runs in its
 // own process group, which is killed whole when ctx ends, and dies with
 // this process.
-func RunInChild(ctx context.Context, name string, tasks []Task, cfg Config, opts ChildOptions) (*ChildRun, error) {
+func RunInChild(ctx context.Context, name Name, tasks []Task, cfg Config, opts ChildOptions) (*ChildRun, error) {
 	if _, err := Get(name); err != nil {
 		return nil, err
 	}

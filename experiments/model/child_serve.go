@@ -153,7 +153,7 @@ func (p *runtimePeaks) sample(ctx context.Context, every time.Duration) {
 // childModel finds a model by name. The models register themselves in
 // their files' init functions, some of which run after this file's: the
 // child, which runs inside init, names them itself.
-func childModel(name string) (Model, error) {
+func childModel(name Name) (Model, error) {
 	for _, m := range []Model{goroutines{}, gilModel{}, eventloop{}, processes{}, cpythonModel{}} {
 		if m.Name() == name {
 			return m, nil

@@ -21,7 +21,8 @@ func TestChildTooManyFiles(t *testing.T) {
 	}
 	const limit = 40
 	for _, cfg := range cfgs {
-		name, flavor, _ := strings.Cut(cfg.Flavor, " ")
+		s := ParseSeries(cfg.Flavor)
+		name, flavor := s.Model, s.Flavor
 		cfg.Flavor = flavor
 		for _, n := range []int{10, 120} {
 			cfg.Concurrency = n

@@ -132,7 +132,7 @@ type cpythonModel struct{}
 
 func init() { register(cpythonModel{}) }
 
-func (cpythonModel) Name() string { return "cpython" }
+func (cpythonModel) Name() Name { return CPython }
 
 func (cpythonModel) Describe() string {
 	return "CPython itself: the same tasks run by a Python script on python3, with threads, asyncio or processes (Config.Flavor)"
@@ -340,7 +340,7 @@ func cmp0(d, def time.Duration) time.Duration {
 func (res *pyResult) toRun(cfg Config, in *Interpreter, launched int64) *Run {
 	off := func(mono int64) time.Duration { return time.Duration(mono - res.T0) }
 	run := &Run{
-		Model: "cpython", Flavor: res.Flavor, Concurrency: cfg.Concurrency, Tasks: len(res.Spans),
+		Model: string(CPython), Flavor: res.Flavor, Concurrency: cfg.Concurrency, Tasks: len(res.Spans),
 		Spans: make([]Span, len(res.Spans)),
 	}
 	facts := *in

@@ -40,22 +40,22 @@ func TestEncodeDocument(t *testing.T) {
 func TestEncodeEveryModel(t *testing.T) {
 	size := 128 << 10
 	PrepareEncode(size)
-	cases := []struct{ model, flavor string }{
-		{"goroutines", ""}, {"gil", ""}, {"eventloop", ""}, {"processes", ""},
-		{"cpython", FlavorThreads}, {"cpython", FlavorAsyncio}, {"cpython", FlavorProcesses},
+	cases := []Series{
+		{Goroutines, ""}, {GILThreads, ""}, {EventLoop, ""}, {Processes, ""},
+		{CPython, FlavorThreads}, {CPython, FlavorAsyncio}, {CPython, FlavorProcesses},
 	}
 	for _, c := range cases {
-		r, err := mustGet(t, c.model).Run(context.Background(), Repeat(3, NewTask(Encode(size))), Config{Concurrency: 2, Flavor: c.flavor})
+		r, err := mustGet(t, c.Model).Run(context.Background(), Repeat(3, NewTask(Encode(size))), Config{Concurrency: 2, Flavor: c.Flavor})
 		if errors.Is(err, ErrUnavailable) {
-			t.Logf("%s: %v", c.model, err)
+			t.Logf("%s: %v", c.Model, err)
 			continue
 		}
 		if err != nil {
-			t.Fatalf("%s %s: %v", c.model, c.flavor, err)
+			t.Fatalf("%s %s: %v", c.Model, c.Flavor, err)
 		}
 		for _, s := range r.Spans {
 			if s.Err != "" {
-				t.Fatalf("%s %s: task %d: %s", c.model, c.flavor, s.Task, s.Err)
+				t.Fatalf("%s %s: task %d: %s", c.Model, c.Flavor, s.Task, s.Err)
 			}
 			n := 0
 			for _, g := range s.Segments {
@@ -64,7 +64,7 @@ func TestEncodeEveryModel(t *testing.T) {
 				}
 			}
 			if n != 1 {
-				t.Errorf("%s %s: task %d has %d encode segments: %+v", c.model, c.flavor, s.Task, n, s.Segments)
+				t.Errorf("%s %s: task %d has %d encode segments: %+v", c.Model, c.Flavor, s.Task, n, s.Segments)
 			}
 		}
 	}

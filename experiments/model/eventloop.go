@@ -13,7 +13,7 @@ type eventloop struct{}
 
 func init() { register(eventloop{}) }
 
-func (eventloop) Name() string { return "eventloop" }
+func (eventloop) Name() Name { return EventLoop }
 
 func (eventloop) Describe() string {
 	return "asyncio-style: one OS thread, tasks as resumable state on a ready queue and a timer heap, epoll for waiting"

@@ -11,7 +11,7 @@ import (
 // Run five tasks that each wait 50 ms on GIL threads: the waits release the
 // lock and overlap, so the batch takes about 50 ms, not 250 ms.
 func Example() {
-	m, err := model.Get("gil")
+	m, err := model.Get(model.GILThreads)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,4 +32,15 @@ func ExampleNames() {
 	fmt.Println(model.Names())
 	// Output:
 	// [cpython eventloop gil goroutines processes]
+}
+
+// A series is a model and, for CPython, its flavor: its name is made and
+// read back by Series, never joined by hand.
+func ExampleParseSeries() {
+	s := model.SeriesOf(model.CPython, model.FlavorAsyncio)
+	fmt.Println(s, model.ParseSeries(s.String()) == s, s.EventLoop())
+	fmt.Println(model.ParseSeries("gil").Threads())
+	// Output:
+	// cpython asyncio true true
+	// true
 }

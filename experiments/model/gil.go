@@ -122,7 +122,7 @@ type gilModel struct{}
 
 func init() { register(gilModel{}) }
 
-func (gilModel) Name() string { return "gil" }
+func (gilModel) Name() Name { return GILThreads }
 
 func (gilModel) Describe() string {
 	return "CPython-style threads: a pool of OS threads, CPU steps only while holding one global interpreter lock"

@@ -15,7 +15,7 @@ type goroutines struct{}
 
 func init() { register(goroutines{}) }
 
-func (goroutines) Name() string { return "goroutines" }
+func (goroutines) Name() Name { return Goroutines }
 
 func (goroutines) Describe() string {
 	return "Go's runtime: a goroutine per task, a semaphore of slots, CPU in parallel on GOMAXPROCS threads"

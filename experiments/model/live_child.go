@@ -41,7 +41,7 @@ const LiveBare = "bare-goroutines"
 
 // LiveModels are the models MeasureLive measures (those whose waiting
 // tasks live inside one process), and LiveBare.
-func LiveModels() []string { return []string{"goroutines", "eventloop", LiveBare} }
+func LiveModels() []string { return []string{string(Goroutines), string(EventLoop), LiveBare} }
 
 // MeasureLive measures the memory n live tasks hold on model name
 // (goroutines or eventloop): in a fresh child process (this program
@@ -124,7 +124,7 @@ func serveLive(in io.Reader) liveResponse {
 	if req.Model == LiveBare {
 		return liveBare(req)
 	}
-	m, err := Get(req.Model)
+	m, err := Get(Name(req.Model))
 	if err != nil {
 		return liveResponse{Err: err.Error()}
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -72,7 +72,7 @@ type Config struct {
 // Model runs batches of tasks under one concurrency mechanism.
 type Model interface {
 	// Name is the model's short name, as used on the command line.
-	Name() string
+	Name() Name
 	// Describe says in one line what the model is.
 	Describe() string
 	// Run runs tasks at cfg.Concurrency and returns what happened. It
@@ -81,26 +81,26 @@ type Model interface {
 	Run(ctx context.Context, tasks []Task, cfg Config) (*Run, error)
 }
 
-var registry = map[string]Model{}
+var registry = map[Name]Model{}
 
 func register(m Model) { registry[m.Name()] = m }
 
 // Names lists the models, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
+func Names() []Name {
+	names := make([]Name, 0, len(registry))
 	for n := range registry {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
 // Get returns the model called name.
-func Get(name string) (Model, error) {
+func Get(name Name) (Model, error) {
 	if m, ok := registry[name]; ok {
 		return m, nil
 	}
-	return nil, fmt.Errorf("unknown model %q (known: %s)", name, strings.Join(Names(), ", "))
+	return nil, fmt.Errorf("unknown model %q (known: %s)", name, strings.Join(Strings(Names()...), ", "))
 }
 
 // recorder does the bookkeeping every model shares: the clock, the spans,
@@ -231,11 +231,11 @@ func bumpPeak(peak *atomic.Int64, v int64) {
 }
 
 // finish closes the books: wall time, CPU, memory, GC, latency.
-func (r *recorder) finish(name string, cfg Config) *Run {
+func (r *recorder) finish(name Name, cfg Config) *Run {
 	wall := r.now()
 	u := measure.ReadUsage().Sub(r.u0)
 	run := &Run{
-		Model:       name,
+		Model:       string(name),
 		Concurrency: cfg.Concurrency,
 		Tasks:       r.total,
 		Spans:       r.spans,
@@ -266,6 +266,6 @@ func (r *recorder) finish(name string, cfg Config) *Run {
 }
 
 // cancelled wraps a context error with how far the batch got.
-func (r *recorder) cancelled(name string, err error) error {
+func (r *recorder) cancelled(name Name, err error) error {
 	return fmt.Errorf("%s: stopped after %d of %d tasks: %w", name, r.done.Load(), r.total, err)
 }

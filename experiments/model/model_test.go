@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { testlock.Main(m) }
 
-func mustGet(t *testing.T, name string) Model {
+func mustGet(t *testing.T, name Name) Model {
 	t.Helper()
 	m, err := Get(name)
 	if err != nil {
@@ -27,7 +27,7 @@ func mustGet(t *testing.T, name string) Model {
 	return m
 }
 
-func run(t *testing.T, name string, tasks []Task, cfg Config) *Run {
+func run(t *testing.T, name Name, tasks []Task, cfg Config) *Run {
 	t.Helper()
 	r, err := mustGet(t, name).Run(context.Background(), tasks, cfg)
 	if err != nil {
@@ -41,7 +41,7 @@ func run(t *testing.T, name string, tasks []Task, cfg Config) *Run {
 
 func TestRegistry(t *testing.T) {
 	want := []string{"cpython", "eventloop", "gil", "goroutines", "processes"}
-	if got := Names(); strings.Join(got, ",") != strings.Join(want, ",") {
+	if got := Strings(Names()...); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
 	if _, err := Get("threads"); err == nil || !strings.Contains(err.Error(), "known: cpython, eventloop, gil, goroutines, processes") {
@@ -186,10 +186,10 @@ func TestGoroutinesParallel(t *testing.T) { checkParallel(t, "goroutines") }
 // eachModel runs f for every model as a subtest; the cpython model's is
 // skipped, saying why, where no Python interpreter is found (as the other
 // CPython tests are).
-func eachModel(t *testing.T, f func(t *testing.T, name string)) {
+func eachModel(t *testing.T, f func(t *testing.T, name Name)) {
 	for _, name := range Names() {
-		t.Run(name, func(t *testing.T) {
-			if name == "cpython" {
+		t.Run(string(name), func(t *testing.T) {
+			if name == CPython {
 				needPython(t)
 			}
 			f(t, name)
@@ -199,7 +199,7 @@ func eachModel(t *testing.T, f func(t *testing.T, name string)) {
 
 // No model runs more tasks at once than its concurrency, and each reaches it.
 func TestConcurrencyLimit(t *testing.T) {
-	eachModel(t, func(t *testing.T, name string) {
+	eachModel(t, func(t *testing.T, name Name) {
 		r := run(t, name, Repeat(12, NewTask(Wait(20*time.Millisecond))), Config{Concurrency: 3})
 		if r.Totals.PeakRunning != 3 {
 			t.Errorf("%s: peak running %d, want 3", name, r.Totals.PeakRunning)
@@ -216,7 +216,7 @@ func TestConcurrencyLimit(t *testing.T) {
 
 // Every model stops promptly when its context is cancelled.
 func TestCancel(t *testing.T) {
-	eachModel(t, func(t *testing.T, name string) {
+	eachModel(t, func(t *testing.T, name Name) {
 		for _, task := range []Task{NewTask(Wait(time.Minute)), NewTask(CPUFor(time.Minute))} {
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			t0 := time.Now()
@@ -371,7 +371,7 @@ func TestProcessesParallel(t *testing.T) {
 // at a time it stays at 1 at most. Overlapping wall intervals would not
 // tell: time-slicing on one core overlaps too. A shared machine may deny
 // a run its second core for a while, so the best of up to five counts.
-func checkParallel(t *testing.T, m string) *Run {
+func checkParallel(t *testing.T, m Name) *Run {
 	t.Helper()
 	if runtime.GOMAXPROCS(0) < 2 || runtime.NumCPU() < 2 {
 		t.Skip("needs 2 cores")

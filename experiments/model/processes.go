@@ -28,7 +28,7 @@ type processes struct{}
 
 func init() { register(processes{}) }
 
-func (processes) Name() string { return "processes" }
+func (processes) Name() Name { return Processes }
 
 func (processes) Describe() string {
 	return "a pool of worker processes (this binary re-executed), tasks and results serialised as JSON over pipes"

@@ -153,8 +153,5 @@ type Run struct {
 // and for the cpython model its flavor too ("cpython threads"), since one
 // question may run several.
 func (r *Run) Series() string {
-	if r.Flavor == "" {
-		return r.Model
-	}
-	return r.Model + " " + r.Flavor
+	return SeriesOf(Name(r.Model), r.Flavor).String()
 }

@@ -160,7 +160,7 @@ func (t *goTrace) apply(run *Run, align time.Duration) error {
 	if err != nil {
 		return err
 	}
-	tl.sched(run.Spans, align+time.Microsecond, run.Model == "goroutines")
+	tl.sched(run.Spans, align+time.Microsecond, run.Model == string(Goroutines))
 	run.Trace = &TraceInfo{Source: TraceGo, Resolution: max(align, time.Microsecond)}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,8 +39,8 @@ func TestTracedGoModelsOnCPU(t *testing.T) {
 	const n = 8
 	work := 30 * time.Millisecond
 	task := NewTask(CPUFor(work/2), Wait(5*time.Millisecond), CPUFor(work/2))
-	for _, m := range []string{"goroutines", "gil", "eventloop"} {
-		t.Run(m, func(t *testing.T) {
+	for _, m := range []Name{Goroutines, GILThreads, EventLoop} {
+		t.Run(string(m), func(t *testing.T) {
 			r := run(t, m, Repeat(n, task), Config{Concurrency: n, Trace: true})
 			if r.Trace == nil || r.Trace.Source != TraceGo || r.Trace.Resolution <= 0 || r.Trace.Resolution > time.Millisecond {
 				t.Fatalf("trace info %+v, want the Go tracer's, to within a millisecond", r.Trace)
@@ -55,7 +54,7 @@ func TestTracedGoModelsOnCPU(t *testing.T) {
 				t.Errorf("%s: %d tasks on a CPU at once, want 1 to %d (GOMAXPROCS %d)", m, onCPU, limit, procs)
 			}
 			for _, s := range r.Spans {
-				checkSched(t, m, s, work)
+				checkSched(t, string(m), s, work)
 			}
 			if m != "goroutines" {
 				return
@@ -87,22 +86,22 @@ func TestTracedClockOnCPU(t *testing.T) {
 	work := 30 * time.Millisecond
 	task := NewTask(CPUFor(work/2), Wait(5*time.Millisecond), CPUFor(work/2))
 	for _, c := range []struct {
-		model, flavor string
-		limit         int
+		Series
+		limit int
 	}{
-		{"processes", "", cores},
-		{"cpython", FlavorProcesses, cores},
-		{"cpython", FlavorAsyncio, 1},
-		{"cpython", FlavorThreads, 1},
+		{SeriesOf(Processes, ""), cores},
+		{SeriesOf(CPython, FlavorProcesses), cores},
+		{SeriesOf(CPython, FlavorAsyncio), 1},
+		{SeriesOf(CPython, FlavorThreads), 1},
 	} {
-		name := strings.TrimSpace(c.model + " " + c.flavor)
+		name := c.String()
 		t.Run(name, func(t *testing.T) {
-			if c.model == "cpython" {
-				if in := needPython(t); in.GILFree() && c.flavor == FlavorThreads {
+			if c.Model == CPython {
+				if in := needPython(t); in.GILFree() && c.Flavor == FlavorThreads {
 					t.Skip("a free-threaded CPython runs its threads in parallel")
 				}
 			}
-			r := run(t, c.model, Repeat(n, task), Config{Concurrency: n, Flavor: c.flavor, Trace: true})
+			r := run(t, c.Model, Repeat(n, task), Config{Concurrency: n, Flavor: c.Flavor, Trace: true})
 			if r.Trace == nil || r.Trace.Source != TraceClock || r.Trace.Resolution <= 0 || r.Trace.Resolution > 2*time.Millisecond {
 				t.Fatalf("trace info %+v, want the thread clocks', to within 2 ms", r.Trace)
 			}
@@ -121,7 +120,7 @@ func TestTracedClockOnCPU(t *testing.T) {
 			// work is what must be on a CPU.
 			for _, s := range r.Spans {
 				on := s.CPU
-				if c.flavor == FlavorThreads {
+				if c.Flavor == FlavorThreads {
 					on = min(on, work)
 				}
 				checkSched(t, name, s, on)

@@ -11,15 +11,12 @@ import (
 	"strings"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // IndexName is the overview page's file name in the output directory.
 const IndexName = "index.html"
-
-// CPython is the model a claim about Python is judged on first: the
-// overview lists its series before Go's models.
-const CPython = "cpython"
 
 // Entry is one handout on the overview page.
 type Entry struct {
@@ -240,10 +237,9 @@ func indexModels(vs []experiments.Verdict) []string {
 }
 
 // IsCPython reports whether a verdict's model is one of the cpython
-// model's series.
-func IsCPython(model string) bool {
-	return model == CPython || strings.HasPrefix(model, CPython+" ")
-}
+// model's series: a claim about Python is judged on it first, and the
+// overview lists its series before Go's models.
+func IsCPython(name string) bool { return model.ParseSeries(name).Model == model.CPython }
 
 // verdictsOn are the verdicts on claim id for model, in order: one, or one
 // per setting where a claim is judged at several (workers, sizes).
