@@ -249,7 +249,7 @@ func jsonThroughput(res *experiments.JSONResult, work, stamp string) (*Chart, er
 // baselineOf is the baseline of a variant's model: "eventloop+processes"
 // is the eventloop's.
 func baselineOf(res *experiments.JSONResult, variant string) (experiments.JSONPoint, bool) {
-	s, _ := experiments.ParseJSONVariant(variant)
+	s, _ := model.ParseOffload(variant)
 	base := s.String()
 	for _, b := range res.Baselines {
 		if b.Model == base {
@@ -292,11 +292,11 @@ func jsonSweep(res *experiments.JSONResult, kind, title, yName, tasks, stamp str
 // jsonColors tell the variants apart: an executor's colour is its model's,
 // lighter or darker.
 var jsonColors = map[string]string{
-	experiments.JSONVariant(loopSeries, model.ExecThreads):      "#73c0de",
-	experiments.JSONVariant(loopSeries, model.ExecGILThreads):   "#fac858",
-	experiments.JSONVariant(loopSeries, model.ExecProcesses):    "#ea7ccc",
-	experiments.JSONVariant(asyncioSeries, model.ExecThreads):   "#9a7b4f",
-	experiments.JSONVariant(asyncioSeries, model.ExecProcesses): "#8b4a1c",
+	loopSeries.Offload(model.ExecThreads):      "#73c0de",
+	loopSeries.Offload(model.ExecGILThreads):   "#fac858",
+	loopSeries.Offload(model.ExecProcesses):    "#ea7ccc",
+	asyncioSeries.Offload(model.ExecThreads):   "#9a7b4f",
+	asyncioSeries.Offload(model.ExecProcesses): "#8b4a1c",
 }
 
 // The json variants' series: the eventloop model's and CPython's asyncio.
@@ -307,7 +307,7 @@ var (
 
 // isPython reports whether the variant named name runs on CPython.
 func isPython(name string) bool {
-	s, _ := experiments.ParseJSONVariant(name)
+	s, _ := model.ParseOffload(name)
 	return s.Model == model.CPython
 }
 

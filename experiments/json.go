@@ -44,14 +44,15 @@ type JSONParams struct {
 
 // A json variant's name is its series' name and, where the loop offloads
 // the encoding, "+" and the executor: "eventloop+processes", "cpython
-// asyncio+threads". JSONVariant makes it, ParseJSONVariant reads it back;
-// the names asked for by the parameter are the constants below.
-const (
-	jsonVariantSep     = "+"
-	jsonLoop           = string(model.EventLoop)
-	jsonLoopThreads    = jsonLoop + jsonVariantSep + string(model.ExecThreads)
-	jsonLoopGILThreads = jsonLoop + jsonVariantSep + string(model.ExecGILThreads)
-	jsonLoopProcesses  = jsonLoop + jsonVariantSep + string(model.ExecProcesses)
+// asyncio+threads" (model.Series.Offload makes it, model.ParseOffload
+// reads it back); the names asked for by the parameter are the constants
+// below.
+var (
+	loopSeries         = model.SeriesOf(model.EventLoop, "")
+	jsonLoop           = loopSeries.Offload("")
+	jsonLoopThreads    = loopSeries.Offload(model.ExecThreads)
+	jsonLoopGILThreads = loopSeries.Offload(model.ExecGILThreads)
+	jsonLoopProcesses  = loopSeries.Offload(model.ExecProcesses)
 	jsonGoroutines     = string(model.Goroutines)
 	jsonGILThreads     = string(model.GILThreads)
 	jsonCPython        = string(model.CPython)
@@ -61,23 +62,6 @@ const (
 // encoding inline and offloading to each executor, goroutines, GIL
 // threads, and CPython's asyncio inline and with run_in_executor.
 var jsonVariantNames = []string{jsonLoop, jsonLoopThreads, jsonLoopGILThreads, jsonLoopProcesses, jsonGoroutines, jsonGILThreads, jsonCPython}
-
-// JSONVariant is the name of the json variant that runs series s and
-// offloads the encoding to executor ex (none: inline), as in
-// JSONPoint.Model.
-func JSONVariant(s model.Series, ex model.Executor) string {
-	if ex == "" {
-		return s.String()
-	}
-	return s.String() + jsonVariantSep + string(ex)
-}
-
-// ParseJSONVariant reads back a name JSONVariant made: its series and
-// executor.
-func ParseJSONVariant(name string) (model.Series, model.Executor) {
-	base, ex, _ := strings.Cut(name, jsonVariantSep)
-	return model.ParseSeries(base), model.Executor(ex)
-}
 
 // Params binds the parameters to flags.
 func (p *JSONParams) Params() []Param {
@@ -308,7 +292,7 @@ type jsonVariant struct {
 // newVariant is the variant running model m (with flavor, for cpython)
 // that offloads to ex (none: inline).
 func newVariant(m model.Name, flavor string, ex model.Executor) jsonVariant {
-	return jsonVariant{name: JSONVariant(model.SeriesOf(m, flavor), ex), model: m, flavor: flavor, ex: ex}
+	return jsonVariant{name: model.SeriesOf(m, flavor).Offload(ex), model: m, flavor: flavor, ex: ex}
 }
 
 // base is the variant's model without the encoding: its baseline's name.
@@ -317,7 +301,7 @@ func (v jsonVariant) base() string { return model.SeriesOf(v.model, v.flavor).St
 // variantOf is the variant named name, e.g. "eventloop+processes" or
 // "cpython asyncio+threads".
 func variantOf(name string) jsonVariant {
-	s, ex := ParseJSONVariant(name)
+	s, ex := model.ParseOffload(name)
 	return jsonVariant{name: name, model: s.Model, flavor: s.Flavor, ex: ex}
 }
 

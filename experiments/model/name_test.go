@@ -51,3 +51,22 @@ func TestNamesSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestOffload: a series offloading to each executor is named with "+" and
+// read back to the same series and executor; none is the series' own name.
+func TestOffload(t *testing.T) {
+	for _, s := range []Series{SeriesOf(EventLoop, ""), SeriesOf(CPython, FlavorAsyncio)} {
+		if got := s.Offload(""); got != s.String() {
+			t.Errorf("%v.Offload(none) = %q, want %q", s, got, s.String())
+		}
+		for _, ex := range append(Executors(), "") {
+			name := s.Offload(ex)
+			if gs, gex := ParseOffload(name); gs != s || gex != ex {
+				t.Errorf("ParseOffload(%q) = %v, %q; want %v, %q", name, gs, gex, s, ex)
+			}
+		}
+	}
+	if got := SeriesOf(EventLoop, "").Offload(ExecProcesses); got != "eventloop+processes" {
+		t.Errorf("eventloop offloading to processes is %q, want eventloop+processes", got)
+	}
+}

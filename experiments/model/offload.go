@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,27 @@ const (
 	// Encode step's JSON) comes back the same way.
 	ExecProcesses Executor = "processes"
 )
+
+// offloadSep joins a series' name and its executor's: see Series.Offload.
+const offloadSep = "+"
+
+// Offload names series s offloading its steps to executor ex: s's name,
+// and where ex is not none "+" and the executor's, e.g.
+// "eventloop+processes", "cpython asyncio+threads" (the json experiment's
+// variants). ParseOffload reads it back.
+func (s Series) Offload(ex Executor) string {
+	if ex == "" {
+		return s.String()
+	}
+	return s.String() + offloadSep + string(ex)
+}
+
+// ParseOffload reads back a name Series.Offload made: its series and its
+// executor (none where the name has no "+").
+func ParseOffload(name string) (Series, Executor) {
+	base, ex, _ := strings.Cut(name, offloadSep)
+	return ParseSeries(base), Executor(ex)
+}
 
 // Executors lists the executors.
 func Executors() []Executor { return []Executor{ExecThreads, ExecGILThreads, ExecProcesses} }
