@@ -15,9 +15,10 @@ import "strings"
 //     FlavorProcesses). Series.String makes its name ("gil", "cpython
 //     asyncio") and ParseSeries reads it back; no other code joins or
 //     splits the words;
-//   - a variant of a question (the json question's executors, say, as in
-//     "eventloop+gil-threads") is a series with a suffix, named by
-//     constants in the one file that defines the variants.
+//   - a variant of a question (the json question's executors, as in
+//     "eventloop+gil-threads") is a series offloading to an Executor:
+//     Series.Offload makes its name and ParseOffload reads it back; the
+//     json question names the variants it asks for in its own file.
 //
 // Fields that results and parameters expose (Run.Model, a question's
 // Models) stay strings, so that notebooks and JSON see the same words.
