@@ -9,6 +9,17 @@ import (
 	"github.com/boundlab/boundlab/experiments"
 )
 
+// claimOf is the claim with id among a question's claims (its Claims()),
+// or a claim with that id alone where the question has none.
+func claimOf(claims []experiments.Claim, id string) experiments.Claim {
+	for _, c := range claims {
+		if c.ID == id {
+			return c
+		}
+	}
+	return experiments.Claim{ID: id}
+}
+
 // judged is one verdict to draw, with its category's label.
 type judged struct {
 	label string

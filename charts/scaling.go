@@ -237,14 +237,10 @@ type ratioBound struct {
 // ratioBounds are the bounds of the question's claims that judge the
 // models, one line per rule, in the models' order.
 func ratioBounds(models []string) []ratioBound {
-	claims := map[string]experiments.Claim{}
-	for _, c := range experiments.Scaling.Claims() {
-		claims[c.ID] = c
-	}
 	var bounds []ratioBound
 	for _, m := range models {
 		_, id := predicted(m, 1)
-		c := claims[id]
+		c := claimOf(experiments.Scaling.Claims(), id)
 		y := 1 + c.Tolerance
 		word := "at most"
 		if c.Compare == experiments.AtLeast {
@@ -294,12 +290,7 @@ func ratioSeries(res *experiments.ScalingResult, m string, i, n int) (series []x
 // judges, drawn; and, to compare the cost with, the task's own computation
 // (task, if it is known) as a line.
 func scalingPayloads(pc *experiments.ProcessCosts, task time.Duration, stamp string) (*Chart, error) {
-	var claim experiments.Claim
-	for _, c := range experiments.Scaling.Claims() {
-		if c.ID == "serialisation-grows" {
-			claim = c
-		}
-	}
+	claim := claimOf(experiments.Scaling.Claims(), "serialisation-grows")
 	s := xySeries{name: string(model.Processes), color: modelColor(string(model.Processes), 0)}
 	var ivs []interval
 	var lx, ly, xs []float64

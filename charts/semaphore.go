@@ -210,15 +210,8 @@ func runsText(p experiments.SemaphorePoint) string {
 // formula less the timer's resolution. It shows the few per cent the
 // verdicts judge, which the runtime's log-log chart cannot.
 func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp string) (*Chart, error) {
-	var sweep, near experiments.Claim
-	for _, c := range experiments.Semaphore.Claims() {
-		switch c.ID {
-		case "semaphore-sweep":
-			sweep = c
-		case "semaphore-near-ideal":
-			near = c
-		}
-	}
+	claims := experiments.Semaphore.Claims()
+	sweep, near := claimOf(claims, "semaphore-sweep"), claimOf(claims, "semaphore-near-ideal")
 	var names []string
 	lo, hi := math.MaxInt, 0
 	for _, p := range pts {

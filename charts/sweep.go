@@ -153,8 +153,10 @@ func whichRun(n int) string {
 }
 
 // sweepChart draws points as one timeline chart whose control starts at
-// point start. The chart's Series are the start point's.
-func sweepChart(title, stamp string, points []sweepPoint, start int, yName string) (*Chart, error) {
+// point start. The chart's Series are the start point's. ok is false,
+// and there is no chart, when no point drew a task (no run of the sweep
+// kept its tasks).
+func sweepChart(title, stamp string, points []sweepPoint, start int, yName string) (c *Chart, ok bool, err error) {
 	var all []bar
 	maxRows, maxLines := 1, 1
 	for _, p := range points {
@@ -162,14 +164,14 @@ func sweepChart(title, stamp string, points []sweepPoint, start int, yName strin
 		maxRows = max(maxRows, len(p.rows))
 		maxLines = max(maxLines, p.f.lines())
 	}
-	kinds := barKinds(all)
-	if len(kinds) == 0 {
-		kinds = []model.Kind{kindTask}
+	if len(all) == 0 {
+		return nil, false, nil
 	}
+	kinds := barKinds(all)
 	first := points[start]
 	f := first.f
 	f.title = title
-	c, b := timelineChart(f, first.rows, first.bars, yName, kinds)
+	ch, b := timelineChart(f, first.rows, first.bars, yName, kinds)
 	b.kind = "sweep"
 	top := 44 + 17*maxLines + 22
 	// From the bottom: the legend, the zoom slider, the sweep's control,
@@ -199,7 +201,8 @@ func sweepChart(title, stamp string, points []sweepPoint, start int, yName strin
 	// The chart's first subtitle is the tallest point's height, so that
 	// the plot does not jump as the reader moves the control.
 	b.height = timelineHeight(maxRows, top) + 60
-	return finish(c, b)
+	c, err = finish(ch, b)
+	return c, err == nil, err
 }
 
 // sweepOption is the part of the option that point p changes: the
@@ -288,16 +291,6 @@ var (
 	}
 )
 
-// semaphoreClaim is the semaphore question's claim id.
-func semaphoreClaim(id string) experiments.Claim {
-	for _, cl := range experiments.Semaphore.Claims() {
-		if cl.ID == id {
-			return cl
-		}
-	}
-	return experiments.Claim{ID: id}
-}
-
 // recordedOutcome is the outcome of claim id's recorded verdict on model
 // m, or "not judged".
 func recordedOutcome(r *experiments.Report, id, m string) string {
@@ -311,7 +304,7 @@ func recordedOutcome(r *experiments.Report, id, m string) string {
 // as marks, and where the point's ratio to the formula stands against the
 // claim's range, with the claim's recorded verdict on the whole sweep.
 func limitSweepLine(res *experiments.SemaphoreResult, m string, p experiments.SemaphorePoint) ([]sweepMark, string) {
-	sweep := semaphoreClaim("semaphore-sweep")
+	sweep := claimOf(experiments.Semaphore.Claims(), "semaphore-sweep")
 	lo, hi := 1-sweep.Slack/p.Ideal.Seconds(), 1+sweep.Tolerance
 	where := "inside"
 	if p.Ratio < lo || p.Ratio > hi {
@@ -332,7 +325,7 @@ func latencySweepLine(res *experiments.SemaphoreResult, m string, p experiments.
 	rounds := (p.Tasks + p.Limit - 1) / p.Limit
 	marks := []sweepMark{{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)}}
 	line := fmt.Sprintf("latency %s: runtime %s%s = %.4f × the formula (dashed: %s)", p.Latency, units.Duration(p.Runtime), runsText(p), p.Ratio, marks[0].name)
-	slope := semaphoreClaim("latency-proportional")
+	slope := claimOf(experiments.Semaphore.Claims(), "latency-proportional")
 	if v, ok := res.Verdict(slope.ID, m); ok {
 		return marks, line + fmt.Sprintf(",\nthe claim on the whole sweep (%s): runtime grows by %.2f s a second of latency, against ⌈%d/%d⌉ = %d: %s",
 			m, v.Measured, p.Tasks, p.Limit, rounds, v.Outcome)
@@ -350,7 +343,7 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string, ax semaph
 	if len(pts) < 2 {
 		return nil, false, nil
 	}
-	start, drawn := 0, 0
+	start := 0
 	points := make([]sweepPoint, len(pts))
 	for i, p := range pts {
 		if len(res.Headline) > 0 && ax.key(p) == ax.key(res.Headline[0]) {
@@ -367,17 +360,12 @@ func semaphoreSweep(res *experiments.SemaphoreResult, m, stamp string, ax semaph
 		}
 		run := res.Runs[k].Run
 		rounds := (p.Tasks + p.Limit - 1) / p.Limit
-		drawn++
 		sp.draw(run, fmt.Sprintf("recorded run at %s (%s): %d tasks waiting %s in %d round%s of at most %d · wall %s",
 			sp.label, whichRun(len(p.Runs)), p.Tasks, p.Latency, rounds, map[bool]string{true: "s"}[rounds != 1], p.Limit, units.Duration(run.Totals.Wall)), line)
 		points[i] = sp
 	}
-	if drawn == 0 {
-		return nil, false, nil
-	}
 	title := fmt.Sprintf("%s: the recorded %s sweep, a run per %s (move the control below)", m, ax.what, ax.what)
-	c, err = sweepChart(title, stamp, points, start, "worker: "+rowNoun(m))
-	return c, err == nil, err
+	return sweepChart(title, stamp, points, start, "worker: "+rowNoun(m))
 }
 
 // scalingSweep draws the workers sweep of the first model (in the charts'
@@ -418,33 +406,23 @@ func scalingSweep(res *experiments.ScalingResult, stamp string) (c *Chart, ok bo
 	if m == "" {
 		return nil, false, nil
 	}
-	claims := map[string]experiments.Claim{}
-	for _, cl := range experiments.Scaling.Claims() {
-		claims[cl.ID] = cl
-	}
 	base, _ := scalingPoint(res, m, 1)
-	drawn := 0
 	points := make([]sweepPoint, len(pts))
 	for i, p := range pts {
 		sp := sweepPoint{label: fmt.Sprintf("%d worker%s", p.Workers, map[bool]string{true: "s"}[p.Workers != 1]), f: frame{stamp: stamp}}
-		line := scalingLine(res, claims, m, base, p, &sp)
+		line := scalingLine(res, m, base, p, &sp)
 		if !validRun(res.Base(), p.Run) || len(res.Runs[p.Run].Spans) == 0 {
 			sp.notKept(sp.label, line)
 			points[i] = sp
 			continue
 		}
 		run := res.Runs[p.Run].Run
-		drawn++
 		sp.draw(run, fmt.Sprintf("recorded run at %s (%s): %d tasks × %s CPU · a row per %s · wall %s",
 			sp.label, whichRun(len(p.Runs)), run.Tasks, param(res.Base(), "cpu"), rowNoun(m), units.Duration(run.Totals.Wall)), line)
 		points[i] = sp
 	}
-	if drawn == 0 {
-		return nil, false, nil
-	}
 	title := fmt.Sprintf("%s: the recorded workers sweep, a run per pool size (move the control below)", m)
-	c, err = sweepChart(title, stamp, points, len(points)-1, "worker: "+rowNoun(m))
-	return c, err == nil, err
+	return sweepChart(title, stamp, points, len(points)-1, "worker: "+rowNoun(m))
 }
 
 // scalingPoint is model m's point at w workers.
@@ -461,7 +439,7 @@ func scalingPoint(res *experiments.ScalingResult, m string, w int) (experiments.
 // speedup over base (the one-worker point), the claim judging it with the
 // claim's recorded verdicts at that pool size; it puts the predicted wall
 // and the claim's bound on sp as marks.
-func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.Claim, m string, base, p experiments.ScalingPoint, sp *sweepPoint) string {
+func scalingLine(res *experiments.ScalingResult, m string, base, p experiments.ScalingPoint, sp *sweepPoint) string {
 	if p.Workers == 1 {
 		sp.marks = []sweepMark{{fmt.Sprintf("one worker's median wall %s", units.Duration(p.Wall)), ms(p.Wall)}}
 		return fmt.Sprintf("1 worker: median wall %s over %d runs (dashed): the wall every speedup is over; no claim is judged at one worker", units.Duration(p.Wall), len(p.Walls))
@@ -471,7 +449,7 @@ func scalingLine(res *experiments.ScalingResult, claims map[string]experiments.C
 	if id == "" {
 		return line + "; no claim of this question judges " + m
 	}
-	cl := claims[id]
+	cl := claimOf(experiments.Scaling.Claims(), id)
 	bound, word := e*(1+cl.Tolerance), "at most"
 	if cl.Compare == experiments.AtLeast {
 		bound, word = e*(1-cl.Tolerance), "at least"
