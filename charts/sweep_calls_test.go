@@ -76,16 +76,8 @@ func TestNoSemaphoreSweep(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("noSemaphoreSweep: ok %v, err %v", ok, err)
 	}
-	if want := "goroutines: the recorded concurrency sweep"; !strings.HasPrefix(c.Title(), want) {
-		t.Errorf("title %q, want it to start %q", c.Title(), want)
-	}
-	o := parseSweep(t, c)
-	if want := []string{"10 at once", "100 at once", "400 at once"}; !slices.Equal(o.Timeline.Data, want) {
-		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
-	}
-	if o.Timeline.CurrentIndex != 2 || len(o.Options) != 3 {
-		t.Fatalf("the control starts at %d with %d options, want 2 (400 at once) of 3", o.Timeline.CurrentIndex, len(o.Options))
-	}
+	// The control starts at the most calls at once.
+	o := sweepHead(t, c, "goroutines: the recorded concurrency sweep", []string{"10 at once", "100 at once", "400 at once"}, 2)
 	// The series are the kinds drawn: calls, then failed calls.
 	if want := []SeriesInfo{{"call", 0}, {"failed call", 0}}; len(c.Series()) != 2 || c.Series()[0].Name != want[0].Name || c.Series()[1].Name != want[1].Name {
 		t.Fatalf("series %v, want call and failed call", c.Series())
@@ -153,10 +145,7 @@ func TestManyTasksSweep(t *testing.T) {
 	if err != nil || c == nil {
 		t.Fatalf("manyTasksSweep: chart %v, err %v", c != nil, err)
 	}
-	o := parseSweep(t, c)
-	if !slices.Equal(o.Timeline.Data, counts) || o.Timeline.CurrentIndex != len(counts)-1 {
-		t.Fatalf("control points %q from %d, want %q from the last", o.Timeline.Data, o.Timeline.CurrentIndex, counts)
-	}
+	o := sweepHead(t, c, "goroutines: the recorded task-count sweep", counts, len(counts)-1)
 	for i, op := range o.Options {
 		sub := op.Title.Subtext
 		for _, w := range []string{"recorded run at " + counts[i], counts[i] + ", one call each", "descriptors open (limit",

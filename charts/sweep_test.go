@@ -55,6 +55,25 @@ func parseSweep(t *testing.T, c *Chart) sweepOpt {
 	return o
 }
 
+// sweepHead parses sweep chart c and checks what every sweep shows the
+// same way: a title starting title, a control point per label in order,
+// starting at start, and a partial option per point.
+func sweepHead(t *testing.T, c *Chart, title string, labels []string, start int) sweepOpt {
+	t.Helper()
+	if !strings.HasPrefix(c.Title(), title) {
+		t.Errorf("title %q, want it to start %q", c.Title(), title)
+	}
+	o := parseSweep(t, c)
+	if !slices.Equal(o.Timeline.Data, labels) {
+		t.Fatalf("control points %q, want %q", o.Timeline.Data, labels)
+	}
+	if o.Timeline.CurrentIndex != start || len(o.Options) != len(labels) {
+		t.Fatalf("the control starts at %d (%s) with %d options, want %d (%s), one per point", o.Timeline.CurrentIndex,
+			labels[min(max(o.Timeline.CurrentIndex, 0), len(labels)-1)], len(o.Options), start, labels[start])
+	}
+	return o
+}
+
 // sweepOf is the sweep chart among For's charts of res whose title holds
 // what, e.g. "the recorded limit sweep".
 func sweepOf(t *testing.T, res experiments.Result, what string) *Chart {
@@ -78,19 +97,8 @@ func TestSemaphoreSweep(t *testing.T) {
 	res := must(semaphoreResult())(t)
 	c := sweepOf(t, res, "the recorded limit sweep")
 	m := res.Headline[0].Model
-	if want := m + ": the recorded limit sweep"; !strings.HasPrefix(c.Title(), want) {
-		t.Errorf("title %q, want it to start %q", c.Title(), want)
-	}
-	o := parseSweep(t, c)
-	if want := []string{"limit 10", "limit 20", "limit 100", "limit 200"}; !slices.Equal(o.Timeline.Data, want) {
-		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
-	}
-	if o.Timeline.CurrentIndex != 1 {
-		t.Errorf("the control starts at %d, want 1 (limit 20, the lecture's setting)", o.Timeline.CurrentIndex)
-	}
-	if len(o.Options) != 4 {
-		t.Fatalf("%d options, want one per limit", len(o.Options))
-	}
+	// The control starts at the lecture's limit, 20.
+	o := sweepHead(t, c, m+": the recorded limit sweep", []string{"limit 10", "limit 20", "limit 100", "limit 200"}, 1)
 	v, ok := res.Verdict("semaphore-sweep", m)
 	if !ok {
 		t.Fatal("no recorded sweep verdict")
@@ -182,16 +190,8 @@ func TestSemaphoreLatencySweep(t *testing.T) {
 	}
 	res.Verdicts[k].Outcome, res.Verdicts[k].Measured = experiments.DoesNotHold, 3.5
 	c := sweepOf(t, &res, "the recorded latency sweep")
-	if want := m + ": the recorded latency sweep, a run per latency"; !strings.HasPrefix(c.Title(), want) {
-		t.Errorf("title %q, want it to start %q", c.Title(), want)
-	}
-	o := parseSweep(t, c)
-	if want := []string{"latency 20ms", "latency 50ms", "latency 100ms"}; !slices.Equal(o.Timeline.Data, want) {
-		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
-	}
-	if o.Timeline.CurrentIndex != 2 || len(o.Options) != 3 {
-		t.Fatalf("the control starts at %d with %d options, want 2 (100ms, the lecture's setting) of 3", o.Timeline.CurrentIndex, len(o.Options))
-	}
+	// The control starts at the lecture's latency, 100 ms.
+	o := sweepHead(t, c, m+": the recorded latency sweep, a run per latency", []string{"latency 20ms", "latency 50ms", "latency 100ms"}, 2)
 	drawn := 0
 	for i, p := range sortedBy(res.Latencies, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
 		op := o.Options[i]
@@ -299,16 +299,8 @@ func TestScalingSweep(t *testing.T) {
 	})
 	res.Verdicts[edited].Outcome = experiments.DoesNotHold
 	c := sweepOf(t, &res, "the recorded workers sweep")
-	if want := "gil: the recorded workers sweep"; !strings.HasPrefix(c.Title(), want) {
-		t.Errorf("title %q, want it to start %q", c.Title(), want)
-	}
-	o := parseSweep(t, c)
-	if want := []string{"1 worker", "2 workers", "4 workers"}; !slices.Equal(o.Timeline.Data, want) {
-		t.Fatalf("control points %q, want %q", o.Timeline.Data, want)
-	}
-	if o.Timeline.CurrentIndex != 2 || len(o.Options) != 3 {
-		t.Fatalf("the control starts at %d with %d options, want 2 (4 workers) of 3", o.Timeline.CurrentIndex, len(o.Options))
-	}
+	// The control starts at the largest pool.
+	o := sweepHead(t, c, "gil: the recorded workers sweep", []string{"1 worker", "2 workers", "4 workers"}, 2)
 	base, _ := scalingPoint(&res, "gil", 1)
 	for i, w := range []int{1, 2, 4} {
 		p, _ := scalingPoint(&res, "gil", w)

@@ -25,9 +25,9 @@ type sweepState struct {
 	Sub     string    `json:"sub"`
 	Marks   []float64 `json:"marks"`
 	// Kinds are the bars by series (kind) name.
-	Kinds map[string]int `json:"kinds"`
-	Title string         `json:"title"`
-	Rows0 []string       `json:"rowNames"`
+	Kinds    map[string]int `json:"kinds"`
+	Title    string         `json:"title"`
+	RowNames []string       `json:"rowNames"`
 }
 
 // jsSweep reads the sweep chart whose label holds %q: the control's
@@ -195,7 +195,7 @@ func TestHandoutCallSweeps(t *testing.T) {
 					t.Errorf("%s: %d bars on %d rows, want some, at most 500 on at most 50", label, got.Bars, got.Rows)
 				}
 				seen := map[string]bool{}
-				for _, row := range got.Rows0 {
+				for _, row := range got.RowNames {
 					k := slices.IndexFunc(c.prefixes, func(p string) bool { return strings.HasPrefix(row, p) })
 					if k < 0 {
 						t.Errorf("%s: row %q is none of %q", label, row, c.prefixes)
@@ -204,7 +204,7 @@ func TestHandoutCallSweeps(t *testing.T) {
 					seen[c.prefixes[k]] = true
 				}
 				if len(seen) != len(c.prefixes) {
-					t.Errorf("%s: rows %q, want every one of %q", label, got.Rows0, c.prefixes)
+					t.Errorf("%s: rows %q, want every one of %q", label, got.RowNames, c.prefixes)
 				}
 				if len(got.Marks) != 1 || got.Marks[0] != c.timeout {
 					t.Errorf("%s: marks %v, want the client's timeout at %.0f ms", label, got.Marks, c.timeout)
