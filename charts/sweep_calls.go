@@ -31,7 +31,6 @@ func noSemaphoreSweep(res *experiments.NoSemaphoreResult, m, server, stamp strin
 	}
 	to := callTimeoutMark(res.Base())
 	claims := claimsLine(res.Base(), m, "tail-grows", "overload-fails", "timeouts", "semaphore-no-errors", "semaphore-bounds-latency")
-	drawn := 0
 	points := make([]sweepPoint, len(free))
 	for i, pf := range free {
 		sp := sweepPoint{label: fmt.Sprintf("%d at once", pf.Concurrency), f: frame{stamp: stamp}, marks: to}
@@ -54,17 +53,12 @@ func noSemaphoreSweep(res *experiments.NoSemaphoreResult, m, server, stamp strin
 			points[i] = sp
 			continue
 		}
-		drawn++
 		sp.drawLanes(lanes, fmt.Sprintf("recorded runs at %d calls at once, one above the other (%s) · %s",
 			pf.Concurrency, strings.Join(which, "; "), server), line)
 		points[i] = sp
 	}
-	if drawn == 0 {
-		return nil, false, nil
-	}
 	title := fmt.Sprintf("%s: the recorded concurrency sweep, each call's task (move the control below)", m)
-	c, err = sweepChart(title, stamp, points, len(points)-1, "a call's task, or a semaphore slot")
-	return c, err == nil, err
+	return sweepChart(title, stamp, points, len(points)-1, "a call's task, or a semaphore slot")
 }
 
 // manyTasksSweep draws model m's task-count sweep as a sweep chart: a
@@ -91,7 +85,6 @@ func manyTasksSweep(res *experiments.ManyTasksResult, models []string, server, s
 	}
 	to := callTimeoutMark(res.Base())
 	claims := claimsLine(res.Base(), m, "memory-per-task", "fds-track-connections", "too-many-files-within", "collapse-fails", "client-survives")
-	drawn := 0
 	points := make([]sweepPoint, len(pts))
 	for i, p := range pts {
 		sp := sweepPoint{label: fmt.Sprintf("%d tasks", p.Tasks), f: frame{stamp: stamp}, marks: to}
@@ -103,15 +96,12 @@ func manyTasksSweep(res *experiments.ManyTasksResult, models []string, server, s
 			points[i] = sp
 			continue
 		}
-		drawn++
 		sp.draw(run, fmt.Sprintf("recorded run at %d tasks (%s) · %s", p.Tasks, whichCallRun(p), server), line)
 		points[i] = sp
 	}
-	if drawn == 0 {
-		return nil, nil
-	}
 	title := fmt.Sprintf("%s: the recorded task-count sweep, each call's task (move the control below)", m)
-	return sweepChart(title, stamp, points, len(points)-1, "a call's task")
+	c, _, err := sweepChart(title, stamp, points, len(points)-1, "a call's task")
+	return c, err
 }
 
 // runOf is the run p recorded, or nil where the child died or the run
