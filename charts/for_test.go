@@ -9,6 +9,7 @@ import (
 
 	"github.com/boundlab/boundlab/experiments"
 	"github.com/boundlab/boundlab/experiments/model"
+	"github.com/boundlab/boundlab/internal/units"
 )
 
 // want is what one chart of For should be.
@@ -139,6 +140,24 @@ func TestForSemaphore(t *testing.T) {
 	if bar := p.Series[2].Data; fmt.Sprint(valueOf(t, bar[0])[:2]) != fmt.Sprint([]any{20.0, sec(h.Low)}) ||
 		fmt.Sprint(valueOf(t, bar[1])[:2]) != fmt.Sprint([]any{20.0, sec(h.High)}) || fmt.Sprint(valueOf(t, bar[2])[:2]) != "[20 <nil>]" {
 		t.Errorf("eventloop's error bar %v, want 20 from %v to %v, then a gap", bar, sec(h.Low), sec(h.High))
+	}
+	// A measured point sits at its setting and names it: the limit, or the
+	// latency in milliseconds.
+	lim := sortedBy(res.Limits, "eventloop", func(p experiments.SemaphorePoint) int { return p.Limit })[0]
+	lat := sortedBy(res.Latencies, "eventloop", func(p experiments.SemaphorePoint) time.Duration { return p.Latency })[0]
+	for _, c := range []struct {
+		chart int
+		pt    experiments.SemaphorePoint
+		x     float64
+		name  string
+	}{
+		{0, lim, float64(lim.Limit), fmt.Sprintf("limit %d: %s", lim.Limit, units.Duration(lim.Runtime))},
+		{2, lat, ms(lat.Latency), fmt.Sprintf("latency %s: %s", lat.Latency, units.Duration(lat.Runtime))},
+	} {
+		it := itemsAsECharts(t, cs[c.chart])[1][0]
+		if v := fmt.Sprint([]any{c.x, sec(c.pt.Runtime)}); it.value != v || !strings.HasPrefix(it.name, c.name) {
+			t.Errorf("chart %d: first eventloop point %s %q, want %s named %q…", c.chart, it.value, it.name, v, c.name)
+		}
 	}
 	// The ratio chart draws the bounds the claims judge by.
 	r := parse(t, cs[1])

@@ -107,14 +107,11 @@ func nearestRun(res *experiments.SemaphoreResult, h experiments.SemaphorePoint) 
 // semaphoreLimits draws runtime against the limit, both axes logarithmic,
 // with the formula's step curve.
 func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, error) {
-	var names []string
 	lo, hi := math.MaxInt, 0
 	for _, p := range pts {
-		names = append(names, p.Model)
 		lo, hi = min(lo, p.Limit), max(hi, p.Limit)
 	}
 	tasks, lat := pts[0].Tasks, pts[0].Latency
-	var series []xySeries
 	ideal := xySeries{name: idealName, ideal: true}
 	lo, hi = stepRange(lo, hi)
 	for _, c := range idealSteps(tasks, lo, hi) {
@@ -122,23 +119,7 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 		ideal.points = append(ideal.points, point{x: float64(c[0]), y: sec(d),
 			name: fmt.Sprintf("limit %d: %d rounds × %s = %s", c[0], c[1], lat, units.Duration(d))})
 	}
-	series = append(series, ideal)
-	for i, m := range modelOrder(names...) {
-		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
-		var ivs []interval
-		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
-			s.points = append(s.points, point{x: float64(p.Limit), y: sec(p.Runtime),
-				name: fmt.Sprintf("limit %d: %s%s\nideal %s · ratio %.4f", p.Limit, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
-			if len(p.Walls) > 1 {
-				ivs = append(ivs, interval{x: float64(p.Limit), low: sec(p.Low), high: sec(p.High),
-					name: fmt.Sprintf("limit %d: 95%% interval %s to %s over %d runs", p.Limit, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
-			}
-		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
-	}
+	series := append([]xySeries{ideal}, measuredSeries(pts, semaphoreLimitSweep)...)
 	f := frame{
 		title:   "Runtime against the semaphore limit",
 		context: fmt.Sprintf("%d tasks, each waiting %s · dashed: %s", tasks, lat, idealName),
@@ -151,10 +132,8 @@ func semaphoreLimits(pts []experiments.SemaphorePoint, stamp string) (*Chart, er
 // semaphoreLatencies draws runtime against the latency, with the formula's
 // straight line through the origin.
 func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart, error) {
-	var names []string
 	var top time.Duration
 	for _, p := range pts {
-		names = append(names, p.Model)
 		top = max(top, p.Latency)
 	}
 	tasks, limit := pts[0].Tasks, pts[0].Limit
@@ -165,23 +144,7 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 		ideal.points = append(ideal.points, point{x: ms(d), y: sec(r),
 			name: fmt.Sprintf("latency %s: %d rounds × %s = %s", d, rounds, d, units.Duration(r))})
 	}
-	series := []xySeries{ideal}
-	for i, m := range modelOrder(names...) {
-		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
-		var ivs []interval
-		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) time.Duration { return p.Latency }) {
-			s.points = append(s.points, point{x: ms(p.Latency), y: sec(p.Runtime),
-				name: fmt.Sprintf("latency %s: %s%s\nideal %s · ratio %.4f", p.Latency, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
-			if len(p.Walls) > 1 {
-				ivs = append(ivs, interval{x: ms(p.Latency), low: sec(p.Low), high: sec(p.High),
-					name: fmt.Sprintf("latency %s: 95%% interval %s to %s over %d runs", p.Latency, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
-			}
-		}
-		series = append(series, s)
-		if len(ivs) > 0 {
-			series = append(series, intervals(m, modelColor(m, i), ivs))
-		}
-	}
+	series := append([]xySeries{ideal}, measuredSeries(pts, semaphoreLatencySweep)...)
 	f := frame{
 		title:   "Runtime against the latency",
 		context: fmt.Sprintf("%d tasks under a semaphore of %d: %d rounds of waiting · dashed: %s", tasks, limit, rounds, idealName),
@@ -192,6 +155,34 @@ func semaphoreLatencies(pts []experiments.SemaphorePoint, stamp string) (*Chart,
 	y := yValue("runtime (s)")
 	y.Min = 0
 	return xyChart("semaphore_latencies", f, x, y, series)
+}
+
+// measuredSeries are each model's points along ax's setting: the median
+// runtime at each, and its 95% interval where the point ran more than once.
+func measuredSeries(pts []experiments.SemaphorePoint, ax semaphoreAxis) []xySeries {
+	var names []string
+	for _, p := range pts {
+		names = append(names, p.Model)
+	}
+	var series []xySeries
+	for i, m := range modelOrder(names...) {
+		s := xySeries{name: m, color: modelColor(m, i), symbol: modelSymbol(m)}
+		var ivs []interval
+		for _, p := range sortedBy(pts, m, ax.key) {
+			x, at := ax.x(p), ax.label(p)
+			s.points = append(s.points, point{x: x, y: sec(p.Runtime),
+				name: fmt.Sprintf("%s: %s%s\nideal %s · ratio %.4f", at, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
+			if len(p.Walls) > 1 {
+				ivs = append(ivs, interval{x: x, low: sec(p.Low), high: sec(p.High),
+					name: fmt.Sprintf("%s: 95%% interval %s to %s over %d runs", at, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
+			}
+		}
+		series = append(series, s)
+		if len(ivs) > 0 {
+			series = append(series, intervals(m, modelColor(m, i), ivs))
+		}
+	}
+	return series
 }
 
 // runsText says how many runs a point's figure is the median of, e.g.

@@ -264,7 +264,10 @@ type semaphoreAxis struct {
 	// key orders a model's points; it equals the headline's at the
 	// lecture's setting.
 	key func(experiments.SemaphorePoint) time.Duration
-	// label names a point on the control, e.g. "limit 50".
+	// x places a point on a chart's x axis: the limit, or the latency in
+	// milliseconds.
+	x func(experiments.SemaphorePoint) float64
+	// label names a point on the control and in tooltips, e.g. "limit 50".
 	label func(experiments.SemaphorePoint) string
 	// judge says, for point p, the claim that judges the sweep, the marks
 	// it puts on p's timeline and the line under p's figures.
@@ -279,6 +282,7 @@ var (
 		what:   "limit",
 		points: func(r *experiments.SemaphoreResult) []experiments.SemaphorePoint { return r.Limits },
 		key:    func(p experiments.SemaphorePoint) time.Duration { return time.Duration(p.Limit) },
+		x:      func(p experiments.SemaphorePoint) float64 { return float64(p.Limit) },
 		label:  func(p experiments.SemaphorePoint) string { return fmt.Sprintf("limit %d", p.Limit) },
 		judge:  limitSweepLine,
 	}
@@ -286,6 +290,7 @@ var (
 		what:   "latency",
 		points: func(r *experiments.SemaphoreResult) []experiments.SemaphorePoint { return r.Latencies },
 		key:    func(p experiments.SemaphorePoint) time.Duration { return p.Latency },
+		x:      func(p experiments.SemaphorePoint) float64 { return ms(p.Latency) },
 		label:  func(p experiments.SemaphorePoint) string { return "latency " + p.Latency.String() },
 		judge:  latencySweepLine,
 	}
