@@ -17,16 +17,7 @@ func goCallStep(ctx context.Context, r *recorder, i int, s Step, start time.Dura
 // calls, it releases the GIL for the whole blocking call (connect, send,
 // receive) and takes it back afterwards, which can mean waiting for it.
 func gilCall(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
-	start := r.now()
-	g.Release()
-	err := goCall(ctx, s.Addr, s.Duration)
-	r.segment(i, KindCall, start)
-	waitFrom := r.now()
-	g.Acquire(w)
-	if d := r.now() - waitFrom; d > time.Microsecond*50 {
-		r.segment(i, KindGIL, waitFrom)
-	}
-	return err
+	return withoutGIL(r, g, w, i, KindCall, func() error { return goCall(ctx, s.Addr, s.Duration) })
 }
 
 // workerCall is a call in a worker process of the processes model: the

@@ -216,16 +216,7 @@ func gilStep(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
 		r.segment(i, KindCPU, start)
 		return ctx.Err()
 	case KindWait:
-		start := r.now()
-		g.Release()
-		err := sleep(ctx, s.Duration)
-		r.segment(i, KindWait, start)
-		waitFrom := r.now()
-		g.Acquire(w)
-		if d := r.now() - waitFrom; d > time.Microsecond*50 {
-			r.segment(i, KindGIL, waitFrom)
-		}
-		return err
+		return withoutGIL(r, g, w, i, KindWait, func() error { return sleep(ctx, s.Duration) })
 	case KindCall:
 		return gilCall(ctx, r, g, w, i, s)
 	case KindEncode:
@@ -239,3 +230,20 @@ func gilStep(ctx context.Context, r *recorder, g *GIL, w, i int, s Step) error {
 // about 50 µs, fine next to the 5 ms switch interval, as CPython's checks at
 // bytecode boundaries are.
 const gilCheckEvery = 32
+
+// withoutGIL runs a blocking step of task i on the gil model's thread w as
+// CPython runs a blocking call: with the GIL released. The step is a
+// segment of kind k; taking the GIL back afterwards, when that meant
+// waiting for it over 50 µs, is a "gil" segment.
+func withoutGIL(r *recorder, g *GIL, w, i int, k Kind, block func() error) error {
+	start := r.now()
+	g.Release()
+	err := block()
+	r.segment(i, k, start)
+	waitFrom := r.now()
+	g.Acquire(w)
+	if r.now()-waitFrom > 50*time.Microsecond {
+		r.segment(i, KindGIL, waitFrom)
+	}
+	return err
+}
