@@ -7,13 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/boundlab/boundlab/charts"
+	"github.com/boundlab/boundlab/internal/proc"
 	"github.com/boundlab/boundlab/internal/testlock"
 )
 
@@ -163,27 +163,6 @@ func TestRunJSONFile(t *testing.T) {
 	}
 }
 
-// children lists this process's grandchildren's parents: the PIDs of
-// processes whose parent is pid.
-func childrenOf(pid int) []int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var kids []int
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		fields := strings.Fields(s[i+2:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			k, _ := strconv.Atoi(strings.Fields(s)[0])
-			kids = append(kids, k)
-		}
-	}
-	return kids
-}
-
 // Ctrl-C stops a run cleanly: exit 130, a one-line message, and no worker
 // process left behind.
 func TestInterrupt(t *testing.T) {
@@ -196,7 +175,7 @@ func TestInterrupt(t *testing.T) {
 	var workers []int
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if workers = childrenOf(cmd.Process.Pid); len(workers) > 0 {
+		if workers = proc.Descendants(cmd.Process.Pid); len(workers) > 0 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boundlab/boundlab/internal/proc"
 )
 
 // needPython skips the test where no python3 is present. On this project's
@@ -255,7 +257,7 @@ func TestCPythonDeadlineKillsAll(t *testing.T) {
 			// Remember every descendant seen while the run is under way.
 			all := map[int]bool{}
 			for ctx.Err() == nil {
-				for _, p := range descendants() {
+				for _, p := range proc.Descendants(os.Getpid()) {
 					all[p] = true
 				}
 				time.Sleep(20 * time.Millisecond)
@@ -333,41 +335,6 @@ func workerCount(r *Run) int {
 		ws[s.Worker] = true
 	}
 	return len(ws)
-}
-
-// descendants lists the processes descended from this one.
-func descendants() []int {
-	parent := map[int]int{}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(s[i+2:])
-		if len(fields) < 2 {
-			continue
-		}
-		pid, _ := strconv.Atoi(strings.Fields(s)[0])
-		ppid, _ := strconv.Atoi(fields[1])
-		parent[pid] = ppid
-	}
-	var out []int
-	me := os.Getpid()
-	for pid := range parent {
-		for p := parent[pid]; p > 1; p = parent[p] {
-			if p == me {
-				out = append(out, pid)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // alive reports whether pid exists and is not a zombie.
