@@ -261,3 +261,20 @@ func checkCharts(t *testing.T, where string, cs []chartState) {
 		}
 	}
 }
+
+// checkRedrawn checks the charts a rerun of a cell drew: each drawn as Go
+// meant, as many as before, and each a new chart, not the old one left in
+// place.
+func checkRedrawn(t *testing.T, before, after []chartState) {
+	t.Helper()
+	checkCharts(t, "after the rerun", after)
+	if len(after) != len(before) {
+		t.Fatalf("%d charts after the rerun, %d before", len(after), len(before))
+	}
+	for i := range after {
+		t.Logf("chart %q: %v → %v", after[i].Title, before[i].Got, after[i].Got)
+		if after[i].ID == before[i].ID {
+			t.Errorf("chart %d is the same chart (%s) after the rerun", i, after[i].ID)
+		}
+	}
+}

@@ -317,16 +317,7 @@ func labRerunSaveReload(t *testing.T, p *labPage, i int, line string, before []c
 	p.runCell(i, 2*time.Minute)
 	after := p.chartsIn(cellNode(i))
 	t.Logf("rerun of the experiment cell with --tasks=%d in the warm kernel: %s", tasks, time.Since(start).Round(10*time.Millisecond))
-	checkCharts(t, "after the rerun", after)
-	if len(after) != len(before) {
-		t.Fatalf("%d charts after the rerun, %d before", len(after), len(before))
-	}
-	for k := range after {
-		t.Logf("chart %q: %v → %v", after[k].Title, before[k].Got, after[k].Got)
-		if after[k].ID == before[k].ID {
-			t.Errorf("chart %d is the same chart (%s) after the rerun", k, after[k].ID)
-		}
-	}
+	checkRedrawn(t, before, after)
 	// The timeline is drawn from the rerun's own result: its title names
 	// the tasks that ran (a traced run's segments per task vary with the
 	// scheduling, so its points are not a multiple of the tasks).
