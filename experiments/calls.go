@@ -333,3 +333,42 @@ func (p *CallPoint) fill(cr *model.ChildRun) {
 // errorsText writes a point's errors by kind, e.g. "742 too many open
 // files, 12 timeout", or "none".
 func errorsText(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "none") }
+
+// callSetting is one batch a call experiment runs: a series at a
+// concurrency under a semaphore (0: none).
+type callSetting struct {
+	s           series
+	concurrency int
+	limit       int
+}
+
+// queueBound is the latency of the last of n calls that reach the server
+// at once: ceil(n / workers) × service.
+func queueBound(n, workers int, service time.Duration) time.Duration {
+	return time.Duration(math.Ceil(float64(n)/float64(workers))) * service
+}
+
+// belowMargin is how many descriptors below the limit a concurrency must
+// stay to count as below it: the model's own (an event loop's epoll and
+// eventfd) and, for CPython, the interpreter's.
+const belowMargin = 16
+
+// crashText says which runs' clients died, or that none did.
+func crashText(pts []CallPoint) string {
+	s := ""
+	for _, pt := range pts {
+		if pt.Crash != "" {
+			s += fmt.Sprintf("at %d: %s; ", pt.Tasks, pt.Crash)
+		}
+	}
+	if s == "" {
+		return "the client process survived every run, its failed calls counted by kind"
+	}
+	return s
+}
+
+// paired is f of each run at hi over f of the run of the same round at lo
+// (lo's value at least floor, a quantity too small to measure).
+func paired(hi, lo CallRuns, f func(CallPoint) float64, floor float64) []float64 {
+	return roundByRound(hi.All(), lo.All(), func(x, y CallPoint) float64 { return ratioOr(f(x), f(y), floor) })
+}

@@ -371,12 +371,6 @@ func (res *ManyTasksResult) modelPoints(m string) []CallRuns {
 	return sortedWhere(res.Points, func(pt CallRuns) bool { return pt.Model == m }, func(pt CallRuns) int { return pt.Tasks })
 }
 
-// paired is f of each run at hi over f of the run of the same round at lo
-// (lo's value at least floor, a quantity too small to measure).
-func paired(hi, lo CallRuns, f func(CallPoint) float64, floor float64) []float64 {
-	return roundByRound(hi.All(), lo.All(), func(x, y CallPoint) float64 { return ratioOr(f(x), f(y), floor) })
-}
-
 // judgeModel judges one model's sweep: whether its clients survived and
 // how many calls failed at the most tasks; then, where the ends both ran,
 // the collapse, the growth from the fewest tasks to the most, and the

@@ -404,9 +404,6 @@ func (c *MatrixCell) summarise() {
 	}
 }
 
-// durationOf converts seconds to a duration.
-func durationOf(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
 // rank sets each cell's ratio to the fastest in its row and family.
 func (res *MatrixResult) rank() {
 	for i := range res.Cells {
@@ -439,12 +436,6 @@ func (res *MatrixResult) least(workload string, py bool, except string, of func(
 // Cell returns the cell of model on workload.
 func (res *MatrixResult) Cell(workload, model string) (MatrixCell, bool) {
 	return firstWhere(res.Cells, func(c MatrixCell) bool { return c.Workload == workload && c.Model == model })
-}
-
-// pairedRatios are a/b run by run, over the rounds both have: the runs of
-// a round are back to back, so a pair saw the same machine.
-func pairedRatios[T time.Duration | int64](a, b []T) []float64 {
-	return roundByRound(a, b, func(x, y T) float64 { return float64(x) / float64(y) })
 }
 
 // judgeMatrix judges each row's recommendation, in each family, on its

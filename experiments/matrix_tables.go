@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/boundlab/boundlab/internal/units"
 )
@@ -53,26 +52,6 @@ func (res *MatrixResult) Tables() []Table {
 		out = append(out, setup)
 	}
 	return out
-}
-
-// durFigure writes a duration's median with its interval, e.g. "1.002 s
-// [1.001 s, 1.004 s]", or the figure alone for one run.
-func durFigure(median, low, high time.Duration, runs int) string {
-	return figureOf(median, low, high, runs, units.Duration)
-}
-
-// bytesFigure writes a byte count's median with its interval.
-func bytesFigure(median, low, high int64, runs int) string {
-	return figureOf(median, low, high, runs, func(x int64) string { return units.Bytes(float64(x)) })
-}
-
-// figureOf writes a median and its interval with f, or the median alone
-// for one run.
-func figureOf[T any](median, low, high T, runs int, f func(T) string) string {
-	if runs <= 1 {
-		return f(median)
-	}
-	return fmt.Sprintf("%s [%s, %s]", f(median), f(low), f(high))
 }
 
 // matrixHow says what a series' concurrency was.

@@ -239,14 +239,6 @@ var NoSemaphore = define(about{
 		claimCapacitySemaphore, claimSemaphoreBounds, claimSemaphoreNoErrors},
 }, defaultNoSemaphore, quickNoSemaphore, measureNoSemaphore, judgeNoSemaphore)
 
-// callSetting is one batch a call experiment runs: a series at a
-// concurrency under a semaphore (0: none).
-type callSetting struct {
-	s           series
-	concurrency int
-	limit       int
-}
-
 // measureNoSemaphore runs the no-semaphore experiment: the sweep's fewest
 // and most calls at once, without and with the semaphore, Repeat times,
 // the models taking turns; then the concurrencies between once each. Every
@@ -328,12 +320,6 @@ func judgeNoSemaphore(r *NoSemaphoreResult) judgement {
 		r.judgeModel(&j, p, m)
 	}
 	return j
-}
-
-// queueBound is the latency of the last of n calls that reach the server
-// at once: ceil(n / workers) × service.
-func queueBound(n, workers int, service time.Duration) time.Duration {
-	return time.Duration(math.Ceil(float64(n)/float64(workers))) * service
 }
 
 // points returns the model's points in one mode, by concurrency.
@@ -467,25 +453,6 @@ func callP99Text(pts []NoSemaphorePoint) string {
 // queueing, to connect over loopback and for the client's and server's
 // goroutines to be scheduled, on a shared two-core machine.
 const connectAllowance = 2 * time.Millisecond
-
-// belowMargin is how many descriptors below the limit a concurrency must
-// stay to count as below it: the model's own (an event loop's epoll and
-// eventfd) and, for CPython, the interpreter's.
-const belowMargin = 16
-
-// crashText says which runs' clients died, or that none did.
-func crashText(pts []CallPoint) string {
-	s := ""
-	for _, pt := range pts {
-		if pt.Crash != "" {
-			s += fmt.Sprintf("at %d: %s; ", pt.Tasks, pt.Crash)
-		}
-	}
-	if s == "" {
-		return "the client process survived every run, its failed calls counted by kind"
-	}
-	return s
-}
 
 // filesText lists the too-many-open-files counts by concurrency.
 func filesText(pts []NoSemaphorePoint, above bool) string {

@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/boundlab/boundlab/experiments/model"
 	"github.com/boundlab/boundlab/internal/units"
@@ -54,12 +53,4 @@ func (res *NoSemaphoreResult) Tables() []Table {
 		out = append(out, ends)
 	}
 	return out
-}
-
-// msText writes a latency in milliseconds, or "-" for none.
-func msText(v float64) string {
-	if v <= 0 {
-		return "-"
-	}
-	return units.Duration(time.Duration(v * float64(time.Millisecond)))
 }

@@ -472,6 +472,9 @@ func secondsOf(ds []time.Duration) []float64 {
 	return out
 }
 
+// durationOf converts seconds to a duration.
+func durationOf(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
 // appendNew appends x to xs unless it is there already.
 func appendNew[T comparable](xs []T, x T) []T {
 	if slices.Contains(xs, x) {

@@ -117,3 +117,9 @@ func (r *Report) traced(i int) *model.Run {
 	}
 	return r.Runs[i].Run
 }
+
+// pairedRatios are a/b run by run, over the rounds both have: the runs of
+// a round are back to back, so a pair saw the same machine.
+func pairedRatios[T time.Duration | int64](a, b []T) []float64 {
+	return roundByRound(a, b, func(x, y T) float64 { return float64(x) / float64(y) })
+}
