@@ -57,11 +57,6 @@ func asyncCPUCharts(res *experiments.AsyncCPUResult) ([]*Chart, error) {
 	return out, nil
 }
 
-// validRun reports whether i indexes a run of r.
-func validRun(r *experiments.Report, i int) bool {
-	return i >= 0 && i < len(r.Runs) && r.Runs[i].Run != nil
-}
-
 // isLoop reports whether pt ran on an event loop: the eventloop model, or
 // CPython's asyncio.
 func isLoop(pt experiments.AsyncCPUPoint) bool {
@@ -267,18 +262,4 @@ func speedupVerdict(r *experiments.Report, model string) (experiments.Verdict, b
 		}
 	}
 	return experiments.Verdict{}, false
-}
-
-// niceCeil rounds x up to 1, 2 or 5 times a power of ten.
-func niceCeil(x float64) float64 {
-	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(x)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= x {
-			return m * p
-		}
-	}
-	return 10 * p
 }

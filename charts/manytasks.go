@@ -129,46 +129,6 @@ func manyExponent(res *experiments.ManyTasksResult, models []string, server, sta
 	return exponentChart(res.Base(), "memory-per-task", models, "many_exponent", stamp)
 }
 
-// exponentChart draws, for each model with a verdict on claim (an
-// exponent of memory against live tasks), the exponent with its 95%
-// interval, and the range the claim allows; nil where no model has one.
-func exponentChart(r *experiments.Report, claim string, models []string, kind, stamp string) (*Chart, error) {
-	var cats []string
-	s := xySeries{name: "exponent of memory against live tasks", color: "#5470c6", symbol: "circle"}
-	var ivs []interval
-	var lo, hi float64
-	for _, m := range models {
-		v, ok := r.Verdict(claim, m)
-		if !ok {
-			continue
-		}
-		lo, hi = v.Bounds()
-		x := float64(len(cats))
-		cats = append(cats, m)
-		s.points = append(s.points, point{x: x, y: round(v.Measured, 4), name: fmt.Sprintf("%s: exponent %s (%s)", m, v.Estimate(), v.Outcome)}, point{x: x, y: math.NaN()})
-		ivs = append(ivs, interval{x: x, low: round(v.Low, 4), high: round(v.High, 4),
-			name: fmt.Sprintf("%s: 95%% interval %.3f to %.3f, least squares over %d runs", m, v.Low, v.High, v.Runs)})
-	}
-	if len(cats) == 0 {
-		return nil, nil
-	}
-	band := xySeries{name: "in proportion: the claim's range", ideal: true, points: []point{{x: 0, y: 1}, {x: float64(len(cats) - 1), y: 1}},
-		marks: []opts.MarkLineNameYAxisItem{{Name: fmt.Sprintf("at least %.2f", lo), YAxis: round(lo, 4)}, {Name: fmt.Sprintf("at most %.2f", hi), YAxis: round(hi, 4)}}}
-	f := frame{
-		title:   "How memory grows with the live tasks: the exponent",
-		context: "memory ∝ live tasks^exponent, fitted on log-log axes over every run · 1: in proportion · bars: 95% intervals · dashed: the claim's range",
-		stamp:   stamp,
-	}
-	top := 1.5
-	for _, iv := range ivs {
-		top = math.Max(top, math.Ceil(iv.high*10)/10)
-	}
-	y := yValue("exponent")
-	y.Min, y.Max = 0, top
-	x := opts.XAxis{Type: "category", Data: cats, Name: "series", NameLocation: "middle", NameGap: 30}
-	return xyChart(kind, f, x, y, []xySeries{band, s, intervals(s.name, s.color, ivs)})
-}
-
 // manyFDs draws the client process's peak open descriptors against the
 // tasks, under min(tasks + those already open, the limit).
 func manyFDs(res *experiments.ManyTasksResult, models []string, server, stamp string) (*Chart, error) {

@@ -2,7 +2,6 @@ package charts
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -325,34 +324,6 @@ func noSemaphoreErrors(res *experiments.NoSemaphoreResult, m, server, stamp stri
 	return barChart("nosem_errors", f, cats, "calls launched at once", yFromZero("failed calls"), groups, nil)
 }
 
-// repeated is a figure of a point: the median of its runs, with its 95%
-// interval where it ran more than once (nil otherwise).
-func repeated(p experiments.CallRuns, f func(experiments.CallPoint) float64) (float64, *measure.CI) {
-	if len(p.Repeats) < 2 {
-		return f(p.CallPoint), nil
-	}
-	ci := measure.MedianCI(p.Each(f), 0.95)
-	return ci.Median, &ci
-}
-
-// medianOf says " (median of N runs)" for a point that ran N times.
-func medianOf(p experiments.CallRuns) string {
-	if len(p.Repeats) < 2 {
-		return ""
-	}
-	return fmt.Sprintf(" (median of %d runs)", len(p.Repeats))
-}
-
-// firstVerdict is the first verdict on claim, of any model.
-func firstVerdict(r *experiments.Report, claim string) (experiments.Verdict, bool) {
-	for _, v := range r.Verdicts {
-		if v.ClaimID == claim {
-			return v, true
-		}
-	}
-	return experiments.Verdict{}, false
-}
-
 // semName names a mode in a legend: "no semaphore" or "semaphore 50".
 func semName(limit int) string {
 	if limit == 0 {
@@ -372,36 +343,3 @@ func modeColor(m string, i, limit int) string {
 	}
 	return modelColor(m, i)
 }
-
-// lighter is a colour halfway to white, for a kind's bars with the
-// semaphore beside its bars without.
-func lighter(hex string) string { return mix(hex, 255, 0.5) }
-
-// shade is the i-th shade of a colour, for the same kind of bar from
-// several series: the colour itself, then halfway to white, then 40% of
-// the way to black, then a quarter of the way to white, and so on.
-func shade(hex string, i int) string {
-	switch i % 4 {
-	case 1:
-		return mix(hex, 255, 0.5)
-	case 2:
-		return mix(hex, 0, 0.4)
-	case 3:
-		return mix(hex, 255, 0.25)
-	}
-	return hex
-}
-
-// mix moves a colour's channels the fraction f of the way to the level to
-// (0 black, 255 white).
-func mix(hex string, to int, f float64) string {
-	var r, g, b int
-	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
-		return hex
-	}
-	m := func(c int) int { return int(math.Round(float64(c) + f*float64(to-c))) }
-	return fmt.Sprintf("#%02x%02x%02x", m(r), m(g), m(b))
-}
-
-// errorsLine writes errors by kind for a tooltip.
-func errorsLine(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "no errors") }

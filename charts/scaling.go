@@ -63,14 +63,6 @@ func scalingCharts(res *experiments.ScalingResult) ([]*Chart, error) {
 	return out, nil
 }
 
-// param is the result's parameter called name, as given, or "?".
-func param(r *experiments.Report, name string) string {
-	if v, ok := r.ParamValues[name]; ok {
-		return v
-	}
-	return "?"
-}
-
 // largestPools returns each model's point at its largest pool size.
 func largestPools(pts []experiments.ScalingPoint) []experiments.ScalingPoint {
 	var out []experiments.ScalingPoint
@@ -86,12 +78,6 @@ func largestPools(pts []experiments.ScalingPoint) []experiments.ScalingPoint {
 		}
 	}
 	return out
-}
-
-// dodge moves series i of n a little along x, so that error bars at one
-// pool size stand side by side rather than over one another.
-func dodge(x float64, i, n int) float64 {
-	return round(x+0.07*(float64(i)-float64(n-1)/2), 3)
 }
 
 // scalingSpeedup draws speedup against workers with min(workers, cores),

@@ -279,3 +279,47 @@ func idealSeries(color string) []gocharts.SeriesOpts {
 		gocharts.WithLineStyleOpts(opts.LineStyle{Color: color, Width: 2, Type: "dashed"}),
 	}
 }
+
+// lighter is a colour halfway to white, for a kind's bars with the
+// semaphore beside its bars without.
+func lighter(hex string) string { return mix(hex, 255, 0.5) }
+
+// shade is the i-th shade of a colour, for the same kind of bar from
+// several series: the colour itself, then halfway to white, then 40% of
+// the way to black, then a quarter of the way to white, and so on.
+func shade(hex string, i int) string {
+	switch i % 4 {
+	case 1:
+		return mix(hex, 255, 0.5)
+	case 2:
+		return mix(hex, 0, 0.4)
+	case 3:
+		return mix(hex, 255, 0.25)
+	}
+	return hex
+}
+
+// mix moves a colour's channels the fraction f of the way to the level to
+// (0 black, 255 white).
+func mix(hex string, to int, f float64) string {
+	var r, g, b int
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return hex
+	}
+	m := func(c int) int { return int(math.Round(float64(c) + f*float64(to-c))) }
+	return fmt.Sprintf("#%02x%02x%02x", m(r), m(g), m(b))
+}
+
+// niceCeil rounds x up to 1, 2 or 5 times a power of ten.
+func niceCeil(x float64) float64 {
+	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x {
+			return m * p
+		}
+	}
+	return 10 * p
+}

@@ -207,3 +207,9 @@ func withIntervals(s xySeries, ivs []interval) []xySeries {
 	}
 	return []xySeries{s, intervals(s.name, s.color, ivs)}
 }
+
+// dodge moves series i of n a little along x, so that error bars at one
+// pool size stand side by side rather than over one another.
+func dodge(x float64, i, n int) float64 {
+	return round(x+0.07*(float64(i)-float64(n-1)/2), 3)
+}

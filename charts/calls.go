@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/boundlab/boundlab/experiments"
+	"github.com/boundlab/boundlab/experiments/measure"
 	"github.com/boundlab/boundlab/experiments/model"
 )
 
@@ -53,3 +54,24 @@ func (fb failedBars) groups() []barGroup {
 	}
 	return []barGroup{g}
 }
+
+// repeated is a figure of a point: the median of its runs, with its 95%
+// interval where it ran more than once (nil otherwise).
+func repeated(p experiments.CallRuns, f func(experiments.CallPoint) float64) (float64, *measure.CI) {
+	if len(p.Repeats) < 2 {
+		return f(p.CallPoint), nil
+	}
+	ci := measure.MedianCI(p.Each(f), 0.95)
+	return ci.Median, &ci
+}
+
+// medianOf says " (median of N runs)" for a point that ran N times.
+func medianOf(p experiments.CallRuns) string {
+	if len(p.Repeats) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (median of %d runs)", len(p.Repeats))
+}
+
+// errorsLine writes errors by kind for a tooltip.
+func errorsLine(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "no errors") }
