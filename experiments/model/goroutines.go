@@ -186,18 +186,3 @@ func compute(ctx context.Context, units int64) error {
 	burn(units, checkEvery, func() bool { return ctx.Err() == nil })
 	return ctx.Err()
 }
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

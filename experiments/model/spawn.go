@@ -93,3 +93,12 @@ func (g *groupCmd) wait() error {
 
 // stderrTail is the last few lines the process wrote to stderr.
 func (g *groupCmd) stderrTail() string { return lastLines(strings.TrimSpace(g.stderr.String()), 6) }
+
+// lastLines is the last n lines of s, joined with " | " to stay on one line.
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

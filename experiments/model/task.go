@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -117,4 +118,20 @@ func validate(tasks []Task, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// sleep is a Wait step on the calling goroutine (the gil model's threads
+// and the worker processes' too): it waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
