@@ -138,7 +138,7 @@ var (
 		ID:       "sleep-adds-up",
 		Source:   Check,
 		Short:    "Without overlap the waits add up",
-		Text:     "Without overlap the waits add up: one after another, the tasks take tasks × the wait",
+		Text:     "One after another, the tasks take tasks × the wait: without overlap nothing hides the waits",
 		Quantity: "wall time one after another, the median of the runs with its 95% interval (s)",
 		Predicts: "tasks × wait",
 		Compare:  Within, Tolerance: 0.03,
