@@ -65,13 +65,5 @@ func repeated(p experiments.CallRuns, f func(experiments.CallPoint) float64) (fl
 	return ci.Median, &ci
 }
 
-// medianOf says " (median of N runs)" for a point that ran N times.
-func medianOf(p experiments.CallRuns) string {
-	if len(p.Repeats) < 2 {
-		return ""
-	}
-	return fmt.Sprintf(" (median of %d runs)", len(p.Repeats))
-}
-
 // errorsLine writes errors by kind for a tooltip.
 func errorsLine(errs map[model.ErrKind]int) string { return model.DescribeErrors(errs, "no errors") }

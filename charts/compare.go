@@ -330,7 +330,7 @@ func semaphoreMachines(c *compare.Comparison, cols []typedColumn[experiments.Sem
 			// the log axis.
 			x := round(float64(p.Limit)*(1+0.04*(float64(k)-float64(len(cols)-1)/2)), 3)
 			s.points = append(s.points, point{x: x, y: sec(p.Runtime),
-				name: fmt.Sprintf("%s, limit %d: %s%s\nideal %s · ratio %.4f", label, p.Limit, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
+				name: fmt.Sprintf("%s, limit %d: %s%s\nideal %s · ratio %.4f", label, p.Limit, units.Duration(p.Runtime), medianOfRuns(len(p.Walls)), units.Duration(p.Ideal), p.Ratio)})
 			if len(p.Walls) > 1 {
 				ivs = append(ivs, interval{x: x, low: sec(p.Low), high: sec(p.High),
 					name: fmt.Sprintf("%s, limit %d: 95%% interval %s to %s over %d runs", label, p.Limit, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})

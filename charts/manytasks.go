@@ -64,7 +64,7 @@ func medianSeries(s xySeries, pts []experiments.CallRuns, f func(experiments.Cal
 	for _, p := range pts {
 		v, iv := repeated(p, f)
 		x := float64(p.Tasks)
-		s.points = append(s.points, point{x: x, y: y(v), name: name(p, v, medianOf(p))})
+		s.points = append(s.points, point{x: x, y: y(v), name: name(p, v, medianOfRuns(len(p.Repeats)))})
 		if iv != nil {
 			ivs = append(ivs, interval{x: x, low: y(iv.Low), high: y(iv.High),
 				name: fmt.Sprintf("%s, %d tasks: 95%% interval %.3g to %.3g over %d runs", s.name, p.Tasks, iv.Low, iv.High, iv.N)})

@@ -129,7 +129,7 @@ func noSemaphoreThroughput(res *experiments.NoSemaphoreResult, models []string, 
 				}
 				y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Throughput })
 				s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 1),
-					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.OK, units.Duration(p.Wall), errorsLine(p.Errors))})
+					name: fmt.Sprintf("%s, %d at once: %.0f calls/s%s\nthe run shown: %d answered in %s · %s", semName(l), p.Concurrency, y, medianOfRuns(len(p.Repeats)), p.OK, units.Duration(p.Wall), errorsLine(p.Errors))})
 				if iv != nil {
 					ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 1), high: round(iv.High, 1),
 						name: fmt.Sprintf("%s, %d at once: 95%% interval %.0f to %.0f calls/s over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -211,7 +211,7 @@ func callAlone(res *experiments.NoSemaphoreResult, m string, l int) []xySeries {
 		y, iv := repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.CallLatency.P99 })
 		s.points = append(s.points, point{x: float64(p.Concurrency), y: round(y, 3),
 			name: fmt.Sprintf("%s, %d at once: a call alone, connect to answer, p99 %.1f ms%s\n(its task, with the wait for a slot: p99 %.1f ms in the run shown)",
-				semName(l), p.Concurrency, y, medianOf(p.CallRuns), p.Latency.P99)})
+				semName(l), p.Concurrency, y, medianOfRuns(len(p.Repeats)), p.Latency.P99)})
 		if iv != nil {
 			ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
 				name: fmt.Sprintf("%s, %d at once: a call's p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -239,7 +239,7 @@ func latencyPercentile(res *experiments.NoSemaphoreResult, m string, l int, pct 
 		if pct == "p99" { // the percentile tail-grows judges, over the runs
 			var iv *measure.CI
 			v, iv = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return c.Latency.P99 })
-			runs = medianOf(p.CallRuns)
+			runs = medianOfRuns(len(p.Repeats))
 			if iv != nil {
 				ivs = append(ivs, interval{x: float64(p.Concurrency), low: round(iv.Low, 3), high: round(iv.High, 3),
 					name: fmt.Sprintf("%s, %d at once: p99, 95%% interval %.1f to %.1f ms over %d runs", semName(l), p.Concurrency, iv.Low, iv.High, iv.N)})
@@ -275,7 +275,7 @@ func answeredShare(res *experiments.NoSemaphoreResult, m string, l int) xySeries
 		share, runs := 0.0, ""
 		if p.Crash == "" && p.Tasks > 0 {
 			share, _ = repeated(p.CallRuns, func(c experiments.CallPoint) float64 { return 100 * float64(c.OK) / float64(max(1, c.Tasks)) })
-			runs = medianOf(p.CallRuns)
+			runs = medianOfRuns(len(p.Repeats))
 		}
 		s.points = append(s.points, point{x: float64(p.Concurrency), y: round(share, 2),
 			name: fmt.Sprintf("%s, %d at once: %.1f%% of the calls answered%s\nthe run shown: %d of %d · %s", semName(l), p.Concurrency, share, runs, p.OK, p.Tasks, errorsLine(p.Errors))})

@@ -1,6 +1,10 @@
 package charts
 
-import "github.com/boundlab/boundlab/experiments"
+import (
+	"fmt"
+
+	"github.com/boundlab/boundlab/experiments"
+)
 
 // param is the result's parameter called name, as given, or "?".
 func param(r *experiments.Report, name string) string {
@@ -34,4 +38,13 @@ func claimOf(claims []experiments.Claim, id string) experiments.Claim {
 		}
 	}
 	return experiments.Claim{ID: id}
+}
+
+// medianOfRuns says what a figure from n runs is, for a tooltip or a
+// subtitle: " (median of n runs)", or "" for one run.
+func medianOfRuns(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (median of %d runs)", n)
 }

@@ -171,7 +171,7 @@ func measuredSeries(pts []experiments.SemaphorePoint, ax semaphoreAxis) []xySeri
 		for _, p := range sortedBy(pts, m, ax.key) {
 			x, at := ax.x(p), ax.label(p)
 			s.points = append(s.points, point{x: x, y: sec(p.Runtime),
-				name: fmt.Sprintf("%s: %s%s\nideal %s · ratio %.4f", at, units.Duration(p.Runtime), runsText(p), units.Duration(p.Ideal), p.Ratio)})
+				name: fmt.Sprintf("%s: %s%s\nideal %s · ratio %.4f", at, units.Duration(p.Runtime), medianOfRuns(len(p.Walls)), units.Duration(p.Ideal), p.Ratio)})
 			if len(p.Walls) > 1 {
 				ivs = append(ivs, interval{x: x, low: sec(p.Low), high: sec(p.High),
 					name: fmt.Sprintf("%s: 95%% interval %s to %s over %d runs", at, units.Duration(p.Low), units.Duration(p.High), len(p.Walls))})
@@ -183,15 +183,6 @@ func measuredSeries(pts []experiments.SemaphorePoint, ax semaphoreAxis) []xySeri
 		}
 	}
 	return series
-}
-
-// runsText says how many runs a point's figure is the median of, e.g.
-// " (median of 6 runs)", or "" for one run.
-func runsText(p experiments.SemaphorePoint) string {
-	if len(p.Walls) <= 1 {
-		return ""
-	}
-	return fmt.Sprintf(" (median of %d runs)", len(p.Walls))
 }
 
 // semaphoreRatios draws runtime over the formula against the limit, per
@@ -234,7 +225,7 @@ func semaphoreRatios(pts []experiments.SemaphorePoint, headline int, stamp strin
 		for _, p := range sortedBy(pts, m, func(p experiments.SemaphorePoint) int { return p.Limit }) {
 			x := round(float64(p.Limit)*dodge, 3)
 			s.points = append(s.points, point{x: x, y: round(p.Ratio, 6),
-				name: fmt.Sprintf("limit %d: %.4f × the formula%s\n%s against %s", p.Limit, p.Ratio, runsText(p), units.Duration(p.Runtime), units.Duration(p.Ideal))})
+				name: fmt.Sprintf("limit %d: %.4f × the formula%s\n%s against %s", p.Limit, p.Ratio, medianOfRuns(len(p.Walls)), units.Duration(p.Runtime), units.Duration(p.Ideal))})
 			if len(p.Walls) > 1 {
 				low, high := p.RatioInterval()
 				ivs = append(ivs, interval{x: x, low: round(low, 6), high: round(high, 6),

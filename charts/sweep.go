@@ -320,7 +320,7 @@ func limitSweepLine(res *experiments.SemaphoreResult, m string, p experiments.Se
 		{fmt.Sprintf("%.0f%% over the formula: the claim's bound", 100*sweep.Tolerance), ms(time.Duration(float64(p.Ideal) * hi))},
 	}
 	return marks, fmt.Sprintf("limit %d: runtime %s%s = %.4f × the formula (dashed: %s),\n%s the sweep claim's range %.4f to %.2f (dotted: %.0f%% over) · the claim's verdict on the whole sweep (%s): %s",
-		p.Limit, units.Duration(p.Runtime), runsText(p), p.Ratio, marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, recordedOutcome(res.Base(), sweep.ID, m))
+		p.Limit, units.Duration(p.Runtime), medianOfRuns(len(p.Walls)), p.Ratio, marks[0].name, where, lo, hi, 100*sweep.Tolerance, m, recordedOutcome(res.Base(), sweep.ID, m))
 }
 
 // latencySweepLine: the formula's runtime as a mark, the point's ratio to
@@ -329,7 +329,7 @@ func limitSweepLine(res *experiments.SemaphoreResult, m string, p experiments.Se
 func latencySweepLine(res *experiments.SemaphoreResult, m string, p experiments.SemaphorePoint) ([]sweepMark, string) {
 	rounds := (p.Tasks + p.Limit - 1) / p.Limit
 	marks := []sweepMark{{fmt.Sprintf("⌈%d/%d⌉ × %s = %s", p.Tasks, p.Limit, p.Latency, units.Duration(p.Ideal)), ms(p.Ideal)}}
-	line := fmt.Sprintf("latency %s: runtime %s%s = %.4f × the formula (dashed: %s)", p.Latency, units.Duration(p.Runtime), runsText(p), p.Ratio, marks[0].name)
+	line := fmt.Sprintf("latency %s: runtime %s%s = %.4f × the formula (dashed: %s)", p.Latency, units.Duration(p.Runtime), medianOfRuns(len(p.Walls)), p.Ratio, marks[0].name)
 	slope := claimOf(experiments.Semaphore.Claims(), "latency-proportional")
 	if v, ok := res.Verdict(slope.ID, m); ok {
 		return marks, line + fmt.Sprintf(",\nthe claim on the whole sweep (%s): runtime grows by %.2f s a second of latency, against ⌈%d/%d⌉ = %d: %s",
